@@ -1,0 +1,11 @@
+namespace ResNetRealtime.Cli;
+
+/// <summary>`rr train` — placeholder until its issue lands.</summary>
+public static class TrainVerb
+{
+    public static int Run(string[] args)
+    {
+        Console.Error.WriteLine("rr train: not built yet");
+        return 2;
+    }
+}

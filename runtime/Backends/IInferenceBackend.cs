@@ -1,0 +1,51 @@
+namespace ResNetRealtime.Runtime.Backends;
+
+/// <summary>What a backend can do beyond the basic contract. Callers test flags, never backend types.</summary>
+[Flags]
+public enum BackendCapabilities
+{
+    None = 0,
+    /// <summary>Intermediate tensors ("taps") can be returned alongside the logits.</summary>
+    Taps = 1 << 0,
+    /// <summary>More than one image per Run.</summary>
+    Batch = 1 << 1,
+    /// <summary>Accepts a GL texture as input with no CPU round trip.</summary>
+    TextureInput = 1 << 2,
+    /// <summary>Activations stay on the GPU (taps/CAM as textures).</summary>
+    GpuResident = 1 << 3,
+    /// <summary>Logits can be read back asynchronously (fence + buffer).</summary>
+    AsyncReadback = 1 << 4,
+}
+
+/// <summary>One intermediate tensor returned by a backend. Data is owned by the backend and
+/// overwritten by the next Run; copy it if you keep it.</summary>
+public sealed class TapTensor
+{
+    public TapTensor(string name, int[] shape, float[] data) { Name = name; Shape = shape; Data = data; }
+    public string Name { get; }
+    /// <summary>NCHW (or N×features) with N = the backend's MaxBatch; the last Run filled the first batch rows.</summary>
+    public int[] Shape { get; }
+    public float[] Data { get; }
+}
+
+/// <summary>
+/// The small contract every backend implements: one loaded model, NCHW float32 in, logits out.
+/// A backend pre-allocates everything at creation; Run allocates nothing in steady state.
+/// Not thread-safe: one Run at a time per instance (the Classifier serialises calls).
+/// </summary>
+public interface IInferenceBackend : IDisposable
+{
+    /// <summary>"ort-cpu", "ort-dml", "ort-cuda" or "gl".</summary>
+    string Name { get; }
+    BackendCapabilities Capabilities { get; }
+    /// <summary>Input of one image: channels, height, width.</summary>
+    int Channels { get; }
+    int Height { get; }
+    int Width { get; }
+    int Classes { get; }
+    int MaxBatch { get; }
+    /// <summary>Runs <paramref name="batch"/> images: input.Length == batch*C*H*W, logits.Length ≥ batch*Classes.</summary>
+    void Run(ReadOnlySpan<float> input, int batch, Span<float> logits);
+    /// <summary>Tap tensors filled by the last Run, in the order they were requested.</summary>
+    IReadOnlyList<TapTensor> Taps { get; }
+}

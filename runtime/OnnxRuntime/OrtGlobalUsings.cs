@@ -1,0 +1,2 @@
+// The downloaded ORT sources rely on this namespace being imported by their original project.
+global using System.Reflection;
