@@ -8,4 +8,11 @@ public static class TrainVerb
         Console.Error.WriteLine("rr train: not built yet");
         return 2;
     }
+
+    /// <summary>`rr bench --train ...` (BenchVerb delegates here).</summary>
+    public static int Bench(string[] args)
+    {
+        Console.Error.WriteLine("rr bench --train: not built yet");
+        return 2;
+    }
 }
