@@ -6,7 +6,7 @@
 //   block: Conv -> BN -> Relu -> Conv -> BN (-> Relu -> Conv -> BN for bottlenecks),
 //          shortcut = identity or Conv 1x1 + BN (downsample.0/.1), Add, Relu
 //   the last block's Relu of stage k outputs the tensor "layer{k}"; other blocks output "layer{k}.{b}"
-//   GlobalAveragePool = "avgpool" -> Flatten = "pool" -> Gemm(fc, transB=1) = "logits" [N,classes]
+//   GlobalAveragePool = "avgpool" (the "pool" tap) -> Flatten = "flatten" -> Gemm(fc, transB=1) = "logits" [N,classes]
 // Node names are "<torchvision module path>" ("layer2.0.conv1", "layer2.0.bn1", "layer2.0.relu_out",
 // "layer2.0.add"); a node's output tensor has the node's name unless stated above.
 // Initializer names are torchvision's parameter names (ResNetSpec.StateShapes()).
@@ -186,9 +186,9 @@ public static class ResNetOnnxBuilder
                 }
             }
             Node("GlobalAveragePool", "avgpool", [x], "avgpool");
-            Node("Flatten", "flatten", ["avgpool"], "pool", OnnxAttribute.Int("axis", 1));
+            Node("Flatten", "flatten", ["avgpool"], "flatten", OnnxAttribute.Int("axis", 1));
             Init("fc.weight"); Init("fc.bias");
-            Node("Gemm", "fc", ["pool", "fc.weight", "fc.bias"], OutputName,
+            Node("Gemm", "fc", ["flatten", "fc.weight", "fc.bias"], OutputName,
                 OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1));
 
             var m = new OnnxModel
