@@ -221,15 +221,15 @@ public sealed partial class Classifier : IDisposable
         r.TapRow = row;
     }
 
-    /// <summary>Numerically stable softmax (max subtracted), double accumulation.</summary>
+    /// <summary>Numerically stable softmax (max subtracted first); SIMD through TensorPrimitives.</summary>
     public static void Softmax(ReadOnlySpan<float> logits, Span<float> probs)
     {
-        float max = float.NegativeInfinity;
-        foreach (var v in logits) if (v > max) max = v;
-        double sum = 0;
-        for (int i = 0; i < logits.Length; i++) { float e = MathF.Exp(logits[i] - max); probs[i] = e; sum += e; }
-        float inv = (float)(1.0 / sum);
-        for (int i = 0; i < logits.Length; i++) probs[i] *= inv;
+        probs = probs[..logits.Length];
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(logits, max, probs);
+        System.Numerics.Tensors.TensorPrimitives.Exp(probs, probs);
+        float sum = System.Numerics.Tensors.TensorPrimitives.Sum<float>(probs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(probs, 1f / sum, probs);
     }
 
     /// <summary>Top-k by insertion into a k-sized sorted array: O(n·k), k small. Ties keep the lower index first.</summary>
