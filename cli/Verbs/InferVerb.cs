@@ -2,6 +2,7 @@ using System.Globalization;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Tensors;
 
@@ -45,11 +46,15 @@ public static class InferVerb
         return RunImage(model, inputPath, backend, threads, topk, taps, tapsOut);
     }
 
+    /// <summary>One line on what the model is; a non-ResNet is fine for inference and said so.</summary>
     static string Describe(OnnxModel model)
     {
-        var i = model.Graph.RealInputs().First();
-        string shape = i.Shape == null ? "?" : "[" + string.Join(",", i.Shape.Select(d => d.Value?.ToString(CultureInfo.InvariantCulture) ?? "N")) + "]";
-        return $"input '{i.Name}' {shape}, {model.Graph.Nodes.Count} nodes";
+        var info = ModelInspector.Inspect(model);
+        string shape = "[" + string.Join(",", info.InputShape.Select((d, k) => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : k == 0 ? "N" : "?")) + "]";
+        string structure = info.ResNet != null
+            ? $"{info.ResNet} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
+            : $"not a ResNet (no residual blocks; a plain network of {model.Graph.Nodes.Count} nodes) — running it as a generic classifier";
+        return $"input '{info.InputName}' {shape}, {info.Classes} classes, {structure}";
     }
 
     static int RunTensor(OnnxModel model, OnnxValueInfo input, string modelPath, string inputPath, string backend, int threads,
@@ -133,7 +138,10 @@ public static class InferVerb
         int width = 0;
         foreach (var p in r.TopK) width = Math.Max(width, p.Label.Length);
         foreach (var p in r.TopK)
-            Console.WriteLine(FormattableString.Invariant($"  {rank++}. {p.Label.PadRight(width)}  {p.Probability * 100,7:F3}%  (class {p.ClassIndex}, logit {r.Logits[p.ClassIndex]:F4})"));
+        {
+            string cls = p.Label == $"class {p.ClassIndex}" ? "" : $"class {p.ClassIndex}, ";
+            Console.WriteLine(FormattableString.Invariant($"  {rank++}. {p.Label.PadRight(width)}  {p.Probability * 100,7:F3}%  ({cls}logit {r.Logits[p.ClassIndex]:F4})"));
+        }
     }
 
     static void WriteTap(string dir, string name, float[] data, int[] shape)

@@ -1,4 +1,5 @@
 using ResNetRealtime.Runtime.Backends.Ort;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Backends;
@@ -55,7 +56,11 @@ public static class BackendFactory
     {
         // Fail on the provider before paying for graph surgery and serialisation.
         OrtBackend.MakeSessionOptions(provider, options).Dispose();
-        var (withTaps, tapOutputs) = TapOutputs.Add(model, options.Taps);
-        return new OrtBackend(provider, withTaps.ToBytes(), options, options.Taps, tapOutputs, TapOutputs.InputSizeHint(model));
+        var info = ModelInspector.Inspect(model);
+        var taps = options.Taps ?? Array.Empty<string>();
+        var (withTaps, tapOutputs) = taps.Count == 0 ? (model, Array.Empty<string>()) : Taps.AddOutputs(model, taps);
+        // Where the graph's H/W are symbolic, the inspector's size (rr.input_size metadata, else 224) is bound.
+        return new OrtBackend(provider, withTaps.ToBytes(), options, taps, tapOutputs,
+                              new[] { info.Channels, info.InputHeight, info.InputWidth });
     }
 }

@@ -1,4 +1,5 @@
 using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Inference;
@@ -16,15 +17,16 @@ public sealed partial class Classifier
     {
         options ??= new ClassifierOptions();
         BackendFactory.Validate(options.Backend);
-        var facts = ModelFacts.Read(model);
+        // Labels and mean/std from metadata (ImageNet defaults); throws one-line errors for non-image models.
+        var info = ModelInspector.Inspect(model);
         var backend = BackendFactory.Create(options.Backend, model, new BackendOptions
         {
             Threads = options.Threads, Taps = options.Taps ?? Array.Empty<string>(), MaxBatch = options.MaxBatch, DeviceId = options.DeviceId,
         });
         try
         {
-            if (facts.Mean != null && facts.Mean.Length != backend.Channels) facts = facts with { Mean = null, Std = null };
-            return new Classifier(backend, options, facts.Labels, facts.Mean, facts.Std);
+            bool normOk = info.Mean != null && info.Std != null && info.Mean.Length == backend.Channels && info.Std.Length == backend.Channels;
+            return new Classifier(backend, options, info.Labels, normOk ? info.Mean : null, normOk ? info.Std : null);
         }
         catch
         {

@@ -58,6 +58,7 @@ public class InferVerbTests
         var r = CliRunner.Run("infer", "--model", _model, "--input", P("x.npy"), "--output", P("y.npy"), "--topk", "2", "--threads", "1");
         Assert.That(r.code, Is.EqualTo(0), r.stderr);
         Assert.That(r.stdout, Does.Contain("row 0:").And.Contain("row 2:"));
+        Assert.That(r.stdout, Does.Contain("not a ResNet"), "a plain CNN runs, and infer says what it is");
         var y = Npy.Read(P("y.npy"));
         Assert.That(y.Shape, Is.EqualTo(new[] { 3, 5 }));
         using var clf = Classifier.Create(_model, new ClassifierOptions { MaxBatch = 3 });
