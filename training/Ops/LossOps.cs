@@ -14,7 +14,7 @@ public static class LossOps
     {
         Check(n, k, logits, labels, smoothing);
         if (probs.Length != n * k) throw new ArgumentException($"cross entropy: probs length {probs.Length} != {n}x{k}");
-        double total = 0;
+        double total = 0, eps = smoothing;
         for (int i = 0; i < n; i++)
         {
             int o = i * k;
@@ -31,7 +31,7 @@ public static class LossOps
                 sumLogP += logp;
             }
             double nll = -(logits[o + labels[i]] - logSum);
-            total += (1 - smoothing) * nll - smoothing / k * sumLogP;
+            total += (1 - eps) * nll - eps / k * sumLogP;
         }
         return total / n;
     }
@@ -44,7 +44,7 @@ public static class LossOps
         for (int i = 0; i < n; i++)
             for (int j = 0; j < k; j++)
             {
-                double q = off + (j == labels[i] ? 1 - smoothing : 0);
+                double q = off + (j == labels[i] ? 1 - (double)smoothing : 0);
                 dlogits[i * k + j] += (float)((probs[i * k + j] - q) * inv);
             }
     }
