@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ResNetRealtime.Training.Ops;
 
 /// <summary>
@@ -10,6 +11,7 @@ namespace ResNetRealtime.Training.Ops;
 public static class LossOps
 {
     /// <summary>Returns the mean loss and writes softmax probabilities into <paramref name="probs"/> [N, K] for backward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double CrossEntropyForward(int n, int k, float[] logits, ReadOnlySpan<int> labels, float smoothing, float[] probs)
     {
         Check(n, k, logits, labels, smoothing);
@@ -36,6 +38,7 @@ public static class LossOps
         return total / n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CrossEntropyBackward(int n, int k, float[] probs, ReadOnlySpan<int> labels, float smoothing, float scale, float[] dlogits)
     {
         Check(n, k, probs, labels, smoothing);
@@ -49,6 +52,7 @@ public static class LossOps
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(int n, int k, float[] logits, ReadOnlySpan<int> labels, float smoothing)
     {
         if (n < 1 || k < 1 || logits.Length != n * k) throw new ArgumentException($"cross entropy: logits length {logits.Length} for N={n} K={k}");
