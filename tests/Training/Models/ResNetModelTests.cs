@@ -55,6 +55,17 @@ public class ResNetModelTests
         Assert.That(rx["layer1.0.conv2.weight"], Is.EqualTo(new[] { 128, 4, 3, 3 }), "groups 32 × 4 channels");
     }
 
+    /// <summary>Names and shapes agree exactly (and in order) with the runtime's ResNetSpec, which the ONNX
+    /// builder uses, so exported weights land where the builder expects them.</summary>
+    [Test]
+    public void StateDictMatchesRuntimeSpec([Values("resnet18", "resnet50", "resnext50_32x4d", "resnet20", "resnet56")] string name)
+    {
+        var spec = ResNetRealtime.Runtime.Models.ResNetSpec.FromName(name, 10, 1, 32);
+        var mine = new ResNet(spec).StateDict().Select(s => (s.name, string.Join(",", s.shape))).ToList();
+        var theirs = spec.StateShapes().Select(s => (s.name, string.Join(",", s.shape))).ToList();
+        Assert.That(mine, Is.EqualTo(theirs));
+    }
+
     [Test]
     public void InitIsKaimingFanOutAndSeeded()
     {
