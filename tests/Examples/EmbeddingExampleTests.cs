@@ -6,17 +6,10 @@ namespace ResNetRealtime.Tests.Examples;
 
 public class EmbeddingExampleTests
 {
-    static string RepoRoot()
-    {
-        var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (d != null && !File.Exists(Path.Combine(d.FullName, "ResNetRealtime.sln"))) d = d.Parent;
-        return d?.FullName ?? throw new DirectoryNotFoundException("repository root (ResNetRealtime.sln) not found above " + TestContext.CurrentContext.TestDirectory);
-    }
-
     /// <summary>The example's body: from the marker line to the end of the method, dedented.</summary>
     static string ExampleBody()
     {
-        var src = File.ReadAllLines(Path.Combine(RepoRoot(), "tests", "Examples", "EmbeddingExample.cs"));
+        var src = File.ReadAllLines(Path.Combine(RepoPaths.Root, "tests", "Examples", "EmbeddingExample.cs"));
         int start = Array.FindIndex(src, l => l.Trim() == "// embedding example");
         int end = Array.FindIndex(src, start, l => l == "    }");
         return Normalise(src[start..end]);
@@ -50,10 +43,10 @@ public class EmbeddingExampleTests
         Assert.That(ExampleBody().Split('\n'), Has.Length.LessThanOrEqualTo(15));
     }
 
-    [Test, Category("Readme"), Explicit("enabled once README.md carries the embedding example")]
+    [Test, Category("Readme")]
     public void Readme_block_equals_the_example()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
         var blocks = Regex.Matches(readme, "```csharp\\s*\\n(.*?)```", RegexOptions.Singleline);
         var block = blocks.Select(b => b.Groups[1].Value).FirstOrDefault(b => b.TrimStart().StartsWith("// embedding example"));
         Assert.That(block, Is.Not.Null, "README.md has no ```csharp block starting with '// embedding example'");
