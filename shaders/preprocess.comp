@@ -1,8 +1,9 @@
 #version 430
-// Frame -> model input, the CPU preprocessor's math: resize so the shorter side becomes
-// resizedShort (torchvision Resize(256) for a 224 crop: round(S*256/224)), bilinear with half-pixel
-// centres (align_corners = false, source coordinates clamped at 0 and at the last texel), then a
-// centre crop of outW x outH at (cropX, cropY), then (rgb - mean) / std. rgb in [0, 1].
+// Frame -> model input, the CPU Preprocessor's math (runtime/Imaging/Preprocessor.cs): the frame
+// resized to resizedW x resizedH (CropGeometry: torchvision Resize(256)+CenterCrop(224) proportions),
+// bilinear with half-pixel centres (align_corners = false, source coordinates clamped at 0 and at the
+// last texel), centre crop of outW x outH at (cropX, cropY), then (rgb - mean) / std with rgb in [0, 1].
+// channels == 1: one luminance plane 0.299 R + 0.587 G + 0.114 B (PIL convert("L")), mean/std R.
 // FROM_TEXTURE: the frame is a texture read with texelFetch (exact texels: no hardware filtering, so
 // this path gives the same numbers as the buffer path); flipY for render targets (GL's row 0 = bottom).
 // Otherwise: the frame is RGBA8 packed one pixel per uint (byte order R, G, B, A), row 0 = top.
@@ -14,7 +15,7 @@ layout(local_size_x = 16, local_size_y = 16) in;
 layout(std140, binding = 0) uniform Params {
     int srcW, srcH, outW, outH;
     int resizedW, resizedH, cropX, cropY;
-    int flipY, batchIndex, pad0, pad1;
+    int flipY, batchIndex, channels, pad1;
     float meanR, meanG, meanB, pad2;
     float stdR, stdG, stdB, pad3;
 };
@@ -43,9 +44,13 @@ void main() {
     vec3 top = mix(fetch(x0, y0), fetch(x1, y0), fx);
     vec3 bot = mix(fetch(x0, y1), fetch(x1, y1), fx);
     vec3 rgb = mix(top, bot, fy);
-    vec3 v = (rgb - vec3(meanR, meanG, meanB)) / vec3(stdR, stdG, stdB);
     int plane = outW * outH;
-    int base = batchIndex * 3 * plane + y * outW + x;
+    int base = batchIndex * channels * plane + y * outW + x;
+    if (channels == 1) {
+        outp[base] = (dot(rgb, vec3(0.299, 0.587, 0.114)) - meanR) / stdR;
+        return;
+    }
+    vec3 v = (rgb - vec3(meanR, meanG, meanB)) / vec3(stdR, stdG, stdB);
     outp[base] = v.r;
     outp[base + plane] = v.g;
     outp[base + 2 * plane] = v.b;

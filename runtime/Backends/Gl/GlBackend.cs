@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Imaging;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
@@ -22,10 +23,11 @@ public sealed class GlBackendOptions
     public bool CheckErrors { get; init; }
     /// <summary>Program-binary cache directory; "" = default (~/.cache/resnet-realtime/gl), null = no cache.</summary>
     public string ShaderCacheDirectory { get; init; } = "";
-    /// <summary>Preprocessing constants for texture/RGBA input (ImageNet defaults, torchvision's 256/224 resize ratio).</summary>
-    public float[] Mean { get; init; } = { 0.485f, 0.456f, 0.406f };
-    public float[] Std { get; init; } = { 0.229f, 0.224f, 0.225f };
-    public double ResizeRatio { get; init; } = 256.0 / 224.0;
+    /// <summary>Preprocessing for texture/RGBA input, as the CPU <see cref="Preprocessor"/>: per-channel mean/std
+    /// (null = ImageNet for 3 channels, 0.5 for 1) and the crop ratio (224/256: Resize(256)+CenterCrop(224)).</summary>
+    public float[] Mean { get; init; }
+    public float[] Std { get; init; }
+    public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
 }
 
 /// <summary>
@@ -53,6 +55,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     readonly GlNetwork _net;
     readonly GlBackendOptions _opt;
     readonly int _paramStride;
+    readonly float[] _mean, _std;
 
     readonly uint[] _tensorBuf;        // per tensor index
     readonly List<uint> _pool = new(); // all activation buffers, for disposal
@@ -117,6 +120,12 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (_opt.MaxInFlight < 1) throw new ArgumentOutOfRangeException(nameof(options), $"MaxInFlight must be ≥ 1 (got {_opt.MaxInFlight})");
         _net.Validate();
         MaxBatch = _opt.MaxBatch;
+        if (Channels is not (1 or 3) && (_opt.Mean != null || _opt.Std != null))
+            throw new ArgumentException($"preprocessing supports 1 or 3 input channels, the model has {Channels}");
+        _mean = _opt.Mean ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetMean);
+        _std = _opt.Std ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetStd);
+        if (_mean.Length < Math.Min(Channels, 3) || _std.Length < Math.Min(Channels, 3))
+            throw new ArgumentException($"mean/std need {Channels} values each (got {_mean.Length} and {_std.Length})");
         _ctx = _opt.Context;
         if (_ctx == null) { _ctx = GlContext.CreateHeadless(); _ownsContext = true; }
         try
@@ -366,6 +375,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     public void SetInputTexture(uint texture, int width, int height, bool flipY = true)
     {
         if (texture == 0) throw new ArgumentException("texture 0 is not a texture");
+        RequireImageInput();
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"texture size must be positive (got {width}x{height})");
         BeginInput(1);
         WritePreprocess(width, height, flipY);
@@ -382,6 +392,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         if (width < 1 || height < 1 || rgba.Length != width * height * 4)
             throw new ArgumentException($"frame has {rgba.Length} bytes, expected {width}x{height}x4 = {Math.Max(0, width * height * 4)}");
+        RequireImageInput();
         BeginInput(1);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _frameBuf);
         if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
@@ -393,28 +404,25 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _cursor = 0;
     }
 
-    /// <summary>torchvision Resize(round(S·ratio)) on the shorter side, then CenterCrop(S) — the sizes the shader uses.</summary>
-    public static (int ResizedW, int ResizedH, int CropX, int CropY) PreprocessGeometry(int srcW, int srcH, int outW, int outH, double ratio)
+    void RequireImageInput()
     {
-        int target = (int)Math.Round(Math.Min(outW, outH) * ratio);
-        int rw, rh;
-        // torchvision: the shorter side becomes `target`, the longer int(target * long / short).
-        if (srcW <= srcH) { rw = target; rh = (int)(target * (long)srcH / srcW); }
-        else { rh = target; rw = (int)(target * (long)srcW / srcH); }
-        int cx = (int)Math.Round((rw - outW) / 2.0), cy = (int)Math.Round((rh - outH) / 2.0);
-        return (rw, rh, cx, cy);
+        if (Channels is not (1 or 3)) throw new NotSupportedException($"image input needs a 1- or 3-channel model; this one takes {Channels} channels");
     }
 
     void WritePreprocess(int srcW, int srcH, bool flipY)
     {
-        var (rw, rh, cx, cy) = PreprocessGeometry(srcW, srcH, Width, Height, _opt.ResizeRatio);
+        // Same geometry object as the CPU Preprocessor, so both paths crop the same pixels.
+        var g = CropGeometry.Compute(srcW, srcH, Height, Width, _opt.CropRatio);
         Span<int> p = stackalloc int[20];
         p[0] = srcW; p[1] = srcH; p[2] = Width; p[3] = Height;
-        p[4] = rw; p[5] = rh; p[6] = cx; p[7] = cy;
-        p[8] = flipY ? 1 : 0; p[9] = 0;
+        p[4] = g.ResizedWidth; p[5] = g.ResizedHeight; p[6] = g.Left; p[7] = g.Top;
+        p[8] = flipY ? 1 : 0; p[9] = 0; p[10] = Channels;
         var f = MemoryMarshal.Cast<int, float>(p);
-        f[12] = _opt.Mean[0]; f[13] = _opt.Mean[1]; f[14] = _opt.Mean[2];
-        f[16] = _opt.Std[0]; f[17] = _opt.Std[1]; f[18] = _opt.Std[2];
+        for (int c = 0; c < 3; c++)
+        {
+            f[12 + c] = _mean[Math.Min(c, Channels - 1)];
+            f[16 + c] = _std[Math.Min(c, Channels - 1)];
+        }
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
         _gl.BufferSubData<int>(GLEnum.UniformBuffer, 0, p);
     }
@@ -639,7 +647,6 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         if (_cursor >= 0) throw new InvalidOperationException("gl backend: a scheduled inference is half encoded; finish it with Step first");
         // Results of earlier async submits would be returned in place of this one: collect and drop them.
-        Span<float> scratch = stackalloc float[0];
         while (_slotCount > 0)
         {
             int s = _slotHead;

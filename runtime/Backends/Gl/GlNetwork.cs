@@ -24,24 +24,24 @@ public sealed class GlTensor
 /// </summary>
 public sealed class GlOp
 {
-    public GlOpKind Kind { get; init; }
+    public GlOpKind Kind { get; set; }
     /// <summary>ONNX node name(s) this layer came from, for errors and compare reports.</summary>
-    public string Name { get; init; }
-    public int[] Inputs { get; init; }
-    public int Output { get; init; }
-    public int Residual { get; init; } = -1;
-    public bool Relu { get; init; }
-    public float[] Weights { get; init; }
-    public float[] Bias { get; init; }
-    public int KH { get; init; } = 1;
-    public int KW { get; init; } = 1;
-    public int StrideH { get; init; } = 1;
-    public int StrideW { get; init; } = 1;
-    public int PadTop { get; init; }
-    public int PadLeft { get; init; }
-    public int DilationH { get; init; } = 1;
-    public int DilationW { get; init; } = 1;
-    public int Groups { get; init; } = 1;
+    public string Name { get; set; }
+    public int[] Inputs { get; set; }
+    public int Output { get; set; }
+    public int Residual { get; set; } = -1;
+    public bool Relu { get; set; }
+    public float[] Weights { get; set; }
+    public float[] Bias { get; set; }
+    public int KH { get; set; } = 1;
+    public int KW { get; set; } = 1;
+    public int StrideH { get; set; } = 1;
+    public int StrideW { get; set; } = 1;
+    public int PadTop { get; set; }
+    public int PadLeft { get; set; }
+    public int DilationH { get; set; } = 1;
+    public int DilationW { get; set; } = 1;
+    public int Groups { get; set; } = 1;
     public override string ToString() => $"{Kind} {Name}";
 }
 
