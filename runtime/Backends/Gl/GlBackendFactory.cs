@@ -47,11 +47,11 @@ public static class GlBackendFactory
         catch (FormatException) { return null; }
     }
 
-    /// <summary>A node output name as is; "layerK" → the output of the last node whose name or output sits in stage K.</summary>
+    /// <summary>A node output (or the graph input) name as is; "layerK" → the output of the last node whose name or output sits in stage K.</summary>
     public static string ResolveTap(OnnxModel model, string tap)
     {
         var g = model.Graph;
-        if (g.Nodes.Any(n => n.Outputs.Contains(tap))) return tap;
+        if (g.Nodes.Any(n => n.Outputs.Contains(tap)) || g.RealInputs().Any(i => i.Name == tap)) return tap;
         var m = Regex.Match(tap, @"^layer(\d+)$");
         if (m.Success)
         {
