@@ -60,7 +60,11 @@ public static class ImageDecoder
             var bytes = ms.ToArray();
             if (p.ExitCode != 0 || bytes.Length == 0)
             {
-                string why = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? $"ffmpeg exit code {p.ExitCode}";
+                // ffmpeg's first error line names the cause ("Invalid data found when processing input");
+                // later ones are consequences. Drop its "[png @ 0x…] " and "PATH: " prefixes.
+                string why = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? $"ffmpeg exit code {p.ExitCode}";
+                why = System.Text.RegularExpressions.Regex.Replace(why, @"^\[[^\]]*\]\s*", "");
+                if (why.StartsWith(path + ": ", StringComparison.Ordinal)) why = why[(path.Length + 2)..];
                 throw new InvalidDataException($"{path}: not an image ffmpeg can decode ({why})");
             }
             return ParsePam(bytes, path);
