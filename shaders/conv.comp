@@ -9,13 +9,20 @@
 // consecutive across tx (coalesced, bank-conflict free). Shared tiles: A = TK x TM weights (vec4 loads
 // along K), B = TK x TN im2col gathered on the fly (consecutive threads read consecutive pixels).
 // CONV_1X1 (kernel 1x1, pad 0, any stride) skips the k -> (ci, ky, kx) decode and the padding test.
+// TN (pixels per tile, 64 or 16, set by the host): 16 for layers with few output pixels (late stages),
+// so a 7x7 map does not leave 3/4 of every tile idle.
+// SPLIT_K: late layers have few tiles (ResNet-50 layer4 at 224: P = 49, M = 512 -> 8 tiles) but long K,
+// which would leave most of a GPU idle; the grid's z then also splits K into kSplit chunks of kChunk,
+// each writing raw partial sums to part[s][co][p]; the REDUCE variant adds them up and applies the epilogue.
 #include "common.glsl"
 
 #define TM 64
+#ifndef TN
 #define TN 64
+#endif
 #define TK 16
-
-layout(local_size_x = 16, local_size_y = 16) in;
+#define JN (TN / 16)
+#define BROWS (256 / TN)
 
 layout(std140, binding = 0) uniform Params {
     int N, Cin, H, W;
@@ -23,6 +30,7 @@ layout(std140, binding = 0) uniform Params {
     int KH, KW, strideH, strideW;
     int padT, padL, dilH, dilW;
     int K, K4, hasResidual, relu;
+    int kSplit, kChunk, pad0, pad1;
 };
 
 layout(std430, binding = 0) readonly buffer InBuf { float inp[]; };
@@ -30,6 +38,25 @@ layout(std430, binding = 1) readonly buffer WBuf { vec4 wt[]; };
 layout(std430, binding = 2) readonly buffer BiasBuf { float bias[]; };
 layout(std430, binding = 3) readonly buffer ResBuf { float res[]; };
 layout(std430, binding = 4) writeonly buffer OutBuf { float outp[]; };
+layout(std430, binding = 5) buffer PartBuf { float part[]; };
+
+#ifdef REDUCE
+layout(local_size_x = 256) in;
+void main() {
+    int OHW = OH * OW;
+    int P = N * OHW;
+    int idx = int(gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * 256u);
+    if (idx >= Cout * P) return;
+    int co = idx / P, pp = idx - co * P;
+    float v = bias[co];
+    for (int s = 0; s < kSplit; s++) v += part[(s * Cout + co) * P + pp];
+    int n = pp / OHW, r = pp - n * OHW;
+    int o = (n * Cout + co) * OHW + r;
+    if (hasResidual != 0) v += res[o];
+    outp[o] = relu_if(v, relu);
+}
+#else
+layout(local_size_x = 16, local_size_y = 16) in;
 
 shared float As[TK][TM + 4];
 shared float Bs[TK][TN];
@@ -37,14 +64,15 @@ shared float Bs[TK][TN];
 void main() {
     int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
     int t = ty * 16 + tx;
-    int g = int(gl_WorkGroupID.z);
+    int g = int(gl_WorkGroupID.z) / kSplit, split = int(gl_WorkGroupID.z) - g * kSplit;
+    int kBegin = split * kChunk, kEnd = min(K, kBegin + kChunk);
     int Mg = Cout / groups, Cg = Cin / groups;
     int m0 = int(gl_WorkGroupID.y) * TM;
     int p0 = int(gl_WorkGroupID.x) * TN;
     int OHW = OH * OW, HW = H * W, KHW = KH * KW;
     int P = N * OHW;
 
-    // This thread always gathers im2col column bcol, rows bk, bk+4, bk+8, bk+12 of each K tile.
+    // This thread always gathers im2col column bcol, rows bk, bk+BROWS, ... of each K tile.
     int bcol = t % TN, bk = t / TN;
     int p = p0 + bcol;
     bool pvalid = p < P;
@@ -58,20 +86,20 @@ void main() {
     bool avalid = m0 + arow < Mg;
     int wrow = (g * Mg + m0 + arow) * (K4 / 4);
 
-    float acc[4][4];
-    for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = 0.0;
+    float acc[4][JN];
+    for (int i = 0; i < 4; i++) for (int j = 0; j < JN; j++) acc[i][j] = 0.0;
 
-    for (int k0 = 0; k0 < K; k0 += TK) {
+    for (int k0 = kBegin; k0 < kEnd; k0 += TK) {
         int ka = k0 + akq * 4;
         vec4 a = (avalid && ka < K4) ? wt[wrow + ka / 4] : vec4(0.0);
         As[akq * 4 + 0][arow] = a.x;
         As[akq * 4 + 1][arow] = a.y;
         As[akq * 4 + 2][arow] = a.z;
         As[akq * 4 + 3][arow] = a.w;
-        for (int j = 0; j < 4; j++) {
-            int kl = bk + 4 * j, k = k0 + kl;
+        for (int j = 0; j < JN; j++) {
+            int kl = bk + BROWS * j, k = k0 + kl;
             float v = 0.0;
-            if (pvalid && k < K) {
+            if (pvalid && k < kEnd) {
 #ifdef CONV_1X1
                 v = inp[inBase + k * HW + iy0 * W + ix0];
 #else
@@ -85,10 +113,10 @@ void main() {
         }
         barrier();
         for (int kk = 0; kk < TK; kk++) {
-            float a4[4], b4[4];
+            float a4[4], b4[JN];
             for (int i = 0; i < 4; i++) a4[i] = As[kk][ty + 16 * i];
-            for (int j = 0; j < 4; j++) b4[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = fma(a4[i], b4[j], acc[i][j]);
+            for (int j = 0; j < JN; j++) b4[j] = Bs[kk][tx + 16 * j];
+            for (int i = 0; i < 4; i++) for (int j = 0; j < JN; j++) acc[i][j] = fma(a4[i], b4[j], acc[i][j]);
         }
         barrier();
     }
@@ -98,9 +126,10 @@ void main() {
         if (m >= Mg) continue;
         int co = g * Mg + m;
         float b = bias[co];
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < JN; j++) {
             int pp = p0 + tx + 16 * j;
             if (pp >= P) continue;
+            if (kSplit > 1) { part[(split * Cout + co) * P + pp] = acc[i][j]; continue; }
             int n = pp / OHW, r = pp - n * OHW;
             int idx = (n * Cout + co) * OHW + r;
             float v = acc[i][j] + b;
@@ -109,3 +138,4 @@ void main() {
         }
     }
 }
+#endif

@@ -108,3 +108,34 @@ public class GlModelTests
         Assert.That(bad.Format(), Does.Contain("first divergence: layer2.0.bn1.out"));
     }
 }
+
+[TestFixture, Category("Gl")]
+public class GlProfileTests
+{
+    [Test]
+    public void ProfileGivesOneTimingPerLayer()
+    {
+        using var be = GlBackendFactory.Create(GlTestModels.ResNet(new[] { 1, 1 }, false, 24, cifar: true, stem: 8), new BackendOptions(),
+                                               new GlBackendOptions { Context = GlTestContext.Get() });
+        var p = be.Profile(GlOpTests.Random(3 * 24 * 24, 1), 1);
+        Assert.That(p, Has.Count.EqualTo(be.LayerCount + 1));
+        Assert.That(p.Select(x => x.Ms), Has.All.GreaterThanOrEqualTo(0));
+        Assert.That(p.Sum(x => x.Ms), Is.GreaterThan(0));
+    }
+
+    [Test, Explicit("timing printout for tuning, not a check")]
+    public void PrintResNet18Profile()
+    {
+        using var be = GlBackendFactory.Create(GlTestModels.ResNet(new[] { 2, 2, 2, 2 }, false, 64, classes: 1000), new BackendOptions(),
+                                               new GlBackendOptions { Context = GlTestContext.Get() });
+        var x = GlOpTests.Random(3 * 64 * 64, 1);
+        be.Profile(x, 1);
+        var p = be.Profile(x, 1);
+        foreach (var (l, ms) in p) TestContext.Out.WriteLine($"{ms,9:F2} ms  {l}");
+        TestContext.Out.WriteLine($"{p.Sum(v => v.Ms),9:F2} ms  total");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var logits = new float[1000];
+        for (int i = 0; i < 3; i++) be.Run(x, 1, logits);
+        TestContext.Out.WriteLine($"Run: {sw.Elapsed.TotalMilliseconds / 3:F1} ms");
+    }
+}

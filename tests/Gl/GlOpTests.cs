@@ -86,6 +86,9 @@ public class GlOpTests
     [TestCase(32, 7, 7, 32, 3, 2, 1, 32, 2, TestName = "Conv depthwise (32 groups) s2, 7x7, batch 2")]
     [TestCase(5, 6, 5, 3, 2, 1, 0, 1, 1, TestName = "Conv 2x2 even kernel no pad, 5->3 ch, 6x5")]
     [TestCase(1, 1, 1, 1, 1, 1, 0, 1, 1, TestName = "Conv 1x1x1 smallest")]
+    [TestCase(64, 5, 5, 70, 3, 1, 1, 1, 1, TestName = "Conv split-K (K=576 in 2 chunks), 16-pixel tiles, 64->70 ch, 5x5")]
+    [TestCase(520, 3, 3, 13, 1, 1, 0, 1, 2, TestName = "Conv 1x1 split-K (K=520, uneven last chunk), 520->13 ch, 3x3, batch 2")]
+    [TestCase(31, 23, 25, 9, 3, 1, 1, 1, 1, TestName = "Conv 64-pixel tiles (P=575), 31->9 ch, 23x25")]
     public void Conv(int cin, int h, int w, int cout, int k, int stride, int pad, int groups, int batch)
     {
         var (gl, reference) = RunOne(ConvNet(cin, h, w, cout, k, stride, pad, groups), batch, 11);
@@ -100,10 +103,13 @@ public class GlOpTests
     }
 
     [TestCase(1, TestName = "Conv epilogue: bias + residual + ReLU, stride 1")]
+    [TestCase(3, TestName = "Conv epilogue after split-K reduce: bias + residual + ReLU")]
     [TestCase(2, TestName = "Conv epilogue: bias + residual + ReLU, stride 2")]
     public void ConvResidualRelu(int stride)
     {
-        var (gl, reference) = RunOne(ConvNet(13, 11, 11, 21, 3, stride, 1, relu: true, residual: true), 2, 13);
+        // stride 3 stands for "the split-K case": 64 channels, 3x3 → K = 576, run at stride 1
+        var net = stride == 3 ? ConvNet(64, 6, 7, 21, 3, 1, 1, relu: true, residual: true) : ConvNet(13, 11, 11, 21, 3, stride, 1, relu: true, residual: true);
+        var (gl, reference) = RunOne(net, 2, 13);
         Assert.That(reference.Count(v => v == 0), Is.GreaterThan(0), "ReLU must clip something for this test to mean anything");
         AssertClose(gl, reference, 1e-5, "conv+residual+relu");
     }

@@ -46,6 +46,7 @@ public sealed class GlBackendOptions
 /// </summary>
 public sealed unsafe class GlBackend : IInferenceBackend
 {
+    const int LayerParamBytes = 96; // the largest layer block (conv: 24 ints)
     const int ParamStride = 256; // ≥ any block here (80 B) and a common UNIFORM_BUFFER_OFFSET_ALIGNMENT; rounded up at runtime
 
     readonly GlContext _ctx;
@@ -56,6 +57,11 @@ public sealed unsafe class GlBackend : IInferenceBackend
     readonly GlBackendOptions _opt;
     readonly int _paramStride;
     readonly float[] _mean, _std;
+    readonly uint _pConv16, _pConv1x1_16, _pReduce, _partial;
+    readonly int[] _tn, _kSplit;
+    readonly uint _pConv, _pConv1x1, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pCam;
+    readonly bool[] _oneByOne;
+    uint _pPreTex, _pPreBuf; // made on first use: many hosts use only one input path
 
     readonly uint[] _tensorBuf;        // per tensor index
     readonly List<uint> _pool = new(); // all activation buffers, for disposal
@@ -168,6 +174,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 return new TapTensor(_opt.Taps[j], new[] { MaxBatch, x.C, x.H, x.W }, new float[MaxBatch * x.Size]);
             }).ToArray();
 
+            _tn = new int[nOps]; _kSplit = new int[nOps];
+            long partialFloats = 0;
+            for (int b = 1; b <= MaxBatch; b++)
+                for (int i = 0; i < nOps; i++)
+                    if (_net.Ops[i].Kind == GlOpKind.Conv)
+                    {
+                        var (_, ks, _) = ConvSchedule(i, b);
+                        if (ks > 1) partialFloats = Math.Max(partialFloats, (long)ks * _net.Tensors[_net.Ops[i].Output].C * b * _net.Tensors[_net.Ops[i].Output].H * _net.Tensors[_net.Ops[i].Output].W);
+                    }
+            _partial = NewBuffer(partialFloats * 4, GLEnum.ShaderStorageBuffer);
             _params = NewBuffer(nOps * _paramStride, GLEnum.UniformBuffer);
             _preParams = NewBuffer(4 * _paramStride, GLEnum.UniformBuffer); // 0: preprocess, 1: softmax, 2: cam, 3: tap
             int k5 = Math.Min(_opt.TopK, Classes);
@@ -201,10 +217,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 }
                 else _gl.BufferData(GLEnum.CopyWriteBuffer, slotFloats * 4, null, GLEnum.StreamRead);
             }
-            // Compile every program now, not inside the first frame.
-            _shaders.Get("conv.comp"); _shaders.Get("conv.comp", "CONV_1X1"); _shaders.Get("pool.comp"); _shaders.Get("pool.comp", "GLOBAL_AVG");
-            _shaders.Get("eltwise.comp"); _shaders.Get("fc.comp"); _shaders.Get("softmax.comp");
-            if (CamTexture != 0) _shaders.Get("cam.comp");
+            // Compile (or load from the binary cache) every program now, not inside the first frame, and keep the
+            // ids so the per-layer path does no lookups or allocations.
+            _pConv = _shaders.Get("conv.comp"); _pConv1x1 = _shaders.Get("conv.comp", "CONV_1X1");
+            _pConv16 = _shaders.Get("conv.comp", "TN=16"); _pConv1x1_16 = _shaders.Get("conv.comp", "CONV_1X1", "TN=16");
+            _pReduce = _shaders.Get("conv.comp", "REDUCE");
+            _pPool = _shaders.Get("pool.comp"); _pGap = _shaders.Get("pool.comp", "GLOBAL_AVG");
+            _pElt = _shaders.Get("eltwise.comp"); _pFc = _shaders.Get("fc.comp"); _pSoftmax = _shaders.Get("softmax.comp");
+            if (CamTexture != 0) _pCam = _shaders.Get("cam.comp");
+            _oneByOne = _net.Ops.Select(op => op.Kind == GlOpKind.Conv && op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
+                && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (_net.Tensors[op.Output].H, _net.Tensors[op.Output].W)).ToArray();
         }
         catch
         {
@@ -291,6 +313,31 @@ public sealed unsafe class GlBackend : IInferenceBackend
 
     // ------------------------------------------------------------------ parameters
 
+    /// <summary>Enough workgroups to fill a big GPU (132 SMs on an H100) a couple of times over.</summary>
+    const int TargetWorkgroups = 256;
+
+    /// <summary>
+    /// Tile width and K split of conv layer <paramref name="i"/> at batch <paramref name="batch"/>: 16-pixel tiles when the
+    /// layer has under 512 output pixels; K split in chunks (multiples of 16, at least 256 long) while the grid has fewer
+    /// than <see cref="TargetWorkgroups"/> tiles. Pure function of the shapes, so every run of a layer is the same.
+    /// </summary>
+    (int Tn, int KSplit, int KChunk) ConvSchedule(int i, int batch)
+    {
+        var op = _net.Ops[i];
+        var a = _net.Tensors[op.Inputs[0]];
+        var o = _net.Tensors[op.Output];
+        long p = (long)batch * o.H * o.W;
+        int tn = p < 512 ? 16 : 64;
+        int k = a.C / op.Groups * op.KH * op.KW;
+        long tiles = (p + tn - 1) / tn * ((o.C / op.Groups + 63) / 64) * op.Groups;
+        int split = 1;
+        if (tiles < TargetWorkgroups && k >= 512)
+            split = (int)Math.Min(Math.Min((TargetWorkgroups + tiles - 1) / tiles, k / 256), 16);
+        int chunk = ((k + split - 1) / split + 15) / 16 * 16;
+        split = (k + chunk - 1) / chunk;
+        return (tn, split, chunk);
+    }
+
     void WriteParams(int batch)
     {
         if (batch == _paramsBatch) return;
@@ -305,8 +352,11 @@ public sealed unsafe class GlBackend : IInferenceBackend
             {
                 case GlOpKind.Conv:
                     int k = a.C / op.Groups * op.KH * op.KW;
+                    var (tn, ks, kc) = ConvSchedule(i, batch);
+                    _tn[i] = tn; _kSplit[i] = ks;
                     new[] { batch, a.C, a.H, a.W, o.C, o.H, o.W, op.Groups, op.KH, op.KW, op.StrideH, op.StrideW,
-                            op.PadTop, op.PadLeft, op.DilationH, op.DilationW, k, _k4[i], op.Residual >= 0 ? 1 : 0, op.Relu ? 1 : 0 }.CopyTo(block, b);
+                            op.PadTop, op.PadLeft, op.DilationH, op.DilationW, k, _k4[i], op.Residual >= 0 ? 1 : 0, op.Relu ? 1 : 0,
+                            ks, kc }.CopyTo(block, b);
                     break;
                 case GlOpKind.MaxPool:
                 case GlOpKind.GlobalAvgPool:
@@ -379,7 +429,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"texture size must be positive (got {width}x{height})");
         BeginInput(1);
         WritePreprocess(width, height, flipY);
-        _gl.UseProgram(_shaders.Get("preprocess.comp", "FROM_TEXTURE"));
+        if (_pPreTex == 0) _pPreTex = _shaders.Get("preprocess.comp", "FROM_TEXTURE");
+        _gl.UseProgram(_pPreTex);
         _gl.ActiveTexture(GLEnum.Texture0);
         _gl.BindTexture(GLEnum.Texture2D, texture);
         DispatchPreprocess();
@@ -398,7 +449,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, rgba);
         WritePreprocess(width, height, false);
-        _gl.UseProgram(_shaders.Get("preprocess.comp"));
+        if (_pPreBuf == 0) _pPreBuf = _shaders.Get("preprocess.comp");
+        _gl.UseProgram(_pPreBuf);
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 0, _frameBuf);
         DispatchPreprocess();
         _cursor = 0;
@@ -475,45 +527,52 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         var op = _net.Ops[i];
         var o = _net.Tensors[op.Output];
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, 80);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, LayerParamBytes);
         Bind(0, _tensorBuf[op.Inputs[0]]);
         Bind(4, _tensorBuf[op.Output]);
         switch (op.Kind)
         {
             case GlOpKind.Conv:
             {
-                bool oneByOne = op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
-                                && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (o.H, o.W);
-                _gl.UseProgram(oneByOne ? _shaders.Get("conv.comp", "CONV_1X1") : _shaders.Get("conv.comp"));
+                int tn = _tn[i], ks = _kSplit[i];
+                _gl.UseProgram(tn == 16 ? (_oneByOne[i] ? _pConv1x1_16 : _pConv16) : (_oneByOne[i] ? _pConv1x1 : _pConv));
                 Bind(1, _wBuf[i]); Bind(2, _bBuf[i]);
                 Bind(3, op.Residual >= 0 ? _tensorBuf[op.Residual] : _bBuf[i]);
+                Bind(5, _partial);
                 long p = (long)_batch * o.H * o.W;
-                _gl.DispatchCompute((uint)((p + 63) / 64), (uint)((o.C / op.Groups + 63) / 64), (uint)op.Groups);
+                _gl.DispatchCompute((uint)((p + tn - 1) / tn), (uint)((o.C / op.Groups + 63) / 64), (uint)(op.Groups * ks));
+                if (ks > 1)
+                {
+                    _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+                    _gl.UseProgram(_pReduce);
+                    var g = Grid((o.C * p + 255) / 256);
+                    _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
+                }
                 break;
             }
             case GlOpKind.MaxPool:
             {
-                _gl.UseProgram(_shaders.Get("pool.comp"));
+                _gl.UseProgram(_pPool);
                 var g = Grid(((long)_batch * o.Size + 63) / 64);
                 _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
                 break;
             }
             case GlOpKind.GlobalAvgPool:
             {
-                _gl.UseProgram(_shaders.Get("pool.comp", "GLOBAL_AVG"));
+                _gl.UseProgram(_pGap);
                 var g = Grid((long)_batch * o.C);
                 _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
                 break;
             }
             case GlOpKind.FullyConnected:
-                _gl.UseProgram(_shaders.Get("fc.comp"));
+                _gl.UseProgram(_pFc);
                 Bind(1, _wBuf[i]); Bind(2, _bBuf[i]);
                 _gl.DispatchCompute((uint)o.Size, (uint)_batch, 1);
                 break;
             case GlOpKind.Add:
             case GlOpKind.Relu:
             {
-                _gl.UseProgram(_shaders.Get("eltwise.comp"));
+                _gl.UseProgram(_pElt);
                 Bind(3, op.Kind == GlOpKind.Add ? _tensorBuf[op.Inputs[1]] : _tensorBuf[op.Inputs[0]]);
                 var g = Grid(((long)_batch * o.Size + 255) / 256);
                 _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
@@ -527,14 +586,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
     void Finish()
     {
         int k = Math.Min(_opt.TopK, Classes);
-        _gl.UseProgram(_shaders.Get("softmax.comp"));
+        _gl.UseProgram(_pSoftmax);
         _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, 16);
         Bind(0, _tensorBuf[_net.Output]); Bind(4, _probs); Bind(5, _topk);
         _gl.DispatchCompute((uint)_batch, 1, 1);
         _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
         if (CamTexture != 0)
         {
-            _gl.UseProgram(_shaders.Get("cam.comp"));
+            _gl.UseProgram(_pCam);
             _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, 32);
             Bind(0, _tensorBuf[_net.CamFeatures]); Bind(1, _wBuf[_net.CamClassifier]); Bind(5, _topk); Bind(6, _camScratch);
             _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
@@ -656,6 +715,37 @@ public sealed unsafe class GlBackend : IInferenceBackend
         }
     }
 
+    /// <summary>
+    /// Per-layer GPU time of one inference, from GL timestamp queries around each layer (blocking; for tuning,
+    /// not for the frame loop). Entries: "preprocess"-free float input, then each layer, then "softmax+cam+copy".
+    /// </summary>
+    public List<(string Layer, double Ms)> Profile(ReadOnlySpan<float> input, int batch)
+    {
+        DrainPending();
+        var q = new uint[_net.Ops.Count + 2];
+        for (int i = 0; i < q.Length; i++) q[i] = _gl.GenQuery();
+        try
+        {
+            SetInput(input, batch);
+            _gl.QueryCounter(q[0]);
+            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1]); }
+            Finish();
+            _cursor = -1;
+            _gl.QueryCounter(q[^1]);
+            var scratch = new float[batch * Classes];
+            WaitResult(scratch);
+            _gl.Finish();
+            var list = new List<(string, double)>();
+            for (int i = 1; i < q.Length; i++)
+            {
+                double ms = (_gl.GetQueryResult(q[i]) - _gl.GetQueryResult(q[i - 1])) / 1e6;
+                list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
+            }
+            return list;
+        }
+        finally { foreach (var x in q) _gl.DeleteQuery(x); }
+    }
+
     /// <summary>Reads the requested taps back into <see cref="Taps"/> (blocking; the sync paths call it).</summary>
     public void ReadTaps()
     {
@@ -732,7 +822,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 foreach (var b in _pool) _gl.DeleteBuffer(b);
                 if (_wBuf != null) foreach (var b in _wBuf) _gl.DeleteBuffer(b);
                 if (_bBuf != null) foreach (var b in _bBuf) _gl.DeleteBuffer(b);
-                foreach (var b in new[] { _params, _preParams, _probs, _topk, _camScratch, _tapStats, _frameBuf }) _gl.DeleteBuffer(b);
+                foreach (var b in new[] { _partial, _params, _preParams, _probs, _topk, _camScratch, _tapStats, _frameBuf }) _gl.DeleteBuffer(b);
                 _gl.DeleteTexture(CamTexture);
                 foreach (var t in _tapTextures.Values) _gl.DeleteTexture(t.Tex);
                 _shaders?.Dispose();
