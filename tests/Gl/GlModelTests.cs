@@ -139,3 +139,34 @@ public class GlProfileTests
         TestContext.Out.WriteLine($"Run: {sw.Elapsed.TotalMilliseconds / 3:F1} ms");
     }
 }
+
+[TestFixture, Category("Gl")]
+public class CompareVerbTests
+{
+    [Test]
+    public void CompareVerbPrintsTableAndExitsZeroWhenBackendsAgree()
+    {
+        GlTestContext.Get();
+        string path = Path.Combine(Path.GetTempPath(), $"rr-compare-{Guid.NewGuid():N}.onnx");
+        var stdout = Console.Out;
+        var sw = new StringWriter();
+        try
+        {
+            GlTestModels.ResNet(new[] { 1, 1 }, true, 20, classes: 5, cifar: true, stem: 8, groups: 2, widthPerGroup: 32).Save(path);
+            Console.SetOut(sw);
+            int rc = ResNetRealtime.Cli.CompareVerb.Run(new[] { "--model", path, "--compare", "ort-cpu,gl", "--seed", "3" });
+            Console.SetOut(stdout);
+            TestContext.Out.WriteLine(sw.ToString());
+            Assert.That(rc, Is.EqualTo(0), sw.ToString());
+            Assert.That(sw.ToString(), Does.Contain("compare ort-cpu vs gl").And.Contain("agree within").And.Contain("layer2.0.bn3.out"));
+        }
+        finally { Console.SetOut(stdout); File.Delete(path); }
+    }
+
+    [Test]
+    public void CompareVerbRejectsOneBackend()
+    {
+        var e = Assert.Throws<ResNetRealtime.Cli.UsageException>(() => ResNetRealtime.Cli.CompareVerb.Run(new[] { "--model", "x.onnx", "--compare", "gl" }));
+        Assert.That(e.Message, Does.Contain("two backends").And.Contain("'gl'"));
+    }
+}
