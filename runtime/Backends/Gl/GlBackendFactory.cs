@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
@@ -31,13 +32,16 @@ public static class GlBackendFactory
         {
             Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TopK = o.TopK, Cam = o.Cam,
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
-            Mean = o.Mean ?? MetadataFloats(model, "mean"), Std = o.Std ?? MetadataFloats(model, "std"), CropRatio = o.CropRatio,
+            Mean = o.Mean ?? MetadataFloats(model, MetadataKeys.Mean, MetadataKeys.MeanAliases),
+            Std = o.Std ?? MetadataFloats(model, MetadataKeys.Std, MetadataKeys.StdAliases), CropRatio = o.CropRatio,
         });
     }
 
-    static float[] MetadataFloats(OnnxModel model, string key)
+    /// <summary>Per-channel floats from model metadata ("rr.mean" = "0.485,0.456,0.406", or an alias key); null when absent.</summary>
+    static float[] MetadataFloats(OnnxModel model, string key, IEnumerable<string> aliases)
     {
         var s = model.GetMetadata(key);
+        foreach (var a in aliases) s ??= model.GetMetadata(a);
         if (string.IsNullOrWhiteSpace(s)) return null;
         try
         {
