@@ -14,6 +14,8 @@ public static partial class GLEnum
     // renderbuffers (depth attachments of offscreen framebuffers)
     public const uint Renderbuffer = 0x8D41, DepthComponent24 = 0x81A6, DepthComponent32F = 0x8CAC,
         Depth24Stencil8 = 0x88F0, DepthStencilAttachment = 0x821A, StencilBufferBit = 0x0400;
+    // single-channel 8-bit texture (glyph atlas)
+    public const uint R8 = 0x8229;
 }
 
 /// <summary>
