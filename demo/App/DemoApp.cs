@@ -20,7 +20,6 @@ public static class DemoApp
 
     public static int Run(DemoOptions o, TextWriter log)
     {
-        log.WriteLine("rr demo: not built yet");
-        return 2;
+        return DemoRunner.Run(o, log);
     }
 }

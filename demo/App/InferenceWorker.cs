@@ -3,6 +3,7 @@ using ResNetRealtime.Demo.Sources;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
+using Frame = ResNetRealtime.Demo.Sources.Frame;
 
 namespace ResNetRealtime.Demo.App;
 
