@@ -3,7 +3,7 @@ namespace ResNetRealtime.Demo.App;
 /// <summary>
 /// Class-activation maps on the CPU (Zhou et al. 2016): for a network ending in global average pooling
 /// and one linear layer, CAM_k(y,x) = Σ_c W[k,c] · F[c,y,x] over the last feature map F [C,h,w].
-/// Output is ReLU'd and scaled to [0,1] so it can be shown as a heatmap. Also the activation mosaic:
+/// Output is min-max scaled to [0,1] so it can be shown as a heatmap. Also the activation mosaic:
 /// the first channels of a layer, each min-max scaled, tiled into a grid.
 /// </summary>
 public static class Cam
@@ -23,9 +23,12 @@ public static class Cam
             var f = features.Slice(c * hw, hw);
             for (int i = 0; i < hw; i++) map[i] += a * f[i];
         }
-        float max = 0;
-        for (int i = 0; i < hw; i++) { if (map[i] < 0) map[i] = 0; if (map[i] > max) max = map[i]; }
-        if (max > 0) { float s = 1 / max; for (int i = 0; i < hw; i++) map[i] *= s; }
+        // Min-max scaling (not ReLU then /max): an untrained or unsure model can give an all-negative map,
+        // which would otherwise show as nothing at all.
+        float lo = float.MaxValue, hi = float.MinValue;
+        for (int i = 0; i < hw; i++) { if (map[i] < lo) lo = map[i]; if (map[i] > hi) hi = map[i]; }
+        float s = hi > lo ? 1 / (hi - lo) : 0;
+        for (int i = 0; i < hw; i++) map[i] = (map[i] - lo) * s;
     }
 
     /// <summary>Tiles up to cols*rows channels of [C,h,w] into a (cols*w)×(rows*h) image, each channel scaled to [0,1].</summary>

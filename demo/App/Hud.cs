@@ -27,11 +27,11 @@ public sealed class Hud
     {
         int lh = (int)MathF.Ceiling(lineHeight);
         TopKBox = new Box(width - PanelWidth - 10, 10, PanelWidth, 34 + 5 * (lh + 22));
-        int hudLines = 11;
+        int hudLines = 12;
         HudBox = new Box(10, 10, Math.Min(470, width - PanelWidth - 30), 12 + hudLines * lh);
         GraphBox = new Box(10, HudBox.Y + HudBox.H + 6, HudBox.W, 70);
-        int ms = Math.Min(PanelWidth, height - TopKBox.Y - TopKBox.H - 30);
-        MosaicBox = new Box(width - PanelWidth - 10, TopKBox.Y + TopKBox.H + 10, ms, ms);
+        int ms = Math.Min(PanelWidth, height - TopKBox.Y - TopKBox.H - 30 - lh);
+        MosaicBox = new Box(width - PanelWidth - 10, TopKBox.Y + TopKBox.H + 14 + lh, ms, Math.Max(0, ms - lh));
     }
 
     public void AddFrameTime(double ms) { _frameTimes[_graphNext] = (float)ms; _graphNext = (_graphNext + 1) % GraphSamples; }
@@ -83,22 +83,22 @@ public sealed class Hud
         o.Rect(b.X, b.Y, b.W, b.H, 0.05f, 0.06f, 0.08f, 0.72f);
         _line.Clear().Append("ResNet-").Append(info.Depth).Append("  ·  ").Append(info.Backend).Append("  ·  ").Append(info.Source);
         o.Text(_line.Span, x, y, 1, 1, 1); y += lh;
-        o.Text(info.Model ?? "", x, y, info.RandomWeights ? 1f : 0.75f, info.RandomWeights ? 0.55f : 0.85f, info.RandomWeights ? 0.4f : 0.95f); y += lh;
+        o.Text(info.Model ?? "", x, y, info.RandomWeights ? 1f : 0.75f, info.RandomWeights ? 0.55f : 0.85f, info.RandomWeights ? 0.4f : 0.95f, 1, b.W - 16); y += lh;
         _line.Clear().Append("FPS ").Append(info.Fps, "F1").Append("   dropped ").Append(info.Dropped).Append("   inferred ").Append(info.Inferred);
         if (info.Accuracy >= 0) _line.Append("   acc ").Append(info.Accuracy * 100, "F1").Append("%");
         o.Text(_line.Span, x, y, 1, 1, 1); y += lh;
-        o.Text("stage          p50 ms   p99 ms", x, y, 0.7f, 0.75f, 0.8f); y += lh;
+        o.Text("stage", x, y, 0.7f, 0.75f, 0.8f); o.Text("p50 ms", x + 150, y, 0.7f, 0.75f, 0.8f); o.Text("p99 ms", x + 220, y, 0.7f, 0.75f, 0.8f); y += lh;
         foreach (var (name, stats) in info.Stages)
         {
             _line.Clear().Append(name);
             o.Text(_line.Span, x, y, 0.9f, 0.9f, 0.9f);
             _line.Clear().Append(stats.P50, "F2");
-            o.Text(_line.Span, x + 120, y, 1, 1, 1);
+            o.Text(_line.Span, x + 150, y, 1, 1, 1);
             _line.Clear().Append(stats.P99, "F2");
-            o.Text(_line.Span, x + 190, y, 1, 1, 1);
+            o.Text(_line.Span, x + 220, y, 1, 1, 1);
             y += lh;
         }
-        if (!string.IsNullOrEmpty(info.Notice)) o.Text(info.Notice, x, y, 1f, 0.8f, 0.3f);
+        if (!string.IsNullOrEmpty(info.Notice)) o.Text(info.Notice, x, y, 1f, 0.8f, 0.3f, 1, b.W - 16);
 
         var g = GraphBox;
         o.Rect(g.X, g.Y, g.W, g.H, 0.05f, 0.06f, 0.08f, 0.72f);

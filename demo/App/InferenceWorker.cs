@@ -185,13 +185,13 @@ public sealed class InferenceWorker : IDisposable
             var old = _classifier;
             // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
             // exactly as the recorded training frames were seen.
-            _classifier = new Classifier(be, new ClassifierOptions { Backend = backend, TopK = 5, CropRatio = 1.0 }, model.Labels);
+            _classifier = new Classifier(be, new ClassifierOptions { Backend = backend, TopK = 5, CropRatio = 1.0 }, model.Labels, model.Mean, model.Std);
             old?.Dispose();
             _model = model;
             Depth = depth; Backend = backend;
             InputWidth = be.Width; InputHeight = be.Height;
             InferenceStats.Clear();
-            Status = note ?? (model.RandomWeights ? "RANDOM weights: predictions are meaningless" : null);
+            Status = note ?? (model.RandomWeights ? "predictions are meaningless until a trained model is used" : null);
             if (model.RandomWeights) _log.WriteLine($"rr demo: model: {model.Description}");
             Error = null;
             lock (_lock) { Ready = true; Monitor.PulseAll(_lock); }

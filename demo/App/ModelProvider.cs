@@ -1,10 +1,11 @@
 using ResNetRealtime.Demo.Scene;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Demo.App;
 
 /// <summary>One model ready to hand to a backend, with what the HUD says about it.</summary>
-public sealed record ModelChoice(OnnxModel Model, int Depth, string Description, bool RandomWeights, string[] Labels, float[] FcWeight, int FcIn);
+public sealed record ModelChoice(OnnxModel Model, int Depth, string Description, bool RandomWeights, string[] Labels, float[] FcWeight, int FcIn, float[] Mean, float[] Std);
 
 /// <summary>
 /// Finds the model for a depth: --model FILE (fixed), DIR/resnet{D}.onnx from --models, the shipped
@@ -17,7 +18,9 @@ public static class ModelProvider
     public static readonly int[] Depths = { 18, 34, 50, 101, 152 };
 
     /// <summary>Builds a random-weight ResNet of a depth for (classes, input size); set once the ONNX builder is present.</summary>
-    public static Func<int, int, int, ulong, OnnxModel> BuildRandom { get; set; }
+    public static Func<int, int, int, ulong, OnnxModel> BuildRandom { get; set; } = (depth, classes, size, seed) =>
+        ResNetOnnxBuilder.Build(ResNetSpec.FromName($"resnet{depth}", classes, 3, size),
+            new ResNetBuildOptions { Seed = (int)(seed & 0x7FFFFFFF), Labels = SceneScript.Classes, Recipe = $"random init (seed {seed}) by rr demo" });
 
     public static ModelChoice Choose(DemoOptions o, int depth, bool sceneSource, int sceneSize)
     {
@@ -45,7 +48,7 @@ public static class ModelProvider
         {
             if (BuildRandom == null) throw new InvalidOperationException($"no model: {DefaultModelPath()} is missing and this build cannot build a ResNet on the fly; pass --model M.onnx");
             model = BuildRandom(depth, SceneScript.Classes.Length, sceneSize, o.Seed);
-            why = $"ResNet-{depth} with RANDOM weights built on the fly ({(o.ModelsDir != null ? $"no resnet{depth}.onnx in {o.ModelsDir}" : $"{DefaultModelPath()} not found")})";
+            why = $"RANDOM weights, built on the fly ({(o.ModelsDir != null ? $"no resnet{depth}.onnx in {o.ModelsDir}" : $"{DemoOptions.DefaultModel} not found")})";
         }
         else model = OnnxModel.Load(path);
 
@@ -54,7 +57,8 @@ public static class ModelProvider
         if (sceneSource && classes != SceneScript.Classes.Length)
             throw new InvalidDataException($"model {why} has {classes} classes but the scene has {SceneScript.Classes.Length} ({string.Join(", ", SceneScript.Classes)}); pass a model trained on `rr demo --record` frames, or use --source webcam/video/image");
         if (sceneSource) labels = SceneScript.Classes;
-        return new ModelChoice(model, depth, why, random, labels, fc, fcIn);
+        return new ModelChoice(model, depth, why, random, labels, fc, fcIn,
+            ReadFloats(model, MetadataKeys.Mean, "mean"), ReadFloats(model, MetadataKeys.Std, "std"));
     }
 
     public static string DefaultModelPath()
@@ -89,9 +93,21 @@ public static class ModelProvider
         throw new InvalidDataException("the model has no final fully-connected layer (Gemm/MatMul with a 2-D weight); not a classifier");
     }
 
+    static float[] ReadFloats(OnnxModel m, string key, string alias)
+    {
+        var s = m.GetMetadata(key) ?? m.GetMetadata(alias);
+        if (string.IsNullOrWhiteSpace(s)) return null;
+        var parts = s.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var v = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out v[i]))
+                throw new InvalidDataException($"model metadata {key} = '{s}' is not a comma-separated list of numbers");
+        return v.Length == 3 ? v : null;
+    }
+
     static string[] ReadLabels(OnnxModel m, int classes)
     {
-        var s = m.GetMetadata("labels") ?? m.GetMetadata("classes");
+        var s = m.GetMetadata(MetadataKeys.Labels) ?? m.GetMetadata("labels") ?? m.GetMetadata("class_names") ?? m.GetMetadata("classes");
         if (s == null) return null;
         var parts = s.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.TrimEntries).Select(p => p.Trim('"')).ToArray();
         return parts.Length == classes ? parts : null;

@@ -77,7 +77,7 @@ public static class Png
                     byte v = src[i];
                     byte d = (byte)(v - (i >= channels ? src[i - channels] : 0));
                     line[1 + i] = v; sub[1 + i] = d;
-                    costNone += Math.Abs((sbyte)v); costSub += Math.Abs((sbyte)d);
+                    costNone += Math.Abs((int)(sbyte)v); costSub += Math.Abs((int)(sbyte)d);
                 }
                 z.Write(costSub < costNone ? sub : line);
             }

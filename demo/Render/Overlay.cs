@@ -124,9 +124,18 @@ public sealed unsafe class Overlay : IDisposable
     }
 
     /// <summary>Draws <paramref name="text"/> with its line top at <paramref name="yTop"/>; returns the advance width.</summary>
-    public float Text(ReadOnlySpan<char> text, float x, float yTop, float r, float g, float b, float a = 1)
+    public float Text(ReadOnlySpan<char> text, float x, float yTop, float r, float g, float b, float a = 1, float maxWidth = float.MaxValue)
     {
         if (_atlas == null) return 0;
+        if (maxWidth < float.MaxValue && _atlas.Measure(text) > maxWidth)
+        {
+            // Cut to fit, ending in an ellipsis, so a long line never runs into the next panel.
+            float ell = _atlas.Get('…').Advance, w = 0;
+            int n = 0;
+            while (n < text.Length && w + _atlas.Get(text[n]).Advance + ell <= maxWidth) w += _atlas.Get(text[n++]).Advance;
+            float adv = Text(text[..n], x, yTop, r, g, b, a);
+            return adv + Text("…", x + adv, yTop, r, g, b, a);
+        }
         float pen = x, baseline = yTop + _atlas.Ascender;
         float iw = 1f / _atlas.Width, ih = 1f / _atlas.Height;
         foreach (char c in text)

@@ -76,18 +76,22 @@ public sealed class SceneScript
         ulong block = segment / (ulong)n;
         int label = Permutation(stream, block, n)[(int)(segment % (ulong)n)];
 
-        // Pose: a random base orientation plus a tumble about a random axis through the segment.
-        var axis0 = RandomUnit(U(1), U(2));
-        var q0 = Quaternion.CreateFromAxisAngle(axis0, U(3) * 2 * MathF.PI);
-        var spinAxis = RandomUnit(U(4), U(5));
-        float spin = (0.6f + 1.2f * U(6)) * MathF.PI * phase * (U(7) < 0.5f ? -1 : 1);
-        var q = Quaternion.Normalize(Quaternion.CreateFromAxisAngle(spinAxis, spin) * q0);
+        // Pose: the object's own axis (y in model space) points at an angle of 35°..75° from the camera axis,
+        // toward or away from the camera, slowly swinging around it; the object spins about that axis.
+        // Never exactly end-on or edge-on: a torus seen edge-on is a capsule's outline and a cylinder seen
+        // end-on is a disc, so those views would make the true class unknowable from the picture.
+        float theta = (35f + 40f * U(3)) * MathF.PI / 180f;
+        float phi = 2 * MathF.PI * U(4) + (0.5f + 0.8f * U(5)) * phase * (U(6) < 0.5f ? -1 : 1);
+        float cosT = MathF.Cos(theta) * (U(1) < 0.5f ? -1 : 1);
+        var axis = new Vector3(MathF.Sin(theta) * MathF.Cos(phi), MathF.Sin(theta) * MathF.Sin(phi), cosT);
+        float spin = 2 * MathF.PI * U(2) + (0.6f + 1.2f * U(7)) * MathF.PI * phase;
+        var align = AlignY(axis);
         float scale = 0.75f + 0.25f * U(8);
         // Drift: a straight path across a small window, so the object stays in view of a square crop.
         var p0 = new Vector3(0.4f * (U(9) - 0.5f), 0.4f * (U(10) - 0.5f), 0.3f * (U(11) - 0.5f));
         var p1 = new Vector3(0.4f * (U(12) - 0.5f), 0.4f * (U(13) - 0.5f), 0.3f * (U(14) - 0.5f));
         var pos = Vector3.Lerp(p0, p1, phase);
-        var model = Matrix4x4.CreateScale(scale) * Matrix4x4.CreateFromQuaternion(q) * Matrix4x4.CreateTranslation(pos);
+        var model = Matrix4x4.CreateScale(scale) * Matrix4x4.CreateRotationY(spin) * align * Matrix4x4.CreateTranslation(pos);
 
         // Colours: saturated object on a duller background of a different hue and brightness.
         float hue = U(15);
@@ -106,10 +110,14 @@ public sealed class SceneScript
             top, bottom, stripes);
     }
 
-    static Vector3 RandomUnit(float u, float v)
+    /// <summary>Rotation (row-vector convention) taking +y to <paramref name="d"/>: rows are the images of x, y, z.</summary>
+    static Matrix4x4 AlignY(Vector3 d)
     {
-        float z = 2 * u - 1, phi = 2 * MathF.PI * v, r = MathF.Sqrt(MathF.Max(0, 1 - z * z));
-        return new Vector3(r * MathF.Cos(phi), r * MathF.Sin(phi), z);
+        d = Vector3.Normalize(d);
+        var reference = MathF.Abs(d.X) < 0.9f ? Vector3.UnitX : Vector3.UnitZ;
+        var t = Vector3.Normalize(Vector3.Cross(d, reference));
+        var b = Vector3.Cross(t, d);
+        return new Matrix4x4(t.X, t.Y, t.Z, 0, d.X, d.Y, d.Z, 0, b.X, b.Y, b.Z, 0, 0, 0, 0, 1);
     }
 
     readonly int[] _perm = new int[Classes.Length];

@@ -17,7 +17,7 @@ public sealed unsafe class GlyphAtlas
         "/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
         "/Library/Fonts/DejaVuSans.ttf", @"C:\Windows\Fonts\DejaVuSans.ttf",
     };
-    const string Extra = "µ±·×—";
+    const string Extra = "µ±·×—→…";
 
     readonly Dictionary<char, Glyph> _glyphs = new();
     readonly Glyph[] _ascii = new Glyph[128];
