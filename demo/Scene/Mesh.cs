@@ -165,11 +165,11 @@ public sealed class Mesh
         return b.Build();
     }
 
-    /// <summary>Square pyramid: base half-size 0.62 at y=-0.55, apex at y=0.9, flat faces.</summary>
+    /// <summary>Square pyramid: base half-size 0.58 at y=-0.55, apex at y=0.9, flat faces.</summary>
     public static Mesh Pyramid()
     {
         var b = new Builder();
-        const float s = 0.62f, y0 = -0.55f;
+        const float s = 0.58f, y0 = -0.55f; // base corners at radius 0.99: inside the unit sphere like every class
         var apex = new Vector3(0, 0.9f, 0);
         Vector3 A = new(-s, y0, s), B = new(s, y0, s), C = new(s, y0, -s), D = new(-s, y0, -s);
         b.FlatTri(A, B, apex); b.FlatTri(B, C, apex); b.FlatTri(C, D, apex); b.FlatTri(D, A, apex);
