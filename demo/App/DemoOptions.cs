@@ -1,0 +1,33 @@
+using ResNetRealtime.Demo.Sources;
+
+namespace ResNetRealtime.Demo.App;
+
+/// <summary>Everything `rr demo` was asked to do (parsed by cli/Verbs/DemoVerb.cs).</summary>
+public sealed class DemoOptions
+{
+    public const string DefaultModel = "models/scene-resnet.onnx";
+
+    public SourceSpec Source { get; set; } = new(SourceKind.Scene, null);
+    /// <summary>ONNX model; null = <see cref="DefaultModel"/> if present, else a random-weight ResNet built on the fly.</summary>
+    public string ModelPath { get; set; }
+    /// <summary>Folder with resnet18.onnx ... resnet152.onnx for live depth switching (optional).</summary>
+    public string ModelsDir { get; set; }
+    public string Backend { get; set; } = "ort-cpu";
+    public bool Headless { get; set; }
+    /// <summary>Frames to run (headless) or record; 0 = until the window closes.</summary>
+    public int Frames { get; set; }
+    public string OutDir { get; set; }
+    public string RecordDir { get; set; }
+    /// <summary>Recorded frame size (square) for --record.</summary>
+    public int Size { get; set; } = 64;
+    public double BudgetMs { get; set; }
+    public ulong Seed { get; set; } = 1;
+    public int Width { get; set; } = 960;
+    public int Height { get; set; } = 600;
+    /// <summary>Headless: write a PNG every this many frames (the last frame is always written).</summary>
+    public int ScreenshotEvery { get; set; } = 30;
+    /// <summary>Depth used when a model is built on the fly.</summary>
+    public int Depth { get; set; } = 18;
+    /// <summary>Headless: also write the frame without overlay next to each screenshot (tests compare the two).</summary>
+    public bool WriteBare { get; set; }
+}

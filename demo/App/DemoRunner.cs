@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ResNetRealtime.Demo.Imaging;
+using ResNetRealtime.Demo.Platform;
+using ResNetRealtime.Demo.Render;
+using ResNetRealtime.Demo.Scene;
+using ResNetRealtime.Demo.Sources;
+using ResNetRealtime.Demo.Text;
+using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Inference;
+using Frame = ResNetRealtime.Demo.Sources.Frame;
+
+namespace ResNetRealtime.Demo.App;
+
+/// <summary>
+/// The render loop shared by the window and headless modes:
+///   acquire (scene render + readback at the model's input size, or the newest camera frame)
+///   → offer to the inference worker (never waits in window mode) → draw the frame, heatmap, mosaic,
+///   top-5 and HUD → present (swap) or, headless, read back for PNGs and frames.json.
+/// Headless runs in lock-step (each frame waits for its own prediction, bounded) so the JSON has one
+/// prediction per frame and the accuracy is exact; the window never waits.
+/// </summary>
+public sealed unsafe class DemoRunner : IDisposable
+{
+    readonly DemoOptions _o;
+    readonly TextWriter _log;
+    readonly bool _headless;
+    readonly GL _gl;
+    readonly GlContext _ctx;
+    readonly nint _window;
+    int _width, _height;
+
+    readonly SceneScript _script;
+    readonly SceneRenderer _scene;
+    RenderTarget _sceneView, _display, _output;
+    readonly FfmpegSource _ffmpeg;
+    readonly uint _frameTex;
+    int _frameTexW, _frameTexH;
+    readonly Overlay _overlay;
+    readonly Hud _hud = new();
+    readonly HudInfo _info = new();
+    readonly InferenceWorker _worker;
+    readonly int _modelSize;
+    Frame _sceneFrame;
+    ResultSnapshot _result = new();
+    bool _hasResult;
+    string _glNote;
+
+    readonly LatencyStats _capture = new(512), _upload = new(512), _pre = new(512), _inf = new(512), _post = new(512),
+        _overlayStats = new(512), _c2d = new(512), _frameStats = new(512);
+    long _frames, _inferred, _correct, _droppedInference;
+    bool _showHeat = true, _showMosaic = true, _paused;
+    int _depthIndex;
+    string _backend;
+    readonly bool[] _keyDown = new bool[512];
+    byte[] _shot, _scratch;
+    readonly List<FrameRecord> _records = new();
+
+    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence,
+        long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
+        double OverlayMs, double FrameMs, double CaptureToDisplayMs, int Depth, string Backend);
+
+    DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
+    {
+        _o = o; _log = log; _headless = headless; _ctx = ctx; _gl = ctx.Gl; _window = window;
+        _width = o.Width; _height = o.Height;
+        _backend = o.Backend;
+        _depthIndex = Math.Max(0, Array.IndexOf(ModelProvider.Depths, o.Depth));
+        bool scene = o.Source.Kind == SourceKind.Scene;
+        if (!ctx.SupportsCompute && _backend == "gl")
+        {
+            _glNote = $"gl backend needs OpenGL 4.3; this is {ctx.Version}: using ort-cpu";
+            _log.WriteLine("rr demo: " + _glNote);
+            _backend = "ort-cpu";
+        }
+
+        var atlas = GlyphAtlas.TryCreate(15, out var fontError);
+        if (atlas == null) _log.WriteLine("rr demo: " + fontError);
+        _overlay = new Overlay(_gl, atlas);
+        _hud.Layout(_width, _height, _overlay.LineHeight);
+
+        _modelSize = o.Size;
+        _worker = new InferenceWorker(o, scene, _modelSize, ModelProvider.Depths[_depthIndex], _backend, log);
+        if (scene)
+        {
+            _script = new SceneScript(o.Seed);
+            _scene = new SceneRenderer(_gl);
+        }
+        else
+        {
+            _ffmpeg = FfmpegSource.Start(o.Source, 640, 480);
+        }
+        _frameTex = _gl.GenTexture();
+        _gl.BindTexture(GLEnum.Texture2D, _frameTex);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
+        if (headless) _output = new RenderTarget(_gl, _width, _height, depth: false);
+    }
+
+    /// <summary>Runs the demo; returns the exit code. Chooses headless when asked or when there is no display.</summary>
+    public static int Run(DemoOptions o, TextWriter log)
+    {
+        bool headless = o.Headless;
+        string why = null;
+        if (!headless)
+        {
+            if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY")))
+                why = "no display (DISPLAY and WAYLAND_DISPLAY are unset)";
+            else if (!Glfw.TryLoad(out var e)) why = e;
+            else if (!Glfw.Init(out e)) why = $"GLFW could not start: {e}";
+        }
+        nint window = 0;
+        GlContext ctx = null;
+        if (!headless && why == null)
+        {
+            Glfw.DefaultWindowHints();
+            Glfw.WindowHint(Glfw.CONTEXT_VERSION_MAJOR, 3);
+            Glfw.WindowHint(Glfw.CONTEXT_VERSION_MINOR, 3);
+            Glfw.WindowHint(Glfw.OPENGL_PROFILE, Glfw.OPENGL_CORE_PROFILE);
+            Glfw.WindowHint(Glfw.OPENGL_FORWARD_COMPAT, Glfw.TRUE);
+            window = Glfw.CreateWindow(o.Width, o.Height, "rr demo — ResNet realtime");
+            if (window == 0) { why = $"could not open a window with OpenGL 3.3 core ({Glfw.LastError() ?? "no reason given"})"; Glfw.Terminate(); }
+            else
+            {
+                Glfw.MakeContextCurrent(window);
+                Glfw.SwapInterval(1);
+                ctx = GlContext.FromCurrent(Glfw.GetProcAddress);
+            }
+        }
+        if (why != null)
+        {
+            headless = true;
+            o.OutDir ??= Path.Combine("out", "demo");
+            if (o.Frames <= 0) o.Frames = 120;
+            log.WriteLine($"rr demo: {why}; running headless for {o.Frames} frames, screenshots go to {Path.GetFullPath(o.OutDir)}");
+        }
+        if (headless)
+        {
+            if (o.OutDir == null) throw new ArgumentException("--headless needs --out DIR (where screenshots and frames.json go)");
+            Directory.CreateDirectory(o.OutDir);
+            ctx = GlContext.CreateHeadless();
+        }
+        try
+        {
+            using var runner = new DemoRunner(o, log, headless, ctx, window);
+            return headless ? runner.RunHeadless() : runner.RunWindow();
+        }
+        finally
+        {
+            ctx?.Dispose();
+            if (window != 0) { Glfw.DestroyWindow(window); Glfw.Terminate(); }
+        }
+    }
+
+    int RunHeadless()
+    {
+        if (!_worker.WaitReady(300_000)) throw new InvalidOperationException(_worker.Error ?? "the model did not load within 300 s");
+        var sw = Stopwatch.StartNew();
+        var shots = new List<string>();
+        for (long i = 0; i < _o.Frames; i++)
+        {
+            bool last = i == _o.Frames - 1;
+            bool shot = last || i % _o.ScreenshotEvery == 0;
+            if (!Step(lockStep: true, bareShot: shot && _o.WriteBare ? Path.Combine(_o.OutDir, $"frame_{i:D5}_bare.png") : null)) break;
+            if (shot)
+            {
+                string path = Path.Combine(_o.OutDir, $"frame_{i:D5}.png");
+                SaveOutput(path);
+                shots.Add(path);
+            }
+        }
+        double seconds = sw.Elapsed.TotalSeconds;
+        WriteJson(seconds, shots);
+        _log.WriteLine($"rr demo: {_frames} frames in {seconds:F1} s ({_frames / Math.Max(seconds, 1e-9):F1} fps), " +
+            (_script != null ? $"accuracy {Accuracy() * 100:F1}% over {_inferred} predictions, " : "") +
+            $"{shots.Count} screenshots and frames.json in {Path.GetFullPath(_o.OutDir)}");
+        if (_worker.Error != null && _inferred == 0) throw new InvalidOperationException(_worker.Error);
+        return 0;
+    }
+
+    int RunWindow()
+    {
+        _log.WriteLine("rr demo: keys: 1-5 depth 18/34/50/101/152 · B backend · H heatmap · M mosaic · L mosaic layer · P screenshot · Space pause · Esc quit");
+        while (!Glfw.WindowShouldClose(_window))
+        {
+            Glfw.PollEvents();
+            HandleKeys();
+            var (w, h) = Glfw.GetFramebufferSize(_window);
+            if (w > 0 && h > 0 && (w != _width || h != _height)) { _width = w; _height = h; _hud.Layout(w, h, _overlay.LineHeight); _display?.Dispose(); _display = null; }
+            if (w == 0 || h == 0) { Thread.Sleep(16); continue; }
+            if (!Step(lockStep: false, bareShot: null)) break;
+            Glfw.SwapBuffers(_window);
+            if (_o.Frames > 0 && _frames >= _o.Frames) break;
+        }
+        if (_ffmpeg?.Slot.Error != null) { _log.WriteLine("rr demo: " + _ffmpeg.Slot.Error); return 1; }
+        return 0;
+    }
+
+    bool Pressed(int key)
+    {
+        bool down = Glfw.GetKey(_window, key) == Glfw.PRESS;
+        bool edge = down && !_keyDown[key];
+        _keyDown[key] = down;
+        return edge;
+    }
+
+    void HandleKeys()
+    {
+        if (Pressed(Glfw.KEY_ESCAPE) || Pressed(Glfw.KEY_Q)) Glfw.SetWindowShouldClose(_window, true);
+        for (int k = 0; k < 5; k++)
+            if (Pressed(Glfw.KEY_1 + k)) { _depthIndex = k; _worker.RequestSwitch(ModelProvider.Depths[k], _backend); }
+        if (Pressed(Glfw.KEY_B))
+        {
+            string[] cycle = OperatingSystem.IsWindows() ? new[] { "ort-cpu", "gl", "ort-dml" } : new[] { "ort-cpu", "gl" };
+            _backend = cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length];
+            _worker.RequestSwitch(ModelProvider.Depths[_depthIndex], _backend);
+        }
+        if (Pressed(Glfw.KEY_H)) _showHeat = !_showHeat;
+        if (Pressed(Glfw.KEY_M)) _showMosaic = !_showMosaic;
+        if (Pressed(Glfw.KEY_L)) _worker.MosaicLayer++;
+        if (Pressed(Glfw.KEY_SPACE)) _paused = !_paused;
+        if (Pressed(Glfw.KEY_P) || Pressed(Glfw.KEY_F12))
+        {
+            var path = Path.Combine(_o.OutDir ?? "out", $"screenshot_{DateTime.Now:yyyyMMdd_HHmmss_fff}.png");
+            SaveOutput(path);
+            _log.WriteLine($"rr demo: screenshot {Path.GetFullPath(path)}");
+        }
+    }
+
+    /// <summary>One frame. False when the source ended (video EOF) or failed.</summary>
+    bool Step(bool lockStep, string bareShot)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Frame frame;
+        double captureMs, uploadMs;
+        uint tex; float v0, v1; int srcW, srcH;
+        if (_script != null)
+        {
+            var state = _script.StateAt(_paused ? Math.Max(0, _frames - 1) : _frames);
+            _sceneView ??= new RenderTarget(_gl, _modelSize, _modelSize);
+            _sceneFrame ??= new Frame(_modelSize, _modelSize);
+            // The classifier sees the scene rendered at its own input size (as recorded for training).
+            _sceneView.Bind();
+            _scene.Draw(state, _modelSize, _modelSize);
+            _sceneView.ReadRgb(_sceneFrame.Pixels);
+            _sceneFrame.Sequence = _frames; _sceneFrame.Label = state.Label;
+            _sceneFrame.CaptureTimestamp = Stopwatch.GetTimestamp();
+            captureMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            frame = _sceneFrame;
+            long t1 = Stopwatch.GetTimestamp();
+            _display ??= new RenderTarget(_gl, _width, _height);
+            _display.Bind();
+            _scene.Draw(state, _width, _height);
+            uploadMs = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+            tex = _display.ColorTexture; v0 = 1; v1 = 0; srcW = _width; srcH = _height; // FBO textures are bottom-up
+        }
+        else
+        {
+            if (!_ffmpeg.WaitFrame(lockStep ? 5000 : 0, out frame) && _ffmpeg.Slot.Completed) return false;
+            if (frame == null && !_ffmpeg.Slot.TryTake(0, out frame)) frame = null;
+            long t1 = Stopwatch.GetTimestamp();
+            if (frame != null) UploadFrame(frame);
+            uploadMs = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+            captureMs = frame?.CaptureMs ?? 0;
+            tex = _frameTex; v0 = 0; v1 = 1; srcW = _frameTexW; srcH = _frameTexH;
+        }
+
+        if (frame != null)
+        {
+            if (_worker.TryOffer(frame))
+            {
+                if (lockStep && !_worker.TryGetResult(ref _result, 120_000))
+                    throw new TimeoutException($"inference of frame {_frames} did not finish within 120 s ({_worker.Error ?? _worker.Status})");
+                else if (lockStep) OnResult();
+            }
+            else _droppedInference++;
+        }
+        if (!lockStep && _worker.TryGetResult(ref _result)) OnResult();
+        if (_worker.Error != null && !_worker.Ready) _info.Notice = _worker.Error;
+
+        // Compose: frame, heatmap, mosaic, top-5, HUD.
+        long t2 = Stopwatch.GetTimestamp();
+        uint target = _output?.Framebuffer ?? 0;
+        _gl.BindFramebuffer(GLEnum.Framebuffer, target);
+        _gl.Viewport(0, 0, _width, _height);
+        _gl.ClearColor(0.02f, 0.02f, 0.03f, 1);
+        _gl.Clear(GLEnum.ColorBufferBit);
+        _overlay.Begin(_width, _height, tex);
+        var (fx, fy, fw, fh) = Fit(srcW, srcH, _width, _height);
+        _overlay.Quad(fx, fy, fw, fh, 0, v0, 1, v1, 1, 1, 1, 1, QuadMode.Frame);
+        if (bareShot != null) { _overlay.Flush(); SaveOutput(bareShot); }
+        if (_hasResult && _showHeat && _result.HeatW > 0) _overlay.Quad(fx, fy, fw, fh, 0, 0, 1, 1, 1, 1, 1, 0.5f, QuadMode.Heat);
+        if (_hasResult && _showMosaic) _hud.DrawMosaic(_overlay, _result);
+        _hud.DrawTopK(_overlay, _result, _hasResult);
+        FillHud();
+        _hud.DrawHud(_overlay, _info);
+        _overlay.Flush();
+        double overlayMs = Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
+
+        if (_headless) _gl.Finish();
+        double c2d = frame != null ? Frame.MsSince(frame.CaptureTimestamp) : double.NaN;
+        double frameMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        _capture.Add(captureMs); _upload.Add(uploadMs); _overlayStats.Add(overlayMs); _frameStats.Add(frameMs);
+        if (!double.IsNaN(c2d)) _c2d.Add(c2d);
+        _hud.AddFrameTime(frameMs);
+        if (_headless)
+            _records.Add(new FrameRecord(_frames, frame?.Sequence ?? -1, frame?.Label ?? -1,
+                _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0,
+                _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
+                _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
+                overlayMs, frameMs, c2d, _worker.Depth, _worker.Backend));
+        _frames++;
+        Adapt();
+        return true;
+    }
+
+    void OnResult()
+    {
+        _hasResult = true;
+        _inferred++;
+        if (_result.TrueLabel >= 0 && _result.Count > 0 && _result.TopIndex[0] == _result.TrueLabel) _correct++;
+        _pre.Add(_result.PreprocessMs); _inf.Add(_result.InferenceMs); _post.Add(_result.PostprocessMs + _result.CamMs);
+        if (_result.HeatW > 0) _overlay.SetHeat(_result.Heat, _result.HeatW, _result.HeatH);
+        if (_result.MosaicW > 0) _overlay.SetMosaic(_result.Mosaic, _result.MosaicW, _result.MosaicH);
+    }
+
+    /// <summary>--budget-ms: the deepest depth whose measured inference p50 fits; probe one deeper when there is headroom.</summary>
+    void Adapt()
+    {
+        if (_o.BudgetMs <= 0 || !_worker.Ready || _worker.InferenceStats.Count < 20) return;
+        double p50 = _worker.InferenceStats.P50;
+        int d = _worker.Depth;
+        _worker.P50ByDepth[d] = p50;
+        int idx = Array.IndexOf(ModelProvider.Depths, d), next = idx;
+        if (p50 > _o.BudgetMs && idx > 0) next = idx - 1;
+        else if (idx < ModelProvider.Depths.Length - 1)
+        {
+            int deeper = ModelProvider.Depths[idx + 1];
+            bool knownSlow = _worker.P50ByDepth.TryGetValue(deeper, out var pd) && pd > _o.BudgetMs;
+            if (!knownSlow && p50 < _o.BudgetMs * 0.5) next = idx + 1;
+        }
+        if (next != idx)
+        {
+            _depthIndex = next;
+            _worker.RequestSwitch(ModelProvider.Depths[next], _backend);
+            _worker.InferenceStats.Clear();
+            _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{d} p50 {p50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
+        }
+    }
+
+    double Accuracy() => _inferred == 0 ? double.NaN : _correct / (double)_inferred;
+
+    void FillHud()
+    {
+        _info.Depth = _worker.Depth;
+        _info.Backend = _worker.Backend;
+        _info.Source = _o.Source.ToString();
+        _info.Model = _worker.ModelDescription ?? _worker.Status;
+        _info.RandomWeights = _worker.RandomWeights;
+        _info.Notice = _glNote ?? _worker.Status ?? _worker.Error;
+        if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
+        _info.Fps = _frameStats.Count == 0 ? 0 : 1000.0 / Math.Max(_frameStats.Mean, 1e-6);
+        _info.Dropped = (_ffmpeg?.Slot.Dropped ?? 0);
+        _info.Inferred = _inferred;
+        _info.Accuracy = _script != null && _inferred > 0 ? Accuracy() : -1;
+        if (_info.Stages.Count == 0)
+        {
+            _info.Stages.Add(("capture", _capture));
+            _info.Stages.Add(("upload/render", _upload));
+            _info.Stages.Add(("preprocess", _pre));
+            _info.Stages.Add(("inference", _inf));
+            _info.Stages.Add(("readback+CAM", _post));
+            _info.Stages.Add(("overlay", _overlayStats));
+            _info.Stages.Add(("capture→display", _c2d));
+        }
+    }
+
+    static (float X, float Y, float W, float H) Fit(int srcW, int srcH, int dstW, int dstH)
+    {
+        if (srcW <= 0 || srcH <= 0) return (0, 0, dstW, dstH);
+        float s = Math.Min(dstW / (float)srcW, dstH / (float)srcH);
+        float w = srcW * s, h = srcH * s;
+        return ((dstW - w) / 2, (dstH - h) / 2, w, h);
+    }
+
+    void UploadFrame(Frame f)
+    {
+        _gl.BindTexture(GLEnum.Texture2D, _frameTex);
+        _gl.PixelStore(GLEnum.UnpackAlignment, 1);
+        fixed (byte* p = f.Pixels)
+        {
+            if (_frameTexW != f.Width || _frameTexH != f.Height)
+            {
+                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, f.Width, f.Height, 0, GLEnum.Rgb, GLEnum.UnsignedByte, p);
+                _frameTexW = f.Width; _frameTexH = f.Height;
+            }
+            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, f.Width, f.Height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
+        }
+    }
+
+    void SaveOutput(string path)
+    {
+        int n = _width * _height * 3;
+        if (_shot == null || _shot.Length != n) _shot = new byte[n];
+        RenderTarget.ReadRgb(_gl, _output?.Framebuffer ?? 0, _width, _height, _shot, ref _scratch);
+        Png.WriteFile(path, _shot, _width, _height, 3);
+    }
+
+    void WriteJson(double seconds, List<string> shots)
+    {
+        using var f = File.Create(Path.Combine(_o.OutDir, "frames.json"));
+        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
+        static void Num(Utf8JsonWriter w, string name, double v) { if (double.IsNaN(v)) w.WriteNull(name); else w.WriteNumber(name, Math.Round(v, 4)); }
+        w.WriteStartObject();
+        w.WriteString("source", _o.Source.ToString());
+        w.WriteString("model", _worker.ModelDescription);
+        w.WriteBoolean("random_weights", _worker.RandomWeights);
+        w.WriteNumber("width", _width); w.WriteNumber("height", _height);
+        w.WriteString("mode", "lockstep");
+        w.WriteStartArray("classes"); foreach (var c in (_script != null ? SceneScript.Classes : Array.Empty<string>())) w.WriteStringValue(c); w.WriteEndArray();
+        w.WriteStartArray("frames");
+        foreach (var r in _records)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", r.Index);
+            if (r.TrueLabel >= 0) { w.WriteNumber("true_class", r.TrueLabel); w.WriteString("true_label", SceneScript.Classes[r.TrueLabel]); }
+            else { w.WriteNull("true_class"); w.WriteNull("true_label"); }
+            w.WriteNumber("predicted_class", r.Predicted);
+            w.WriteString("predicted_label", r.PredictedLabel);
+            Num(w, "confidence", r.Confidence);
+            w.WriteNumber("prediction_frame", r.PredictionFrame);
+            w.WriteNumber("depth", r.Depth);
+            w.WriteString("backend", r.Backend);
+            w.WriteStartObject("latency_ms");
+            Num(w, "capture", r.CaptureMs); Num(w, "upload", r.UploadMs); Num(w, "preprocess", r.PreprocessMs);
+            Num(w, "inference", r.InferenceMs); Num(w, "readback", r.ReadbackMs); Num(w, "overlay", r.OverlayMs);
+            Num(w, "frame", r.FrameMs); Num(w, "capture_to_display", r.CaptureToDisplayMs);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartObject("summary");
+        w.WriteNumber("frames", _frames);
+        w.WriteNumber("predictions", _inferred);
+        if (_script != null) Num(w, "accuracy", Accuracy()); else w.WriteNull("accuracy");
+        Num(w, "fps", _frames / Math.Max(seconds, 1e-9));
+        Num(w, "seconds", seconds);
+        w.WriteNumber("dropped_frames", _ffmpeg?.Slot.Dropped ?? 0);
+        w.WriteNumber("frames_without_inference", _droppedInference);
+        w.WriteStartObject("latency_ms");
+        foreach (var (name, s) in new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d) })
+        {
+            w.WriteStartObject(name); Num(w, "p50", s.Count > 0 ? s.P50 : double.NaN); Num(w, "p99", s.Count > 0 ? s.P99 : double.NaN); w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteStartObject("layout");
+        void B(string name, Box b) { w.WriteStartArray(name); w.WriteNumberValue(b.X); w.WriteNumberValue(b.Y); w.WriteNumberValue(b.W); w.WriteNumberValue(b.H); w.WriteEndArray(); }
+        B("topk", _hud.TopKBox); B("hud", _hud.HudBox); B("graph", _hud.GraphBox); B("mosaic", _hud.MosaicBox);
+        w.WriteEndObject();
+        w.WriteStartArray("screenshots"); foreach (var s in shots) w.WriteStringValue(Path.GetFileName(s)); w.WriteEndArray();
+        w.WriteBoolean("text", _overlay.HasText);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    public void Dispose()
+    {
+        _worker?.Dispose();
+        _ffmpeg?.Dispose();
+        _overlay?.Dispose();
+        _scene?.Dispose();
+        _sceneView?.Dispose(); _display?.Dispose(); _output?.Dispose();
+        _gl.DeleteTexture(_frameTex);
+    }
+}

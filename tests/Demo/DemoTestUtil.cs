@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using NUnit.Framework;
+
+namespace ResNetRealtime.Tests.Demo;
+
+static class DemoTestUtil
+{
+    public static string TempDir(string name)
+    {
+        var d = Path.Combine(Path.GetTempPath(), $"rr-demo-tests-{Environment.ProcessId}", name);
+        if (Directory.Exists(d)) Directory.Delete(d, true);
+        Directory.CreateDirectory(d);
+        return d;
+    }
+
+    /// <summary>Decodes an image with ffmpeg (an independent decoder) to RGB24; fails the test on error. Bounded to 30 s.</summary>
+    public static byte[] FfmpegDecodeRgb(string path, int width, int height)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi);
+        var err = p.StandardError.ReadToEndAsync();
+        var ms = new MemoryStream();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(ms);
+        Assert.That(p.WaitForExit(30_000), Is.True, "ffmpeg decode timed out");
+        copy.Wait(5000);
+        Assert.That(p.ExitCode, Is.EqualTo(0), $"ffmpeg could not decode {path}: {err.Result}");
+        Assert.That(ms.Length, Is.EqualTo(width * height * 3), $"ffmpeg decoded {ms.Length} bytes from {path}");
+        return ms.ToArray();
+    }
+}
