@@ -99,7 +99,8 @@ public abstract class Optimizer
             if (slash <= 0) throw new InvalidDataException($"optimizer state key '{key}' is not 'parameter/buffer'");
             string name = key[..slash], buf = key[(slash + 1)..];
             if (!byName.TryGetValue(name, out var p)) throw new InvalidDataException($"optimizer state for unknown parameter '{name}'");
-            if (values.Length != p.Data.Length) throw new InvalidDataException($"optimizer state {key}: {values.Length} values, parameter has {p.Data.Length}");
+            // "step" is a per-parameter scalar (Adam's bias-correction counter); the rest are per element.
+            if (values.Length != (buf == "step" ? 1 : p.Data.Length)) throw new InvalidDataException($"optimizer state {key}: {values.Length} values, parameter has {p.Data.Length}");
             if (!State.TryGetValue(name, out var st)) State[name] = st = new Dictionary<string, float[]>(StringComparer.Ordinal);
             st[buf] = (float[])values.Clone();
         }
