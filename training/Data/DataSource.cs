@@ -8,7 +8,7 @@ namespace ResNetRealtime.Training.Data;
 /// folders and recordings, gets constants that fit it; they are stored in the checkpoint and the
 /// exported model, and a resumed run reuses the stored ones.
 /// </summary>
-public sealed class DataSource
+public sealed class DataSource : IDisposable
 {
     public static readonly string[] Kinds = { "idx", "mnist", "fashion-mnist", "cifar10", "cifar100", "folder", "frames" };
 
@@ -39,6 +39,7 @@ public sealed class DataSource
     public static DataSource Load(string spec, int size = 0, int limit = 0)
     {
         var (kind, path) = ParseSpec(spec);
+        var owned = new List<IDisposable>();
         (ImageDataset train, ImageDataset test) = kind switch
         {
             "idx" => IdxReader.LoadDirectory(path, null),
@@ -47,7 +48,7 @@ public sealed class DataSource
             "cifar10" => CifarReader.LoadDirectory(path, cifar100: false),
             "cifar100" => CifarReader.LoadDirectory(path, cifar100: true),
             "folder" => FolderReader.LoadDirectory(path, size > 0 ? size : 64),
-            "frames" => FramesSplits(path),
+            "frames" => FramesSplits(path, owned),
             _ => throw new InvalidOperationException(kind),
         };
         if (limit > 0)
@@ -63,17 +64,28 @@ public sealed class DataSource
         if (train.Count == 0) throw new InvalidDataException($"{spec}: the training split is empty");
         if (test.Count == 0) throw new InvalidDataException($"{spec}: the test split is empty");
         var (mean, std) = train.MeanStd();
-        return new DataSource { Kind = kind, Path = path, Train = train, Test = test, Mean = mean, Std = std };
+        return new DataSource { Kind = kind, Path = path, Train = train, Test = test, Mean = mean, Std = std, _owned = owned };
+    }
+
+    List<IDisposable> _owned = new();
+
+    /// <summary>Releases memory-mapped recordings.</summary>
+    public void Dispose()
+    {
+        foreach (var d in _owned) d.Dispose();
+        _owned.Clear();
     }
 
     /// <summary>A recording in DIR, with DIR/test/ as its test split if present, else every 10th frame held out.</summary>
-    static (ImageDataset, ImageDataset) FramesSplits(string dir)
+    static (ImageDataset, ImageDataset) FramesSplits(string dir, List<IDisposable> owned)
     {
         var all = FramesDataset.Open(dir);
+        owned.Add(all);
         var testDir = System.IO.Path.Combine(dir, "test");
         if (File.Exists(System.IO.Path.Combine(testDir, "info.json")))
         {
             var test = FramesDataset.Open(testDir);
+            owned.Add(test);
             if (test.Width != all.Width || test.Height != all.Height || !test.Classes.SequenceEqual(all.Classes))
                 throw new InvalidDataException($"{testDir}: test recording is {test.Width}x{test.Height} with classes [{string.Join(",", test.Classes)}], training one {all.Width}x{all.Height} [{string.Join(",", all.Classes)}]");
             return (all, test);

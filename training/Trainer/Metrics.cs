@@ -29,7 +29,7 @@ public static class MetricsFiles
         AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
         var csv = new StringBuilder("epoch,train_loss,train_acc,test_acc,elapsed_s\n");
         foreach (var e in epochs)
-            csv.Append(Inv, $"{e.Epoch},{Round(e.TrainLoss)},{Round(e.TrainAcc)},{Round(e.TestAcc)},{Math.Round(e.ElapsedS, 3)}\n");
+            csv.Append(Inv, $"{e.Epoch},{e.TrainLoss:R},{e.TrainAcc:R},{e.TestAcc:R},{Math.Round(e.ElapsedS, 3)}\n");
         AtomicFile.WriteAllText(Path.Combine(dir, "metrics.csv"), csv.ToString());
         var x = epochs.Select(e => (double)e.Epoch).ToArray();
         AtomicFile.WriteAllText(Path.Combine(dir, "curves.svg"), SvgChart.Render("Training curves", "epoch",
@@ -41,7 +41,9 @@ public static class MetricsFiles
             }, leftLabel: "accuracy", rightLabel: "loss"));
     }
 
-    static double Round(double v) => double.IsFinite(v) ? Math.Round(v, 6) : v;
+    // Full precision (shortest round-trip form): --resume reads earlier epochs back from metrics.json and
+    // must get the very numbers the uninterrupted run would have written.
+    static double Round(double v) => v;
 
     /// <summary>Reads metrics.json back (for --resume, so the files keep the earlier epochs).</summary>
     public static List<EpochMetrics> Read(string dir)

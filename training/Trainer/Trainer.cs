@@ -65,7 +65,7 @@ public sealed class Trainer
         if (resume == null && File.Exists(ckptPath))
             throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
 
-        var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
+        using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
         if (data.Height != data.Width)
             throw new InvalidDataException($"{_o.Data}: images are {data.Width}x{data.Height}; training needs square inputs — pass --size S");
         if (resume != null)

@@ -17,6 +17,8 @@ What is stored (all float32):
   grad/<name>     every parameter's gradient after one backward,
   buffers/<name>  BN running_mean / running_var after that training-mode forward (momentum 0.1),
   logits_eval     eval-mode logits with those updated running statistics,
+  (and, as a separate file, that eval-mode network exported by torch.onnx.export: resnet_mini_folded.onnx,
+   BatchNorm folded into numbered "onnx::Conv_N" initializers),
   sgd/<name>      weights after two SGD steps (lr 0.1, momentum 0.9, nesterov, weight decay 5e-4 on
                   conv/linear weights only) with the gradient above held fixed,
   adam/<name>     same for Adam (lr 1e-3, weight decay 1e-4 coupled, conv/linear weights only),
@@ -103,6 +105,11 @@ def main():
     model.eval()
     with torch.no_grad():
         add("logits_eval", model(x))
+    # The same eval-mode network as torch.onnx.export writes it by default, for --init-from: torch 1.13
+    # folds each BatchNorm into the conv before it and renames those initializers "onnx::Conv_N"
+    # (it does so in eval mode even with do_constant_folding=False, so there is no "named" variant).
+    torch.onnx.export(model, x, OUT.replace(".bin", "_folded.onnx"), opset_version=13,
+                      input_names=["input"], output_names=["logits"], dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
 
     def decay_groups(wd):
         decay = [p for n, p in model.named_parameters() if n.endswith(".weight") and p.dim() > 1]

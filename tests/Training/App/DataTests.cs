@@ -121,7 +121,7 @@ public class DataTests
         Assert.That(src.Test.Label(0), Is.EqualTo(0));
         // pixel (y=1, x=2) channel G: HWC offset (1·4+2)·3+1 = 19 → CHW offset 12 + 6
         Assert.That(img[12 + 6], Is.EqualTo((byte)(9 * 7 + 19)));
-        (src.Train as IDisposable)?.Dispose();
+        src.Dispose();
     }
 
     [Test]
