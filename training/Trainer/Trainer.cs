@@ -60,12 +60,12 @@ public sealed class Trainer
     {
         _o.Validate();
         if (threads > 0) Workers.Threads = threads;
-        Directory.CreateDirectory(_o.Out);
         string ckptPath = Path.Combine(_o.Out, Checkpoint.FileName);
         if (resume == null && File.Exists(ckptPath))
             throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
 
         using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
+        Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
         if (data.Height != data.Width)
             throw new InvalidDataException($"{_o.Data}: images are {data.Width}x{data.Height}; training needs square inputs — pass --size S");
         if (resume != null)
