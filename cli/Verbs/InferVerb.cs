@@ -1,11 +1,154 @@
+using System.Globalization;
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Tensors;
+
 namespace ResNetRealtime.Cli;
 
-/// <summary>`rr infer` — placeholder until its issue lands.</summary>
+/// <summary>
+/// `rr infer --model M.onnx --input X.npy|IMAGE [--backend B] [--output Y.npy] [--topk K]
+///  [--taps a,b --taps-out DIR] [--threads T]` (and `--compare A,B ...`, handled by CompareVerb).
+/// A .npy input is float32 NCHW: its rows run as-is, the raw model output goes to --output and the
+/// top-k per row is printed. Anything else is decoded as an image (ffmpeg), preprocessed like a frame
+/// and classified; top-k with labels and the latency record are printed. Taps go to DIR/&lt;name&gt;.npy.
+/// </summary>
 public static class InferVerb
 {
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("rr infer: not built yet");
-        return 2;
+        if (args.Contains("--compare")) return CompareVerb.Run(args);
+        var a = new Args(args);
+        string modelPath = a.Required("model");
+        string inputPath = a.Required("input");
+        string backend = a.String("backend", "ort-cpu");
+        string output = a.String("output");
+        int topk = a.Int("topk", 5, min: 1);
+        int threads = a.Int("threads", 0, min: 0);
+        var taps = a.List("taps");
+        string tapsOut = a.String("taps-out");
+        a.Finish();
+        if (taps.Length > 0 && tapsOut == null) throw new UsageException("--taps needs --taps-out DIR (where DIR/<tap>.npy are written)");
+        if (tapsOut != null && taps.Length == 0) throw new UsageException("--taps-out needs --taps a,b");
+
+        BackendFactory.Validate(backend);
+        if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
+        var model = OnnxModel.Load(modelPath);
+        var input = model.Graph.RealInputs().FirstOrDefault()
+                    ?? throw new InvalidDataException($"{Path.GetFileName(modelPath)}: the graph has no input");
+        Console.WriteLine($"model: {Path.GetFileName(modelPath)} — {Describe(model)}");
+
+        bool npy = inputPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+        if (npy) return RunTensor(model, input, modelPath, inputPath, backend, threads, topk, taps, tapsOut, output);
+        if (output != null) throw new UsageException("--output writes the raw model output for a .npy input; for an image the top-k is printed");
+        return RunImage(model, inputPath, backend, threads, topk, taps, tapsOut);
+    }
+
+    /// <summary>One line on what the model is; a non-ResNet is fine for inference and said so.</summary>
+    static string Describe(OnnxModel model)
+    {
+        var info = ModelInspector.Inspect(model);
+        string shape = "[" + string.Join(",", info.InputShape.Select((d, k) => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : k == 0 ? "N" : "?")) + "]";
+        string structure = info.ResNet != null
+            ? $"{info.ResNet} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
+            : $"not a ResNet (no residual blocks; a plain network of {model.Graph.Nodes.Count} nodes) — running it as a generic classifier";
+        return $"input '{info.InputName}' {shape}, {info.Classes} classes, {structure}";
+    }
+
+    static int RunTensor(OnnxModel model, OnnxValueInfo input, string modelPath, string inputPath, string backend, int threads,
+                         int topk, string[] taps, string tapsOut, string output)
+    {
+        var x = Npy.Read(inputPath);
+        var dims = input.Shape?.Select(d => d.Value).ToArray();
+        string expected = dims == null ? "[N,C,H,W]" : "[" + string.Join(",", dims.Select((d, k) => k == 0 ? "N" : d?.ToString(CultureInfo.InvariantCulture) ?? "?")) + "]";
+        bool shapeOk = x.Shape.Length == 4 && x.Shape[0] >= 1 && dims is { Length: 4 }
+                       && Enumerable.Range(1, 3).All(k => dims[k] == null || dims[k] == x.Shape[k]);
+        if (!shapeOk)
+            throw new InvalidDataException($"{Path.GetFileName(inputPath)} has shape {x.ShapeText}; the model expects {expected}");
+        int n = x.Shape[0];
+        long? fixedBatch = dims[0];
+        int maxBatch = fixedBatch is > 0 ? (int)fixedBatch.Value : n;
+
+        using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps, MaxBatch = maxBatch });
+        var be = clf.Backend;
+        if (be.Channels != x.Shape[1] || be.Height != x.Shape[2] || be.Width != x.Shape[3])
+            throw new InvalidDataException($"{Path.GetFileName(inputPath)} has shape {x.ShapeText}; the model expects [N,{be.Channels},{be.Height},{be.Width}]");
+        int per = be.Channels * be.Height * be.Width, classes = be.Classes;
+        var logits = new float[n * classes];
+        var tapData = new float[taps.Length][];
+        Console.WriteLine($"backend: {be.Name}; {n} row{(n == 1 ? "" : "s")}, top-{clf.TopK}");
+        for (int start = 0; start < n; start += maxBatch)
+        {
+            int b = Math.Min(maxBatch, n - start);
+            var res = clf.ClassifyTensor(x.Data.AsSpan(start * per, b * per), b);
+            for (int i = 0; i < b; i++)
+            {
+                res[i].Logits.CopyTo(logits.AsSpan((start + i) * classes));
+                Console.WriteLine($"row {start + i}:");
+                PrintTopK(res[i]);
+            }
+            for (int t = 0; t < taps.Length; t++)
+            {
+                var tap = be.Taps[t];
+                int tapPer = tap.Data.Length / tap.Shape[0];
+                tapData[t] ??= new float[n * tapPer];
+                tap.Data.AsSpan(0, b * tapPer).CopyTo(tapData[t].AsSpan(start * tapPer));
+            }
+        }
+        if (output != null)
+        {
+            Npy.Write(output, logits, new[] { n, classes });
+            Console.WriteLine($"wrote {output} [{n},{classes}]");
+        }
+        for (int t = 0; t < taps.Length; t++)
+        {
+            var shape = be.Taps[t].Shape.ToArray();
+            shape[0] = n;
+            WriteTap(tapsOut, taps[t], tapData[t], shape);
+        }
+        return 0;
+    }
+
+    static int RunImage(OnnxModel model, string inputPath, string backend, int threads, int topk, string[] taps, string tapsOut)
+    {
+        var img = ImageDecoder.Decode(inputPath);
+        using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps });
+        // One warm-up run so the printed latency is a steady-state frame, not session start-up.
+        clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
+        var r = clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
+        Console.WriteLine($"backend: {clf.Backend.Name}; image {Path.GetFileName(inputPath)} {img.Width}x{img.Height} → {clf.Backend.Channels}x{clf.Backend.Height}x{clf.Backend.Width}");
+        PrintTopK(r);
+        Console.WriteLine($"latency (after one warm-up run): {r.Latency}");
+        for (int t = 0; t < taps.Length; t++)
+        {
+            var tap = r.Taps[t];
+            int per = tap.Data.Length / tap.Shape[0];
+            var shape = tap.Shape.ToArray();
+            shape[0] = 1;
+            WriteTap(tapsOut, taps[t], tap.Data.AsSpan(0, per).ToArray(), shape);
+        }
+        return 0;
+    }
+
+    static void PrintTopK(ClassificationResult r)
+    {
+        int rank = 1;
+        int width = 0;
+        foreach (var p in r.TopK) width = Math.Max(width, p.Label.Length);
+        foreach (var p in r.TopK)
+        {
+            string cls = p.Label == $"class {p.ClassIndex}" ? "" : $"class {p.ClassIndex}, ";
+            Console.WriteLine(FormattableString.Invariant($"  {rank++}. {p.Label.PadRight(width)}  {p.Probability * 100,7:F3}%  ({cls}logit {r.Logits[p.ClassIndex]:F4})"));
+        }
+    }
+
+    static void WriteTap(string dir, string name, float[] data, int[] shape)
+    {
+        string safe = string.Concat(name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch == '/' ? '_' : ch));
+        string path = Path.Combine(dir, safe + ".npy");
+        Npy.Write(path, data, shape);
+        Console.WriteLine($"wrote tap {name} → {path} {Npy.ShapeText(shape)}");
     }
 }

@@ -6,7 +6,7 @@
 //   block: Conv -> BN -> Relu -> Conv -> BN (-> Relu -> Conv -> BN for bottlenecks),
 //          shortcut = identity or Conv 1x1 + BN (downsample.0/.1), Add, Relu
 //   the last block's Relu of stage k outputs the tensor "layer{k}"; other blocks output "layer{k}.{b}"
-//   GlobalAveragePool = "avgpool" -> Flatten = "pool" -> Gemm(fc, transB=1) = "logits" [N,classes]
+//   GlobalAveragePool = "avgpool" (the "pool" tap) -> Flatten = "flatten" -> Gemm(fc, transB=1) = "logits" [N,classes]
 // Node names are "<torchvision module path>" ("layer2.0.conv1", "layer2.0.bn1", "layer2.0.relu_out",
 // "layer2.0.add"); a node's output tensor has the node's name unless stated above.
 // Initializer names are torchvision's parameter names (ResNetSpec.StateShapes()).
@@ -58,6 +58,9 @@ public static class ResNetOnnxBuilder
         if (options.Opset < 11 || options.Opset > 17) throw new ArgumentException($"opset {options.Opset} not supported: use 11..17");
         if (options.Labels != null && options.Labels.Count != spec.NumClasses)
             throw new ArgumentException($"{options.Labels.Count} labels given for a model with {spec.NumClasses} classes");
+        foreach (var (what, v) in new[] { ("Mean", options.Mean), ("Std", options.Std) })
+            if (v != null && v.Length != 1 && v.Length != spec.InChannels)
+                throw new ArgumentException($"{what} has {v.Length} values: give 1 or one per input channel ({spec.InChannels})");
         if (options.FixedBatch is < 1) throw new ArgumentException($"FixedBatch must be >= 1, got {options.FixedBatch}");
         var b = new GraphWriter(spec, options);
         return b.Build();
@@ -183,9 +186,9 @@ public static class ResNetOnnxBuilder
                 }
             }
             Node("GlobalAveragePool", "avgpool", [x], "avgpool");
-            Node("Flatten", "flatten", ["avgpool"], "pool", OnnxAttribute.Int("axis", 1));
+            Node("Flatten", "flatten", ["avgpool"], "flatten", OnnxAttribute.Int("axis", 1));
             Init("fc.weight"); Init("fc.bias");
-            Node("Gemm", "fc", ["pool", "fc.weight", "fc.bias"], OutputName,
+            Node("Gemm", "fc", ["flatten", "fc.weight", "fc.bias"], OutputName,
                 OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1));
 
             var m = new OnnxModel
@@ -194,13 +197,13 @@ public static class ResNetOnnxBuilder
                 ProducerName = "ResNetRealtime",
                 ProducerVersion = typeof(ResNetOnnxBuilder).Assembly.GetName().Version?.ToString() ?? "0",
                 DocString = $"{spec.Name}: {spec.Depth} layers, {spec.NumClasses} classes, built by ResNetOnnxBuilder",
-                OpsetImports = [new OnnxOpset("", options.Opset)],
+                OpsetImports = [new OnnxOpset(null, options.Opset)],
                 Graph = _g,
             };
             m.SetMetadata(MetadataKeys.Arch, spec.Name);
             m.SetMetadata(MetadataKeys.InputSize, spec.InputSize.ToString(CultureInfo.InvariantCulture));
-            m.SetMetadata(MetadataKeys.Mean, MetadataKeys.FormatFloats(options.Mean ?? MetadataKeys.ImageNetMean));
-            m.SetMetadata(MetadataKeys.Std, MetadataKeys.FormatFloats(options.Std ?? MetadataKeys.ImageNetStd));
+            m.SetMetadata(MetadataKeys.Mean, MetadataKeys.FormatFloats(options.Mean ?? MetadataKeys.DefaultMean(spec.InChannels)));
+            m.SetMetadata(MetadataKeys.Std, MetadataKeys.FormatFloats(options.Std ?? MetadataKeys.DefaultStd(spec.InChannels)));
             if (options.Labels != null) m.SetMetadata(MetadataKeys.Labels, MetadataKeys.FormatLabels(options.Labels));
             m.SetMetadata(MetadataKeys.Recipe, options.Recipe ?? (options.Weights == null
                 ? $"random init (seed {options.Seed}{(options.PerturbBatchNorm ? ", perturbed BN statistics" : "")})"

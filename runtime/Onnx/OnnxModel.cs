@@ -17,7 +17,8 @@ namespace ResNetRealtime.Runtime.Onnx;
 /// <summary>OperatorSetIdProto: an operator domain ("" = default ONNX ops) and its version.</summary>
 public sealed class OnnxOpset
 {
-    public string Domain { get; set; } = "";
+    /// <summary>null or "" = the default ONNX domain. null writes no domain field (as torch.onnx does).</summary>
+    public string Domain { get; set; }
     public long Version { get; set; }
 
     public OnnxOpset() { }

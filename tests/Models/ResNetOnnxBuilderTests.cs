@@ -64,7 +64,7 @@ public class ResNetOnnxBuilderTests
         foreach (var (name, shape) in spec.StateShapes())
             Assert.That(g.FindInitializer(name).Dims, Is.EqualTo(shape.Select(d => (long)d)), name);
         // Stage outputs and taps-friendly names.
-        foreach (string t in new[] { "stem", "layer1", "layer2", "layer3", "layer4", "pool", "logits" })
+        foreach (string t in new[] { "stem", "layer1", "layer2", "layer3", "layer4", "avgpool", "flatten", "logits" })
             Assert.That(g.FindProducer(t), Is.Not.Null, t);
         Assert.That(g.FindProducer("layer2").Name, Is.EqualTo("layer2.1.relu_out"));
         Assert.That(g.Nodes.Count(n => n.OpType == "Add"), Is.EqualTo(8));

@@ -31,6 +31,7 @@ public static unsafe class Sgemm
     [ThreadStatic] private static float[] t_apack;
     [ThreadStatic] private static float[] t_bpack;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Reference(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
@@ -48,6 +49,7 @@ public static unsafe class Sgemm
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
@@ -55,6 +57,7 @@ public static unsafe class Sgemm
             Multiply(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
@@ -70,6 +73,11 @@ public static unsafe class Sgemm
             return;
         }
         bool wide = UseWide;
+        if (wide && !transA && transB)
+        {
+            MultiplyNT(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            return;
+        }
         int mr = wide ? 8 : 6, nr = wide ? 32 : 16;
         int mcMax = Math.Min(MC, RoundUp(m, mr));
         var apackArr = Scratch(ref t_apack, mcMax * KC + 64);
@@ -119,6 +127,94 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// C (+)= A · Bᵀ with both operands k-contiguous (A m×k, B n×k) — the weight-gradient shape
+    /// (dW = dY · colᵀ, reduction over pixels). Packing would need a transposing copy whose strided reads
+    /// thrash L1 when rows are 4 KB apart, so instead 4×4 tiles of C are dot products vectorised along k:
+    /// 16 Vector512 accumulators, 8 row streams, one horizontal sum per C element at the end.
+    /// k is blocked by <see cref="KDot"/> so a tile's 4 A rows stay in L1 while B rows stream from L2.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyNT(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (int p0 = 0; p0 < k; p0 += KDot)
+        {
+            int kc = Math.Min(KDot, k - p0);
+            bool acc = accumulate || p0 > 0;
+            int i = 0;
+            for (; i + 4 <= m; i += 4)
+            {
+                float* a0 = a + (long)i * lda + p0;
+                int j = 0;
+                for (; j + 4 <= n; j += 4)
+                    Dot4x4(kc, a0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
+                for (; j < n; j++)
+                    for (int r = 0; r < 4; r++)
+                        DotStore(kc, a0 + (long)r * lda, b + (long)j * ldb + p0, c + (long)(i + r) * ldc + j, acc);
+            }
+            for (; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    DotStore(kc, a + (long)i * lda + p0, b + (long)j * ldb + p0, c + (long)i * ldc + j, acc);
+        }
+    }
+
+    private const int KDot = 1024;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x4(int kc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool acc)
+    {
+        float* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+        float* b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        int p = 0;
+        for (; p + 16 <= kc; p += 16)
+        {
+            var x0 = Vector512.Load(a + p); var x1 = Vector512.Load(a1 + p); var x2 = Vector512.Load(a2 + p); var x3 = Vector512.Load(a3 + p);
+            var y = Vector512.Load(b + p);
+            s00 = Vector512.FusedMultiplyAdd(x0, y, s00); s10 = Vector512.FusedMultiplyAdd(x1, y, s10); s20 = Vector512.FusedMultiplyAdd(x2, y, s20); s30 = Vector512.FusedMultiplyAdd(x3, y, s30);
+            y = Vector512.Load(b1 + p);
+            s01 = Vector512.FusedMultiplyAdd(x0, y, s01); s11 = Vector512.FusedMultiplyAdd(x1, y, s11); s21 = Vector512.FusedMultiplyAdd(x2, y, s21); s31 = Vector512.FusedMultiplyAdd(x3, y, s31);
+            y = Vector512.Load(b2 + p);
+            s02 = Vector512.FusedMultiplyAdd(x0, y, s02); s12 = Vector512.FusedMultiplyAdd(x1, y, s12); s22 = Vector512.FusedMultiplyAdd(x2, y, s22); s32 = Vector512.FusedMultiplyAdd(x3, y, s32);
+            y = Vector512.Load(b3 + p);
+            s03 = Vector512.FusedMultiplyAdd(x0, y, s03); s13 = Vector512.FusedMultiplyAdd(x1, y, s13); s23 = Vector512.FusedMultiplyAdd(x2, y, s23); s33 = Vector512.FusedMultiplyAdd(x3, y, s33);
+        }
+        // Scalar tail of k (k not a multiple of 16), added to the horizontal sums.
+        float* t = stackalloc float[16];
+        for (int q = 0; q < 16; q++) t[q] = 0f;
+        for (; p < kc; p++)
+        {
+            float v0 = a[p], v1 = a1[p], v2 = a2[p], v3 = a3[p], w0 = b[p], w1 = b1[p], w2 = b2[p], w3 = b3[p];
+            t[0] += v0 * w0; t[1] += v0 * w1; t[2] += v0 * w2; t[3] += v0 * w3;
+            t[4] += v1 * w0; t[5] += v1 * w1; t[6] += v1 * w2; t[7] += v1 * w3;
+            t[8] += v2 * w0; t[9] += v2 * w1; t[10] += v2 * w2; t[11] += v2 * w3;
+            t[12] += v3 * w0; t[13] += v3 * w1; t[14] += v3 * w2; t[15] += v3 * w3;
+        }
+        Put4(c, Vector512.Sum(s00) + t[0], Vector512.Sum(s01) + t[1], Vector512.Sum(s02) + t[2], Vector512.Sum(s03) + t[3], acc); c += ldc;
+        Put4(c, Vector512.Sum(s10) + t[4], Vector512.Sum(s11) + t[5], Vector512.Sum(s12) + t[6], Vector512.Sum(s13) + t[7], acc); c += ldc;
+        Put4(c, Vector512.Sum(s20) + t[8], Vector512.Sum(s21) + t[9], Vector512.Sum(s22) + t[10], Vector512.Sum(s23) + t[11], acc); c += ldc;
+        Put4(c, Vector512.Sum(s30) + t[12], Vector512.Sum(s31) + t[13], Vector512.Sum(s32) + t[14], Vector512.Sum(s33) + t[15], acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put4(float* c, float v0, float v1, float v2, float v3, bool acc)
+    {
+        if (acc) { c[0] += v0; c[1] += v1; c[2] += v2; c[3] += v3; }
+        else { c[0] = v0; c[1] = v1; c[2] = v2; c[3] = v3; }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotStore(int kc, float* a, float* b, float* c, bool acc)
+    {
+        var s = Vector512<float>.Zero;
+        int p = 0;
+        for (; p + 16 <= kc; p += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(a + p), Vector512.Load(b + p), s);
+        float r = Vector512.Sum(s);
+        for (; p < kc; p++) r += a[p] * b[p];
+        if (acc) *c += r; else *c = r;
+    }
+
     private static void ReferenceRaw(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
@@ -134,6 +230,7 @@ public static unsafe class Sgemm
 
     private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] Scratch(ref float[] slot, int length)
     {
         if (slot == null || slot.Length < length) slot = GC.AllocateUninitializedArray<float>(length, pinned: true);
@@ -142,6 +239,7 @@ public static unsafe class Sgemm
 
     /// <summary>Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of op(A) into MR-row panels:
     /// panel q holds dst[q*MR*kc + p*MR + r] = op(A)[i0 + q*MR + r, p0 + p]; rows past mc are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int q = 0; q < mc; q += mr)
@@ -174,6 +272,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Packs columns [j0, j0+nc) × k-range of op(B): dst[p*NR + j] = op(B)[p0+p, j0+j]; columns past nc are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transB, float* b, int ldb, int j0, int nc, int p0, int kc, int nr, float* dst)
     {
         if (!transB)
@@ -210,14 +309,17 @@ public static unsafe class Sgemm
         }
         else
         {
-            // op(B)[p,j] = b[j*ldb + p]: read each column's contiguous k-run, scatter with stride NR.
-            for (int j = 0; j < nc; j++)
+            // op(B)[p,j] = b[j*ldb + p]: a transposing copy. p outer, j inner keeps the writes sequential; the
+            // nc source rows each stay in L1 for 16 consecutive p (one cache line).
+            float** rows = stackalloc float*[32];
+            for (int j = 0; j < nc; j++) rows[j] = b + (long)(j0 + j) * ldb + p0;
+            for (int p = 0; p < kc; p++)
             {
-                float* src = b + (long)(j0 + j) * ldb + p0;
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p];
+                float* d = dst + p * nr;
+                int j = 0;
+                for (; j < nc; j++) d[j] = rows[j][p];
+                for (; j < nr; j++) d[j] = 0f;
             }
-            for (int j = nc; j < nr; j++)
-                for (int p = 0; p < kc; p++) dst[p * nr + j] = 0f;
         }
     }
 

@@ -58,6 +58,10 @@ public sealed class ResNet : Module
         Initialize(seed, zeroInitResidual);
     }
 
+    /// <summary>Builds the model the runtime's ONNX builder describes with <paramref name="spec"/>.</summary>
+    public ResNet(ResNetRealtime.Runtime.Models.ResNetSpec spec, int seed = 0)
+        : this(ResNetConfig.FromSpec(spec), seed, spec.ZeroInitResidual) { }
+
     /// <summary>Builds a model by name (see <see cref="ResNetConfig.FromName"/>).</summary>
     public static ResNet Create(string name, int classes = 1000, int inChannels = 3, int seed = 0, bool zeroInitResidual = false) =>
         new(ResNetConfig.FromName(name, classes, inChannels), seed, zeroInitResidual);

@@ -29,6 +29,23 @@ public sealed class ResNetConfig
     public static readonly string[] KnownNames =
         { "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" };
 
+    /// <summary>The same architecture as the runtime's ONNX builder spec (so names and shapes agree with
+    /// <c>ResNetOnnxBuilder.Build(spec, ...)</c>).</summary>
+    public static ResNetConfig FromSpec(ResNetRealtime.Runtime.Models.ResNetSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        if (spec.StemWidth != (spec.Cifar ? 16 : 64))
+            throw new ArgumentException($"ResNet: spec {spec.Name} has stem width {spec.StemWidth}; the engine builds 16 (CIFAR) or 64 (ImageNet)");
+        return new ResNetConfig
+        {
+            Name = spec.Name,
+            Block = spec.Block == ResNetRealtime.Runtime.Models.BlockKind.Bottleneck ? BlockKind.Bottleneck : BlockKind.Basic,
+            Layers = spec.Layers, StageWidths = spec.StageWidths, Cifar = spec.Cifar, Groups = spec.Groups,
+            WidthPerGroup = spec.WidthPerGroup, Classes = spec.NumClasses, InChannels = spec.InChannels,
+        };
+    }
+
     public static ResNetConfig FromName(string name, int classes = 1000, int inChannels = 3)
     {
         if (classes < 1) throw new ArgumentException($"ResNet: class count {classes} < 1");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ResNetRealtime.Training.Kernels;
 
@@ -18,6 +19,7 @@ public static class BatchNormOps
 {
     // ---------------------------------------------------------------- reference (float64)
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTrainReference(int n, int c, int hw, float[] x, float[] gamma, float[] beta,
         float[] runningMean, float[] runningVar, float momentum, float eps, float[] y, float[] saveMean, float[] saveInvStd)
     {
@@ -40,6 +42,7 @@ public static class BatchNormOps
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardReference(int n, int c, int hw, float[] x, float[] dy, float[] gamma,
         float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta)
     {
@@ -67,13 +70,14 @@ public static class BatchNormOps
 
     // ---------------------------------------------------------------- fast path
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTrain(int n, int c, int hw, float[] x, float[] gamma, float[] beta,
         float[] runningMean, float[] runningVar, float momentum, float eps, float[] y, float[] saveMean, float[] saveInvStd)
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
         long m = (long)n * hw;
         int parts = Math.Min(Workers.Threads, c);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
             for (int ch = c0; ch < c1; ch++)
@@ -97,12 +101,13 @@ public static class BatchNormOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardEval(int n, int c, int hw, float[] x, float[] gamma, float[] beta,
         float[] runningMean, float[] runningVar, float eps, float[] y)
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
         int parts = Math.Min(Workers.Threads, c);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
             for (int ch = c0; ch < c1; ch++)
@@ -118,13 +123,14 @@ public static class BatchNormOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(int n, int c, int hw, float[] x, float[] dy, float[] gamma,
         float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta)
     {
         CheckLengths(n, c, hw, x, dy, gamma, gamma);
         long m = (long)n * hw;
         int parts = Math.Min(Workers.Threads, c);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
             for (int ch = c0; ch < c1; ch++)
@@ -156,6 +162,7 @@ public static class BatchNormOps
 
     /// <summary>Backward of the eval-mode transform (statistics are constants): dx += dy·gamma·invstd,
     /// dgamma += Σ dy·x̂, dbeta += Σ dy, with x̂ from the running statistics. Used when fine-tuning with frozen BN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardEval(int n, int c, int hw, float[] x, float[] dy, float[] gamma,
         float[] runningMean, float[] runningVar, float eps, float[] dx, float[] dgamma, float[] dbeta)
     {
@@ -179,6 +186,7 @@ public static class BatchNormOps
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateRunning(int ch, double mean, double var, long m, float momentum, float[] runningMean, float[] runningVar)
     {
         if (runningMean == null) return;
@@ -187,6 +195,7 @@ public static class BatchNormOps
         runningVar[ch] = (float)((1 - momentum) * runningVar[ch] + momentum * unbiased);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CheckLengths(int n, int c, int hw, float[] x, float[] y, float[] gamma, float[] beta)
     {
         long len = (long)n * c * hw;
@@ -198,6 +207,7 @@ public static class BatchNormOps
 
     // ---------------------------------------------------------------- SIMD plane helpers (512 → 256 → scalar tail)
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Sum(ReadOnlySpan<float> v)
     {
         int i = 0;
@@ -218,6 +228,7 @@ public static class BatchNormOps
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumSquaredDeviation(ReadOnlySpan<float> v, float mean)
     {
         int i = 0;
@@ -240,6 +251,7 @@ public static class BatchNormOps
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleShift(ReadOnlySpan<float> x, Span<float> y, float scale, float shift)
     {
         int i = 0;
@@ -257,6 +269,7 @@ public static class BatchNormOps
     }
 
     /// <summary>(Σ dy, Σ dy·(x − mean)) over one plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (double, double) SumAndDot(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean)
     {
         int i = 0;
@@ -287,6 +300,7 @@ public static class BatchNormOps
         return (s, d);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardPlane(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float k, float kx, float k0, float mean)
     {
         int i = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using ResNetRealtime.Training.Kernels;
 
@@ -59,6 +60,7 @@ public static unsafe class ConvOps
 {
     // ---------------------------------------------------------------- reference (float64 accumulation)
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardReference(in ConvShape s, float[] x, float[] w, float[] bias, float[] y)
     {
         Check(s, x, w, bias, y, "x", "y");
@@ -88,6 +90,7 @@ public static unsafe class ConvOps
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardReference(in ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db)
     {
         Check(s, x, w, null, dy, "x", "dy");
@@ -127,13 +130,14 @@ public static unsafe class ConvOps
 
     // ---------------------------------------------------------------- fast path
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(in ConvShape s, float[] x, float[] w, float[] bias, float[] y)
     {
         Check(s, x, w, bias, y, "x", "y");
         var sh = s;
         int items = s.N * s.Groups;
         int parts = Math.Min(Workers.Threads, items);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (i0, i1) = Workers.Chunk(items, part, parts);
             int p = sh.OH * sh.OW, crs = sh.Crs;
@@ -162,6 +166,7 @@ public static unsafe class ConvOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(in ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db)
     {
         Check(s, x, w, null, dy, "x", "dy");
@@ -184,7 +189,7 @@ public static unsafe class ConvOps
         int parts = Math.Min(Workers.Threads, items);
         // Per-worker partial weight gradients: part 0 accumulates straight into dw, others into scratch.
         var partials = dw != null && parts > 1 ? new float[parts - 1][] : null;
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (i0, i1) = Workers.Chunk(items, part, parts);
             float[] col = sh.IsPointwise ? null : ArrayPool<float>.Shared.Rent(crs * p);
@@ -239,6 +244,7 @@ public static unsafe class ConvOps
     }
 
     /// <summary>col[(c·R + r)·S + q, oh·OW + ow] = x[c, oh·stride − pad + r, ow·stride − pad + q] (0 outside) for one group's Cg planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Im2Col(in ConvShape s, float* x, float* col)
     {
         int oh = s.OH, ow = s.OW, hw = s.H * s.W;
@@ -269,6 +275,7 @@ public static unsafe class ConvOps
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: x[c, ih, iw] += every col entry that was read from it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Col2ImAdd(in ConvShape s, float* col, float* x)
     {
         int oh = s.OH, ow = s.OW, hw = s.H * s.W;
@@ -296,6 +303,7 @@ public static unsafe class ConvOps
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -((-a) / b);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(in ConvShape s, float[] x, float[] w, float[] bias, float[] y, string xName, string yName)
     {
         if (x == null || x.Length != s.InputLength) throw new ArgumentException($"conv2d: {xName} length {x?.Length} != {s.InputLength} for {s}");

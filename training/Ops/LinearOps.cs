@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ResNetRealtime.Training.Kernels;
 
 namespace ResNetRealtime.Training.Ops;
@@ -9,6 +10,7 @@ namespace ResNetRealtime.Training.Ops;
 /// </summary>
 public static class LinearOps
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardReference(int n, int inF, int outF, float[] x, float[] weight, float[] bias, float[] y)
     {
         Check(n, inF, outF, x, weight, bias, y);
@@ -21,6 +23,7 @@ public static class LinearOps
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(int n, int inF, int outF, float[] x, float[] weight, float[] bias, float[] y)
     {
         Check(n, inF, outF, x, weight, bias, y);
@@ -30,6 +33,7 @@ public static class LinearOps
                 for (int o = 0; o < outF; o++) y[i * outF + o] += bias[o];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(int n, int inF, int outF, float[] x, float[] weight, float[] dy, float[] dx, float[] dweight, float[] dbias)
     {
         Check(n, inF, outF, x, weight, dbias, dy);
@@ -44,6 +48,7 @@ public static class LinearOps
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardReference(int n, int inF, int outF, float[] x, float[] weight, float[] dy, float[] dx, float[] dweight, float[] dbias)
     {
         Check(n, inF, outF, x, weight, dbias, dy);
@@ -68,6 +73,7 @@ public static class LinearOps
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(int n, int inF, int outF, float[] x, float[] weight, float[] bias, float[] y)
     {
         if (x.Length != n * inF) throw new ArgumentException($"linear: input length {x.Length} != N {n} x in {inF}");

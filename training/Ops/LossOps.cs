@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ResNetRealtime.Training.Ops;
 
 /// <summary>
@@ -10,11 +11,12 @@ namespace ResNetRealtime.Training.Ops;
 public static class LossOps
 {
     /// <summary>Returns the mean loss and writes softmax probabilities into <paramref name="probs"/> [N, K] for backward.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double CrossEntropyForward(int n, int k, float[] logits, ReadOnlySpan<int> labels, float smoothing, float[] probs)
     {
         Check(n, k, logits, labels, smoothing);
         if (probs.Length != n * k) throw new ArgumentException($"cross entropy: probs length {probs.Length} != {n}x{k}");
-        double total = 0;
+        double total = 0, eps = smoothing;
         for (int i = 0; i < n; i++)
         {
             int o = i * k;
@@ -31,11 +33,12 @@ public static class LossOps
                 sumLogP += logp;
             }
             double nll = -(logits[o + labels[i]] - logSum);
-            total += (1 - smoothing) * nll - smoothing / k * sumLogP;
+            total += (1 - eps) * nll - eps / k * sumLogP;
         }
         return total / n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CrossEntropyBackward(int n, int k, float[] probs, ReadOnlySpan<int> labels, float smoothing, float scale, float[] dlogits)
     {
         Check(n, k, probs, labels, smoothing);
@@ -44,11 +47,12 @@ public static class LossOps
         for (int i = 0; i < n; i++)
             for (int j = 0; j < k; j++)
             {
-                double q = off + (j == labels[i] ? 1 - smoothing : 0);
+                double q = off + (j == labels[i] ? 1 - (double)smoothing : 0);
                 dlogits[i * k + j] += (float)((probs[i * k + j] - q) * inv);
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Check(int n, int k, float[] logits, ReadOnlySpan<int> labels, float smoothing)
     {
         if (n < 1 || k < 1 || logits.Length != n * k) throw new ArgumentException($"cross entropy: logits length {logits.Length} for N={n} K={k}");

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ResNetRealtime.Training.Kernels;
 
 namespace ResNetRealtime.Training.Ops;
@@ -13,6 +14,7 @@ public static class PoolOps
 {
     public static int OutSize(int size, int k, int stride, int pad) => (size + 2 * pad - k) / stride + 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPoolForward(int n, int c, int h, int w, int k, int stride, int pad, float[] x, float[] y, int[] argmax)
     {
         if (k < 1 || stride < 1 || pad < 0 || pad * 2 > k) throw new ArgumentException($"maxpool: bad kernel {k} stride {stride} pad {pad} (pad must be <= kernel/2)");
@@ -22,7 +24,7 @@ public static class PoolOps
             throw new ArgumentException($"maxpool: lengths x {x.Length} y {y.Length} argmax {argmax.Length} for N={n} C={c} {h}x{w} -> {oh}x{ow}");
         int planes = n * c;
         int parts = Math.Min(Workers.Threads, planes);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (p0, p1) = Workers.Chunk(planes, part, parts);
             for (int pl = p0; pl < p1; pl++)
@@ -52,13 +54,14 @@ public static class PoolOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPoolBackward(int n, int c, int h, int w, int oh, int ow, int[] argmax, float[] dy, float[] dx)
     {
         if (dy.Length != n * c * oh * ow || dx.Length != n * c * h * w)
             throw new ArgumentException($"maxpool backward: lengths dy {dy.Length} dx {dx.Length} for N={n} C={c} {h}x{w} -> {oh}x{ow}");
         int planes = n * c;
         int parts = Math.Min(Workers.Threads, planes);
-        Workers.For(parts, part =>
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (p0, p1) = Workers.Chunk(planes, part, parts);
             for (int pl = p0; pl < p1; pl++)
@@ -69,6 +72,7 @@ public static class PoolOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAvgPoolForward(int n, int c, int hw, float[] x, float[] y)
     {
         if (x.Length != n * c * hw || y.Length != n * c) throw new ArgumentException($"global avg pool: lengths x {x.Length} y {y.Length} for N={n} C={c} HW={hw}");
@@ -81,6 +85,7 @@ public static class PoolOps
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GlobalAvgPoolBackward(int n, int c, int hw, float[] dy, float[] dx)
     {
         if (dx.Length != n * c * hw || dy.Length != n * c) throw new ArgumentException($"global avg pool backward: lengths dy {dy.Length} dx {dx.Length} for N={n} C={c} HW={hw}");

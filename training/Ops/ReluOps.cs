@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace ResNetRealtime.Training.Ops;
@@ -13,28 +14,33 @@ namespace ResNetRealtime.Training.Ops;
 /// </summary>
 public static class ReluOps
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluReference(float[] x, float[] y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0f;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackwardReference(float[] y, float[] dy, float[] dx)
     {
         for (int i = 0; i < y.Length; i++) if (y[i] > 0) dx[i] += dy[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Relu(float[] x, float[] y)
     {
         SameLength(x, y, "relu");
         Elementwise.Split(x.Length, (s, e) => ReluSpan(x.AsSpan(s, e - s), y.AsSpan(s, e - s)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(float[] y, float[] dy, float[] dx)
     {
         SameLength(y, dy, "relu backward"); SameLength(y, dx, "relu backward");
         Elementwise.Split(y.Length, (s, e) => ReluBackwardSpan(y.AsSpan(s, e - s), dy.AsSpan(s, e - s), dx.AsSpan(s, e - s)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float[] a, float[] b, float[] y)
     {
         SameLength(a, b, "add"); SameLength(a, y, "add");
@@ -45,12 +51,14 @@ public static class ReluOps
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRelu(float[] a, float[] b, float[] y)
     {
         SameLength(a, b, "add+relu"); SameLength(a, y, "add+relu");
         Elementwise.Split(a.Length, (s, e) => AddReluSpan(a.AsSpan(s, e - s), b.AsSpan(s, e - s), y.AsSpan(s, e - s)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReluSpan(ReadOnlySpan<float> x, Span<float> y)
     {
         int i = 0;
@@ -61,6 +69,7 @@ public static class ReluOps
         for (; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0f;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddReluSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         int i = 0;
@@ -71,6 +80,7 @@ public static class ReluOps
         for (; i < a.Length; i++) { float s = a[i] + b[i]; y[i] = s > 0 ? s : 0f; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReluBackwardSpan(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int i = 0;
@@ -89,6 +99,7 @@ public static class ReluOps
         for (; i < y.Length; i++) if (y[i] > 0) dx[i] += dy[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SameLength(float[] a, float[] b, string who)
     {
         if (a.Length != b.Length) throw new ArgumentException($"{who}: tensor lengths differ ({a.Length} vs {b.Length})");
@@ -101,11 +112,12 @@ internal static class Elementwise
     // Below this many elements a second thread costs more than it saves.
     private const int MinPerPart = 1 << 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Split(int length, Action<int, int> body)
     {
         int parts = Math.Max(1, Math.Min(Kernels.Workers.Threads, length / MinPerPart));
         if (parts == 1) { body(0, length); return; }
-        Kernels.Workers.For(parts, p =>
+        Kernels.Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int p) =>
         {
             // Chunk boundaries on multiples of 16 keep the vector loops aligned with each other.
             var (s, e) = Kernels.Workers.Chunk(length / 16, p, parts);

@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ResNetRealtime.Cli.Bench;
+
+/// <summary>p50/p95/p99 of a sample set, in ms.</summary>
+public readonly record struct Percentiles(double P50, double P95, double P99)
+{
+    public static Percentiles Of(IEnumerable<double> samples)
+    {
+        var s = samples.ToArray();
+        Array.Sort(s);
+        return new Percentiles(Runtime.Inference.LatencyStats.PercentileOfSorted(s, 50),
+                               Runtime.Inference.LatencyStats.PercentileOfSorted(s, 95),
+                               Runtime.Inference.LatencyStats.PercentileOfSorted(s, 99));
+    }
+}
+
+/// <summary>One depth's measurements: the whole per-frame path and a bare ORT session in the same run.</summary>
+public sealed record BenchRun(int Depth, string Backend, int Size, Percentiles Preprocess, Percentiles Inference, Percentiles Postprocess,
+                              Percentiles Total, Percentiles BareOrt, double Fps, double AllocBytesPerFrame)
+{
+    public double RatioTotalToBare => Total.P50 / BareOrt.P50;
+}
+
+/// <summary>Writes bench results as JSON (keys fixed by the command-line contract) and as a table.</summary>
+public static class BenchReport
+{
+    public static void WriteJson(string path, IReadOnlyList<BenchRun> runs, IReadOnlyDictionary<string, string> about)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using var fs = File.Create(path);
+        using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        foreach (var (k, v) in about) w.WriteString(k, v);
+        w.WriteStartArray("runs");
+        foreach (var r in runs)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("depth", r.Depth);
+            w.WriteString("backend", r.Backend);
+            w.WriteNumber("size", r.Size);
+            w.WriteStartObject("stages");
+            P(w, "preprocess", r.Preprocess); P(w, "inference", r.Inference); P(w, "postprocess", r.Postprocess); P(w, "total", r.Total);
+            w.WriteEndObject();
+            P(w, "bare_ort", r.BareOrt);
+            w.WriteNumber("ratio_total_to_bare", Math.Round(r.RatioTotalToBare, 4));
+            w.WriteNumber("fps", Math.Round(r.Fps, 2));
+            w.WriteNumber("alloc_bytes_per_frame", Math.Round(r.AllocBytesPerFrame, 2));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    static void P(Utf8JsonWriter w, string name, Percentiles p)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("p50", Math.Round(p.P50, 4)); w.WriteNumber("p95", Math.Round(p.P95, 4)); w.WriteNumber("p99", Math.Round(p.P99, 4));
+        w.WriteEndObject();
+    }
+
+    public static string Table(IReadOnlyList<BenchRun> runs)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("depth  backend   pre p50  inf p50  post p50 | total p50    p95    p99 | bare p50    p95    p99 | ratio    fps  B/frame");
+        foreach (var r in runs)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Depth,5}  {r.Backend,-8} {r.Preprocess.P50,8:F3} {r.Inference.P50,8:F2} {r.Postprocess.P50,9:F3} | {r.Total.P50,9:F2} {r.Total.P95,6:F2} {r.Total.P99,6:F2} | {r.BareOrt.P50,8:F2} {r.BareOrt.P95,6:F2} {r.BareOrt.P99,6:F2} | {r.RatioTotalToBare,5:F3} {r.Fps,6:F1} {r.AllocBytesPerFrame,8:F1}"));
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Imaging;
+
+namespace ResNetRealtime.Runtime.Inference;
+
+/// <summary>How a <see cref="Classifier"/> is created.</summary>
+public sealed class ClassifierOptions
+{
+    /// <summary>"ort-cpu" (default), "ort-dml", "ort-cuda" or "gl" (when the GL backend is loaded).</summary>
+    public string Backend { get; init; } = "ort-cpu";
+    /// <summary>Inference threads; 0 = the backend's default.</summary>
+    public int Threads { get; init; }
+    /// <summary>Predictions kept per image (clamped to the class count).</summary>
+    public int TopK { get; init; } = 5;
+    /// <summary>Intermediate tensors to return: "layer1".."layer4" or node output names.</summary>
+    public IReadOnlyList<string> Taps { get; init; } = Array.Empty<string>();
+    /// <summary>Most frames per <see cref="Classifier.ClassifyBatch"/>.</summary>
+    public int MaxBatch { get; init; } = 1;
+    /// <summary>Crop size / resize size (torchvision's 224/256); 1 = resize the shorter side straight to the input.</summary>
+    public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
+    /// <summary>GPU adapter for ort-dml / ort-cuda.</summary>
+    public int DeviceId { get; init; }
+}
+
+/// <summary>One predicted class.</summary>
+public readonly record struct Prediction(int ClassIndex, string Label, float Probability)
+{
+    public override string ToString() => FormattableString.Invariant($"{Label} ({ClassIndex}): {Probability:P2}");
+}
+
+/// <summary>
+/// The outcome for one image. A <see cref="Classifier"/> reuses its result objects: what
+/// Classify returns is valid until the next call on that classifier (copy what you keep), unless you
+/// pass your own result from <see cref="Classifier.CreateResult"/>.
+/// </summary>
+public sealed class ClassificationResult
+{
+    internal readonly Prediction[] Top;
+    internal readonly float[] Probs;
+    internal readonly float[] Raw;
+    internal int Count;
+
+    internal ClassificationResult(int k, int classes)
+    {
+        Top = new Prediction[k]; Probs = new float[classes]; Raw = new float[classes];
+    }
+
+    /// <summary>Best classes first, probabilities from a softmax over the logits.</summary>
+    public ReadOnlySpan<Prediction> TopK => Top.AsSpan(0, Count);
+    public Prediction Best => Top[0];
+    public ReadOnlySpan<float> Logits => Raw;
+    public ReadOnlySpan<float> Probabilities => Probs;
+    /// <summary>Taps filled by the run that produced this result (rows = batch index; owned by the backend).</summary>
+    public IReadOnlyList<TapTensor> Taps { get; internal set; } = Array.Empty<TapTensor>();
+    /// <summary>Row of this image inside <see cref="Taps"/> (its batch index).</summary>
+    public int TapRow { get; internal set; }
+    public LatencyRecord Latency { get; internal set; }
+}
+
+/// <summary>Results of one batch, reused by the classifier like <see cref="ClassificationResult"/>.</summary>
+public sealed class BatchResult
+{
+    internal readonly ClassificationResult[] Items;
+    internal BatchResult(ClassificationResult[] items) => Items = items;
+    public int Count { get; internal set; }
+    public ClassificationResult this[int i] => (uint)i < (uint)Count ? Items[i] : throw new ArgumentOutOfRangeException(nameof(i), i, $"batch has {Count} results");
+    /// <summary>Latency of the whole batch (each item carries the same record).</summary>
+    public LatencyRecord Latency { get; internal set; }
+}
+
+/// <summary>One frame in a batch: pixels and layout.</summary>
+public readonly record struct Frame(ReadOnlyMemory<byte> Pixels, int Width, int Height, int StrideBytes, PixelFormat Format);
+
+/// <summary>
+/// The host-app API: create once, then per frame pass pixels and get top-k with labels and
+/// probabilities, requested taps, and the frame's <see cref="LatencyRecord"/>.
+///
+/// Allocation: after the first call for a given frame size, Classify and ClassifyBatch allocate nothing.
+/// Thread-safety: all calls on one instance are serialised by a lock, so concurrent calls are safe but
+/// do not run in parallel, and the result a call returns is overwritten by the next call from any
+/// thread. For concurrent use either pass each thread's own result (<see cref="CreateResult"/>) or,
+/// for parallel throughput, use one Classifier per thread.
+/// </summary>
+public sealed partial class Classifier : IDisposable
+{
+    readonly object _gate = new();
+    readonly IInferenceBackend _backend;
+    readonly Preprocessor _pre;
+    readonly float[] _input;
+    readonly float[] _logits;
+    readonly string[] _labels;
+    readonly ClassificationResult _result;
+    readonly BatchResult _batch;
+    bool _disposed;
+
+    public IInferenceBackend Backend => _backend;
+    public int Classes => _backend.Classes;
+    public int TopK { get; }
+    public int MaxBatch => _backend.MaxBatch;
+    public IReadOnlyList<string> Labels => _labels;
+    public Preprocessor Preprocessor => _pre;
+    /// <summary>Rolling per-stage statistics of every Classify/ClassifyBatch call (window 1024).</summary>
+    public StageStats Stats { get; } = new();
+
+    /// <summary>Wraps an existing backend (takes ownership). labels: null → "class N". mean/std: null → ImageNet (3 channels) or 0.5 (1 channel).</summary>
+    public Classifier(IInferenceBackend backend, ClassifierOptions options = null, IReadOnlyList<string> labels = null,
+                      float[] mean = null, float[] std = null)
+    {
+        options ??= new ClassifierOptions();
+        _backend = backend ?? throw new ArgumentNullException(nameof(backend));
+        if (options.TopK < 1) throw new ArgumentException($"TopK must be ≥ 1, got {options.TopK}");
+        TopK = Math.Min(options.TopK, backend.Classes);
+        _pre = new Preprocessor(backend.Channels, backend.Height, backend.Width, mean, std, options.CropRatio);
+        _input = new float[backend.MaxBatch * _pre.OutputLength];
+        _logits = new float[backend.MaxBatch * backend.Classes];
+        _labels = new string[backend.Classes];
+        for (int i = 0; i < _labels.Length; i++)
+            _labels[i] = labels != null && i < labels.Count && !string.IsNullOrEmpty(labels[i]) ? labels[i] : $"class {i}";
+        _result = CreateResult();
+        var items = new ClassificationResult[backend.MaxBatch];
+        for (int i = 0; i < items.Length; i++) items[i] = CreateResult();
+        _batch = new BatchResult(items);
+    }
+
+    /// <summary>A result object owned by the caller, for <see cref="Classify(ReadOnlySpan{byte}, int, int, int, PixelFormat, ClassificationResult)"/>.</summary>
+    public ClassificationResult CreateResult() => new(TopK, _backend.Classes);
+
+    /// <summary>Classifies one frame. The returned object is reused: valid until the next call.</summary>
+    public ClassificationResult Classify(ReadOnlySpan<byte> pixels, int width, int height, int strideBytes, PixelFormat format) =>
+        Classify(pixels, width, height, strideBytes, format, _result);
+
+    /// <summary>Classifies one frame into a caller-owned result (see <see cref="CreateResult"/>).</summary>
+    public ClassificationResult Classify(ReadOnlySpan<byte> pixels, int width, int height, int strideBytes, PixelFormat format, ClassificationResult into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int n = _pre.OutputLength;
+            long t0 = Stopwatch.GetTimestamp();
+            _pre.Run(pixels, width, height, strideBytes, format, _input.AsSpan(0, n));
+            long t1 = Stopwatch.GetTimestamp();
+            _backend.Run(_input.AsSpan(0, n), 1, _logits);
+            long t2 = Stopwatch.GetTimestamp();
+            Postprocess(0, into);
+            long t3 = Stopwatch.GetTimestamp();
+            into.Latency = LatencyRecord.FromStamps(t0, t1, t2, t3);
+            Stats.Add(into.Latency);
+            return into;
+        }
+    }
+
+    /// <summary>Classifies up to <see cref="MaxBatch"/> frames in one backend run. Reused result: valid until the next call.</summary>
+    public BatchResult ClassifyBatch(ReadOnlySpan<Frame> frames)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            int b = frames.Length;
+            if (b < 1 || b > MaxBatch) throw new ArgumentException($"batch of {b} frames; this classifier takes 1..{MaxBatch} (ClassifierOptions.MaxBatch)");
+            int n = _pre.OutputLength;
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < b; i++)
+            {
+                var f = frames[i];
+                _pre.Run(f.Pixels.Span, f.Width, f.Height, f.StrideBytes, f.Format, _input.AsSpan(i * n, n));
+            }
+            long t1 = Stopwatch.GetTimestamp();
+            _backend.Run(_input.AsSpan(0, b * n), b, _logits);
+            long t2 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < b; i++) Postprocess(i, _batch.Items[i]);
+            long t3 = Stopwatch.GetTimestamp();
+            return FinishBatch(b, t0, t1, t2, t3);
+        }
+    }
+
+    /// <summary>
+    /// Runs already-preprocessed NCHW float input (batch × C × H × W, batch ≤ MaxBatch): logits,
+    /// softmax and top-k per row. Reused result: valid until the next call.
+    /// </summary>
+    public BatchResult ClassifyTensor(ReadOnlySpan<float> nchw, int batch)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (batch < 1 || batch > MaxBatch) throw new ArgumentException($"batch of {batch}; this classifier takes 1..{MaxBatch} (ClassifierOptions.MaxBatch)");
+            int n = _pre.OutputLength;
+            if (nchw.Length != batch * n)
+                throw new ArgumentException($"input has {nchw.Length} floats; batch {batch} of {_backend.Channels}x{_backend.Height}x{_backend.Width} needs {batch * n}");
+            long t0 = Stopwatch.GetTimestamp();
+            long t1 = t0;
+            _backend.Run(nchw, batch, _logits);
+            long t2 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < batch; i++) Postprocess(i, _batch.Items[i]);
+            long t3 = Stopwatch.GetTimestamp();
+            return FinishBatch(batch, t0, t1, t2, t3);
+        }
+    }
+
+    BatchResult FinishBatch(int b, long t0, long t1, long t2, long t3)
+    {
+        var rec = LatencyRecord.FromStamps(t0, t1, t2, t3);
+        for (int i = 0; i < b; i++) _batch.Items[i].Latency = rec;
+        _batch.Count = b;
+        _batch.Latency = rec;
+        Stats.Add(rec);
+        return _batch;
+    }
+
+    /// <summary>Row <paramref name="row"/> of the logits → softmax → top-k into r. Allocates nothing.</summary>
+    void Postprocess(int row, ClassificationResult r)
+    {
+        int c = _backend.Classes;
+        var logits = _logits.AsSpan(row * c, c);
+        logits.CopyTo(r.Raw);
+        Softmax(logits, r.Probs);
+        SelectTopK(r.Probs, r.Top, _labels);
+        r.Count = r.Top.Length;
+        r.Taps = _backend.Taps;
+        r.TapRow = row;
+    }
+
+    /// <summary>Numerically stable softmax (max subtracted first); SIMD through TensorPrimitives.</summary>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> probs)
+    {
+        probs = probs[..logits.Length];
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(logits, max, probs);
+        System.Numerics.Tensors.TensorPrimitives.Exp(probs, probs);
+        float sum = System.Numerics.Tensors.TensorPrimitives.Sum<float>(probs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(probs, 1f / sum, probs);
+    }
+
+    /// <summary>Top-k by insertion into a k-sized sorted array: O(n·k), k small. Ties keep the lower index first.</summary>
+    static void SelectTopK(ReadOnlySpan<float> probs, Prediction[] top, string[] labels)
+    {
+        int k = top.Length, filled = 0;
+        for (int i = 0; i < probs.Length; i++)
+        {
+            float p = probs[i];
+            if (filled == k && !(p > top[k - 1].Probability)) continue;
+            int j = filled < k ? filled++ : k - 1;
+            while (j > 0 && p > top[j - 1].Probability) { top[j] = top[j - 1]; j--; }
+            top[j] = new Prediction(i, labels[i], p);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _backend.Dispose();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace ResNetRealtime.Runtime.Tensors;
+
+/// <summary>A float32 tensor read from a .npy file: C-order data and its shape.</summary>
+public sealed class NpyArray
+{
+    public NpyArray(int[] shape, float[] data) { Shape = shape; Data = data; }
+    public int[] Shape { get; }
+    public float[] Data { get; }
+    public string ShapeText => Npy.ShapeText(Shape);
+}
+
+/// <summary>
+/// NumPy .npy files (format versions 1.0–3.0). Write: little-endian float32, C order, version 1.0.
+/// Read: float32 or float64 (converted to float32), little-endian, fortran_order False only.
+/// Anything else is rejected with an <see cref="InvalidDataException"/> naming the file and what was found.
+/// </summary>
+public static class Npy
+{
+    // Not a u8 literal: "\x93" there would be UTF-8 encoded as two bytes.
+    static ReadOnlySpan<byte> Magic => new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
+
+    public static NpyArray Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
+        using var fs = File.OpenRead(path);
+        return Read(fs, path);
+    }
+
+    public static NpyArray Read(Stream stream, string name = "stream")
+    {
+        Span<byte> pre = stackalloc byte[10];
+        if (ReadFully(stream, pre) < 8 || !pre[..6].SequenceEqual(Magic))
+            throw new InvalidDataException($"{name}: not a .npy file (missing \\x93NUMPY magic)");
+        int major = pre[6];
+        int headerLen;
+        if (major == 1)
+            headerLen = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..10]);
+        else if (major is 2 or 3)
+        {
+            Span<byte> more = stackalloc byte[2];
+            if (ReadFully(stream, more) != 2) throw new InvalidDataException($"{name}: truncated .npy header");
+            Span<byte> len = stackalloc byte[4];
+            pre[8..10].CopyTo(len); more.CopyTo(len[2..]);
+            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(len));
+        }
+        else throw new InvalidDataException($"{name}: unsupported .npy format version {major}.{pre[7]}");
+        if (headerLen <= 0 || headerLen > 1 << 20) throw new InvalidDataException($"{name}: bad .npy header length {headerLen}");
+        var hb = new byte[headerLen];
+        if (ReadFully(stream, hb) != headerLen) throw new InvalidDataException($"{name}: truncated .npy header");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb).Trim();
+
+        string descr = DictValue(header, "descr", name);
+        string fortran = DictValue(header, "fortran_order", name);
+        string shapeText = DictValue(header, "shape", name);
+        descr = descr.Trim('\'', '"');
+        if (fortran != "False")
+            throw new InvalidDataException($"{name}: fortran_order={fortran}; only C-order arrays are supported (use np.ascontiguousarray)");
+        int elemSize = descr switch
+        {
+            "<f4" => 4,
+            "<f8" => 8,
+            _ => throw new InvalidDataException($"{name}: dtype '{descr}' is not supported; use float32 ('<f4') or float64 ('<f8')"),
+        };
+        int[] shape = ParseShape(shapeText, name);
+        long count = 1;
+        foreach (var d in shape) count *= d;
+        if (count > int.MaxValue / 8) throw new InvalidDataException($"{name}: array of shape {ShapeText(shape)} is too large");
+
+        var raw = new byte[count * elemSize];
+        int got = ReadFully(stream, raw);
+        if (got != raw.Length)
+            throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {raw.Length} bytes of {descr}, file has {got}");
+        var data = new float[count];
+        if (elemSize == 4)
+        {
+            if (BitConverter.IsLittleEndian) Buffer.BlockCopy(raw, 0, data, 0, raw.Length);
+            else for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4));
+        }
+        else
+            for (int i = 0; i < data.Length; i++) data[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(raw.AsSpan(i * 8));
+        return new NpyArray(shape, data);
+    }
+
+    public static void Write(string path, ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using var fs = File.Create(path);
+        Write(fs, data, shape);
+    }
+
+    public static void Write(Stream stream, ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
+    {
+        long count = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"negative dimension in shape {ShapeText(shape.ToArray())}");
+            count *= d;
+        }
+        if (count != data.Length)
+            throw new ArgumentException($"shape {ShapeText(shape.ToArray())} holds {count} elements but data has {data.Length}");
+        var sb = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (");
+        for (int i = 0; i < shape.Length; i++) sb.Append(shape[i].ToString(CultureInfo.InvariantCulture)).Append(shape.Length == 1 || i < shape.Length - 1 ? ", " : "");
+        sb.Append("), }");
+        // Total of magic(6)+version(2)+len(2)+header must be a multiple of 64, header ends in '\n'.
+        int unpadded = 10 + sb.Length + 1;
+        sb.Append(' ', (64 - unpadded % 64) % 64).Append('\n');
+        var header = Encoding.Latin1.GetBytes(sb.ToString());
+        stream.Write(Magic);
+        stream.WriteByte(1); stream.WriteByte(0);
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(len, checked((ushort)header.Length));
+        stream.Write(len);
+        stream.Write(header);
+        if (BitConverter.IsLittleEndian) stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data));
+        else
+        {
+            Span<byte> b = stackalloc byte[4];
+            foreach (var v in data) { BinaryPrimitives.WriteSingleLittleEndian(b, v); stream.Write(b); }
+        }
+    }
+
+    public static string ShapeText(int[] shape) => "[" + string.Join(",", shape) + "]";
+
+    static string DictValue(string header, string key, string name)
+    {
+        int k = header.IndexOf("'" + key + "'", StringComparison.Ordinal);
+        if (k < 0) k = header.IndexOf("\"" + key + "\"", StringComparison.Ordinal);
+        if (k < 0) throw new InvalidDataException($"{name}: .npy header has no '{key}': {header}");
+        int colon = header.IndexOf(':', k);
+        if (colon < 0) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        int start = colon + 1;
+        while (start < header.Length && header[start] == ' ') start++;
+        int end;
+        if (start < header.Length && header[start] == '(')
+            end = header.IndexOf(')', start) + 1;
+        else if (start < header.Length && header[start] is '\'' or '"')
+            end = header.IndexOf(header[start], start + 1) + 1;
+        else
+        {
+            end = start;
+            while (end < header.Length && header[end] != ',' && header[end] != '}') end++;
+        }
+        if (end <= start) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        return header[start..end].Trim();
+    }
+
+    static int[] ParseShape(string text, string name)
+    {
+        if (!text.StartsWith('(') || !text.EndsWith(')')) throw new InvalidDataException($"{name}: bad .npy shape '{text}'");
+        var parts = text[1..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i].TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+                throw new InvalidDataException($"{name}: bad .npy shape '{text}'");
+        return shape;
+    }
+
+    static int ReadFully(Stream s, Span<byte> buf)
+    {
+        int total = 0;
+        while (total < buf.Length)
+        {
+            int n = s.Read(buf[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+}

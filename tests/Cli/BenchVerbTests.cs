@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using NUnit.Framework;
+using ResNetRealtime.Cli.Bench;
+
+namespace ResNetRealtime.Tests.Cli;
+
+public class BenchVerbTests
+{
+    [Test]
+    public void Small_bench_writes_json_with_the_contract_keys_and_an_svg()
+    {
+        var dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "bench-cli");
+        Directory.CreateDirectory(dir);
+        string json = Path.Combine(dir, "b.json"), svg = Path.Combine(dir, "b.svg");
+        var r = CliRunner.Run("bench", "--depths", "18,34", "--size", "32", "--frames", "6", "--warmup", "1", "--threads", "1", "--json", json, "--svg", svg);
+        Assert.That(r.code, Is.EqualTo(0), r.stderr);
+        Assert.That(r.stdout, Does.Contain("ratio"));
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var runs = doc.RootElement.GetProperty("runs");
+        Assert.That(runs.GetArrayLength(), Is.EqualTo(2));
+        var run = runs[0];
+        Assert.That(run.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]
+            { "depth", "backend", "size", "stages", "bare_ort", "ratio_total_to_bare", "fps", "alloc_bytes_per_frame" }));
+        Assert.That(run.GetProperty("depth").GetInt32(), Is.EqualTo(18));
+        Assert.That(runs[1].GetProperty("depth").GetInt32(), Is.EqualTo(34));
+        Assert.That(run.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
+        Assert.That(run.GetProperty("size").GetInt32(), Is.EqualTo(32));
+        Assert.That(run.GetProperty("stages").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "preprocess", "inference", "postprocess", "total" }));
+        foreach (var st in run.GetProperty("stages").EnumerateObject().Select(p => p.Value).Append(run.GetProperty("bare_ort")))
+        {
+            Assert.That(st.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "p50", "p95", "p99" }));
+            Assert.That(st.GetProperty("p50").GetDouble(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(st.GetProperty("p95").GetDouble(), Is.GreaterThanOrEqualTo(st.GetProperty("p50").GetDouble()));
+        }
+        double ratio = run.GetProperty("ratio_total_to_bare").GetDouble();
+        double want = run.GetProperty("stages").GetProperty("total").GetProperty("p50").GetDouble() / run.GetProperty("bare_ort").GetProperty("p50").GetDouble();
+        Assert.That(ratio, Is.EqualTo(want).Within(0.01 * want));   // both rounded to 4 decimals in the file
+        Assert.That(run.GetProperty("alloc_bytes_per_frame").GetDouble(), Is.EqualTo(0));
+        var x = XDocument.Load(svg);
+        Assert.That(x.Root.Name.LocalName, Is.EqualTo("svg"));
+        Assert.That(x.Descendants().Count(e => e.Name.LocalName == "circle"), Is.EqualTo(4));
+    }
+
+    [Test]
+    public void Bad_bench_options_give_one_line_errors()
+    {
+        var r = CliRunner.Run("bench", "--depths", "19");
+        Assert.That(r.code, Is.Not.EqualTo(0));
+        Assert.That(r.stderr, Does.Contain("depth 19"));
+        r = CliRunner.Run("bench", "--backend", "nope");
+        Assert.That(r.stderr, Does.Contain("unknown backend 'nope'"));
+    }
+
+    [Test]
+    public void Svg_chart_scales_points_into_the_plot()
+    {
+        var svg = SvgChart.Render("t", new[] { 18, 50 }, new[] { new SvgChart.Series("a", "red", new[] { (10.0, 12.0), (20.0, 30.0) }) });
+        var x = XDocument.Parse(svg);
+        var circles = x.Descendants().Where(e => e.Name.LocalName == "circle").Select(e => double.Parse(e.Attribute("cy").Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.That(circles[1], Is.LessThan(circles[0]), "a larger latency must plot higher");
+    }
+}

@@ -1,0 +1,113 @@
+using NUnit.Framework;
+using ResNetRealtime.Training.Ops;
+using static ResNetRealtime.Tests.Training.TestMath;
+
+namespace ResNetRealtime.Tests.Training;
+
+[TestFixture]
+public class ConvOpsTests
+{
+    // N, C, H, W, K, R, stride, pad, groups — batch 1 and 3, odd channels and sizes, stride 2, pads 0/1/3,
+    // a 7×7 stem, 1×1 (pointwise and strided), groups 4 and 32 (ResNeXt), a kernel as large as the padded input.
+    public static readonly object[] Cases =
+    {
+        new object[] { 1, 1, 5, 5, 1, 3, 1, 1, 1 },
+        new object[] { 3, 3, 7, 7, 7, 3, 1, 1, 1 },
+        new object[] { 1, 7, 13, 13, 13, 3, 2, 1, 1 },
+        new object[] { 3, 13, 5, 7, 7, 1, 1, 0, 1 },
+        new object[] { 2, 13, 13, 13, 7, 1, 2, 0, 1 },
+        new object[] { 1, 3, 31, 31, 5, 7, 2, 3, 1 },
+        new object[] { 3, 8, 7, 7, 12, 3, 1, 1, 4 },
+        new object[] { 1, 64, 5, 5, 64, 3, 2, 1, 32 },
+        new object[] { 2, 3, 5, 5, 4, 3, 1, 0, 1 },
+        new object[] { 1, 2, 3, 3, 3, 5, 1, 1, 1 },
+        new object[] { 1, 1, 1, 1, 1, 1, 1, 0, 1 },
+    };
+
+    private static ConvShape Shape(object[] c) => new((int)c[0], (int)c[1], (int)c[2], (int)c[3], (int)c[4], (int)c[5], (int)c[5], (int)c[6], (int)c[7], (int)c[8]);
+
+    [TestCaseSource(nameof(Cases))]
+    public void ForwardFastMatchesReference(int n, int c, int h, int w, int k, int r, int stride, int pad, int groups)
+    {
+        var s = new ConvShape(n, c, h, w, k, r, r, stride, pad, groups);
+        var rng = new Random(h * 31 + c);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var b = Rand(rng, k);
+        var yRef = new float[s.OutputLength]; var y = new float[s.OutputLength];
+        ConvOps.ForwardReference(s, x, wt, b, yRef);
+        ConvOps.Forward(s, x, wt, b, y);
+        // float32 sums of up to C·R·S = 147 terms vs a float64-accumulated reference.
+        AssertClose(y, yRef, 1e-5, $"conv forward {s}");
+        var yd = DoubleReference.Conv(ToDouble(x), ToDouble(wt), ToDouble(b), n, c, h, w, k, r, r, stride, pad, groups);
+        AssertClose(yRef, yd, 1e-6, $"conv reference vs float64 {s}");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void BackwardMatchesReferenceAndFiniteDifferences(int n, int c, int h, int w, int k, int r, int stride, int pad, int groups)
+    {
+        var s = new ConvShape(n, c, h, w, k, r, r, stride, pad, groups);
+        var rng = new Random(h * 17 + k);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var dy = Rand(rng, s.OutputLength);
+        var dx = new float[x.Length]; var dw = new float[wt.Length]; var db = new float[k];
+        ConvOps.Backward(s, x, wt, dy, dx, dw, db);
+        var dxR = new float[x.Length]; var dwR = new float[wt.Length]; var dbR = new float[k];
+        ConvOps.BackwardReference(s, x, wt, dy, dxR, dwR, dbR);
+        AssertClose(dx, dxR, 1e-5, $"conv dx {s}");
+        AssertClose(dw, dwR, 1e-5, $"conv dw {s}");
+        AssertClose(db, dbR, 1e-5, $"conv db {s}");
+
+        // L = Σ dy·conv(x, w, b) in float64; its gradients are exactly what backward computes.
+        double[] xd = ToDouble(x), wd = ToDouble(wt), bd = new double[k], r64 = ToDouble(dy);
+        double L(double[] xx, double[] ww, double[] bb) => Dot(r64, DoubleReference.Conv(xx, ww, bb, n, c, h, w, k, r, r, stride, pad, groups));
+        var ix = Sample(rng, x.Length, 40); var iw = Sample(rng, wt.Length, 40); var ib = Sample(rng, k, 8);
+        // L is linear in each argument, so central differences are exact up to rounding (h = 1e-3 keeps that ~1e-10);
+        // the float32 analytic gradients carry ~1e-6 relative error.
+        AssertGradClose(dx, NumericGrad(v => L(v, wd, bd), xd, ix, 1e-3), ix, 2e-5, "conv dx");
+        AssertGradClose(dw, NumericGrad(v => L(xd, v, bd), wd, iw, 1e-3), iw, 2e-5, "conv dw");
+        AssertGradClose(db, NumericGrad(v => L(xd, wd, v), bd, ib, 1e-3), ib, 2e-5, "conv db");
+    }
+
+    [Test]
+    public void BackwardAccumulates()
+    {
+        var s = new ConvShape(3, 8, 7, 7, 12, 3, 3, 2, 1, 4);
+        var rng = new Random(5);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var dy = Rand(rng, s.OutputLength);
+        var dx1 = new float[x.Length]; var dw1 = new float[wt.Length]; var db1 = new float[s.K];
+        ConvOps.Backward(s, x, wt, dy, dx1, dw1, db1);
+        var dx2 = (float[])dx1.Clone(); var dw2 = (float[])dw1.Clone(); var db2 = (float[])db1.Clone();
+        ConvOps.Backward(s, x, wt, dy, dx2, dw2, db2);
+        AssertClose(dx2, Array.ConvertAll(dx1, v => 2.0 * v), 1e-6, "dx after two backward calls");
+        AssertClose(dw2, Array.ConvertAll(dw1, v => 2.0 * v), 1e-6, "dw after two backward calls");
+        AssertClose(db2, Array.ConvertAll(db1, v => 2.0 * v), 1e-6, "db after two backward calls");
+    }
+
+    [Test]
+    public void SingleThreadGivesSameResultAsParallel()
+    {
+        var s = new ConvShape(3, 13, 13, 13, 7, 3, 3, 1, 1, 1);
+        var rng = new Random(9);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var dy = Rand(rng, s.OutputLength);
+        var y1 = new float[s.OutputLength]; var y2 = new float[s.OutputLength];
+        var dw1 = new float[wt.Length]; var dw2 = new float[wt.Length];
+        int saved = ResNetRealtime.Training.Kernels.Workers.Threads;
+        try
+        {
+            ResNetRealtime.Training.Kernels.Workers.Threads = 1;
+            ConvOps.Forward(s, x, wt, null, y1); ConvOps.Backward(s, x, wt, dy, null, dw1, null);
+            ResNetRealtime.Training.Kernels.Workers.Threads = 3;
+            ConvOps.Forward(s, x, wt, null, y2); ConvOps.Backward(s, x, wt, dy, null, dw2, null);
+        }
+        finally { ResNetRealtime.Training.Kernels.Workers.Threads = saved; }
+        Assert.That(y2, Is.EqualTo(y1), "forward is per-image, so thread count must not change it");
+        AssertClose(dw2, dw1, 1e-6, "dw (partial sums reduced in a different order)");
+    }
+
+    [Test]
+    public void BadGeometryIsOneClearError()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ConvShape(1, 6, 5, 5, 8, 3, 3, 1, 1, 4));
+        Assert.That(e.Message, Does.Contain("groups 4"));
+        e = Assert.Throws<ArgumentException>(() => ConvOps.Forward(new ConvShape(1, 2, 5, 5, 2, 3, 3, 1, 1, 1), new float[3], new float[36], null, new float[50]));
+        Assert.That(e.Message, Does.Contain("x length 3"));
+    }
+}
