@@ -1,0 +1,59 @@
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Training.Models;
+using ResNetRealtime.Training.Trainer;
+
+namespace ResNetRealtime.Training.Export;
+
+/// <summary>
+/// Exports a trained engine ResNet as ONNX through the runtime's one exporter (ResNetOnnxBuilder),
+/// passing the engine's state dict by torchvision name, plus the metadata `rr infer` reads: labels,
+/// mean/std, input size, architecture and the recipe (the exact command line). The graph is the
+/// eval-mode network (BatchNorm with running statistics), input "input" [N, C, S, S], output "logits".
+/// </summary>
+public static class OnnxExport
+{
+    /// <summary>The runtime's description of the same architecture as <paramref name="net"/>.</summary>
+    public static ResNetSpec SpecFor(ResNet net, int inputSize)
+    {
+        var c = net.Config;
+        var spec = new ResNetSpec
+        {
+            Name = c.Name,
+            Block = c.Block == Models.BlockKind.Basic ? Runtime.Models.BlockKind.Basic : Runtime.Models.BlockKind.Bottleneck,
+            Layers = c.Layers, StageWidths = c.StageWidths, Cifar = c.Cifar, Groups = c.Groups, WidthPerGroup = c.WidthPerGroup,
+            InChannels = c.InChannels, NumClasses = c.Classes, InputSize = inputSize,
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    public static OnnxModel Build(ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
+    {
+        var state = net.StateDict().ToDictionary(e => e.name, e => (e.data, e.shape), StringComparer.Ordinal);
+        var spec = SpecFor(net, inputSize);
+        var expected = spec.StateShapes().Select(t => t.name).ToHashSet(StringComparer.Ordinal);
+        var extra = state.Keys.Where(k => !expected.Contains(k)).ToList();
+        if (extra.Count > 0) throw new InvalidOperationException($"export: engine tensor '{extra[0]}' has no place in the ONNX layout of {spec.Name}");
+        return ResNetOnnxBuilder.Build(spec, new ResNetBuildOptions
+        {
+            Weights = (name, shape) =>
+            {
+                if (!state.TryGetValue(name, out var t)) throw new InvalidOperationException($"export: the engine model has no tensor '{name}' [{string.Join(",", shape)}]");
+                if (!t.shape.AsSpan().SequenceEqual(shape))
+                    throw new InvalidOperationException($"export: '{name}' is [{string.Join(",", t.shape)}] in the engine, [{string.Join(",", shape)}] in the ONNX layout");
+                return (float[])t.data.Clone();
+            },
+            Labels = labels, Mean = mean, Std = std, Recipe = recipe,
+        });
+    }
+
+    /// <summary>Builds and writes <paramref name="path"/> atomically.</summary>
+    public static OnnxModel Save(string path, ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
+    {
+        var model = Build(net, inputSize, labels, mean, std, recipe);
+        var bytes = model.ToBytes();
+        AtomicFile.Write(path, s => s.Write(bytes));
+        return model;
+    }
+}

@@ -1,0 +1,35 @@
+namespace ResNetRealtime.Training.Trainer;
+
+/// <summary>
+/// Replace-by-rename writes: the content goes to "PATH.tmp-PID" in the same directory, is flushed to
+/// disk (fsync), and only then renamed over PATH. A failure at any point (a full disk, a killed
+/// process) leaves the previous PATH as it was; the temporary file is removed on failure.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Writes PATH through <paramref name="write"/>. <paramref name="openTemp"/> opens the temporary
+    /// file (tests inject a failing stream here); by default a FileStream.</summary>
+    public static void Write(string path, Action<Stream> write, Func<string, Stream> openTemp = null)
+    {
+        var full = Path.GetFullPath(path);
+        var tmp = $"{full}.tmp-{Environment.ProcessId}";
+        try
+        {
+            using (var s = openTemp != null ? openTemp(tmp) : new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                write(s);
+                if (s is FileStream fs) fs.Flush(flushToDisk: true);
+                else s.Flush();
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true); w.Write(text); });
+}

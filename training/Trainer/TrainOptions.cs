@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ResNetRealtime.Training.Trainer;
+
+/// <summary>
+/// Everything that defines a training run (what `rr train` parses). Stored in the checkpoint as JSON so
+/// that <c>--resume DIR</c> continues with exactly these settings.
+/// </summary>
+public sealed class TrainOptions
+{
+    /// <summary>KIND:PATH, see Data.DataSource.</summary>
+    public string Data { get; set; }
+    public string Model { get; set; } = "resnet20";
+    public int Epochs { get; set; } = 10;
+    public string Out { get; set; }
+    public int Batch { get; set; } = 128;
+    /// <summary>Peak learning rate (one-cycle's max, cosine's after warm-up, step's initial).</summary>
+    public double Lr { get; set; } = 0.1;
+    public string Optimizer { get; set; } = "sgd";
+    public double Momentum { get; set; } = 0.9;
+    public bool Nesterov { get; set; }
+    public string Schedule { get; set; } = "onecycle";
+    /// <summary>Warm-up in epochs (cosine), may be fractional.</summary>
+    public double Warmup { get; set; }
+    public double WeightDecay { get; set; } = 5e-4;
+    public double LabelSmoothing { get; set; } = 0.1;
+    public int Seed { get; set; }
+    /// <summary>Square training size; 0 = the data set's own (folders: 64).</summary>
+    public int Size { get; set; }
+    /// <summary>Random-crop padding in pixels; -1 = size/8 rounded down, at least 1 (2 for 28², 4 for 32²).</summary>
+    public int CropPad { get; set; } = -1;
+    /// <summary>Random horizontal flips (off by default for digits, where a mirror changes the class).</summary>
+    public bool? Flip { get; set; }
+    public string InitFrom { get; set; }
+    /// <summary>Comma-separated stages to freeze: stem, layer1..layer4, fc.</summary>
+    public string Freeze { get; set; }
+    /// <summary>Learning-rate multiplier of parameters loaded by --init-from (and not frozen).</summary>
+    public double PretrainedLrScale { get; set; } = 0.1;
+    /// <summary>Cap on training images (test images: a fifth of it), for quick runs; 0 = all.</summary>
+    public int Limit { get; set; }
+    /// <summary>Zero-initialise each block's last BatchNorm scale.</summary>
+    public bool ZeroInitResidual { get; set; }
+    /// <summary>The exact command line, written into the ONNX model as rr.recipe.</summary>
+    public string Recipe { get; set; }
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+    public static TrainOptions FromJson(JsonObject o) => o.Deserialize<TrainOptions>(Json);
+
+    /// <summary>Throws ArgumentException naming the first bad setting and its value.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(Data)) throw new ArgumentException("--data KIND:PATH is required");
+        if (string.IsNullOrEmpty(Out)) throw new ArgumentException("--out DIR is required");
+        if (Epochs < 1) throw new ArgumentException($"--epochs must be >= 1 (got {Epochs})");
+        if (Batch < 1) throw new ArgumentException($"--batch must be >= 1 (got {Batch})");
+        if (!(Lr > 0) || double.IsInfinity(Lr)) throw new ArgumentException($"--lr must be > 0 (got {Lr})");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentException($"--label-smoothing must be in [0, 1) (got {LabelSmoothing})");
+        if (!(WeightDecay >= 0)) throw new ArgumentException($"--wd must be >= 0 (got {WeightDecay})");
+        if (!(Warmup >= 0) || Warmup >= Epochs) throw new ArgumentException($"--warmup must be in [0, {Epochs}) epochs (got {Warmup})");
+        if (Optimizer is not ("sgd" or "adam" or "adamw")) throw new ArgumentException($"--optimizer must be sgd, adam or adamw (got '{Optimizer}')");
+        if (Schedule is not ("step" or "cosine" or "onecycle" or "none")) throw new ArgumentException($"--schedule must be step, cosine, onecycle or none (got '{Schedule}')");
+        if (Size < 0) throw new ArgumentException($"--size must be > 0 (got {Size})");
+        if (Limit < 0) throw new ArgumentException($"--limit must be >= 0 (got {Limit})");
+    }
+}

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Globalization;
+using ResNetRealtime.Training.Data;
+using ResNetRealtime.Training.Engine;
+using ResNetRealtime.Training.Export;
+using ResNetRealtime.Training.Kernels;
+using ResNetRealtime.Training.Layers;
+using ResNetRealtime.Training.Models;
+using ResNetRealtime.Training.Optim;
+
+namespace ResNetRealtime.Training.Trainer;
+
+/// <summary>
+/// The training loop behind `rr train`. Per step: schedule → zero grads → forward → cross-entropy (label
+/// smoothing) → backward → gradient-flow norms → optimizer step. Per epoch: evaluation on the test split
+/// (eval mode), DIR/metrics.json + .csv + curves.svg, DIR/gradflow.csv + .svg, and DIR/checkpoint.rrck
+/// (atomic). At the end DIR/model.onnx with labels, mean/std, input size, architecture and recipe.
+///
+/// Exactness of --resume: data order and augmentation are functions of (seed, epoch, batch), the
+/// schedule a function of the global step, and the checkpoint holds weights, BatchNorm statistics and
+/// optimizer state; so a run resumed from any checkpoint computes what the uninterrupted run computes
+/// (given the same thread count: the engine's reductions are split per thread).
+///
+/// Cancellation (Ctrl-C) is checked after each step: the step finishes, a checkpoint recording the
+/// position within the epoch is written, and <see cref="Run"/> returns with <see cref="Result.Interrupted"/>.
+/// </summary>
+public sealed class Trainer
+{
+    public sealed record Result(IReadOnlyList<EpochMetrics> Epochs, bool Interrupted, string ModelPath, string CheckpointPath, int EpochsDone, int BatchInEpoch);
+
+    readonly TrainOptions _o;
+    readonly TextWriter _log;
+    readonly ProgressBar _progress;
+    /// <summary>Test hook: opens checkpoint temp files (inject a failing stream to simulate a full disk).</summary>
+    internal Func<string, Stream> CheckpointStreamFactory { get; set; }
+    /// <summary>Test hook: stop (as if Ctrl-C) after this many steps in this process; -1 = never.</summary>
+    internal int StopAfterSteps { get; set; } = -1;
+
+    public Trainer(TrainOptions options, TextWriter log = null, ProgressBar progress = null)
+    {
+        _o = options;
+        _log = log ?? Console.Error;
+        _progress = progress ?? new ProgressBar(_log);
+    }
+
+    /// <summary>Starts a new run in options.Out (an existing checkpoint there is an error: use Resume).</summary>
+    public static Result Train(TrainOptions options, CancellationToken cancel = default, TextWriter log = null) =>
+        new Trainer(options, log).Run(null, cancel);
+
+    /// <summary>Continues the run whose checkpoint is in <paramref name="dir"/>.</summary>
+    public static Result Resume(string dir, CancellationToken cancel = default, TextWriter log = null, int threads = 0)
+    {
+        var ckpt = Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName));
+        var o = TrainOptions.FromJson(ckpt.Options);
+        o.Out = dir;
+        return new Trainer(o, log).Run(ckpt, cancel, threads);
+    }
+
+    public Result Run(Checkpoint resume, CancellationToken cancel, int threads = 0)
+    {
+        _o.Validate();
+        if (threads > 0) Workers.Threads = threads;
+        string ckptPath = Path.Combine(_o.Out, Checkpoint.FileName);
+        if (resume == null && File.Exists(ckptPath))
+            throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
+
+        using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
+        Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
+        if (data.Height != data.Width)
+            throw new InvalidDataException($"{_o.Data}: images are {data.Width}x{data.Height}; training needs square inputs — pass --size S");
+        if (resume != null)
+        {
+            if (!resume.Classes.SequenceEqual(data.Classes))
+                throw new InvalidDataException($"{_o.Data}: classes [{string.Join(",", data.Classes)}] differ from the checkpoint's [{string.Join(",", resume.Classes)}]");
+            data.Mean = resume.Mean; data.Std = resume.Std;
+        }
+
+        var net = ResNet.Create(_o.Model, data.Classes.Length, data.Channels, _o.Seed, _o.ZeroInitResidual);
+        var parameters = net.Parameters().ToList();
+        var pretrained = new HashSet<string>(StringComparer.Ordinal);
+        if (_o.InitFrom != null)
+        {
+            var r = PretrainedLoader.Load(net, _o.InitFrom);
+            pretrained.UnionWith(r.LoadedParameters);
+            if (resume == null)
+                _log.WriteLine($"init-from {Path.GetFileName(_o.InitFrom)}: {r.LoadedParameters.Count} tensors loaded {r.Mode}" +
+                               (r.NewHead ? $", new classifier head ({r.SourceClasses} → {data.Classes.Length} classes)" : ""));
+        }
+        var frozenModules = ApplyFreeze(net, _o.Freeze);
+        foreach (var p in parameters)
+            if (p.RequiresGrad && pretrained.Contains(p.Name)) p.Group = "pretrained";
+
+        var opt = Optimizer.Create(_o.Optimizer, parameters, _o.Lr, _o.WeightDecay, _o.Momentum, _o.Nesterov);
+        opt.SetGroupScale("pretrained", _o.PretrainedLrScale);
+        var train = new BatchLoader(data.Train, _o.Batch, data.Mean, data.Std,
+            new Augmentation(_o.CropPad >= 0 ? _o.CropPad : Math.Max(1, data.Height / 8), _o.Flip ?? data.Kind != "mnist"), _o.Seed, shuffle: true);
+        var test = new BatchLoader(data.Test, _o.Batch, data.Mean, data.Std, Augmentation.None, _o.Seed, shuffle: false);
+        long totalSteps = (long)train.BatchesPerEpoch * _o.Epochs;
+        var schedule = LrSchedule.Create(_o.Schedule, _o.Lr, totalSteps, (long)Math.Round(_o.Warmup * train.BatchesPerEpoch), _o.Optimizer == "sgd" ? _o.Momentum : 0.9);
+        var ce = new CrossEntropyLoss((float)_o.LabelSmoothing);
+        var gradFlow = new GradientFlow(parameters);
+        var history = new List<EpochMetrics>();
+
+        int startEpoch = 0, startBatch = 0;
+        long step = 0;
+        double elapsedBefore = 0, lossSum = 0;
+        long correct = 0, seen = 0;
+        if (resume != null)
+        {
+            net.LoadStateDict(resume.Model.Select(t => (t.Name, t.Data, t.Shape)), strict: true);
+            if (resume.OptimizerKind != opt.Kind) throw new InvalidDataException($"checkpoint optimizer is {resume.OptimizerKind}, options say {opt.Kind}");
+            opt.LoadState(resume.OptimizerSteps, resume.OptimizerState.Select(t => (t.Name, t.Data)));
+            opt.Momentum = resume.OptimizerMomentum;
+            startEpoch = resume.EpochsDone; startBatch = resume.BatchInEpoch; step = resume.GlobalStep;
+            elapsedBefore = resume.ElapsedS;
+            lossSum = resume.PartialLossSum; correct = resume.PartialCorrect; seen = resume.PartialSeen;
+            history = MetricsFiles.Read(_o.Out).Where(e => e.Epoch <= startEpoch).ToList();
+            gradFlow.LoadCsv(_o.Out);
+            gradFlow.History.RemoveAll(h => h.Epoch > startEpoch);
+            _log.WriteLine($"resuming {_o.Out} at epoch {startEpoch + 1}, batch {startBatch} (step {step} of {totalSteps})");
+        }
+        else
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"training {_o.Model} ({net.ParameterCount():N0} parameters) on {data.Kind} {data.Train.Count} train / {data.Test.Count} test images of {data.Channels}x{data.Height}x{data.Width}, {data.Classes.Length} classes; {_o.Epochs} epochs x {train.BatchesPerEpoch} batches of {_o.Batch}, {Workers.Threads} threads"));
+        }
+
+        var clock = Stopwatch.StartNew();
+        double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
+        int stepsThisProcess = 0;
+        long firstStep = step;
+
+        Checkpoint Snapshot(int epochsDone, int batchInEpoch) => new()
+        {
+            EpochsDone = epochsDone, BatchInEpoch = batchInEpoch, GlobalStep = step, ElapsedS = Elapsed(),
+            PartialLossSum = lossSum, PartialCorrect = correct, PartialSeen = seen,
+            OptimizerKind = opt.Kind, OptimizerSteps = opt.StepCount, OptimizerMomentum = opt.Momentum,
+            Mean = data.Mean, Std = data.Std, Classes = data.Classes, Options = _o.ToJson(),
+            Model = net.StateDict().Select(e => new NamedTensor(e.name, e.shape, (float[])e.data.Clone())).ToList(),
+            OptimizerState = opt.StateBuffers().Select(b => new NamedTensor(b.Key, new[] { b.Values.Length }, (float[])b.Values.Clone())).ToList(),
+        };
+
+        for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
+        {
+            SetTraining(net, frozenModules);
+            var epochClock = Stopwatch.StartNew();
+            long seenAtStart = seen;
+            int batchesDone = startBatch;
+            foreach (var batch in train.Epoch(epoch, startBatch))
+            {
+                // A full batch is wrapped in place (the loader keeps it untouched until the next batch is
+                // requested, i.e. past Backward); only an epoch's short last batch is copied.
+                var x = batch.Count == _o.Batch
+                    ? new Tensor(batch.X, batch.Count, data.Channels, data.Height, data.Width)
+                    : new Tensor(batch.X.AsSpan(0, batch.Count * data.Train.ImageBytes).ToArray(), batch.Count, data.Channels, data.Height, data.Width);
+                schedule.Apply(opt, step);
+                opt.ZeroGrad();
+                var logits = net.Forward(x);
+                double loss = ce.Forward(logits, batch.Y.AsSpan(0, batch.Count));
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException($"loss is {loss} at epoch {epoch + 1} batch {batch.Index} (lr {opt.LearningRate:G3}): training diverged; lower --lr");
+                correct += ce.CorrectCount();
+                net.Backward(ce.Backward());
+                gradFlow.Accumulate();
+                opt.Step();
+                step++; stepsThisProcess++;
+                lossSum += loss * batch.Count; seen += batch.Count;
+                batchesDone = batch.Index + 1;
+                double ips = (seen - seenAtStart) / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
+                double secPerStep = clock.Elapsed.TotalSeconds / Math.Max(step - firstStep, 1);
+                _progress.Update(epoch + 1, _o.Epochs, batchesDone, train.BatchesPerEpoch, lossSum / seen, (double)correct / seen, ips,
+                    secPerStep * (totalSteps - step), force: batchesDone == train.BatchesPerEpoch);
+                if (cancel.IsCancellationRequested || stepsThisProcess == StopAfterSteps)
+                {
+                    bool epochEnd = batchesDone == train.BatchesPerEpoch;
+                    if (!epochEnd)
+                    {
+                        Snapshot(epoch, batchesDone).Save(ckptPath, CheckpointStreamFactory);
+                        _progress.Line($"interrupted at epoch {epoch + 1}, batch {batchesDone}/{train.BatchesPerEpoch}: checkpoint saved; continue with: rr train --resume {_o.Out}");
+                        return new Result(history, true, null, ckptPath, epoch, batchesDone);
+                    }
+                }
+            }
+            startBatch = 0;
+
+            double testAcc = Evaluate(net, test, data);
+            var m = new EpochMetrics(epoch + 1, lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), testAcc, Elapsed());
+            history.Add(m);
+            gradFlow.EndEpoch(epoch + 1);
+            lossSum = 0; correct = 0; seen = 0;
+            Snapshot(epoch + 1, 0).Save(ckptPath, CheckpointStreamFactory);
+            MetricsFiles.Write(_o.Out, history);
+            gradFlow.Write(_o.Out);
+            _progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}/{_o.Epochs}: train loss {m.TrainLoss:F4} acc {m.TrainAcc * 100:F2}%  test acc {m.TestAcc * 100:F2}%  ({epochClock.Elapsed.TotalSeconds:F1} s, {m.ElapsedS:F0} s total)"));
+            if (cancel.IsCancellationRequested || (StopAfterSteps >= 0 && stepsThisProcess >= StopAfterSteps))
+            {
+                if (epoch + 1 < _o.Epochs)
+                {
+                    _progress.Line($"interrupted after epoch {epoch + 1}: checkpoint saved; continue with: rr train --resume {_o.Out}");
+                    return new Result(history, true, null, ckptPath, epoch + 1, 0);
+                }
+            }
+        }
+
+        string modelPath = Path.Combine(_o.Out, "model.onnx");
+        OnnxExport.Save(modelPath, net, data.Height, data.Classes, data.Mean, data.Std, _o.Recipe ?? DescribeRecipe(_o));
+        _log.WriteLine($"wrote {modelPath}");
+        return new Result(history, false, modelPath, ckptPath, _o.Epochs, 0);
+    }
+
+    /// <summary>Test-split accuracy in eval mode (BatchNorm running statistics).</summary>
+    public static double Evaluate(ResNet net, BatchLoader test, DataSource data)
+    {
+        net.Eval();
+        long right = 0, total = 0;
+        foreach (var batch in test.Epoch(0))
+        {
+            var x = new Tensor(batch.X.AsSpan(0, batch.Count * data.Test.ImageBytes).ToArray(), batch.Count, data.Channels, data.Height, data.Width);
+            var logits = net.Forward(x);
+            int k = logits.Shape[1];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var row = logits.Data.AsSpan(i * k, k);
+                int best = 0;
+                for (int j = 1; j < k; j++) if (row[j] > row[best]) best = j;
+                if (best == batch.Y[i]) right++;
+            }
+            total += batch.Count;
+        }
+        return total > 0 ? (double)right / total : 0;
+    }
+
+    static void SetTraining(ResNet net, List<Module> frozen)
+    {
+        net.Train();
+        // Frozen stages keep their BatchNorm statistics: eval mode, so fine-tuning the head sees the
+        // pretrained features unchanged.
+        foreach (var m in frozen) m.Eval();
+    }
+
+    /// <summary>Marks the parameters of the named stages as frozen; returns those modules.
+    /// Stages: stem (conv1, bn1), layer1..layerN, fc.</summary>
+    public static List<Module> ApplyFreeze(ResNet net, string stages)
+    {
+        var modules = new List<Module>();
+        if (string.IsNullOrWhiteSpace(stages)) return modules;
+        var valid = new List<string> { "stem" };
+        valid.AddRange(net.Stages.Select(s => s.Name));
+        valid.Add("fc");
+        foreach (var raw in stages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var s = raw.ToLowerInvariant();
+            if (!valid.Contains(s)) throw new ArgumentException($"--freeze: unknown stage '{raw}' (stages of {net.Config.Name}: {string.Join(", ", valid)})");
+            if (s == "stem") { modules.Add(net.Conv1); modules.Add(net.Bn1); }
+            else if (s == "fc") modules.Add(net.Fc);
+            else modules.Add(net.Stages.First(st => st.Name == s));
+        }
+        foreach (var m in modules)
+            foreach (var p in m.Parameters()) p.RequiresGrad = false;
+        return modules;
+    }
+
+    public static string DescribeRecipe(TrainOptions o) => string.Create(CultureInfo.InvariantCulture,
+        $"rr train --data {o.Data} --model {o.Model} --epochs {o.Epochs} --batch {o.Batch} --lr {o.Lr} --optimizer {o.Optimizer} --momentum {o.Momentum}{(o.Nesterov ? " --nesterov" : "")} --schedule {o.Schedule} --wd {o.WeightDecay} --label-smoothing {o.LabelSmoothing} --seed {o.Seed}");
+}
