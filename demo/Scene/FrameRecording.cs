@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 using System.Text.Json;
 using ResNetRealtime.Demo.Render;
 using ResNetRealtime.Runtime.Gl;
@@ -30,8 +31,8 @@ public static class FrameRecording
         using var target = new RenderTarget(gl, size, size);
         var record = new byte[1 + size * size * 3];
         var perClass = new int[SceneScript.Classes.Length];
-        string bin = Path.Combine(dir, "frames.bin"), tmp = bin + ".tmp";
-        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        // Replace-by-rename: a recording cut short (full disk, Ctrl-C) never leaves a torn frames.bin.
+        AtomicFile.Write(Path.Combine(dir, "frames.bin"), f =>
         {
             for (int i = 0; i < count; i++)
             {
@@ -44,14 +45,13 @@ public static class FrameRecording
                 f.Write(record);
                 progress?.Invoke(i + 1);
             }
-        }
-        File.Move(tmp, bin, overwrite: true);
+        });
         WriteInfo(dir, new Info(Format, size, size, 3, count, SceneScript.Classes, seed));
         return perClass;
     }
 
     public static void WriteInfo(string dir, Info info) =>
-        File.WriteAllText(Path.Combine(dir, "info.json"), JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "info.json"), JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
 
     public static Info ReadInfo(string dir)
     {

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 // OnnxModel (ModelProto): the root of an .onnx file, and the project's only ONNX reader/writer.
 //
 // Contract:
@@ -146,26 +147,14 @@ public sealed class OnnxModel
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        long size = CalculateSize();
+        if (size > int.MaxValue) throw new InvalidDataException($"model serializes to {size} bytes: over the 2 GB protobuf limit");
+        AtomicFile.Write(full, s =>
         {
-            long size = CalculateSize();
-            if (size > int.MaxValue) throw new InvalidDataException($"model serializes to {size} bytes: over the 2 GB protobuf limit");
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                using (var output = new CodedOutputStream(fs, leaveOpen: true))
-                {
-                    OnnxSerializer.EmitModel(new ProtoSink(output), this);
-                    output.Flush();
-                }
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var output = new CodedOutputStream(s, leaveOpen: true);
+            OnnxSerializer.EmitModel(new ProtoSink(output), this);
+            output.Flush();
+        });
     }
 
     public override string ToString() =>

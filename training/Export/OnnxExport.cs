@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Training.Models;

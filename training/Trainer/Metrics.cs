@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
@@ -144,9 +145,7 @@ public sealed class GlShaders : IDisposable
                 BitConverter.GetBytes(bin.Format).CopyTo(bytes, 0);
                 bin.Binary.CopyTo(bytes, 4);
                 // Write-then-rename: a concurrent reader never sees a half-written binary.
-                string tmp = path + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllBytes(tmp, bytes);
-                File.Move(tmp, path, overwrite: true);
+                AtomicFile.WriteAllBytes(path, bytes);
             }
         }
         catch (IOException) { }          // the cache only saves time: an unwritable cache is not an error

@@ -1,9 +1,11 @@
-namespace ResNetRealtime.Training.Trainer;
+namespace ResNetRealtime.Runtime.IO;
 
 /// <summary>
 /// Replace-by-rename writes: the content goes to "PATH.tmp-PID" in the same directory, is flushed to
 /// disk (fsync), and only then renamed over PATH. A failure at any point (a full disk, a killed
 /// process) leaves the previous PATH as it was; the temporary file is removed on failure.
+/// Every file the project writes for a user to keep (models, checkpoints, recordings, metrics, the
+/// shader cache) goes through here, so "never lost work" is one mechanism, not several.
 /// </summary>
 public static class AtomicFile
 {
@@ -28,6 +30,12 @@ public static class AtomicFile
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        Write(path, s => s.Write(copy));
     }
 
     public static void WriteAllText(string path, string text) =>
