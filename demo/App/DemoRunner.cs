@@ -331,9 +331,10 @@ public sealed unsafe class DemoRunner : IDisposable
     {
         if (_o.BudgetMs <= 0 || !_worker.Ready || _worker.InferenceStats.Count < 20) return;
         double p50 = _worker.InferenceStats.P50;
-        int d = _worker.Depth;
+        // Keyed by the depth slot (1-5 keys), not the loaded graph's depth: the default scene model in
+        // slot 18 is a ResNet-20, and a --models folder may hold anything.
+        int idx = _depthIndex, next = idx, d = ModelProvider.Depths[idx];
         _worker.P50ByDepth[d] = p50;
-        int idx = Array.IndexOf(ModelProvider.Depths, d), next = idx;
         if (p50 > _o.BudgetMs && idx > 0) next = idx - 1;
         else if (idx < ModelProvider.Depths.Length - 1)
         {
@@ -346,7 +347,7 @@ public sealed unsafe class DemoRunner : IDisposable
             _depthIndex = next;
             _worker.RequestSwitch(ModelProvider.Depths[next], _backend);
             _worker.InferenceStats.Clear();
-            _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{d} p50 {p50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
+            _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{_worker.Depth} p50 {p50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
         }
     }
 

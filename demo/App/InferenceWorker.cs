@@ -37,7 +37,9 @@ public sealed class ResultSnapshot
 /// </summary>
 public sealed class InferenceWorker : IDisposable
 {
-    public static readonly string[] TapNames = { "layer1", "layer2", "layer3", "layer4" };
+    /// <summary>The loaded model's stage outputs ("layer1".."layer3" for CIFAR-style nets, .."layer4" for
+    /// ImageNet ones), requested as taps: the last feeds the CAM, any one feeds the mosaic.</summary>
+    string[] _tapNames = Array.Empty<string>();
 
     readonly DemoOptions _options;
     readonly bool _scene;
@@ -55,7 +57,7 @@ public sealed class InferenceWorker : IDisposable
     Classifier _classifier;
     ModelChoice _model;
     float[] _camScratch = new float[0];
-    int _mosaicLayer = 3;
+    int _mosaicLayer = int.MaxValue; // clamped to the last stage when a model loads
 
     public string Status { get; private set; } = "loading model…";
     public string ModelDescription => _model?.Description;
@@ -79,7 +81,11 @@ public sealed class InferenceWorker : IDisposable
         _thread.Start();
     }
 
-    public int MosaicLayer { get => _mosaicLayer; set => _mosaicLayer = ((value % 4) + 4) % 4; }
+    public int MosaicLayer
+    {
+        get => _mosaicLayer;
+        set { int n = Math.Max(1, _tapNames.Length); _mosaicLayer = ((value % n) + n) % n; }
+    }
 
     /// <summary>Requests a model/backend change; picked up before the next inference.</summary>
     public void RequestSwitch(int depth, string backend)
@@ -169,18 +175,19 @@ public sealed class InferenceWorker : IDisposable
         try
         {
             var model = ModelProvider.Choose(_options, depth, _scene, _sceneSize);
+            var tapNames = model.Stages;
             IInferenceBackend be;
             string note = null;
             try
             {
-                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = TapNames });
+                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = tapNames });
             }
             catch (Exception e) when (backend != "ort-cpu" && e is NotSupportedException or ArgumentException or InvalidOperationException or Runtime.Gl.GlException or DllNotFoundException or EntryPointNotFoundException)
             {
                 note = $"{backend} unavailable ({e.Message}); using ort-cpu";
                 _log.WriteLine($"rr demo: {note}");
                 backend = "ort-cpu";
-                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = TapNames });
+                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = tapNames });
             }
             var old = _classifier;
             // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
@@ -188,7 +195,9 @@ public sealed class InferenceWorker : IDisposable
             _classifier = new Classifier(be, new ClassifierOptions { Backend = backend, TopK = 5, CropRatio = 1.0 }, model.Labels, model.Mean, model.Std);
             old?.Dispose();
             _model = model;
-            Depth = depth; Backend = backend;
+            _tapNames = tapNames;
+            _mosaicLayer = Math.Min(_mosaicLayer, Math.Max(0, tapNames.Length - 1));
+            Depth = model.Depth; Backend = backend;
             InputWidth = be.Width; InputHeight = be.Height;
             InferenceStats.Clear();
             Status = note ?? (model.RandomWeights ? "predictions are meaningless until a trained model is used" : null);
@@ -233,8 +242,8 @@ public sealed class InferenceWorker : IDisposable
     void FillMaps(ClassificationResult r, ResultSnapshot s)
     {
         var taps = r.Taps;
-        if (taps.Count < 4) { s.HeatW = s.HeatH = s.MosaicW = s.MosaicH = 0; return; }
-        var last = taps[3];
+        if (taps.Count == 0) { s.HeatW = s.HeatH = s.MosaicW = s.MosaicH = 0; return; }
+        var last = taps[^1];
         if (last.Shape.Length == 4 && _model.FcWeight != null && last.Shape[1] == _model.FcIn)
         {
             int c = last.Shape[1], h = last.Shape[2], w = last.Shape[3];
@@ -242,14 +251,14 @@ public sealed class InferenceWorker : IDisposable
             Cam.Compute(last.Data.AsSpan(r.TapRow * c * h * w, c * h * w), c, h, w, _model.FcWeight, s.TopIndex[0], s.Heat);
             s.HeatW = w; s.HeatH = h;
         }
-        var t = taps[_mosaicLayer];
+        var t = taps[Math.Min(_mosaicLayer, taps.Count - 1)];
         if (t.Shape.Length == 4)
         {
             int c = t.Shape[1], h = t.Shape[2], w = t.Shape[3];
             const int cols = 4, rows = 4;
             if (s.Mosaic.Length < cols * w * rows * h) s.Mosaic = new float[cols * w * rows * h];
             Cam.Mosaic(t.Data.AsSpan(r.TapRow * c * h * w, c * h * w), c, h, w, cols, rows, s.Mosaic);
-            s.MosaicW = cols * w; s.MosaicH = rows * h; s.MosaicLayer = TapNames[_mosaicLayer];
+            s.MosaicW = cols * w; s.MosaicH = rows * h; s.MosaicLayer = _tapNames[Math.Min(_mosaicLayer, _tapNames.Length - 1)];
         }
     }
 

@@ -5,7 +5,9 @@ using ResNetRealtime.Runtime.Onnx;
 namespace ResNetRealtime.Demo.App;
 
 /// <summary>One model ready to hand to a backend, with what the HUD says about it.</summary>
-public sealed record ModelChoice(OnnxModel Model, int Depth, string Description, bool RandomWeights, string[] Labels, float[] FcWeight, int FcIn, float[] Mean, float[] Std);
+/// <summary>A model ready for the demo. Depth and Stages are what the graph itself says (a CIFAR-style
+/// ResNet-20 is 20 deep with stages layer1..layer3), not the depth key that chose it.</summary>
+public sealed record ModelChoice(OnnxModel Model, int Depth, string[] Stages, string Description, bool RandomWeights, string[] Labels, float[] FcWeight, int FcIn, float[] Mean, float[] Std);
 
 /// <summary>
 /// Finds the model for a depth: --model FILE (fixed), DIR/resnet{D}.onnx from --models, the shipped
@@ -48,7 +50,10 @@ public static class ModelProvider
         {
             if (BuildRandom == null) throw new InvalidOperationException($"no model: {DefaultModelPath()} is missing and this build cannot build a ResNet on the fly; pass --model M.onnx");
             model = BuildRandom(depth, SceneScript.Classes.Length, sceneSize, o.Seed);
-            why = $"RANDOM weights, built on the fly ({(o.ModelsDir != null ? $"no resnet{depth}.onnx in {o.ModelsDir}" : $"{DemoOptions.DefaultModel} not found")})";
+            string reason = o.ModelsDir != null ? $"no resnet{depth}.onnx in {o.ModelsDir}"
+                : depth != o.Depth ? $"the trained scene model sits on depth key {o.Depth}; pass --models DIR for trained resnet{depth}"
+                : $"{DemoOptions.DefaultModel} not found";
+            why = $"RANDOM weights, built on the fly ({reason})";
         }
         else model = OnnxModel.Load(path);
 
@@ -57,7 +62,9 @@ public static class ModelProvider
         if (sceneSource && classes != SceneScript.Classes.Length)
             throw new InvalidDataException($"model {why} has {classes} classes but the scene has {SceneScript.Classes.Length} ({string.Join(", ", SceneScript.Classes)}); pass a model trained on `rr demo --record` frames, or use --source webcam/video/image");
         if (sceneSource) labels = SceneScript.Classes;
-        return new ModelChoice(model, depth, why, random, labels, fc, fcIn,
+        var structure = ModelInspector.Inspect(model).ResNet;
+        var stages = structure?.Stages.Select(st => st.Name).ToArray() ?? Array.Empty<string>();
+        return new ModelChoice(model, structure?.Depth ?? depth, stages, why, random, labels, fc, fcIn,
             ReadFloats(model, MetadataKeys.Mean, "mean"), ReadFloats(model, MetadataKeys.Std, "std"));
     }
 
