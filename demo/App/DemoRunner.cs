@@ -65,7 +65,7 @@ public sealed unsafe class DemoRunner : IDisposable
     byte[] _shot, _scratch;
     readonly List<FrameRecord> _records = new();
 
-    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence,
+    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence, float RunnerUp,
         long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
         double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend);
 
@@ -348,7 +348,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _hud.AddFrameTime(frameMs);
         if (_headless)
             _records.Add(new FrameRecord(_frames, frame?.Sequence ?? -1, frame?.Label ?? -1,
-                _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0,
+                _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0, _hasResult && _result.Count > 1 ? _result.TopProb[1] : 0,
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
                 overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend));
@@ -419,11 +419,11 @@ public sealed unsafe class DemoRunner : IDisposable
         if (_info.Stages.Count == 0)
         {
             bool gpu = _worker is GpuInference;
-            _info.Stages.Add((gpu ? "capture (no readback)" : "capture", _capture));
+            _info.Stages.Add(("capture", _capture));
             _info.Stages.Add(("upload/render", _upload));
             _info.Stages.Add((gpu ? "preprocess GPU" : "preprocess", _pre));
             _info.Stages.Add((gpu ? "inference GPU" : "inference", _inf));
-            _info.Stages.Add((gpu ? "readback (poll+map)" : "readback+CAM", _post));
+            _info.Stages.Add((gpu ? "readback map" : "readback+CAM", _post));
             if (gpu) _info.Stages.Add(("submit→logits", _submitToResult));
             _info.Stages.Add(("overlay", _overlayStats));
             _info.Stages.Add(("capture→display", _c2d));
@@ -488,6 +488,7 @@ public sealed unsafe class DemoRunner : IDisposable
             w.WriteNumber("predicted_class", r.Predicted);
             w.WriteString("predicted_label", r.PredictedLabel);
             Num(w, "confidence", r.Confidence);
+            Num(w, "runner_up_confidence", r.RunnerUp);
             w.WriteNumber("prediction_frame", r.PredictionFrame);
             w.WriteNumber("depth", r.Depth);
             w.WriteString("backend", r.Backend);
