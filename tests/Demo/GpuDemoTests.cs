@@ -135,3 +135,54 @@ public class GpuDemoTests
         return sum / (double)(w * h * 3);
     }
 }
+
+/// <summary>The live-window side of GpuInference (headless runs use its waiting side): offers never wait,
+/// results arrive by polling with timeout 0, tagged with the frame they belong to.</summary>
+public class GpuInferenceAsyncTests
+{
+    [Test, CancelAfter(60_000)]
+    public unsafe void PollingDeliversEachSubmittedFrameInOrderAndOffersSkipWhenFull()
+    {
+        if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
+        ResNetRealtime.Runtime.Gl.GlContext ctx;
+        try { ctx = ResNetRealtime.Runtime.Gl.GlContext.CreateHeadless(); }
+        catch (ResNetRealtime.Runtime.Gl.GlException e) { Assert.Ignore(e.Message); return; }
+        using (ctx)
+        {
+            if (!ctx.SupportsCompute) Assert.Ignore($"no compute: {ctx.Description}");
+            var gl = ctx.Gl;
+            // A 13×7 RGBA texture (odd size: the GPU preprocess resizes it to the model's 64×64).
+            uint tex = gl.GenTexture();
+            gl.BindTexture(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, tex);
+            var px = new byte[13 * 7 * 4];
+            for (int i = 0; i < px.Length; i++) px[i] = (byte)(i * 37);
+            fixed (byte* p = px)
+                gl.TexImage2D(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, 0, (int)ResNetRealtime.Runtime.Gl.GLEnum.Rgba8, 13, 7, 0,
+                    ResNetRealtime.Runtime.Gl.GLEnum.Rgba, ResNetRealtime.Runtime.Gl.GLEnum.UnsignedByte, p);
+            using var gpu = new GpuInference(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, TextWriter.Null);
+            Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
+            var input = new FrameTexture(tex, 13, 7, FlipY: false);
+            var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
+            int offered = 0;
+            for (; offered < GpuInference.MaxInFlight; offered++)
+            {
+                frame.Sequence = 100 + offered;
+                Assert.That(gpu.TryOffer(frame, input), Is.True, $"offer {offered}");
+            }
+            Assert.That(gpu.TryOffer(frame, input), Is.False, "all readback slots pending: the frame is skipped, not waited for");
+            var r = new ResultSnapshot();
+            var got = new List<long>();
+            var end = DateTime.UtcNow.AddSeconds(30);
+            while (got.Count < offered && DateTime.UtcNow < end)
+                if (gpu.TryGetResult(ref r)) got.Add(r.FrameSequence); else Thread.Sleep(1);
+            Assert.That(got, Is.EqualTo(new long[] { 100, 101, 102 }));
+            Assert.That(r.Count, Is.EqualTo(5));
+            Assert.That(r.TopProb[0], Is.GreaterThanOrEqualTo(r.TopProb[1]));
+            Assert.That(r.HeatTexture, Is.Not.Zero);
+            Assert.That(r.MosaicTexture, Is.Not.Zero);
+            Assert.That(gpu.DroppedResults, Is.Zero);
+            Assert.That(gpu.TryGetResult(ref r), Is.False, "nothing left pending");
+            gl.DeleteTexture(tex);
+        }
+    }
+}
