@@ -86,7 +86,7 @@ public sealed class Hud
         o.Text(info.Model ?? "", x, y, info.RandomWeights ? 1f : 0.75f, info.RandomWeights ? 0.55f : 0.85f, info.RandomWeights ? 0.4f : 0.95f, 1, b.W - 16); y += lh;
         _line.Clear().Append("FPS ").Append(info.Fps, "F1").Append("   dropped ").Append(info.Dropped).Append("   inferred ").Append(info.Inferred);
         if (info.Accuracy >= 0) _line.Append("   acc ").Append(info.Accuracy * 100, "F1").Append("%");
-        if (info.Lag >= 0) _line.Append("   top-5 lag ").Append(info.Lag, "F1").Append(" fr");
+        if (info.Lag >= 0) _line.Append("   lag ").Append(info.Lag, "F1").Append(" fr");
         o.Text(_line.Span, x, y, 1, 1, 1); y += lh;
         o.Text("stage", x, y, 0.7f, 0.75f, 0.8f); o.Text("p50 ms", x + 150, y, 0.7f, 0.75f, 0.8f); o.Text("p99 ms", x + 220, y, 0.7f, 0.75f, 0.8f); y += lh;
         foreach (var (name, stats) in info.Stages)
