@@ -11,7 +11,7 @@ namespace ResNetRealtime.Cli;
 public static class DemoVerb
 {
     public const string Usage =
-        "rr demo [--source scene|webcam[:DEV]|video:PATH|image:PATH] [--model M.onnx] [--models DIR] [--backend ort-cpu|gl|ort-dml]\n" +
+        "rr demo [--source scene|webcam[:DEV]|video:PATH|image:PATH] [--model M.onnx] [--models DIR] [--backend auto|ort-cpu|gl|ort-dml]\n" +
         "        [--headless --frames N --out DIR] [--budget-ms X] [--seed S] [--width W --height H] [--depth 18]\n" +
         "rr demo --record DIR --frames N [--size 64] [--seed S]";
 
@@ -24,9 +24,9 @@ public static class DemoVerb
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         o.ModelPath = a.String("model");
         o.ModelsDir = a.String("models");
-        o.Backend = a.String("backend", "ort-cpu");
-        if (o.Backend is not ("ort-cpu" or "gl" or "ort-dml" or "ort-cuda"))
-            throw new UsageException($"--backend '{o.Backend}' is not one of: ort-cpu, gl, ort-dml, ort-cuda");
+        o.Backend = a.String("backend", "auto");
+        if (o.Backend is not ("auto" or "ort-cpu" or "gl" or "ort-dml" or "ort-cuda"))
+            throw new UsageException($"--backend '{o.Backend}' is not one of: auto, ort-cpu, gl, ort-dml, ort-cuda");
         o.Headless = a.Flag("headless");
         o.Frames = a.Int("frames", 0, 0, 10_000_000);
         o.OutDir = a.String("out");

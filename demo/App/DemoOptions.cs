@@ -12,7 +12,8 @@ public sealed class DemoOptions
     public string ModelPath { get; set; }
     /// <summary>Folder with resnet18.onnx ... resnet152.onnx for live depth switching (optional).</summary>
     public string ModelsDir { get; set; }
-    public string Backend { get; set; } = "ort-cpu";
+    /// <summary>"auto" (gl on hardware GL 4.3, else ort-cpu: see <see cref="BackendChoice"/>), "gl", "ort-cpu", "ort-dml", "ort-cuda".</summary>
+    public string Backend { get; set; } = "auto";
     public bool Headless { get; set; }
     /// <summary>Frames to run (headless) or record; 0 = until the window closes.</summary>
     public int Frames { get; set; }

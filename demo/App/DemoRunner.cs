@@ -14,9 +14,13 @@ namespace ResNetRealtime.Demo.App;
 
 /// <summary>
 /// The render loop shared by the window and headless modes:
-///   acquire (scene render + readback at the model's input size, or the newest camera frame)
-///   → offer to the inference worker (never waits in window mode) → draw the frame, heatmap, mosaic,
+///   acquire (scene render at the model's input size, or the newest camera frame uploaded to a texture)
+///   → offer to the inference path (never waits in window mode) → draw the frame, heatmap, mosaic,
 ///   top-5 and HUD → present (swap) or, headless, read back for PNGs and frames.json.
+/// Inference paths (<see cref="IInferencePath"/>, chosen by <see cref="BackendChoice"/>): ONNX Runtime on a
+/// worker thread fed with the frame's pixels (read back from the render target), or the gl backend inside
+/// this context fed with the frame's texture (<see cref="GpuInference"/>: no CPU round trip, CAM and mosaic
+/// drawn from GPU textures, logits polled a frame or two later).
 /// Headless runs in lock-step (each frame waits for its own prediction, bounded) so the JSON has one
 /// prediction per frame and the accuracy is exact; the window never waits.
 /// </summary>
@@ -39,15 +43,20 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly Overlay _overlay;
     readonly Hud _hud = new();
     readonly HudInfo _info = new();
-    readonly InferenceWorker _worker;
+    InferenceWorker _cpu;
+    GpuInference _gpu;
+    IInferencePath _worker; // the active one of the two
+    BackendChoice _choice;
+    readonly bool _sceneSource;
     readonly int _modelSize;
     Frame _sceneFrame;
     ResultSnapshot _result = new();
     bool _hasResult;
-    string _glNote;
+    /// <summary>Last measured inference p50 per depth slot (adaptive mode).</summary>
+    readonly Dictionary<int, double> _p50ByDepth = new();
 
     readonly LatencyStats _capture = new(512), _upload = new(512), _pre = new(512), _inf = new(512), _post = new(512),
-        _overlayStats = new(512), _c2d = new(512), _frameStats = new(512);
+        _overlayStats = new(512), _c2d = new(512), _frameStats = new(512), _submitToResult = new(512), _lag = new(512);
     long _frames, _inferred, _correct, _droppedInference;
     bool _showHeat = true, _showMosaic = true, _paused;
     int _depthIndex;
@@ -56,23 +65,16 @@ public sealed unsafe class DemoRunner : IDisposable
     byte[] _shot, _scratch;
     readonly List<FrameRecord> _records = new();
 
-    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence,
+    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence, float RunnerUp,
         long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
-        double OverlayMs, double FrameMs, double CaptureToDisplayMs, int Depth, string Backend);
+        double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend);
 
     DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
     {
         _o = o; _log = log; _headless = headless; _ctx = ctx; _gl = ctx.Gl; _window = window;
         _width = o.Width; _height = o.Height;
-        _backend = o.Backend;
         _depthIndex = Math.Max(0, Array.IndexOf(ModelProvider.Depths, o.Depth));
-        bool scene = o.Source.Kind == SourceKind.Scene;
-        if (!ctx.SupportsCompute && _backend == "gl")
-        {
-            _glNote = $"gl backend needs OpenGL 4.3; this is {ctx.Version}: using ort-cpu";
-            _log.WriteLine("rr demo: " + _glNote);
-            _backend = "ort-cpu";
-        }
+        bool scene = _sceneSource = o.Source.Kind == SourceKind.Scene;
 
         var atlas = GlyphAtlas.TryCreate(15, out var fontError);
         if (atlas == null) _log.WriteLine("rr demo: " + fontError);
@@ -80,7 +82,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _hud.Layout(_width, _height, _overlay.LineHeight);
 
         _modelSize = o.Size;
-        _worker = new InferenceWorker(o, scene, _modelSize, ModelProvider.Depths[_depthIndex], _backend, log);
+        Activate(o.Backend ?? "auto");
         if (scene)
         {
             _script = new SceneScript(o.Seed);
@@ -99,6 +101,33 @@ public sealed unsafe class DemoRunner : IDisposable
         if (headless) _output = new RenderTarget(_gl, _width, _height, depth: false);
     }
 
+    /// <summary>
+    /// Switches to <paramref name="requested"/> ("auto", "gl", "ort-cpu", ...) as <see cref="BackendChoice"/> decides
+    /// for this context: gl runs in this context on the render thread, the others on the CPU worker. Each path is
+    /// made on first use and kept (switching back is a model reload, not a new thread or context).
+    /// </summary>
+    void Activate(string requested)
+    {
+        _choice = BackendChoice.Decide(requested, _ctx.SupportsCompute, _ctx.Renderer, _ctx.Version);
+        if (_choice.Reason != null) _log.WriteLine("rr demo: backend " + _choice.Reason);
+        _backend = _choice.Backend;
+        int depth = ModelProvider.Depths[_depthIndex];
+        if (_backend == "gl")
+        {
+            if (_gpu == null) _gpu = new GpuInference(_ctx, _o, _sceneSource, _modelSize, depth, _log);
+            else _gpu.RequestSwitch(depth, "gl");
+            _worker = _gpu;
+        }
+        else
+        {
+            if (_cpu == null) _cpu = new InferenceWorker(_o, _sceneSource, _modelSize, depth, _backend, _log);
+            else _cpu.RequestSwitch(depth, _backend);
+            _worker = _cpu;
+        }
+        _hasResult = false;
+        _info.Stages.Clear(); // relabelled for the new path by FillHud
+    }
+
     /// <summary>Runs the demo; returns the exit code. Chooses headless when asked or when there is no display.</summary>
     public static int Run(DemoOptions o, TextWriter log)
     {
@@ -115,13 +144,22 @@ public sealed unsafe class DemoRunner : IDisposable
         GlContext ctx = null;
         if (!headless && why == null)
         {
-            Glfw.DefaultWindowHints();
-            Glfw.WindowHint(Glfw.CONTEXT_VERSION_MAJOR, 3);
-            Glfw.WindowHint(Glfw.CONTEXT_VERSION_MINOR, 3);
-            Glfw.WindowHint(Glfw.OPENGL_PROFILE, Glfw.OPENGL_CORE_PROFILE);
-            Glfw.WindowHint(Glfw.OPENGL_FORWARD_COMPAT, Glfw.TRUE);
-            window = Glfw.CreateWindow(o.Width, o.Height, "rr demo — ResNet realtime");
-            if (window == 0) { why = $"could not open a window with OpenGL 3.3 core ({Glfw.LastError() ?? "no reason given"})"; Glfw.Terminate(); }
+            // 4.3 core for the gl backend's compute shaders; a driver that refuses gets 3.3 (then gl is
+            // unavailable and the HUD says why: BackendChoice sees no compute).
+            string refused = null;
+            foreach (var (major, minor) in new[] { (4, 3), (3, 3) })
+            {
+                Glfw.DefaultWindowHints();
+                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MAJOR, major);
+                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MINOR, minor);
+                Glfw.WindowHint(Glfw.OPENGL_PROFILE, Glfw.OPENGL_CORE_PROFILE);
+                Glfw.WindowHint(Glfw.OPENGL_FORWARD_COMPAT, Glfw.TRUE);
+                window = Glfw.CreateWindow(o.Width, o.Height, "rr demo — ResNet realtime");
+                if (window != 0) break;
+                refused = $"OpenGL {major}.{minor} core: {Glfw.LastError() ?? "no reason given"}";
+                log.WriteLine($"rr demo: no window with {refused}");
+            }
+            if (window == 0) { why = $"could not open a window ({refused})"; Glfw.Terminate(); }
             else
             {
                 Glfw.MakeContextCurrent(window);
@@ -214,8 +252,7 @@ public sealed unsafe class DemoRunner : IDisposable
         if (Pressed(Glfw.KEY_B))
         {
             string[] cycle = OperatingSystem.IsWindows() ? new[] { "ort-cpu", "gl", "ort-dml" } : new[] { "ort-cpu", "gl" };
-            _backend = cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length];
-            _worker.RequestSwitch(ModelProvider.Depths[_depthIndex], _backend);
+            Activate(cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length]);
         }
         if (Pressed(Glfw.KEY_H)) _showHeat = !_showHeat;
         if (Pressed(Glfw.KEY_M)) _showMosaic = !_showMosaic;
@@ -236,6 +273,7 @@ public sealed unsafe class DemoRunner : IDisposable
         Frame frame;
         double captureMs, uploadMs;
         uint tex; float v0, v1; int srcW, srcH;
+        FrameTexture input;
         if (_script != null)
         {
             var state = _script.StateAt(_paused ? Math.Max(0, _frames - 1) : _frames);
@@ -244,7 +282,9 @@ public sealed unsafe class DemoRunner : IDisposable
             // The classifier sees the scene rendered at its own input size (as recorded for training).
             _sceneView.Bind();
             _scene.Draw(state, _modelSize, _modelSize);
-            _sceneView.ReadRgb(_sceneFrame.Pixels);
+            // The CPU path needs the pixels; the gl path reads the render target itself (no readback).
+            if (_worker.NeedsPixels) _sceneView.ReadRgb(_sceneFrame.Pixels);
+            input = new FrameTexture(_sceneView.ColorTexture, _modelSize, _modelSize, FlipY: true);
             _sceneFrame.Sequence = _frames; _sceneFrame.Label = state.Label;
             _sceneFrame.CaptureTimestamp = Stopwatch.GetTimestamp();
             captureMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -265,11 +305,12 @@ public sealed unsafe class DemoRunner : IDisposable
             uploadMs = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
             captureMs = frame?.CaptureMs ?? 0;
             tex = _frameTex; v0 = 0; v1 = 1; srcW = _frameTexW; srcH = _frameTexH;
+            input = new FrameTexture(_frameTex, _frameTexW, _frameTexH, FlipY: false);
         }
 
         if (frame != null)
         {
-            if (_worker.TryOffer(frame))
+            if (_worker.TryOffer(frame, input))
             {
                 if (lockStep && !_worker.TryGetResult(ref _result, 120_000))
                     throw new TimeoutException($"inference of frame {_frames} did not finish within 120 s ({_worker.Error ?? _worker.Status})");
@@ -291,7 +332,7 @@ public sealed unsafe class DemoRunner : IDisposable
         var (fx, fy, fw, fh) = Fit(srcW, srcH, _width, _height);
         _overlay.Quad(fx, fy, fw, fh, 0, v0, 1, v1, 1, 1, 1, 1, QuadMode.Frame);
         if (bareShot != null) { _overlay.Flush(); SaveOutput(bareShot); }
-        if (_hasResult && _showHeat && _result.HeatW > 0) _overlay.Quad(fx, fy, fw, fh, 0, 0, 1, 1, 1, 1, 1, 0.5f, QuadMode.Heat);
+        if (_hasResult && _showHeat && (_result.HeatW > 0 || _result.HeatTexture != 0)) _overlay.Quad(fx, fy, fw, fh, 0, 0, 1, 1, 1, 1, 1, 0.5f, QuadMode.Heat);
         if (_hasResult && _showMosaic) _hud.DrawMosaic(_overlay, _result);
         _hud.DrawTopK(_overlay, _result, _hasResult);
         FillHud();
@@ -307,10 +348,10 @@ public sealed unsafe class DemoRunner : IDisposable
         _hud.AddFrameTime(frameMs);
         if (_headless)
             _records.Add(new FrameRecord(_frames, frame?.Sequence ?? -1, frame?.Label ?? -1,
-                _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0,
+                _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0, _hasResult && _result.Count > 1 ? _result.TopProb[1] : 0,
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
-                overlayMs, frameMs, c2d, _worker.Depth, _worker.Backend));
+                overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend));
         _frames++;
         Adapt();
         return true;
@@ -321,9 +362,17 @@ public sealed unsafe class DemoRunner : IDisposable
         _hasResult = true;
         _inferred++;
         if (_result.TrueLabel >= 0 && _result.Count > 0 && _result.TopIndex[0] == _result.TrueLabel) _correct++;
-        _pre.Add(_result.PreprocessMs); _inf.Add(_result.InferenceMs); _post.Add(_result.PostprocessMs + _result.CamMs);
-        if (_result.HeatW > 0) _overlay.SetHeat(_result.Heat, _result.HeatW, _result.HeatH);
-        if (_result.MosaicW > 0) _overlay.SetMosaic(_result.Mosaic, _result.MosaicW, _result.MosaicH);
+        // GPU times arrive when their queries have (NaN until then): those samples are left out, not zeroed.
+        if (!double.IsNaN(_result.PreprocessMs)) _pre.Add(_result.PreprocessMs);
+        if (!double.IsNaN(_result.InferenceMs)) _inf.Add(_result.InferenceMs);
+        _post.Add(_result.PostprocessMs + _result.CamMs);
+        if (!double.IsNaN(_result.SubmitToResultMs)) _submitToResult.Add(_result.SubmitToResultMs);
+        if (_result.FrameSequence >= 0) _lag.Add(_frames - _result.FrameSequence);
+        // One overlay interface, two sources: GPU textures (gl path) or CPU arrays uploaded once here.
+        if (_result.HeatTexture != 0) _overlay.SetHeat(_result.HeatTexture);
+        else if (_result.HeatW > 0) _overlay.SetHeat(_result.Heat, _result.HeatW, _result.HeatH);
+        if (_result.MosaicTexture != 0) _overlay.SetMosaic(_result.MosaicTexture);
+        else if (_result.MosaicW > 0) _overlay.SetMosaic(_result.Mosaic, _result.MosaicW, _result.MosaicH);
     }
 
     /// <summary>--budget-ms: the deepest depth whose measured inference p50 fits; probe one deeper when there is headroom.</summary>
@@ -334,12 +383,12 @@ public sealed unsafe class DemoRunner : IDisposable
         // Keyed by the depth slot (1-5 keys), not the loaded graph's depth: the default scene model in
         // slot 18 is a ResNet-20, and a --models folder may hold anything.
         int idx = _depthIndex, next = idx, d = ModelProvider.Depths[idx];
-        _worker.P50ByDepth[d] = p50;
+        _p50ByDepth[d] = p50;
         if (p50 > _o.BudgetMs && idx > 0) next = idx - 1;
         else if (idx < ModelProvider.Depths.Length - 1)
         {
             int deeper = ModelProvider.Depths[idx + 1];
-            bool knownSlow = _worker.P50ByDepth.TryGetValue(deeper, out var pd) && pd > _o.BudgetMs;
+            bool knownSlow = _p50ByDepth.TryGetValue(deeper, out var pd) && pd > _o.BudgetMs;
             if (!knownSlow && p50 < _o.BudgetMs * 0.5) next = idx + 1;
         }
         if (next != idx)
@@ -360,7 +409,8 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Source = _o.Source.ToString();
         _info.Model = _worker.ModelDescription ?? _worker.Status;
         _info.RandomWeights = _worker.RandomWeights;
-        _info.Notice = _glNote ?? _worker.Status ?? _worker.Error;
+        _info.Notice = _worker.Error ?? _worker.Status ?? _choice.Reason;
+        _info.Lag = _worker is GpuInference && _lag.Count > 0 ? _lag.Mean : -1;
         if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
         _info.Fps = _frameStats.Count == 0 ? 0 : 1000.0 / Math.Max(_frameStats.Mean, 1e-6);
         _info.Dropped = (_ffmpeg?.Slot.Dropped ?? 0);
@@ -368,11 +418,13 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Accuracy = _script != null && _inferred > 0 ? Accuracy() : -1;
         if (_info.Stages.Count == 0)
         {
+            bool gpu = _worker is GpuInference;
             _info.Stages.Add(("capture", _capture));
             _info.Stages.Add(("upload/render", _upload));
-            _info.Stages.Add(("preprocess", _pre));
-            _info.Stages.Add(("inference", _inf));
-            _info.Stages.Add(("readback+CAM", _post));
+            _info.Stages.Add((gpu ? "preprocess GPU" : "preprocess", _pre));
+            _info.Stages.Add((gpu ? "inference GPU" : "inference", _inf));
+            _info.Stages.Add((gpu ? "readback map" : "readback+CAM", _post));
+            if (gpu) _info.Stages.Add(("submit→logits", _submitToResult));
             _info.Stages.Add(("overlay", _overlayStats));
             _info.Stages.Add(("capture→display", _c2d));
         }
@@ -420,6 +472,11 @@ public sealed unsafe class DemoRunner : IDisposable
         w.WriteBoolean("random_weights", _worker.RandomWeights);
         w.WriteNumber("width", _width); w.WriteNumber("height", _height);
         w.WriteString("mode", "lockstep");
+        w.WriteString("backend_requested", _choice.Requested);
+        w.WriteString("backend", _backend);
+        if (_choice.Reason != null) w.WriteString("backend_reason", _choice.Reason); else w.WriteNull("backend_reason");
+        w.WriteString("gl_renderer", _ctx.Renderer);
+        w.WriteString("gl_version", _ctx.Version);
         w.WriteStartArray("classes"); foreach (var c in (_script != null ? SceneScript.Classes : Array.Empty<string>())) w.WriteStringValue(c); w.WriteEndArray();
         w.WriteStartArray("frames");
         foreach (var r in _records)
@@ -431,13 +488,14 @@ public sealed unsafe class DemoRunner : IDisposable
             w.WriteNumber("predicted_class", r.Predicted);
             w.WriteString("predicted_label", r.PredictedLabel);
             Num(w, "confidence", r.Confidence);
+            Num(w, "runner_up_confidence", r.RunnerUp);
             w.WriteNumber("prediction_frame", r.PredictionFrame);
             w.WriteNumber("depth", r.Depth);
             w.WriteString("backend", r.Backend);
             w.WriteStartObject("latency_ms");
             Num(w, "capture", r.CaptureMs); Num(w, "upload", r.UploadMs); Num(w, "preprocess", r.PreprocessMs);
             Num(w, "inference", r.InferenceMs); Num(w, "readback", r.ReadbackMs); Num(w, "overlay", r.OverlayMs);
-            Num(w, "frame", r.FrameMs); Num(w, "capture_to_display", r.CaptureToDisplayMs);
+            Num(w, "frame", r.FrameMs); Num(w, "capture_to_display", r.CaptureToDisplayMs); Num(w, "submit_to_result", r.SubmitToResultMs);
             w.WriteEndObject();
             w.WriteEndObject();
         }
@@ -451,7 +509,7 @@ public sealed unsafe class DemoRunner : IDisposable
         w.WriteNumber("dropped_frames", _ffmpeg?.Slot.Dropped ?? 0);
         w.WriteNumber("frames_without_inference", _droppedInference);
         w.WriteStartObject("latency_ms");
-        foreach (var (name, s) in new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d) })
+        foreach (var (name, s) in new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d), ("submit_to_result", _submitToResult) })
         {
             w.WriteStartObject(name); Num(w, "p50", s.Count > 0 ? s.P50 : double.NaN); Num(w, "p99", s.Count > 0 ? s.P99 : double.NaN); w.WriteEndObject();
         }
@@ -468,7 +526,8 @@ public sealed unsafe class DemoRunner : IDisposable
 
     public void Dispose()
     {
-        _worker?.Dispose();
+        _cpu?.Dispose();
+        _gpu?.Dispose();
         _ffmpeg?.Dispose();
         _overlay?.Dispose();
         _scene?.Dispose();

@@ -27,7 +27,7 @@ public sealed class Hud
     {
         int lh = (int)MathF.Ceiling(lineHeight);
         TopKBox = new Box(width - PanelWidth - 10, 10, PanelWidth, 34 + 5 * (lh + 22));
-        int hudLines = 12;
+        int hudLines = 13; // 3 header lines, stage header, up to 8 stages, notice
         HudBox = new Box(10, 10, Math.Min(470, width - PanelWidth - 30), 12 + hudLines * lh);
         GraphBox = new Box(10, HudBox.Y + HudBox.H + 6, HudBox.W, 70);
         int ms = Math.Min(PanelWidth, height - TopKBox.Y - TopKBox.H - 30 - lh);
@@ -70,7 +70,7 @@ public sealed class Hud
         var b = MosaicBox;
         if (b.W < 40) return;
         o.Rect(b.X - 2, b.Y - 2 - o.LineHeight, b.W + 4, b.H + 4 + o.LineHeight, 0.05f, 0.06f, 0.08f, 0.8f);
-        _line.Clear().Append(r.MosaicLayer).Append(" activations (16 channels)");
+        _line.Clear().Append(r.MosaicLayer).Append(" activations (").Append(r.MosaicChannels).Append(r.MosaicTexture != 0 ? " channels, GPU)" : " channels)");
         o.Text(_line.Span, b.X + 2, b.Y - o.LineHeight, 0.85f, 0.9f, 1f);
         o.Quad(b.X, b.Y, b.W, b.H, 0, 0, 1, 1, 1, 1, 1, 1, QuadMode.Mosaic);
     }
@@ -86,6 +86,7 @@ public sealed class Hud
         o.Text(info.Model ?? "", x, y, info.RandomWeights ? 1f : 0.75f, info.RandomWeights ? 0.55f : 0.85f, info.RandomWeights ? 0.4f : 0.95f, 1, b.W - 16); y += lh;
         _line.Clear().Append("FPS ").Append(info.Fps, "F1").Append("   dropped ").Append(info.Dropped).Append("   inferred ").Append(info.Inferred);
         if (info.Accuracy >= 0) _line.Append("   acc ").Append(info.Accuracy * 100, "F1").Append("%");
+        if (info.Lag >= 0) _line.Append("   lag ").Append(info.Lag, "F1").Append(" fr");
         o.Text(_line.Span, x, y, 1, 1, 1); y += lh;
         o.Text("stage", x, y, 0.7f, 0.75f, 0.8f); o.Text("p50 ms", x + 150, y, 0.7f, 0.75f, 0.8f); o.Text("p99 ms", x + 220, y, 0.7f, 0.75f, 0.8f); y += lh;
         foreach (var (name, stats) in info.Stages)
@@ -126,6 +127,8 @@ public sealed class HudInfo
     public string Backend, Source, Model, Notice;
     public bool RandomWeights;
     public double Fps, Accuracy = -1;
+    /// <summary>gl path: frames between a frame and the result shown for it (mean); -1 = not shown.</summary>
+    public double Lag = -1;
     public long Dropped, Inferred;
     public readonly List<(string Name, LatencyStats Stats)> Stages = new();
 }

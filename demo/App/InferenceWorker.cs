@@ -17,11 +17,18 @@ public sealed class ResultSnapshot
     public long FrameSequence = -1;
     public int TrueLabel = -1;
     public long CaptureTimestamp;
+    /// <summary>CPU path: CPU times; gl path: preprocess/inference are GPU time, postprocess is the readback.</summary>
     public double PreprocessMs, InferenceMs, PostprocessMs, CamMs;
+    /// <summary>gl path: wall time from Submit to the poll that returned the logits (NaN on the CPU path).</summary>
+    public double SubmitToResultMs = double.NaN;
+    /// <summary>The heatmap and mosaic come either as CPU arrays (Heat/Mosaic) or as GL textures (HeatTexture/
+    /// MosaicTexture, non-zero); values 0..1, row 0 = top, either way.</summary>
     public float[] Heat = new float[0];
+    public uint HeatTexture;
     public int HeatW, HeatH;
     public float[] Mosaic = new float[0];
-    public int MosaicW, MosaicH;
+    public uint MosaicTexture;
+    public int MosaicW, MosaicH, MosaicChannels;
     public string MosaicLayer;
     public int Depth;
     public string Backend;
@@ -35,7 +42,7 @@ public sealed class ResultSnapshot
 /// result with <see cref="TryGetResult"/>. Model/backend switches are requested here and executed on
 /// the worker (loading a model takes seconds; the window keeps rendering meanwhile).
 /// </summary>
-public sealed class InferenceWorker : IDisposable
+public sealed class InferenceWorker : IInferencePath
 {
     /// <summary>The loaded model's stage outputs ("layer1".."layer3" for CIFAR-style nets, .."layer4" for
     /// ImageNet ones), requested as taps: the last feeds the CAM, any one feeds the mosaic.</summary>
@@ -69,8 +76,7 @@ public sealed class InferenceWorker : IDisposable
     public int InputWidth { get; private set; }
     public int InputHeight { get; private set; }
     public LatencyStats InferenceStats { get; } = new(256);
-    /// <summary>Last measured inference p50 per depth (adaptive mode), NaN when not measured.</summary>
-    public Dictionary<int, double> P50ByDepth { get; } = new();
+    public bool NeedsPixels => true;
 
     public InferenceWorker(DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
     {
@@ -94,7 +100,7 @@ public sealed class InferenceWorker : IDisposable
     }
 
     /// <summary>Copies <paramref name="frame"/> for inference if the worker is idle. False = busy (frame skipped).</summary>
-    public bool TryOffer(Frame frame)
+    public bool TryOffer(Frame frame, in FrameTexture texture)
     {
         lock (_lock)
         {
@@ -241,6 +247,7 @@ public sealed class InferenceWorker : IDisposable
 
     void FillMaps(ClassificationResult r, ResultSnapshot s)
     {
+        s.HeatTexture = s.MosaicTexture = 0;
         var taps = r.Taps;
         if (taps.Count == 0) { s.HeatW = s.HeatH = s.MosaicW = s.MosaicH = 0; return; }
         var last = taps[^1];
@@ -258,7 +265,7 @@ public sealed class InferenceWorker : IDisposable
             const int cols = 4, rows = 4;
             if (s.Mosaic.Length < cols * w * rows * h) s.Mosaic = new float[cols * w * rows * h];
             Cam.Mosaic(t.Data.AsSpan(r.TapRow * c * h * w, c * h * w), c, h, w, cols, rows, s.Mosaic);
-            s.MosaicW = cols * w; s.MosaicH = rows * h; s.MosaicLayer = _tapNames[Math.Min(_mosaicLayer, _tapNames.Length - 1)];
+            s.MosaicW = cols * w; s.MosaicH = rows * h; s.MosaicChannels = Math.Min(c, cols * rows); s.MosaicLayer = _tapNames[Math.Min(_mosaicLayer, _tapNames.Length - 1)];
         }
     }
 

@@ -23,7 +23,7 @@ public sealed unsafe class Overlay : IDisposable
     readonly float[] _verts = new float[MaxQuads * 6 * FloatsPerVertex];
     int _count; // vertices
     int _screenW, _screenH;
-    uint _frameTex;
+    uint _frameTex, _heatSrc, _mosaicSrc;
     int _heatW, _heatH, _mosW, _mosH;
 
     public GlyphAtlas Atlas => _atlas;
@@ -63,6 +63,7 @@ public sealed unsafe class Overlay : IDisposable
         else gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R8, 1, 1, 0, GLEnum.Red, GLEnum.UnsignedByte, null);
         _heatTex = NewTexture(GLEnum.Linear);
         _mosaicTex = NewTexture(GLEnum.Nearest);
+        _heatSrc = _heatTex; _mosaicSrc = _mosaicTex;
     }
 
     uint NewTexture(uint filter)
@@ -82,11 +83,21 @@ public sealed unsafe class Overlay : IDisposable
         _screenW = width; _screenH = height; _frameTex = frameTexture; _count = 0;
     }
 
+    // Heat and mosaic each come from one of two places, sampled by the same quads: values computed on the CPU
+    // (uploaded into the overlay's own texture) or a texture already on the GPU (the gl backend's CAM / tap
+    // mosaic, r32f, drawn as is: no readback, no upload). Same convention both ways: 0..1, row 0 = top.
+
     /// <summary>Uploads the CAM heatmap (values 0..1, row-major, top row first).</summary>
-    public void SetHeat(ReadOnlySpan<float> values, int width, int height) => Upload(_heatTex, values, width, height, ref _heatW, ref _heatH);
+    public void SetHeat(ReadOnlySpan<float> values, int width, int height) { Upload(_heatTex, values, width, height, ref _heatW, ref _heatH); _heatSrc = _heatTex; }
+
+    /// <summary>Heatmap from a GL texture in this context (single channel 0..1, row 0 = top); 0 = back to the uploaded one.</summary>
+    public void SetHeat(uint texture) => _heatSrc = texture != 0 ? texture : _heatTex;
 
     /// <summary>Uploads the activation mosaic (values 0..1, top row first).</summary>
-    public void SetMosaic(ReadOnlySpan<float> values, int width, int height) => Upload(_mosaicTex, values, width, height, ref _mosW, ref _mosH);
+    public void SetMosaic(ReadOnlySpan<float> values, int width, int height) { Upload(_mosaicTex, values, width, height, ref _mosW, ref _mosH); _mosaicSrc = _mosaicTex; }
+
+    /// <summary>Mosaic from a GL texture in this context (single channel 0..1, row 0 = top); 0 = back to the uploaded one.</summary>
+    public void SetMosaic(uint texture) => _mosaicSrc = texture != 0 ? texture : _mosaicTex;
 
     void Upload(uint tex, ReadOnlySpan<float> values, int width, int height, ref int curW, ref int curH)
     {
@@ -167,8 +178,8 @@ public sealed unsafe class Overlay : IDisposable
         gl.Uniform2(_uScreen, (float)_screenW, (float)_screenH);
         gl.ActiveTexture(GLEnum.Texture0); gl.BindTexture(GLEnum.Texture2D, _atlasTex);
         gl.ActiveTexture(GLEnum.Texture0 + 1); gl.BindTexture(GLEnum.Texture2D, _frameTex);
-        gl.ActiveTexture(GLEnum.Texture0 + 2); gl.BindTexture(GLEnum.Texture2D, _heatTex);
-        gl.ActiveTexture(GLEnum.Texture0 + 3); gl.BindTexture(GLEnum.Texture2D, _mosaicTex);
+        gl.ActiveTexture(GLEnum.Texture0 + 2); gl.BindTexture(GLEnum.Texture2D, _heatSrc);
+        gl.ActiveTexture(GLEnum.Texture0 + 3); gl.BindTexture(GLEnum.Texture2D, _mosaicSrc);
         gl.ActiveTexture(GLEnum.Texture0);
         gl.BindVertexArray(_vao);
         gl.BindBuffer(GLEnum.ArrayBuffer, _vbo);

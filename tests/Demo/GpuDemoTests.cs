@@ -1,0 +1,188 @@
+using System.Text.Json;
+using NUnit.Framework;
+using ResNetRealtime.Demo.App;
+using ResNetRealtime.Demo.Imaging;
+
+namespace ResNetRealtime.Tests.Demo;
+
+/// <summary>
+/// The demo's in-context gl path (GpuInference) against the ort-cpu path, and the backend choice.
+/// Runs on llvmpipe in CI, where the gl backend is slow (~0.7 s per ResNet-20 frame at 64×64 on 2 cores),
+/// so the runs are short: 16 frames of the default scene with the shipped scene model.
+/// </summary>
+public class GpuDemoTests
+{
+    const int Frames = 16;
+
+    static (JsonElement Root, string Dir, string Log) Run(string name, string backend, int frames)
+    {
+        var dir = DemoTestUtil.TempDir(name);
+        var o = new DemoOptions { Headless = true, Frames = frames, OutDir = dir, ScreenshotEvery = 8, WriteBare = true, Width = 640, Height = 400, Seed = 3, Backend = backend };
+        var log = new StringWriter();
+        int rc = DemoApp.Run(o, log);
+        Assert.That(rc, Is.EqualTo(0), log.ToString());
+        return (JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json"))).RootElement, dir, log.ToString());
+    }
+
+    static bool HasCompute(out string why)
+    {
+        try
+        {
+            using var ctx = ResNetRealtime.Runtime.Gl.GlContext.CreateHeadless();
+            why = ctx.Description;
+            return ctx.SupportsCompute;
+        }
+        catch (ResNetRealtime.Runtime.Gl.GlException e) { why = e.Message; return false; }
+    }
+
+    [Test, CancelAfter(150_000)]
+    public void GlPathPredictsWhatOrtCpuPredictsFrameByFrameAndDrawsTheGpuCam()
+    {
+        if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
+        if (!HasCompute(out var why)) Assert.Ignore($"no OpenGL 4.3 compute here: {why}");
+        var (cpu, _, _) = Run("cpu", "ort-cpu", Frames);
+        var (gl, dir, log) = Run("gl", "gl", Frames);
+        Assert.That(gl.GetProperty("backend").GetString(), Is.EqualTo("gl"), log);
+        Assert.That(cpu.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
+        var c = cpu.GetProperty("frames").EnumerateArray().ToList();
+        var g = gl.GetProperty("frames").EnumerateArray().ToList();
+        Assert.That(g, Has.Count.EqualTo(Frames));
+        int disagreements = 0;
+        for (int i = 0; i < Frames; i++)
+        {
+            Assert.That(g[i].GetProperty("backend").GetString(), Is.EqualTo("gl"));
+            // Lock-step: every gl record carries the prediction of its own frame, not an older one.
+            Assert.That(g[i].GetProperty("prediction_frame").GetInt64(), Is.EqualTo(i));
+            Assert.That(g[i].GetProperty("true_class").GetInt32(), Is.EqualTo(c[i].GetProperty("true_class").GetInt32()), "same frames");
+            int pc = c[i].GetProperty("predicted_class").GetInt32(), pg = g[i].GetProperty("predicted_class").GetInt32();
+            double cc = c[i].GetProperty("confidence").GetDouble(), cg = g[i].GetProperty("confidence").GetDouble();
+            if (pc != pg)
+            {
+                // Both backends see the same pixels and agree on logits to ~1e-4 relative (the gl backend's own tests);
+                // only a near tie can flip the top-1, so a flip is allowed once, and only where the top-2 are that close.
+                disagreements++;
+                double gap = cc - c[i].GetProperty("runner_up_confidence").GetDouble();
+                Assert.That(gap, Is.LessThan(1e-3), $"frame {i}: ort-cpu says {pc} ({cc:F5}), gl says {pg} ({cg:F5}) with a top-2 gap of {gap:G3}");
+            }
+            // Same reason: softmax of logits that agree to 1e-4 relative moves a probability by far less than 1e-3.
+            else Assert.That(cg, Is.EqualTo(cc).Within(1e-3), $"frame {i}: confidence");
+        }
+        Assert.That(disagreements, Is.LessThanOrEqualTo(1));
+
+        // GPU latencies are real measurements: inference > 0 from timestamp queries, readback measured.
+        var lat = gl.GetProperty("summary").GetProperty("latency_ms");
+        Assert.That(lat.GetProperty("inference").GetProperty("p50").GetDouble(), Is.GreaterThan(0));
+        Assert.That(lat.GetProperty("readback").GetProperty("p50").GetDouble(), Is.GreaterThanOrEqualTo(0));
+
+        // The CAM drawn from the GPU texture: the frame area away from the panels differs from the bare frame,
+        // and the heat over it is the same picture the CPU CAM paints (same frame, same model, same colormap).
+        var shot = Png.ReadFile(Path.Combine(dir, $"frame_{Frames - 1:D5}.png"));
+        var bare = Png.ReadFile(Path.Combine(dir, $"frame_{Frames - 1:D5}_bare.png"));
+        var cpuShot = Png.ReadFile(Path.Combine(Path.GetDirectoryName(dir), "cpu", $"frame_{Frames - 1:D5}.png"));
+        // Frame only: below the frame-time graph, left of the mosaic (whose content differs by design: the GPU
+        // mosaic tiles all channels, the CPU one 16).
+        var layout = gl.GetProperty("summary").GetProperty("layout");
+        int[] Box(string n) => layout.GetProperty(n).EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        int[] graph = Box("graph"), mosaic = Box("mosaic");
+        int x = 10, y = graph[1] + graph[3] + 4, w = mosaic[0] - 4 - x, h = shot.Height - 4 - y;
+        Assert.That(w > 50 && h > 30, $"no free frame region in this layout ({x},{y},{w},{h})");
+        double heat = MeanAbsDiff(shot, bare, x, y, w, h), vsCpu = MeanAbsDiff(shot, cpuShot, x, y, w, h);
+        Assert.That(heat, Is.GreaterThan(8), "the heatmap region looks like the bare frame: no CAM drawn");
+        // Both CAMs min-max normalise fc·features of the same frame; float summation order moves a heat value by
+        // ~1e-5, under one 8-bit step almost everywhere (measured: 0.0), so the blended pixels match to < 2 levels.
+        Assert.That(vsCpu, Is.LessThan(2.0), $"gl heatmap differs from the ort-cpu one by {vsCpu:F1} levels (heat vs bare {heat:F1})");
+    }
+
+    [Test, CancelAfter(60_000)]
+    public void AutoPicksOrtCpuOnASoftwareRendererAndSaysWhy()
+    {
+        var (root, _, log) = Run("auto", "auto", 2);
+        string renderer = root.GetProperty("gl_renderer").GetString();
+        Assert.That(root.GetProperty("backend_requested").GetString(), Is.EqualTo("auto"));
+        string reason = root.GetProperty("backend_reason").GetString();
+        Assert.That(log, Does.Contain(reason), "the reason goes to stderr too");
+        if (BackendChoice.IsSoftwareRenderer(renderer))
+        {
+            Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
+            Assert.That(reason, Does.Contain("software renderer").And.Contain("--backend gl"));
+            Assert.That(root.GetProperty("frames")[0].GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
+        }
+        else Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo(HasCompute(out _) ? "gl" : "ort-cpu"), renderer);
+    }
+
+    [TestCase("auto", true, "llvmpipe (LLVM 15.0.6, 256 bits)", "ort-cpu", "Mesa llvmpipe is a software renderer; --backend gl forces it")]
+    [TestCase("auto", true, "SwiftShader Device (Subzero)", "ort-cpu", "software renderer")]
+    [TestCase("auto", true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", "gl", "4.3 compute")]
+    [TestCase("auto", false, "Intel(R) HD Graphics 3000", "ort-cpu", "no 4.3 compute")]
+    [TestCase("gl", true, "llvmpipe (LLVM 15.0.6, 256 bits)", "gl", "forced")]
+    [TestCase("gl", false, "Intel(R) HD Graphics 3000", "ort-cpu", "needs OpenGL 4.3")]
+    [TestCase("ort-cpu", true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", "ort-cpu", null)]
+    public void BackendChoiceDecidesFromTheContext(string requested, bool compute, string renderer, string expected, string reasonPart)
+    {
+        var c = BackendChoice.Decide(requested, compute, renderer, compute ? "4.5" : "3.3");
+        Assert.That(c.Backend, Is.EqualTo(expected));
+        if (reasonPart == null) Assert.That(c.Reason, Is.Null);
+        else Assert.That(c.Reason, Does.Contain(reasonPart));
+    }
+
+    static double MeanAbsDiff(PngImage a, PngImage b, int x0, int y0, int w, int h)
+    {
+        long sum = 0;
+        for (int y = y0; y < y0 + h; y++)
+            for (int x = x0; x < x0 + w; x++)
+                for (int c = 0; c < 3; c++)
+                    sum += Math.Abs(a.Pixels[(y * a.Width + x) * 3 + c] - b.Pixels[(y * b.Width + x) * 3 + c]);
+        return sum / (double)(w * h * 3);
+    }
+}
+
+/// <summary>The live-window side of GpuInference (headless runs use its waiting side): offers never wait,
+/// results arrive by polling with timeout 0, tagged with the frame they belong to.</summary>
+public class GpuInferenceAsyncTests
+{
+    [Test, CancelAfter(60_000)]
+    public unsafe void PollingDeliversEachSubmittedFrameInOrderAndOffersSkipWhenFull()
+    {
+        if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
+        ResNetRealtime.Runtime.Gl.GlContext ctx;
+        try { ctx = ResNetRealtime.Runtime.Gl.GlContext.CreateHeadless(); }
+        catch (ResNetRealtime.Runtime.Gl.GlException e) { Assert.Ignore(e.Message); return; }
+        using (ctx)
+        {
+            if (!ctx.SupportsCompute) Assert.Ignore($"no compute: {ctx.Description}");
+            var gl = ctx.Gl;
+            // A 13×7 RGBA texture (odd size: the GPU preprocess resizes it to the model's 64×64).
+            uint tex = gl.GenTexture();
+            gl.BindTexture(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, tex);
+            var px = new byte[13 * 7 * 4];
+            for (int i = 0; i < px.Length; i++) px[i] = (byte)(i * 37);
+            fixed (byte* p = px)
+                gl.TexImage2D(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, 0, (int)ResNetRealtime.Runtime.Gl.GLEnum.Rgba8, 13, 7, 0,
+                    ResNetRealtime.Runtime.Gl.GLEnum.Rgba, ResNetRealtime.Runtime.Gl.GLEnum.UnsignedByte, p);
+            using var gpu = new GpuInference(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, TextWriter.Null);
+            Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
+            var input = new FrameTexture(tex, 13, 7, FlipY: false);
+            var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
+            int offered = 0;
+            for (; offered < GpuInference.MaxInFlight; offered++)
+            {
+                frame.Sequence = 100 + offered;
+                Assert.That(gpu.TryOffer(frame, input), Is.True, $"offer {offered}");
+            }
+            Assert.That(gpu.TryOffer(frame, input), Is.False, "all readback slots pending: the frame is skipped, not waited for");
+            var r = new ResultSnapshot();
+            var got = new List<long>();
+            var end = DateTime.UtcNow.AddSeconds(30);
+            while (got.Count < offered && DateTime.UtcNow < end)
+                if (gpu.TryGetResult(ref r)) got.Add(r.FrameSequence); else Thread.Sleep(1);
+            Assert.That(got, Is.EqualTo(new long[] { 100, 101, 102 }));
+            Assert.That(r.Count, Is.EqualTo(5));
+            Assert.That(r.TopProb[0], Is.GreaterThanOrEqualTo(r.TopProb[1]));
+            Assert.That(r.HeatTexture, Is.Not.Zero);
+            Assert.That(r.MosaicTexture, Is.Not.Zero);
+            Assert.That(gpu.DroppedResults, Is.Zero);
+            Assert.That(gpu.TryGetResult(ref r), Is.False, "nothing left pending");
+            gl.DeleteTexture(tex);
+        }
+    }
+}
