@@ -126,6 +126,11 @@ public class GlGpuPathTests
                 expect[y * w + x] = ch < C ? t.Data[(ch * H + y % H) * W + x % W] / maxAbs : 0;
             }
         GlOpTests.AssertClose(be.ReadTexture(tex, w, h), expect, 1e-6, "tap mosaic");
+
+        // A frame loop refreshes the mosaic after every inference: after the first call that must allocate nothing.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) be.GetTapTexture(tap);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "bytes allocated by 3 GetTapTexture calls in steady state");
     }
 
     [Test]

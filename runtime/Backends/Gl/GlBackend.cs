@@ -765,6 +765,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, probs[..Math.Min(probs.Length, MaxBatch * Classes)]);
     }
 
+    uint _pTapMaxAbs, _pTap;
+
     /// <summary>
     /// A tap (requested in the options) of image 0 as an r32f mosaic texture for the overlay: channel c at tile
     /// (c % cols, c / cols), values divided by the tensor's max |v|. Stays on the GPU; made on first use and
@@ -772,22 +774,25 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public (uint Texture, int Width, int Height) GetTapTexture(string name)
     {
-        int j = Array.IndexOf(_opt.Taps.ToArray(), name);
+        // Called once per inference by a frame loop: no allocation (no ToArray, no params array, no key string).
+        int j = -1;
+        for (int i = 0; i < _opt.Taps.Count; i++) if (_opt.Taps[i] == name) { j = i; break; }
         if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _opt.Taps)})");
         _ctx.MakeCurrent();
         var t = _net.Tensors[_tapIndex[j]];
         int cols = (int)Math.Ceiling(Math.Sqrt(t.C)), rows = (t.C + cols - 1) / cols;
         if (!_tapTextures.TryGetValue(name, out var tex))
             _tapTextures[name] = tex = (NewTextureR32F(cols * t.W, rows * t.H), cols * t.W, rows * t.H);
-        var prm = new int[8] { t.C, t.H, t.W, cols, rows, 0, 0, 0 };
+        ReadOnlySpan<int> prm = stackalloc int[8] { t.C, t.H, t.W, cols, rows, 0, 0, 0 };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
         _gl.BufferSubData<int>(GLEnum.UniformBuffer, 3 * _paramStride, prm);
         _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, 32);
         Bind(0, _tensorBuf[_tapIndex[j]]); Bind(6, _tapStats);
-        _gl.UseProgram(_shaders.Get("tap.comp", "MAXABS"));
+        if (_pTapMaxAbs == 0) { _pTapMaxAbs = _shaders.Get("tap.comp", "MAXABS"); _pTap = _shaders.Get("tap.comp"); }
+        _gl.UseProgram(_pTapMaxAbs);
         _gl.DispatchCompute(1, 1, 1);
         _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
-        _gl.UseProgram(_shaders.Get("tap.comp"));
+        _gl.UseProgram(_pTap);
         _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
         _gl.DispatchCompute((uint)((tex.W + 15) / 16), (uint)((tex.H + 15) / 16), 1);
         _gl.MemoryBarrier(GLEnum.TextureFetchBarrierBit | GLEnum.ShaderImageAccessBarrierBit);
