@@ -3,7 +3,7 @@ using System.Text;
 
 namespace ResNetRealtime.Tests.Training.App;
 
-/// <summary>Reads tests/data/training-goldens/*.bin (written by training/scripts/make_training_goldens.py):
+/// <summary>Reads tests/data/training-goldens/*.bin (written by tests/scripts/make_training_goldens.py):
 /// int32 count, then per tensor int32 name length, UTF-8 name, int32 rank, int32 dims, float32 data.</summary>
 public sealed class GoldenFile
 {

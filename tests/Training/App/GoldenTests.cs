@@ -8,7 +8,7 @@ namespace ResNetRealtime.Tests.Training.App;
 
 /// <summary>
 /// The engine, the loss and the optimizers against PyTorch 1.13 on one small ResNet
-/// (training/scripts/make_training_goldens.py): same weights and input → same logits, loss, gradients,
+/// (tests/scripts/make_training_goldens.py): same weights and input → same logits, loss, gradients,
 /// BatchNorm running statistics, eval logits, and weights after optimizer steps, to 1e-4 relative.
 /// </summary>
 public class GoldenTests

@@ -134,7 +134,7 @@ public class OptimTests
         Assert.That(() => new Sgd(new[] { p, P("w", new[] { 1f }, new[] { 1f }) }, 0.1), Throws.ArgumentException.With.Message.Contains("twice"));
     }
 
-    // ---- PyTorch goldens (training/scripts/make_training_goldens.py): two steps with a fixed gradient.
+    // ---- PyTorch goldens (tests/scripts/make_training_goldens.py): two steps with a fixed gradient.
 
     static List<Parameter> GoldenParameters(GoldenFile g)
     {

@@ -8,7 +8,7 @@ namespace ResNetRealtime.Tests.Training;
 
 /// <summary>
 /// The engine reproduces PyTorch 1.13 on two small ResNets built from torchvision's blocks (goldens from
-/// tests/Training/make_engine_goldens.py): training-mode logits, loss, every parameter's gradient, the running
+/// tests/scripts/make_engine_goldens.py): training-mode logits, loss, every parameter's gradient, the running
 /// statistics after the step, and eval-mode logits afterwards — all to 1e-4 relative (of each tensor's largest
 /// entry: float32 summation order differs between the two engines, ~1e-6 per op, compounded over ~20 layers).
 /// </summary>

@@ -2,7 +2,7 @@
 """Writes tests/data/engine/<case>.{txt,bin}: PyTorch's forward, loss and gradients for two small ResNets
 built from torchvision's own BasicBlock/Bottleneck, which the C# engine must reproduce (EngineGoldenTests).
 
-Run with Debian's torch:  /usr/bin/python3 tests/Training/make_engine_goldens.py
+Run with Debian's torch:  /usr/bin/python3 tests/scripts/make_engine_goldens.py
 Each case: <case>.bin holds float32 little-endian arrays back to back; <case>.txt has one line per array,
 "kind name offset shape" (kind: param = weights loaded before the step, buffer = running stats before,
 input, logits, loss, grad = d loss / d param, buffer_after = running stats after the training forward,

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/training-goldens/resnet_mini.bin: PyTorch's numbers for one small ResNet.
 
-Run with Debian's python (torch 1.13):  /usr/bin/python3 training/scripts/make_training_goldens.py
+Run with Debian's python (torch 1.13):  /usr/bin/python3 tests/scripts/make_training_goldens.py
 The C# tests (tests/Training/App/GoldenTests.cs) rebuild the same model with our engine, load the
 "init/" weights and check every other tensor to 1e-4 relative.
 
@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 from torchvision.models.resnet import BasicBlock
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "training-goldens", "resnet_mini.bin")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "training-goldens", "resnet_mini.bin")
 
 
 def conv1x1(cin, cout, stride):
