@@ -141,18 +141,26 @@ public static unsafe class Sgemm
         {
             int kc = Math.Min(KDot, k - p0);
             bool acc = accumulate || p0 > 0;
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            int m4 = m & ~3, n4 = n & ~3;
+            if (n > m)
             {
-                float* a0 = a + (long)i * lda + p0;
-                int j = 0;
-                for (; j + 4 <= n; j += 4)
-                    Dot4x4(kc, a0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
-                for (; j < n; j++)
-                    for (int r = 0; r < 4; r++)
-                        DotStore(kc, a0 + (long)r * lda, b + (long)j * ldb + p0, c + (long)(i + r) * ldc + j, acc);
+                // Wide B (conv weight gradients: n = C·R·S rows of im2col, m = output channels): B's 4-row
+                // block stays in L1 while A's m rows (small) stream from L2, so each B row is read once per k-block.
+                for (int j = 0; j < n4; j += 4)
+                    for (int i = 0; i < m4; i += 4)
+                        Dot4x4(kc, a + (long)i * lda + p0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
             }
-            for (; i < m; i++)
+            else
+            {
+                for (int i = 0; i < m4; i += 4)
+                    for (int j = 0; j < n4; j += 4)
+                        Dot4x4(kc, a + (long)i * lda + p0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
+            }
+            // Edges: the last n % 4 columns of the full row blocks, then the last m % 4 rows.
+            for (int i = 0; i < m4; i++)
+                for (int j = n4; j < n; j++)
+                    DotStore(kc, a + (long)i * lda + p0, b + (long)j * ldb + p0, c + (long)i * ldc + j, acc);
+            for (int i = m4; i < m; i++)
                 for (int j = 0; j < n; j++)
                     DotStore(kc, a + (long)i * lda + p0, b + (long)j * ldb + p0, c + (long)i * ldc + j, acc);
         }
@@ -228,7 +236,7 @@ public static unsafe class Sgemm
             }
     }
 
-    private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+    internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] Scratch(ref float[] slot, int length)
@@ -240,7 +248,7 @@ public static unsafe class Sgemm
     /// <summary>Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of op(A) into MR-row panels:
     /// panel q holds dst[q*MR*kc + p*MR + r] = op(A)[i0 + q*MR + r, p0 + p]; rows past mc are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
+    internal static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int q = 0; q < mc; q += mr)
         {
@@ -325,7 +333,7 @@ public static unsafe class Sgemm
 
     /// <summary>C[8×32] (+)= Apanel[kc×8]ᵀ · Bstrip[kc×32]. Lanes: row r of C lives in (c{r}0, c{r}1) = columns 0..15, 16..31.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
+    internal static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -365,7 +373,7 @@ public static unsafe class Sgemm
 
     /// <summary>C[6×16] (+)= Apanel[kc×6]ᵀ · Bstrip[kc×16] with Vector256 (12 accumulators + 3 temporaries fit AVX2's 16 registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
+    internal static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using ResNetRealtime.Training.Kernels;
 
 namespace ResNetRealtime.Training.Ops;
@@ -134,6 +135,11 @@ public static unsafe class ConvOps
     public static void Forward(in ConvShape s, float[] x, float[] w, float[] bias, float[] y)
     {
         Check(s, x, w, bias, y, "x", "y");
+        if (s.Stride == 1 && Vector256.IsHardwareAccelerated)
+        {
+            ForwardStride1(s, x, w, bias, y, false);
+            return;
+        }
         var sh = s;
         int items = s.N * s.Groups;
         int parts = Math.Min(Workers.Threads, items);
@@ -184,6 +190,16 @@ public static unsafe class ConvOps
                     for (int q = 0; q < p; q++) acc += dy[o + q];
                     db[k] += (float)acc;
                 }
+        if (dx != null && CanTransposeForDx(s))
+        {
+            BackwardDataTransposed(s, w, dy, dx);
+            dx = null;
+        }
+        if (dw != null && s.Groups == 1 && Vector512.IsHardwareAccelerated && !Sgemm.ForceVector256)
+        {
+            BackwardWeightBatched(s, x, dy, dw);
+            dw = null;
+        }
         if (dx == null && dw == null) return;
         int items = s.N * s.Groups;
         int parts = Math.Min(Workers.Threads, items);
@@ -243,9 +259,267 @@ public static unsafe class ConvOps
             }
     }
 
+    // ---------------------------------------------------------------- stride-1 direct path
+
+    [ThreadStatic] private static float[] t_padded;
+    [ThreadStatic] private static float[] t_strip;
+    [ThreadStatic] private static float[] t_col;
+    [ThreadStatic] private static float[] t_dyRows;
+
+    /// <summary>
+    /// y (+)= conv(x, w) (+ bias) for stride 1, any kernel, padding and groups. One copy instead of two:
+    /// each image's group planes are copied once into a zero-bordered buffer, and the GEMM's B strips
+    /// (kc rows of C·R·S × NR output pixels) are packed straight from it — every strip row is a few
+    /// contiguous runs, no edge tests. The weights are packed into MR-row panels once per call (not once
+    /// per image) and shared by the workers. Strips of NR pixels may span output rows (8×8 images: four
+    /// rows per strip), so the register tile stays full even when OH·OW is small.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ForwardStride1(in ConvShape s, float[] x, float[] w, float[] bias, float[] y, bool accumulate)
+    {
+        bool wide = Sgemm.UseWide;
+        int mr = wide ? 8 : 6;
+        int crs = s.Crs, kg = s.Kg;
+        int groupA = Sgemm.RoundUp(kg, mr) * crs;
+        float[] apack = ArrayPool<float>.Shared.Rent(s.Groups * groupA);
+        try
+        {
+            fixed (float* pw = w, pa = apack)
+                for (int g = 0; g < s.Groups; g++)
+                    Sgemm.PackA(false, pw + (long)g * kg * crs, crs, 0, kg, 0, crs, mr, pa + (long)g * groupA);
+            var job = new DirectJob { S = s, X = x, APack = apack, Bias = bias, Y = y, Accumulate = accumulate, GroupA = groupA };
+            int items = s.N * s.Groups;
+            job.Parts = Math.Min(Workers.Threads, items);
+            Workers.For(job.Parts, job.Run);
+        }
+        finally { ArrayPool<float>.Shared.Return(apack); }
+    }
+
+    /// <summary>State of one <see cref="ForwardStride1"/> call (a class so the worker delegate is a method
+    /// group on it: one small object per call instead of a closure plus display class).</summary>
+    private sealed class DirectJob
+    {
+        public ConvShape S;
+        public float[] X, APack, Bias, Y;
+        public bool Accumulate;
+        public int GroupA, Parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int part)
+        {
+            var s = S;
+            var (i0, i1) = Workers.Chunk(s.N * s.Groups, part, Parts);
+            bool wide = Sgemm.UseWide;
+            int mr = wide ? 8 : 6, nr = wide ? 32 : 16;
+            int oh = s.OH, ow = s.OW, p = oh * ow, crs = s.Crs, kg = s.Kg, cg = s.Cg, rs = s.R * s.S;
+            int hp = s.H + 2 * s.Pad, wp = s.W + 2 * s.Pad, plane = hp * wp;
+            float[] padArr = s.Pad > 0 ? Sgemm.Scratch(ref t_padded, cg * plane + 16) : null;
+            float[] stripArr = Sgemm.Scratch(ref t_strip, Sgemm.KC * nr + 64);
+            int* segDst = stackalloc int[32];
+            int* segSrc = stackalloc int[32];
+            int* segLen = stackalloc int[32];
+            float* tile = stackalloc float[8 * 32];
+            fixed (float* px = X, pa = APack, py = Y, ppad = padArr, bp = stripArr)
+            {
+                for (int it = i0; it < i1; it++)
+                {
+                    int n = it / s.Groups, g = it % s.Groups;
+                    float* xg = px + ((long)n * s.C + g * cg) * s.H * s.W;
+                    float* src0 = xg;
+                    if (s.Pad > 0) { PadPlanes(xg, cg, s.H, s.W, s.Pad, ppad); src0 = ppad; }
+                    float* yg = py + ((long)n * s.K + g * kg) * p;
+                    float* ag = pa + (long)g * GroupA;
+                    for (int j0 = 0; j0 < p; j0 += nr)
+                    {
+                        int nc = Math.Min(nr, p - j0);
+                        // The strip's pixels as runs within output rows: (offset in strip, offset in the padded plane, length).
+                        int nseg = 0;
+                        for (int j = j0; j < j0 + nc;)
+                        {
+                            int r0 = j / ow, c0 = j - r0 * ow, len = Math.Min(ow - c0, j0 + nc - j);
+                            segDst[nseg] = j - j0; segSrc[nseg] = r0 * wp + c0; segLen[nseg] = len; nseg++;
+                            j += len;
+                        }
+                        bool oneRun = nseg == 1 && nc == nr;
+                        for (int p0 = 0; p0 < crs; p0 += Sgemm.KC)
+                        {
+                            int kc = Math.Min(Sgemm.KC, crs - p0);
+                            int c = p0 / rs, rem = p0 - c * rs, r = rem / s.S, q = rem - r * s.S;
+                            for (int t = 0; t < kc; t++)
+                            {
+                                float* src = src0 + (long)c * plane + r * wp + q;
+                                float* d = bp + t * nr;
+                                if (oneRun)
+                                {
+                                    if (wide) { Vector512.Store(Vector512.Load(src + segSrc[0]), d); Vector512.Store(Vector512.Load(src + segSrc[0] + 16), d + 16); }
+                                    else { Vector256.Store(Vector256.Load(src + segSrc[0]), d); Vector256.Store(Vector256.Load(src + segSrc[0] + 8), d + 8); }
+                                }
+                                else
+                                {
+                                    for (int e = 0; e < nseg; e++) CopyRun(src + segSrc[e], d + segDst[e], segLen[e]);
+                                    for (int e = nc; e < nr; e++) d[e] = 0f;
+                                }
+                                if (++q == s.S) { q = 0; if (++r == s.R) { r = 0; c++; } }
+                            }
+                            bool acc = Accumulate || p0 > 0;
+                            for (int ii = 0; ii < kg; ii += mr)
+                            {
+                                int mrr = Math.Min(mr, kg - ii);
+                                float* ap = ag + (long)ii * crs + (long)p0 * mr;
+                                float* cp = yg + (long)ii * p + j0;
+                                if (mrr == mr && nc == nr)
+                                {
+                                    if (wide) Sgemm.Kernel8x32(kc, ap, bp, cp, p, acc);
+                                    else Sgemm.Kernel6x16(kc, ap, bp, cp, p, acc);
+                                }
+                                else
+                                {
+                                    if (wide) Sgemm.Kernel8x32(kc, ap, bp, tile, nr, false);
+                                    else Sgemm.Kernel6x16(kc, ap, bp, tile, nr, false);
+                                    for (int rr = 0; rr < mrr; rr++)
+                                    {
+                                        float* dst = cp + (long)rr * p;
+                                        float* srcT = tile + rr * nr;
+                                        if (acc) for (int e = 0; e < nc; e++) dst[e] += srcT[e];
+                                        else for (int e = 0; e < nc; e++) dst[e] = srcT[e];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if (Bias != null)
+                        for (int k = 0; k < kg; k++)
+                        {
+                            float bv = Bias[g * kg + k];
+                            float* row = yg + (long)k * p;
+                            for (int e = 0; e < p; e++) row[e] += bv;
+                        }
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[c, pad + i, pad + j] = x[c, i, j], zero in the border.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PadPlanes(float* x, int planes, int h, int w, int pad, float* dst)
+    {
+        int wp = w + 2 * pad, hp = h + 2 * pad;
+        for (int c = 0; c < planes; c++)
+        {
+            float* d = dst + (long)c * hp * wp;
+            float* src = x + (long)c * h * w;
+            new Span<float>(d, pad * wp + pad).Clear();
+            for (int i = 0; i < h; i++)
+            {
+                float* row = d + (long)(pad + i) * wp + pad;
+                CopyRun(src + (long)i * w, row, w);
+                // Right border of this row and left border of the next.
+                new Span<float>(row + w, 2 * pad).Clear();
+            }
+            new Span<float>(d + (long)(pad + h) * wp + pad, pad * wp - pad).Clear();
+        }
+    }
+
+    /// <summary>dst[0..len) = src[0..len) with vector moves (runs are short: 8–32 floats).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(float* src, float* dst, int len)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= len; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+        for (; i + 8 <= len; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < len; i++) dst[i] = src[i];
+    }
+
+    /// <summary>Stride 1 with a square kernel and pad ≤ R − 1: ∂L/∂x is itself a stride-1 convolution of dy
+    /// with the spatially flipped, in/out-transposed weights and padding R − 1 − pad.</summary>
+    private static bool CanTransposeForDx(in ConvShape s) =>
+        s.Stride == 1 && s.R == s.S && s.Pad <= s.R - 1 && Vector256.IsHardwareAccelerated;
+
+    /// <summary>dx += conv(dy, flip(w)ᵀ) — the data gradient through the fast forward kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardDataTransposed(in ConvShape s, float[] w, float[] dy, float[] dx)
+    {
+        var t = new ConvShape(s.N, s.K, s.OH, s.OW, s.C, s.R, s.S, 1, s.R - 1 - s.Pad, s.Groups);
+        float[] wt = ArrayPool<float>.Shared.Rent(s.WeightLength);
+        try
+        {
+            // wt[g·Cg + c, k, R−1−r, S−1−q] = w[g·Kg + k, c, r, q]   (t's weight is [C, Kg, R, S]).
+            int cg = s.Cg, kg = s.Kg, rs = s.R * s.S;
+            for (int g = 0; g < s.Groups; g++)
+                for (int k = 0; k < kg; k++)
+                    for (int c = 0; c < cg; c++)
+                    {
+                        int src = ((g * kg + k) * cg + c) * rs, dst = ((g * cg + c) * kg + k) * rs;
+                        for (int e = 0; e < rs; e++) wt[dst + rs - 1 - e] = w[src + e];
+                    }
+            // Rent may hand back a longer array; ForwardStride1 reads only t.WeightLength of it.
+            ForwardStride1(t, dy, wt, null, dx, true);
+        }
+        finally { ArrayPool<float>.Shared.Return(wt); }
+    }
+
+    /// <summary>
+    /// dw += Σₙ dy[n] · col[n]ᵀ with the reduction over pixels made long: the workers' images are taken in
+    /// batches of ⌈1024 / (OH·OW)⌉ whose im2col matrices sit side by side (row length batch·OH·OW) next to
+    /// their dy rows, so each A·Bᵀ dot product runs over ~1024 values (8×8 images alone would give 64,
+    /// and a horizontal sum per 64 multiply-adds). Groups 1 only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardWeightBatched(in ConvShape s, float[] x, float[] dy, float[] dw)
+    {
+        var sh = s;
+        int p = s.OH * s.OW, crs = s.Crs, k = s.K;
+        int parts = Math.Min(Workers.Threads, s.N);
+        var partials = parts > 1 ? new float[parts - 1][] : null;
+        Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
+        {
+            var (n0, n1) = Workers.Chunk(sh.N, part, parts);
+            if (n1 <= n0) return;
+            int batch = Math.Clamp((1024 + p - 1) / p, 1, n1 - n0);
+            int ld = batch * p;
+            float[] colArr = Sgemm.Scratch(ref t_col, crs * ld + 16);
+            float[] dyArr = Sgemm.Scratch(ref t_dyRows, k * ld + 16);
+            float[] dwPart = dw;
+            if (part > 0)
+            {
+                dwPart = ArrayPool<float>.Shared.Rent(dw.Length);
+                Array.Clear(dwPart, 0, dw.Length);
+                partials[part - 1] = dwPart;
+            }
+            fixed (float* px = x, pdy = dy, pdw = dwPart, pcol = colArr, pdr = dyArr)
+                for (int nb = n0; nb < n1; nb += batch)
+                {
+                    int cnt = Math.Min(batch, n1 - nb);
+                    for (int b = 0; b < cnt; b++)
+                    {
+                        int n = nb + b;
+                        float* xn = px + (long)n * sh.C * sh.H * sh.W;
+                        if (sh.IsPointwise)
+                            for (int c = 0; c < crs; c++) CopyRun(xn + (long)c * p, pcol + (long)c * ld + b * p, p);
+                        else Im2Col(sh, xn, pcol + b * p, ld);
+                        float* dyn = pdy + (long)n * k * p;
+                        for (int kk = 0; kk < k; kk++) CopyRun(dyn + (long)kk * p, pdr + (long)kk * ld + b * p, p);
+                    }
+                    Sgemm.Multiply(false, true, k, crs, cnt * p, pdr, ld, pcol, ld, pdw, crs, true);
+                }
+        });
+        if (partials != null)
+            foreach (var part in partials)
+            {
+                if (part == null) continue;
+                for (int i = 0; i < dw.Length; i++) dw[i] += part[i];
+                ArrayPool<float>.Shared.Return(part);
+            }
+    }
+
     /// <summary>col[(c·R + r)·S + q, oh·OW + ow] = x[c, oh·stride − pad + r, ow·stride − pad + q] (0 outside) for one group's Cg planes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Im2Col(in ConvShape s, float* x, float* col)
+    internal static void Im2Col(in ConvShape s, float* x, float* col) => Im2Col(s, x, col, s.OH * s.OW);
+
+    /// <summary><see cref="Im2Col"/> with row stride <paramref name="ld"/> (≥ OH·OW) in col.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Im2Col(in ConvShape s, float* x, float* col, int ld)
     {
         int oh = s.OH, ow = s.OW, hw = s.H * s.W;
         int row = 0;
@@ -255,7 +529,7 @@ public static unsafe class ConvOps
             for (int r = 0; r < s.R; r++)
                 for (int q = 0; q < s.S; q++, row++)
                 {
-                    float* dst = col + (long)row * oh * ow;
+                    float* dst = col + (long)row * ld;
                     // Valid output columns: 0 <= ow·stride − pad + q < W.
                     int lo = Math.Max(0, CeilDiv(s.Pad - q, s.Stride));
                     int hi = Math.Min(ow, CeilDiv(s.W + s.Pad - q, s.Stride));
@@ -266,7 +540,7 @@ public static unsafe class ConvOps
                         if ((uint)ih >= (uint)s.H) { new Span<float>(dst, ow).Clear(); continue; }
                         float* src = plane + (long)ih * s.W - s.Pad + q;
                         for (int j = 0; j < lo; j++) dst[j] = 0f;
-                        if (s.Stride == 1) new ReadOnlySpan<float>(src + lo, hi - lo).CopyTo(new Span<float>(dst + lo, hi - lo));
+                        if (s.Stride == 1) CopyRun(src + lo, dst + lo, hi - lo);
                         else for (int j = lo; j < hi; j++) dst[j] = src[j * s.Stride];
                         for (int j = hi; j < ow; j++) dst[j] = 0f;
                     }

@@ -17,6 +17,54 @@ public class OpProfileRun
         return best;
     }
 
+    /// <summary>Per-op time of one ResNet-20 batch-128 training step: each op timed alone on the step's
+    /// shapes (best of 3) and multiplied by how often the step runs it. Prints the ops sorted by time.</summary>
+    [Test]
+    public void ResNet20StepBreakdown()
+    {
+        var rng = new Random(1);
+        const int n = 128;
+        var rows = new List<(string name, double ms)>();
+        void Conv(string name, int count, int c, int hw, int k, int r, int stride, int pad, bool dx)
+        {
+            var s = new ConvShape(n, c, hw, hw, k, r, r, stride, pad, 1);
+            var x = TestMath.Rand(rng, s.InputLength); var w = TestMath.Rand(rng, s.WeightLength);
+            var y = new float[s.OutputLength]; var dxa = new float[x.Length]; var dw = new float[w.Length];
+            rows.Add(($"conv fwd {name} x{count}", count * Time(() => ConvOps.Forward(s, x, w, null, y))));
+            rows.Add(($"conv dW  {name} x{count}", count * Time(() => ConvOps.Backward(s, x, w, y, null, dw, null))));
+            if (dx) rows.Add(($"conv dX  {name} x{count}", count * Time(() => ConvOps.Backward(s, x, w, y, dxa, null, null))));
+        }
+        Conv("stem 3->16 32x32", 1, 3, 32, 16, 3, 1, 1, false);
+        Conv("16->16 32x32", 6, 16, 32, 16, 3, 1, 1, true);
+        Conv("16->32 3x3/2", 1, 16, 32, 32, 3, 2, 1, true);
+        Conv("16->32 1x1/2", 1, 16, 32, 32, 1, 2, 0, true);
+        Conv("32->32 16x16", 5, 32, 16, 32, 3, 1, 1, true);
+        Conv("32->64 3x3/2", 1, 32, 16, 64, 3, 2, 1, true);
+        Conv("32->64 1x1/2", 1, 32, 16, 64, 1, 2, 0, true);
+        Conv("64->64 8x8", 5, 64, 8, 64, 3, 1, 1, true);
+        foreach (var (c, hw, bn, relu, res) in new[] { (16, 32, 7, 4, 3), (32, 16, 7, 3, 3), (64, 8, 7, 3, 3) })
+        {
+            int len = n * c * hw * hw;
+            var x = TestMath.Rand(rng, len); var y = new float[len]; var d = new float[len]; var e = new float[len];
+            var g = new float[c]; var b = new float[c]; var rm = new float[c]; var rv = new float[c]; var sm = new float[c]; var si = new float[c];
+            var dg = new float[c]; var db = new float[c];
+            Array.Fill(g, 1f); Array.Fill(rv, 1f);
+            string sz = $"{c}x{hw}x{hw}";
+            rows.Add(($"bn fwd   {sz} x{bn}", bn * Time(() => BatchNormOps.ForwardTrain(n, c, hw * hw, x, g, b, rm, rv, 0.1f, 1e-5f, y, sm, si))));
+            rows.Add(($"bn bwd   {sz} x{bn}", bn * Time(() => BatchNormOps.Backward(n, c, hw * hw, x, y, g, sm, si, d, dg, db))));
+            rows.Add(($"relu fwd {sz} x{relu}", relu * Time(() => ReluOps.Relu(x, y))));
+            rows.Add(($"relu bwd {sz} x{relu + res}", (relu + res) * Time(() => ReluOps.ReluBackward(x, y, d))));
+            rows.Add(($"add+relu {sz} x{res}", res * Time(() => ReluOps.AddRelu(x, y, d))));
+            rows.Add(($"add      {sz} x{res}", res * Time(() => ReluOps.Add(x, y, d))));
+            // Every module's Backward clears its dx before accumulating into it.
+            rows.Add(($"clear    {sz} x{bn + relu + res + 6}", (bn + relu + res + 6) * Time(() => Array.Clear(d))));
+        }
+        double total = rows.Sum(r => r.ms);
+        foreach (var (name, ms) in rows.OrderByDescending(r => r.ms))
+            TestContext.Out.WriteLine($"{ms,8:F1} ms {100 * ms / total,5:F1}%  {name}");
+        TestContext.Out.WriteLine($"{total,8:F1} ms total (threads {Workers.Threads})");
+    }
+
     [Test]
     public void Profile()
     {

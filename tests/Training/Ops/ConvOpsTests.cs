@@ -66,6 +66,52 @@ public class ConvOpsTests
         AssertGradClose(db, NumericGrad(v => L(xd, wd, v), bd, ib, 1e-3), ib, 2e-5, "conv db");
     }
 
+    // Shapes for the stride-1 direct path, the transposed-conv data gradient and the batched weight gradient:
+    // C·R·S > KC = 256 (two k-blocks), out channels not a multiple of the 8/6-row tile, NR-pixel strips that
+    // span output rows (OW 9, 7, 40) or are exactly one row (OW 32) or two (OW 16), 5×5 pad 2 with groups,
+    // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers) and batch 1.
+    public static readonly object[] DirectCases =
+    {
+        new object[] { 2, 40, 9, 9, 20, 3, 1, 1, 1 },
+        new object[] { 2, 3, 6, 32, 16, 3, 1, 1, 1 },
+        new object[] { 2, 7, 16, 16, 13, 3, 1, 1, 1 },
+        new object[] { 1, 5, 3, 40, 9, 3, 1, 1, 1 },
+        new object[] { 2, 6, 11, 11, 10, 5, 1, 2, 2 },
+        new object[] { 20, 4, 8, 8, 8, 3, 1, 1, 1 },
+        new object[] { 20, 5, 4, 4, 6, 1, 1, 0, 1 },
+        new object[] { 20, 7, 7, 7, 7, 3, 2, 1, 1 },
+        new object[] { 1, 13, 7, 7, 13, 3, 1, 0, 1 },
+        new object[] { 1, 1, 1, 1, 1, 1, 1, 0, 1 },
+    };
+
+    [Test]
+    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values(false, true)] bool vector256)
+    {
+        var s = Shape(c);
+        bool saved = ResNetRealtime.Training.Kernels.Sgemm.ForceVector256;
+        ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = vector256;
+        try
+        {
+            var rng = new Random(s.H * 7 + s.C * 3 + s.N);
+            var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var b = Rand(rng, s.K); var dy = Rand(rng, s.OutputLength);
+            var yRef = new float[s.OutputLength]; var y = new float[s.OutputLength];
+            ConvOps.ForwardReference(s, x, wt, b, yRef);
+            ConvOps.Forward(s, x, wt, b, y);
+            // float32 sums of up to C·R·S = 360 terms vs float64 accumulation.
+            AssertClose(y, yRef, 1e-5, $"conv forward {s} vector256={vector256}");
+            // Backward accumulates: start from non-zero gradients to check it adds rather than overwrites.
+            var dx = Rand(rng, x.Length); var dw = Rand(rng, wt.Length); var db = Rand(rng, s.K);
+            var dxR = (float[])dx.Clone(); var dwR = (float[])dw.Clone(); var dbR = (float[])db.Clone();
+            ConvOps.Backward(s, x, wt, dy, dx, dw, db);
+            ConvOps.BackwardReference(s, x, wt, dy, dxR, dwR, dbR);
+            // dw sums N·OH·OW = up to 1280 products; float32 against float64.
+            AssertClose(dx, dxR, 1e-5, $"conv dx {s} vector256={vector256}");
+            AssertClose(dw, dwR, 2e-5, $"conv dw {s} vector256={vector256}");
+            AssertClose(db, dbR, 1e-5, $"conv db {s}");
+        }
+        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; }
+    }
+
     [Test]
     public void BackwardAccumulates()
     {
