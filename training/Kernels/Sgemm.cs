@@ -166,13 +166,18 @@ public static unsafe class Sgemm
         }
     }
 
-    private const int KDot = 1024;
+    internal const int KDot = 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4(int kc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void Dot4x4(int kc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool acc) =>
+        Dot4x4(kc, a, lda, b, b + ldb, b + 2 * ldb, b + 3 * ldb, c, ldc, acc);
+
+    /// <summary>c[r*ldc + s] (+)= Σ_{p&lt;kc} a[r*lda + p] · b_s[p] for r, s in 0..3: four k-contiguous A rows
+    /// against four B rows given by pointer (conv weight gradients use shifted views of one padded plane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Dot4x4(int kc, float* a, int lda, float* b, float* b1, float* b2, float* b3, float* c, int ldc, bool acc)
     {
         float* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
-        float* b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         int p = 0;
@@ -213,7 +218,7 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotStore(int kc, float* a, float* b, float* c, bool acc)
+    internal static void DotStore(int kc, float* a, float* b, float* c, bool acc)
     {
         var s = Vector512<float>.Zero;
         int p = 0;

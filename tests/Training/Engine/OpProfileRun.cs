@@ -65,6 +65,27 @@ public class OpProfileRun
         TestContext.Out.WriteLine($"{total,8:F1} ms total (threads {Workers.Threads})");
     }
 
+    /// <summary>A/B of the two stride-1 weight-gradient paths, interleaved so machine load hits both alike.</summary>
+    [Test]
+    public void WeightGradPaths()
+    {
+        var rng = new Random(1);
+        foreach (var (c, hw) in new[] { (16, 32), (32, 16), (64, 8) })
+        {
+            var s = new ConvShape(128, c, hw, hw, c, 3, 3, 1, 1, 1);
+            var x = TestMath.Rand(rng, s.InputLength); var w = TestMath.Rand(rng, s.WeightLength);
+            var y = TestMath.Rand(rng, s.OutputLength); var dw = new float[w.Length];
+            double a = double.MaxValue, b = double.MaxValue;
+            for (int i = 0; i < 5; i++)
+            {
+                ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = true; a = Math.Min(a, Time(() => ConvOps.Backward(s, x, w, y, null, dw, null), 1));
+                ConvOps.DisableShiftedWeightGrad = true; b = Math.Min(b, Time(() => ConvOps.Backward(s, x, w, y, null, dw, null), 1));
+            }
+            ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false;
+            TestContext.Out.WriteLine($"{s}: dW shifted {a:F2} ms, im2col-batched {b:F2} ms");
+        }
+    }
+
     [Test]
     public void Profile()
     {

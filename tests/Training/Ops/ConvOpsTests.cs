@@ -85,11 +85,14 @@ public class ConvOpsTests
     };
 
     [Test]
-    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values(false, true)] bool vector256)
+    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values("vector256", "shifted-dw", "im2col-dw")] string mode)
     {
         var s = Shape(c);
+        bool vector256 = mode == "vector256";
         bool saved = ResNetRealtime.Training.Kernels.Sgemm.ForceVector256;
         ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = vector256;
+        ConvOps.ForceShiftedWeightGrad = mode == "shifted-dw";
+        ConvOps.DisableShiftedWeightGrad = mode == "im2col-dw";
         try
         {
             var rng = new Random(s.H * 7 + s.C * 3 + s.N);
@@ -98,18 +101,18 @@ public class ConvOpsTests
             ConvOps.ForwardReference(s, x, wt, b, yRef);
             ConvOps.Forward(s, x, wt, b, y);
             // float32 sums of up to C·R·S = 360 terms vs float64 accumulation.
-            AssertClose(y, yRef, 1e-5, $"conv forward {s} vector256={vector256}");
+            AssertClose(y, yRef, 1e-5, $"conv forward {s} {mode}");
             // Backward accumulates: start from non-zero gradients to check it adds rather than overwrites.
             var dx = Rand(rng, x.Length); var dw = Rand(rng, wt.Length); var db = Rand(rng, s.K);
             var dxR = (float[])dx.Clone(); var dwR = (float[])dw.Clone(); var dbR = (float[])db.Clone();
             ConvOps.Backward(s, x, wt, dy, dx, dw, db);
             ConvOps.BackwardReference(s, x, wt, dy, dxR, dwR, dbR);
             // dw sums N·OH·OW = up to 1280 products; float32 against float64.
-            AssertClose(dx, dxR, 1e-5, $"conv dx {s} vector256={vector256}");
-            AssertClose(dw, dwR, 2e-5, $"conv dw {s} vector256={vector256}");
+            AssertClose(dx, dxR, 1e-5, $"conv dx {s} {mode}");
+            AssertClose(dw, dwR, 2e-5, $"conv dw {s} {mode}");
             AssertClose(db, dbR, 1e-5, $"conv db {s}");
         }
-        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; }
+        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false; }
     }
 
     [Test]
