@@ -24,6 +24,9 @@ public class OpProfileRun
     {
         var rng = new Random(1);
         const int n = 128;
+        int savedThreads = Workers.Threads;
+        // RR_PROFILE_THREADS=1 measures CPU work (the fairest figure when the machine is loaded).
+        Workers.Threads = int.Parse(Environment.GetEnvironmentVariable("RR_PROFILE_THREADS") ?? savedThreads.ToString());
         var rows = new List<(string name, double ms)>();
         void Conv(string name, int count, int c, int hw, int k, int r, int stride, int pad, bool dx)
         {
@@ -63,6 +66,7 @@ public class OpProfileRun
         foreach (var (name, ms) in rows.OrderByDescending(r => r.ms))
             TestContext.Out.WriteLine($"{ms,8:F1} ms {100 * ms / total,5:F1}%  {name}");
         TestContext.Out.WriteLine($"{total,8:F1} ms total (threads {Workers.Threads})");
+        Workers.Threads = savedThreads;
     }
 
     /// <summary>A/B of the two stride-1 weight-gradient paths, interleaved so machine load hits both alike.</summary>
@@ -84,6 +88,37 @@ public class OpProfileRun
             ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false;
             TestContext.Out.WriteLine($"{s}: dW shifted {a:F2} ms, im2col-batched {b:F2} ms");
         }
+    }
+
+    /// <summary>One thread: conv passes vs the bare SGEMM of the same size (what packing and edges cost).</summary>
+    [Test]
+    public void ConvVsGemmOneThread()
+    {
+        var rng = new Random(1);
+        int saved = Workers.Threads;
+        Workers.Threads = 1;
+        try
+        {
+            foreach (var (c, hw) in new[] { (16, 32), (32, 16), (64, 8) })
+            {
+                var s = new ConvShape(16, c, hw, hw, c, 3, 3, 1, 1, 1);
+                var x = TestMath.Rand(rng, s.InputLength); var w = TestMath.Rand(rng, s.WeightLength);
+                var y = new float[s.OutputLength]; var dx = new float[x.Length]; var dw = new float[w.Length];
+                int p = hw * hw, crs = s.Crs;
+                var col = TestMath.Rand(rng, crs * p); var yy = new float[c * p];
+                double flops = 2.0 * s.N * c * p * crs;
+                double f = double.MaxValue, g = double.MaxValue, bx = double.MaxValue, bw = double.MaxValue;
+                for (int i = 0; i < 5; i++)
+                {
+                    f = Math.Min(f, Time(() => ConvOps.Forward(s, x, w, null, y), 1));
+                    g = Math.Min(g, Time(() => { for (int n = 0; n < s.N; n++) Sgemm.Multiply(false, false, c, p, crs, w, crs, col, p, yy, p, false); }, 1));
+                    bx = Math.Min(bx, Time(() => ConvOps.Backward(s, x, w, y, dx, null, null), 1));
+                    bw = Math.Min(bw, Time(() => ConvOps.Backward(s, x, w, y, null, dw, null), 1));
+                }
+                TestContext.Out.WriteLine($"{s}: fwd {flops / f / 1e6:F0} GF/s, dX {flops / bx / 1e6:F0}, dW {flops / bw / 1e6:F0}, bare sgemm {flops / g / 1e6:F0} GF/s");
+            }
+        }
+        finally { Workers.Threads = saved; }
     }
 
     [Test]
