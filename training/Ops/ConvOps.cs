@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ResNetRealtime.Training.Kernels;
 
 namespace ResNetRealtime.Training.Ops;
@@ -135,7 +136,7 @@ public static unsafe class ConvOps
     public static void Forward(in ConvShape s, float[] x, float[] w, float[] bias, float[] y)
     {
         Check(s, x, w, bias, y, "x", "y");
-        if (s.Stride == 1 && Vector256.IsHardwareAccelerated)
+        if ((s.Stride == 1 && Vector256.IsHardwareAccelerated) || (s.Stride == 2 && Avx512F.IsSupported && Sgemm.UseWide))
         {
             ForwardStride1(s, x, w, bias, y, false);
             return;
@@ -275,7 +276,8 @@ public static unsafe class ConvOps
     [ThreadStatic] private static float[] t_dyRows;
 
     /// <summary>
-    /// y (+)= conv(x, w) (+ bias) for stride 1, any kernel, padding and groups. One copy instead of two:
+    /// y (+)= conv(x, w) (+ bias) for stride 1 (and stride 2 with AVX-512: strip rows are then gathered
+    /// with a two-register permute), any kernel, padding and groups. One copy instead of two:
     /// each image's group planes are copied once into a zero-bordered buffer, and the GEMM's B strips
     /// (kc rows of C·R·S × NR output pixels) are packed straight from it — every strip row is a few
     /// contiguous runs, no edge tests. The weights are packed into MR-row panels once per call (not once
@@ -321,7 +323,10 @@ public static unsafe class ConvOps
             int mr = wide ? 8 : 6, nr = wide ? 32 : 16;
             int oh = s.OH, ow = s.OW, p = oh * ow, crs = s.Crs, kg = s.Kg, cg = s.Cg, rs = s.R * s.S;
             int hp = s.H + 2 * s.Pad, wp = s.W + 2 * s.Pad, plane = hp * wp;
-            float[] padArr = s.Pad > 0 ? Sgemm.Scratch(ref t_padded, cg * plane + 16) : null;
+            int st = s.Stride;
+            // Stride 2 always works from the copy: its 16-wide gathers read one float past the last one used.
+            bool copy = s.Pad > 0 || st != 1;
+            float[] padArr = copy ? Sgemm.Scratch(ref t_padded, cg * plane + 32) : null;
             float[] stripArr = Sgemm.Scratch(ref t_strip, Sgemm.KC * nr + 64);
             int* segDst = stackalloc int[32];
             int* segSrc = stackalloc int[32];
@@ -334,7 +339,7 @@ public static unsafe class ConvOps
                     int n = it / s.Groups, g = it % s.Groups;
                     float* xg = px + ((long)n * s.C + g * cg) * s.H * s.W;
                     float* src0 = xg;
-                    if (s.Pad > 0) { PadPlanes(xg, cg, s.H, s.W, s.Pad, ppad); src0 = ppad; }
+                    if (copy) { PadPlanes(xg, cg, s.H, s.W, s.Pad, ppad); src0 = ppad; }
                     float* yg = py + ((long)n * s.K + g * kg) * p;
                     float* ag = pa + (long)g * GroupA;
                     for (int j0 = 0; j0 < p; j0 += nr)
@@ -345,10 +350,10 @@ public static unsafe class ConvOps
                         for (int j = j0; j < j0 + nc;)
                         {
                             int r0 = j / ow, c0 = j - r0 * ow, len = Math.Min(ow - c0, j0 + nc - j);
-                            segDst[nseg] = j - j0; segSrc[nseg] = r0 * wp + c0; segLen[nseg] = len; nseg++;
+                            segDst[nseg] = j - j0; segSrc[nseg] = r0 * st * wp + c0 * st; segLen[nseg] = len; nseg++;
                             j += len;
                         }
-                        bool oneRun = nseg == 1 && nc == nr;
+                        bool oneRun = nseg == 1 && nc == nr && st == 1;
                         for (int p0 = 0; p0 < crs; p0 += Sgemm.KC)
                         {
                             int kc = Math.Min(Sgemm.KC, crs - p0);
@@ -364,7 +369,8 @@ public static unsafe class ConvOps
                                 }
                                 else
                                 {
-                                    for (int e = 0; e < nseg; e++) CopyRun(src + segSrc[e], d + segDst[e], segLen[e]);
+                                    if (st == 1) for (int e = 0; e < nseg; e++) CopyRun(src + segSrc[e], d + segDst[e], segLen[e]);
+                                    else for (int e = 0; e < nseg; e++) CopyRunStride2(src + segSrc[e], d + segDst[e], segLen[e]);
                                     for (int e = nc; e < nr; e++) d[e] = 0f;
                                 }
                                 if (++q == s.S) { q = 0; if (++r == s.R) { r = 0; c++; } }
@@ -437,6 +443,20 @@ public static unsafe class ConvOps
             for (; i + 16 <= len; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
         for (; i + 8 <= len; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
         for (; i < len; i++) dst[i] = src[i];
+    }
+
+    /// <summary>dst[i] = src[2i] for i &lt; len: 16 at a time from two loads and one vpermt2ps (8 at a time from
+    /// one load); reads up to src[2·len]. AVX-512 only (the caller checks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRunStride2(float* src, float* dst, int len)
+    {
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        int i = 0;
+        for (; i + 16 <= len; i += 16)
+            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(src + 2 * i), even, Vector512.Load(src + 2 * i + 16)), dst + i);
+        for (; i + 8 <= len; i += 8)
+            Vector256.Store(Avx512F.PermuteVar16x32(Vector512.Load(src + 2 * i), even).GetLower(), dst + i);
+        for (; i < len; i++) dst[i] = src[2 * i];
     }
 
     /// <summary>Stride 1 with a square kernel and pad ≤ R − 1: ∂L/∂x is itself a stride-1 convolution of dy

@@ -121,6 +121,47 @@ public class OpProfileRun
         finally { Workers.Threads = saved; }
     }
 
+    /// <summary>Phases of the real ResNet-20 step (medians of 5), to compare with the per-op sums above.</summary>
+    [Test]
+    public void ResNet20StepPhases()
+    {
+        int savedThreads = Workers.Threads;
+        Workers.Threads = int.Parse(Environment.GetEnvironmentVariable("RR_PROFILE_THREADS") ?? savedThreads.ToString());
+        var net = ResNetRealtime.Training.Models.ResNet.Create("resnet20", 10, 3, 0);
+        var rng = new Random(0);
+        var x = new ResNetRealtime.Training.Engine.Tensor(128, 3, 32, 32);
+        ResNetRealtime.Training.Engine.Init.Normal(x.Data, 1.0, rng);
+        var labels = Enumerable.Range(0, 128).Select(i => rng.Next(10)).ToArray();
+        var loss = new ResNetRealtime.Training.Layers.CrossEntropyLoss(0.1f);
+        var ps = net.Parameters().ToArray();
+        var t = new List<double[]>();
+        long gc0 = 0;
+        for (int s = 0; s < 7; s++)
+        {
+            if (s == 2) gc0 = GC.GetTotalAllocatedBytes(true);
+            var sw = Stopwatch.StartNew();
+            foreach (var p in ps) p.ZeroGrad();
+            double z = sw.Elapsed.TotalMilliseconds;
+            var logits = net.Forward(x);
+            double f = sw.Elapsed.TotalMilliseconds;
+            loss.Forward(logits, labels);
+            var g = loss.Backward();
+            double l = sw.Elapsed.TotalMilliseconds;
+            net.Backward(g);
+            double b = sw.Elapsed.TotalMilliseconds;
+            if (s >= 2) t.Add(new[] { z, f - z, l - f, b - l });
+        }
+        long alloc = (GC.GetTotalAllocatedBytes(true) - gc0) / 5;
+        string[] names = { "zero grads", "forward", "loss", "backward" };
+        for (int i = 0; i < 4; i++)
+        {
+            var v = t.Select(r => r[i]).OrderBy(a => a).ToArray();
+            TestContext.Out.WriteLine($"{names[i],-10} {v[2],8:F1} ms");
+        }
+        TestContext.Out.WriteLine($"allocated per step: {alloc / 1024.0:F0} KiB (threads {Workers.Threads})");
+        Workers.Threads = savedThreads;
+    }
+
     [Test]
     public void Profile()
     {
