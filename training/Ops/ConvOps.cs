@@ -196,10 +196,11 @@ public static unsafe class ConvOps
             BackwardDataTransposed(s, w, dy, dx);
             dx = null;
         }
-        // The shifted-view path wastes Hp·Wp/(OH·OW) − 1 of its work on zeros; past ~40% (8×8 with pad 1: 56%)
-        // the im2col-batched path is faster (measured: 64×8×8 4.9 vs 10.7 ms, 16×32×32 11.1 vs 8.4 ms).
-        bool shiftedPays = (double)(s.H + 2 * s.Pad) * (s.W + 2 * s.Pad) <= 1.4 * s.OH * s.OW;
-        if (dw != null && s.Stride == 1 && (shiftedPays || ForceShiftedWeightGrad) && !DisableShiftedWeightGrad && Vector512.IsHardwareAccelerated && !Sgemm.ForceVector256)
+        // The shifted-view path wastes plane/(OH·OW) − 1 of its work on zeros (ShiftedLayout); past ~40% the
+        // im2col-batched path is faster (measured with unshared borders: 8×8 at 56% waste 10.7 vs 4.9 ms).
+        bool shiftedFits = s.Stride == 1 && s.Pad <= s.R - 1 && s.Pad <= s.S - 1;
+        bool shiftedPays = shiftedFits && ShiftedLayout(s).plane <= 1.4 * s.OH * s.OW;
+        if (dw != null && shiftedFits && (shiftedPays || ForceShiftedWeightGrad) && !DisableShiftedWeightGrad && Vector512.IsHardwareAccelerated && !Sgemm.ForceVector256)
         {
             BackwardWeightShifted(s, x, dy, dw);
             dw = null;
@@ -495,12 +496,12 @@ public static unsafe class ConvOps
     internal static bool ForceShiftedWeightGrad;
 
     /// <summary>
-    /// Stride-1 weight gradient with no im2col at all. With x zero-bordered to planes of Hp×Wp and dy
-    /// widened to rows of Wp (zeros past OW, and zero rows past OH up to Hp), and both flattened,
+    /// Stride-1 weight gradient with no im2col at all. With x zero-bordered (<see cref="ShiftedLayout"/>: rows
+    /// of Wp) and dy widened to rows of Wp (zeros past OW, and zero rows past OH), and both flattened,
     ///   dw[k, c, r, q] += Σ_J dyp[k, J] · xp[c, J + r·Wp + q]
     /// — a dot product of a dy row with a SHIFTED VIEW of the padded x plane (the wrapped-around reads
     /// meet dy's zeros). Images are laid side by side (stride Hp·Wp) in batches so the dots run over
-    /// ~1024+ values; the work wasted on the zeros is Hp·Wp / (OH·OW) − 1 (13% at 32×32, 56% at 8×8),
+    /// ~1024+ values; the work wasted on the zeros is plane / (OH·OW) − 1 (6% at 32×32, 27% at 8×8),
     /// far less than im2col's R·S-fold copy. Tiles of 4 dy rows × 4 shifted views, 16 Vector512 sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -514,9 +515,9 @@ public static unsafe class ConvOps
             var (n0, n1) = Workers.Chunk(sh.N, part, parts);
             if (n1 <= n0) return;
             int oh = sh.OH, ow = sh.OW, p = oh * ow, cg = sh.Cg, kg = sh.Kg, rs = sh.R * sh.S, crs = sh.Crs;
-            int hp = sh.H + 2 * sh.Pad, wp = sh.W + 2 * sh.Pad, plane = hp * wp;
+            var (wp, plane) = ShiftedLayout(sh);
             int batch = Math.Clamp((1024 + plane - 1) / plane, 1, n1 - n0);
-            // Reads run up to (R−1)·Wp + S − 1 past the last plane: keep that slack zero.
+            // Reads run up to (R−1)·Wp + S − 1 past the last image: keep that slack zero.
             int slack = (sh.R - 1) * wp + sh.S + 16;
             int ld = batch * plane + slack;
             float[] xArr = Sgemm.Scratch(ref t_xPlanes, sh.C * ld);
@@ -532,30 +533,27 @@ public static unsafe class ConvOps
                 for (int nb = n0; nb < n1; nb += batch)
                 {
                     int cnt = Math.Min(batch, n1 - nb), len = cnt * plane;
+                    for (int c = 0; c < sh.C; c++) new Span<float>(xp + (long)c * ld, len + slack).Clear();
+                    for (int k = 0; k < sh.K; k++) new Span<float>(dyp + (long)k * ld, len).Clear();
                     for (int b = 0; b < cnt; b++)
                     {
                         int n = nb + b;
                         float* xn = px + (long)n * sh.C * sh.H * sh.W;
+                        // x[b, c, i, j] at b·plane + (i + pad)·Wp + j + pad; the gaps between rows and images are zero.
                         for (int c = 0; c < sh.C; c++)
                         {
-                            float* dst = xp + (long)c * ld + b * plane;
-                            if (sh.Pad > 0) PadPlanes(xn + (long)c * sh.H * sh.W, 1, sh.H, sh.W, sh.Pad, dst);
-                            else CopyRun(xn + (long)c * plane, dst, plane);
+                            float* dst = xp + (long)c * ld + b * plane + sh.Pad * wp + sh.Pad;
+                            float* src = xn + (long)c * sh.H * sh.W;
+                            for (int i = 0; i < sh.H; i++) CopyRun(src + i * sh.W, dst + i * wp, sh.W);
                         }
                         float* dyn = pdy + (long)n * sh.K * p;
                         for (int k = 0; k < sh.K; k++)
                         {
                             float* dst = dyp + (long)k * ld + b * plane;
                             float* src = dyn + (long)k * p;
-                            for (int i = 0; i < oh; i++)
-                            {
-                                CopyRun(src + i * ow, dst + i * wp, ow);
-                                for (int j = ow; j < wp; j++) dst[i * wp + j] = 0f;
-                            }
-                            new Span<float>(dst + oh * wp, plane - oh * wp).Clear();
+                            for (int i = 0; i < oh; i++) CopyRun(src + i * ow, dst + i * wp, ow);
                         }
                     }
-                    for (int c = 0; c < sh.C; c++) new Span<float>(xp + (long)c * ld + len, slack).Clear();
                     for (int g = 0; g < sh.Groups; g++)
                     {
                         float* a = dyp + (long)g * kg * ld;
@@ -600,6 +598,19 @@ public static unsafe class ConvOps
                 for (int i = 0; i < dw.Length; i++) dw[i] += part[i];
                 ArrayPool<float>.Shared.Return(part);
             }
+    }
+
+    /// <summary>
+    /// The shifted-view layout shares borders: one zero gap of G = max(pad, R−1−pad) columns serves as the
+    /// right border of a row and the left border of the next (the flattened views wrap into it), and G rows
+    /// between images likewise — rows of W + G, images of (H + G)·(W + G) floats (3×3 pad 1 at 8×8: 81
+    /// floats per 64 outputs instead of 100). Needs pad ≤ R − 1 and ≤ S − 1 so that OH ≤ H + G, OW ≤ W + G.
+    /// </summary>
+    private static (int wp, int plane) ShiftedLayout(in ConvShape s)
+    {
+        int gh = Math.Max(s.Pad, s.R - 1 - s.Pad), gw = Math.Max(s.Pad, s.S - 1 - s.Pad);
+        int wp = s.W + gw;
+        return (wp, (s.H + gh) * wp);
     }
 
     /// <summary>Start of the shifted view for im2col row t = (c·R + r)·S + q: plane c, offset r·Wp + q.</summary>
