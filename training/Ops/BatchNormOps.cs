@@ -76,7 +76,7 @@ public static class BatchNormOps
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
         long m = (long)n * hw;
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
@@ -111,7 +111,7 @@ public static class BatchNormOps
         float[] runningMean, float[] runningVar, float eps, float[] y)
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
@@ -141,7 +141,7 @@ public static class BatchNormOps
     {
         CheckLengths(n, c, hw, x, dy, gamma, gamma);
         long m = (long)n * hw;
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);

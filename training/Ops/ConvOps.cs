@@ -300,7 +300,7 @@ public static unsafe class ConvOps
                     Sgemm.PackA(false, pw + (long)g * kg * crs, crs, 0, kg, 0, crs, mr, pa + (long)g * groupA);
             var job = new DirectJob { S = s, X = x, APack = apack, Bias = bias, Y = y, Accumulate = accumulate, GroupA = groupA };
             int items = s.N * s.Groups;
-            job.Parts = Math.Min(Workers.Threads, items);
+            job.Parts = Workers.Parts(items);
             Workers.For(job.Parts, job.Run);
         }
         finally { ArrayPool<float>.Shared.Return(apack); }
@@ -508,7 +508,7 @@ public static unsafe class ConvOps
     private static void BackwardWeightShifted(in ConvShape s, float[] x, float[] dy, float[] dw)
     {
         var sh = s;
-        int parts = Math.Min(Workers.Threads, s.N);
+        int parts = Workers.Parts(s.N, 2);
         var partials = parts > 1 ? new float[parts - 1][] : null;
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
@@ -632,7 +632,7 @@ public static unsafe class ConvOps
     {
         var sh = s;
         int p = s.OH * s.OW, crs = s.Crs, k = s.K;
-        int parts = Math.Min(Workers.Threads, s.N);
+        int parts = Workers.Parts(s.N, 2);
         var partials = parts > 1 ? new float[parts - 1][] : null;
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
