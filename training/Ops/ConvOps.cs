@@ -494,14 +494,17 @@ public static unsafe class ConvOps
     internal static bool DisableShiftedWeightGrad;
     /// <summary>Tests set this to exercise the shifted-view weight gradient on shapes where it does not pay.</summary>
     internal static bool ForceShiftedWeightGrad;
+    /// <summary>Pixels per shifted-view dot (images batched until this long) and the longest k-block. Longer dots
+    /// spread the 16 horizontal sums of a 4×4 tile over more work; measured (2 threads, batch 128): 1024/2048 →
+    /// 4096/4096 takes 16×32×32 6.5 → 5.8 ms, 64×8×8 8.0 → 6.0 ms; 512 is 35–60% slower. Internal so the profiler can vary them.</summary>
+    internal static int ShiftedTargetLen = 4096, ShiftedMaxBlock = 4096;
 
     /// <summary>
     /// Stride-1 weight gradient with no im2col at all. With x zero-bordered (<see cref="ShiftedLayout"/>: rows
     /// of Wp) and dy widened to rows of Wp (zeros past OW, and zero rows past OH), and both flattened,
     ///   dw[k, c, r, q] += Σ_J dyp[k, J] · xp[c, J + r·Wp + q]
     /// — a dot product of a dy row with a SHIFTED VIEW of the padded x plane (the wrapped-around reads
-    /// meet dy's zeros). Images are laid side by side (stride Hp·Wp) in batches so the dots run over
-    /// ~1024+ values; the work wasted on the zeros is plane / (OH·OW) − 1 (6% at 32×32, 27% at 8×8),
+    /// meet dy's zeros). Images are laid side by side in batches so the dots run over ~4096 values; the work wasted on the zeros is plane / (OH·OW) − 1 (6% at 32×32, 27% at 8×8),
     /// far less than im2col's R·S-fold copy. Tiles of 4 dy rows × 4 shifted views, 16 Vector512 sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -516,7 +519,7 @@ public static unsafe class ConvOps
             if (n1 <= n0) return;
             int oh = sh.OH, ow = sh.OW, p = oh * ow, cg = sh.Cg, kg = sh.Kg, rs = sh.R * sh.S, crs = sh.Crs;
             var (wp, plane) = ShiftedLayout(sh);
-            int batch = Math.Clamp((1024 + plane - 1) / plane, 1, n1 - n0);
+            int batch = Math.Clamp((ShiftedTargetLen + plane - 1) / plane, 1, n1 - n0);
             // Reads run up to (R−1)·Wp + S − 1 past the last image: keep that slack zero.
             int slack = (sh.R - 1) * wp + sh.S + 16;
             int ld = batch * plane + slack;
@@ -560,8 +563,8 @@ public static unsafe class ConvOps
                         float* xg = xp + (long)g * cg * ld;
                         float* cgw = pdw + (long)g * kg * crs;
                         int m4 = kg & ~3, n4 = crs & ~3;
-                        // Blocks of ≤ 2048 (dy's rows stay in L2) split evenly: no short last block of horizontal sums.
-                        int blocks = (len + 2047) / 2048, step = (len + blocks - 1) / blocks;
+                        // Blocks of ≤ ShiftedMaxBlock split evenly: no short last block of horizontal sums.
+                        int blocks = (len + ShiftedMaxBlock - 1) / ShiftedMaxBlock, step = (len + blocks - 1) / blocks;
                         for (int p0 = 0; p0 < len; p0 += step)
                         {
                             int kc = Math.Min(step, len - p0);

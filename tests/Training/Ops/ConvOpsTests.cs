@@ -69,7 +69,8 @@ public class ConvOpsTests
     // Shapes for the stride-1 direct path, the transposed-conv data gradient and the batched weight gradient:
     // C·R·S > KC = 256 (two k-blocks), out channels not a multiple of the 8/6-row tile, NR-pixel strips that
     // span output rows (OW 9, 7, 40) or are exactly one row (OW 32) or two (OW 16), 5×5 pad 2 with groups,
-    // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers) and batch 1; stride 2
+    // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers; at 32×32 the batch is
+    // longer than one 4096-pixel k-block) and batch 1; stride 2
     // (gathered strips: runs of 16 and 8, odd widths with scalar tails, 1×1/2, groups, 5×5 pad 2).
     public static readonly object[] DirectCases =
     {
@@ -79,6 +80,7 @@ public class ConvOpsTests
         new object[] { 1, 5, 3, 40, 9, 3, 1, 1, 1 },
         new object[] { 2, 6, 11, 11, 10, 5, 1, 2, 2 },
         new object[] { 20, 4, 8, 8, 8, 3, 1, 1, 1 },
+        new object[] { 20, 3, 32, 32, 5, 3, 1, 1, 1 },
         new object[] { 20, 5, 4, 4, 6, 1, 1, 0, 1 },
         new object[] { 20, 7, 7, 7, 7, 3, 2, 1, 1 },
         new object[] { 2, 16, 32, 32, 32, 3, 2, 1, 1 },
