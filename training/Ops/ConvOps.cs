@@ -272,6 +272,16 @@ public static unsafe class ConvOps
     // ---------------------------------------------------------------- stride-1 direct path
 
     [ThreadStatic] private static float[] t_padded;
+    [ThreadStatic] private static int[] t_offs;
+
+    /// <summary>Tests and the profiler set this to force the packed-strip forward where B could be read in place.</summary>
+    internal static bool DisableInPlaceB;
+
+    private static int[] ScratchInt(ref int[] slot, int length)
+    {
+        if (slot == null || slot.Length < length) slot = GC.AllocateUninitializedArray<int>(length, pinned: true);
+        return slot;
+    }
     [ThreadStatic] private static float[] t_strip;
     [ThreadStatic] private static float[] t_col;
     [ThreadStatic] private static float[] t_dyRows;
@@ -333,7 +343,19 @@ public static unsafe class ConvOps
             int* segSrc = stackalloc int[32];
             int* segLen = stackalloc int[32];
             float* tile = stackalloc float[8 * 32];
+            // In-place B (no strip packing) for stride 1 when a strip is one run of 32 pixels or two runs of
+            // 16 (OW a multiple of 32, or 16) and the out channels fill whole 8-row tiles: offs[t] is im2col
+            // row t's shift in the bordered planes.
+            bool inPlace = wide && st == 1 && kg % mr == 0 && (ow % 32 == 0 || ow == 16) && !DisableInPlaceB;
+            int[] offsArr = inPlace ? ScratchInt(ref t_offs, crs) : null;
+            if (inPlace)
+                for (int t = 0; t < crs; t++)
+                {
+                    int c = t / rs, rem = t - c * rs, r = rem / s.S;
+                    offsArr[t] = c * plane + r * wp + (rem - r * s.S);
+                }
             fixed (float* px = X, pa = APack, py = Y, ppad = padArr, bp = stripArr)
+            fixed (int* offs = offsArr)
             {
                 for (int it = i0; it < i1; it++)
                 {
@@ -353,6 +375,18 @@ public static unsafe class ConvOps
                             int r0 = j / ow, c0 = j - r0 * ow, len = Math.Min(ow - c0, j0 + nc - j);
                             segDst[nseg] = j - j0; segSrc[nseg] = r0 * st * wp + c0 * st; segLen[nseg] = len; nseg++;
                             j += len;
+                        }
+                        if (inPlace && nc == nr)
+                        {
+                            float* b0 = src0 + segSrc[0], b1 = nseg == 1 ? b0 + 16 : src0 + segSrc[1];
+                            for (int p0 = 0; p0 < crs; p0 += Sgemm.KC)
+                            {
+                                int kc = Math.Min(Sgemm.KC, crs - p0);
+                                bool acc = Accumulate || p0 > 0;
+                                for (int ii = 0; ii < kg; ii += mr)
+                                    Sgemm.Kernel8x32Rows(kc, ag + (long)ii * crs + (long)p0 * mr, b0, b1, offs + p0, yg + (long)ii * p + j0, p, acc);
+                            }
+                            continue;
                         }
                         bool oneRun = nseg == 1 && nc == nr && st == 1;
                         for (int p0 = 0; p0 < crs; p0 += Sgemm.KC)

@@ -166,6 +166,31 @@ public class OpProfileRun
         Workers.Threads = savedThreads;
     }
 
+    /// <summary>A/B of the stride-1 forward with B read in place vs packed strips, interleaved.</summary>
+    [Test]
+    public void ForwardInPlacePaths()
+    {
+        var rng = new Random(1);
+        foreach (var (c, hw) in new[] { (16, 32), (32, 16) })
+        {
+            var s = new ConvShape(128, c, hw, hw, c, 3, 3, 1, 1, 1);
+            var x = TestMath.Rand(rng, s.InputLength); var w = TestMath.Rand(rng, s.WeightLength);
+            var y = new float[s.OutputLength]; var dx = new float[x.Length];
+            double a = double.MaxValue, b = double.MaxValue, ax = double.MaxValue, bx = double.MaxValue;
+            for (int i = 0; i < 5; i++)
+            {
+                ConvOps.DisableInPlaceB = false;
+                a = Math.Min(a, Time(() => ConvOps.Forward(s, x, w, null, y), 1));
+                ax = Math.Min(ax, Time(() => ConvOps.Backward(s, x, w, y, dx, null, null), 1));
+                ConvOps.DisableInPlaceB = true;
+                b = Math.Min(b, Time(() => ConvOps.Forward(s, x, w, null, y), 1));
+                bx = Math.Min(bx, Time(() => ConvOps.Backward(s, x, w, y, dx, null, null), 1));
+            }
+            ConvOps.DisableInPlaceB = false;
+            TestContext.Out.WriteLine($"{s}: fwd in-place {a:F2} ms, packed {b:F2} ms; dX in-place {ax:F2} ms, packed {bx:F2} ms");
+        }
+    }
+
     [Test]
     public void Profile()
     {

@@ -70,7 +70,8 @@ public class ConvOpsTests
     // C·R·S > KC = 256 (two k-blocks), out channels not a multiple of the 8/6-row tile, NR-pixel strips that
     // span output rows (OW 9, 7, 40) or are exactly one row (OW 32) or two (OW 16), 5×5 pad 2 with groups,
     // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers; at 32×32 the batch is
-    // longer than one 4096-pixel k-block) and batch 1; stride 2
+    // longer than one 4096-pixel k-block) and batch 1; B read in place (OW 16, 32, 64 with out channels a
+    // multiple of 8, C·R·S 270 = two k-blocks) and the same shapes packed; stride 2
     // (gathered strips: runs of 16 and 8, odd widths with scalar tails, 1×1/2, groups, 5×5 pad 2).
     public static readonly object[] DirectCases =
     {
@@ -81,6 +82,8 @@ public class ConvOpsTests
         new object[] { 2, 6, 11, 11, 10, 5, 1, 2, 2 },
         new object[] { 20, 4, 8, 8, 8, 3, 1, 1, 1 },
         new object[] { 20, 3, 32, 32, 5, 3, 1, 1, 1 },
+        new object[] { 2, 5, 16, 16, 16, 3, 1, 1, 1 },
+        new object[] { 1, 30, 3, 64, 8, 3, 1, 1, 1 },
         new object[] { 20, 5, 4, 4, 6, 1, 1, 0, 1 },
         new object[] { 20, 7, 7, 7, 7, 3, 2, 1, 1 },
         new object[] { 2, 16, 32, 32, 32, 3, 2, 1, 1 },
@@ -92,7 +95,7 @@ public class ConvOpsTests
     };
 
     [Test]
-    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values("vector256", "shifted-dw", "im2col-dw")] string mode)
+    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values("vector256", "shifted-dw", "im2col-dw", "packed-b")] string mode)
     {
         var s = Shape(c);
         bool vector256 = mode == "vector256";
@@ -100,6 +103,7 @@ public class ConvOpsTests
         ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = vector256;
         ConvOps.ForceShiftedWeightGrad = mode == "shifted-dw";
         ConvOps.DisableShiftedWeightGrad = mode == "im2col-dw";
+        ConvOps.DisableInPlaceB = mode == "packed-b";
         try
         {
             var rng = new Random(s.H * 7 + s.C * 3 + s.N);
@@ -119,7 +123,7 @@ public class ConvOpsTests
             AssertClose(dw, dwR, 2e-5, $"conv dw {s} {mode}");
             AssertClose(db, dbR, 1e-5, $"conv db {s}");
         }
-        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false; }
+        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false; ConvOps.DisableInPlaceB = false; }
     }
 
     [Test]
