@@ -379,9 +379,12 @@ public static unsafe class ConvOps
                         if (inPlace && nc == nr)
                         {
                             float* b0 = src0 + segSrc[0], b1 = nseg == 1 ? b0 + 16 : src0 + segSrc[1];
-                            for (int p0 = 0; p0 < crs; p0 += Sgemm.KC)
+                            // Nothing is packed, so k-blocks only bound the A panel (8·kc floats, in L1): split C·R·S
+                            // evenly into blocks of ≤ 1152 (3×3×128) — no short last block reloading the C tile.
+                            int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
+                            for (int p0 = 0; p0 < crs; p0 += kstep)
                             {
-                                int kc = Math.Min(Sgemm.KC, crs - p0);
+                                int kc = Math.Min(kstep, crs - p0);
                                 bool acc = Accumulate || p0 > 0;
                                 for (int ii = 0; ii < kg; ii += mr)
                                     Sgemm.Kernel8x32Rows(kc, ag + (long)ii * crs + (long)p0 * mr, b0, b1, offs + p0, yg + (long)ii * p + j0, p, acc);

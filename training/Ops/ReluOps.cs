@@ -136,7 +136,8 @@ internal static class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Split(int length, Action<int, int> body)
     {
-        int parts = Math.Max(1, Math.Min(Kernels.Workers.Threads, length / MinPerPart));
+        // A few parts per thread (claimed dynamically), each at least MinPerPart values.
+        int parts = Math.Max(1, Math.Min(Kernels.Workers.Parts(length), length / MinPerPart));
         if (parts == 1) { body(0, length); return; }
         Kernels.Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int p) =>
         {
