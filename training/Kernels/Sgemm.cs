@@ -368,6 +368,39 @@ public static unsafe class Sgemm
         Store2(c, c70, c71, acc);
     }
 
+    /// <summary><see cref="Kernel8x32Rows(int, float*, float*, float*, int*, float*, int, bool)"/> for strips made of
+    /// four runs of 8 (8-wide output rows): each B vector is two 256-bit loads joined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Kernel8x32Rows(int kc, float* ap, float* q0, float* q1, float* q2, float* q3, int* offs, float* c, int ldc, bool acc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            int o = offs[p];
+            var b0 = Vector512.Create(Vector256.Load(q0 + o), Vector256.Load(q1 + o));
+            var b1 = Vector512.Create(Vector256.Load(q2 + o), Vector256.Load(q3 + o));
+            Vector512<float> a;
+            a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+            ap += 8;
+        }
+        Store2(c, c00, c01, acc); c += ldc;
+        Store2(c, c10, c11, acc); c += ldc;
+        Store2(c, c20, c21, acc); c += ldc;
+        Store2(c, c30, c31, acc); c += ldc;
+        Store2(c, c40, c41, acc); c += ldc;
+        Store2(c, c50, c51, acc); c += ldc;
+        Store2(c, c60, c61, acc); c += ldc;
+        Store2(c, c70, c71, acc);
+    }
+
     /// <summary><see cref="Kernel8x32"/> with B read in place instead of from a packed strip: row p of B is
     /// b0[offs[p]..+16] ‖ b1[offs[p]..+16] (a convolution's input plane at the tap's shift), so no packing copy.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

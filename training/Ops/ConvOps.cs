@@ -343,10 +343,10 @@ public static unsafe class ConvOps
             int* segSrc = stackalloc int[32];
             int* segLen = stackalloc int[32];
             float* tile = stackalloc float[8 * 32];
-            // In-place B (no strip packing) for stride 1 when a strip is one run of 32 pixels or two runs of
-            // 16 (OW a multiple of 32, or 16) and the out channels fill whole 8-row tiles: offs[t] is im2col
+            // In-place B (no strip packing) for stride 1 when a strip is one run of 32 pixels, two runs of 16
+            // or four of 8 (OW a multiple of 32, 16 or 8) and the out channels fill whole 8-row tiles: offs[t] is im2col
             // row t's shift in the bordered planes.
-            bool inPlace = wide && st == 1 && kg % mr == 0 && (ow % 32 == 0 || ow == 16) && !DisableInPlaceB;
+            bool inPlace = wide && st == 1 && kg % mr == 0 && (ow % 32 == 0 || ow == 16 || ow == 8) && !DisableInPlaceB;
             int[] offsArr = inPlace ? ScratchInt(ref t_offs, crs) : null;
             if (inPlace)
                 for (int t = 0; t < crs; t++)
@@ -379,6 +379,7 @@ public static unsafe class ConvOps
                         if (inPlace && nc == nr)
                         {
                             float* b0 = src0 + segSrc[0], b1 = nseg == 1 ? b0 + 16 : src0 + segSrc[1];
+                            float* b2 = nseg == 4 ? src0 + segSrc[2] : null, b3 = nseg == 4 ? src0 + segSrc[3] : null;
                             // Nothing is packed, so k-blocks only bound the A panel (8·kc floats, in L1): split C·R·S
                             // evenly into blocks of ≤ 1152 (3×3×128) — no short last block reloading the C tile.
                             int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
@@ -387,7 +388,11 @@ public static unsafe class ConvOps
                                 int kc = Math.Min(kstep, crs - p0);
                                 bool acc = Accumulate || p0 > 0;
                                 for (int ii = 0; ii < kg; ii += mr)
-                                    Sgemm.Kernel8x32Rows(kc, ag + (long)ii * crs + (long)p0 * mr, b0, b1, offs + p0, yg + (long)ii * p + j0, p, acc);
+                                {
+                                    float* ap = ag + (long)ii * crs + (long)p0 * mr, cp = yg + (long)ii * p + j0;
+                                    if (nseg == 4) Sgemm.Kernel8x32Rows(kc, ap, b0, b1, b2, b3, offs + p0, cp, p, acc);
+                                    else Sgemm.Kernel8x32Rows(kc, ap, b0, b1, offs + p0, cp, p, acc);
+                                }
                             }
                             continue;
                         }

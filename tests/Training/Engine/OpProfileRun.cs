@@ -171,7 +171,7 @@ public class OpProfileRun
     public void ForwardInPlacePaths()
     {
         var rng = new Random(1);
-        foreach (var (c, hw) in new[] { (16, 32), (32, 16) })
+        foreach (var (c, hw) in new[] { (16, 32), (32, 16), (64, 8) })
         {
             var s = new ConvShape(128, c, hw, hw, c, 3, 3, 1, 1, 1);
             var x = TestMath.Rand(rng, s.InputLength); var w = TestMath.Rand(rng, s.WeightLength);

@@ -70,7 +70,7 @@ public class ConvOpsTests
     // C·R·S > KC = 256 (two k-blocks), out channels not a multiple of the 8/6-row tile, NR-pixel strips that
     // span output rows (OW 9, 7, 40) or are exactly one row (OW 32) or two (OW 16), 5×5 pad 2 with groups,
     // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers; at 32×32 the batch is
-    // longer than one 4096-pixel k-block) and batch 1; B read in place (OW 16, 32, 64 with out channels a
+    // longer than one 4096-pixel k-block) and batch 1; B read in place (OW 8, 16, 32, 64 with out channels a
     // multiple of 8; C·R·S 270 = two packed k-blocks, 1170 = two in-place ones) and the same shapes packed; stride 2
     // (gathered strips: runs of 16 and 8, odd widths with scalar tails, 1×1/2, groups, 5×5 pad 2).
     public static readonly object[] DirectCases =
@@ -85,6 +85,7 @@ public class ConvOpsTests
         new object[] { 2, 5, 16, 16, 16, 3, 1, 1, 1 },
         new object[] { 1, 30, 3, 64, 8, 3, 1, 1, 1 },
         new object[] { 1, 130, 2, 32, 8, 3, 1, 1, 1 },
+        new object[] { 2, 16, 8, 8, 16, 3, 1, 1, 1 },
         new object[] { 20, 5, 4, 4, 6, 1, 1, 0, 1 },
         new object[] { 20, 7, 7, 7, 7, 3, 2, 1, 1 },
         new object[] { 2, 16, 32, 32, 32, 3, 2, 1, 1 },
