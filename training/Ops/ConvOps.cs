@@ -174,7 +174,13 @@ public static unsafe class ConvOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(in ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db)
+    public static void Backward(in ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db) =>
+        Backward(s, x, w, dy, dx, dw, db, true);
+
+    /// <summary>The public Backward with <paramref name="accumulateDx"/> false: dx is overwritten (dw and db still
+    /// accumulate), so a layer that owns its dx needs no clearing pass — the transposed-conv path writes it directly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Backward(in ConvShape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] db, bool accumulateDx)
     {
         Check(s, x, w, null, dy, "x", "dy");
         if (dx != null && dx.Length != s.InputLength) throw new ArgumentException($"conv2d backward: dx length {dx.Length} != {s.InputLength} for {s}");
@@ -193,9 +199,10 @@ public static unsafe class ConvOps
                 }
         if (dx != null && CanTransposeForDx(s))
         {
-            BackwardDataTransposed(s, w, dy, dx);
+            BackwardDataTransposed(s, w, dy, dx, accumulateDx);
             dx = null;
         }
+        else if (dx != null && !accumulateDx) Array.Clear(dx);
         // The shifted-view path wastes plane/(OH·OW) − 1 of its work on zeros (ShiftedLayout); past ~40% the
         // im2col-batched path is faster (measured with unshared borders: 8×8 at 56% waste 10.7 vs 4.9 ms).
         bool shiftedFits = s.Stride == 1 && s.Pad <= s.R - 1 && s.Pad <= s.S - 1;
@@ -507,9 +514,9 @@ public static unsafe class ConvOps
     private static bool CanTransposeForDx(in ConvShape s) =>
         s.Stride == 1 && s.R == s.S && s.Pad <= s.R - 1 && Vector256.IsHardwareAccelerated;
 
-    /// <summary>dx += conv(dy, flip(w)ᵀ) — the data gradient through the fast forward kernel.</summary>
+    /// <summary>dx (+)= conv(dy, flip(w)ᵀ) — the data gradient through the fast forward kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardDataTransposed(in ConvShape s, float[] w, float[] dy, float[] dx)
+    private static void BackwardDataTransposed(in ConvShape s, float[] w, float[] dy, float[] dx, bool accumulate)
     {
         var t = new ConvShape(s.N, s.K, s.OH, s.OW, s.C, s.R, s.S, 1, s.R - 1 - s.Pad, s.Groups);
         float[] wt = ArrayPool<float>.Shared.Rent(s.WeightLength);
@@ -525,7 +532,7 @@ public static unsafe class ConvOps
                         for (int e = 0; e < rs; e++) wt[dst + rs - 1 - e] = w[src + e];
                     }
             // Rent may hand back a longer array; ForwardStride1 reads only t.WeightLength of it.
-            ForwardStride1(t, dy, wt, null, dx, true);
+            ForwardStride1(t, dy, wt, null, dx, accumulate);
         }
         finally { ArrayPool<float>.Shared.Return(wt); }
     }

@@ -128,6 +128,23 @@ public class ConvOpsTests
         finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false; ConvOps.DisableInPlaceB = false; }
     }
 
+    /// <summary>The layer's overwrite mode: dx gets exactly the accumulate-into-zero result whatever it held;
+    /// dw still accumulates. Stride 1 (transposed-conv path) and stride 2 (col2im path).</summary>
+    [TestCase(2, 7, 9, 9, 16, 3, 1, 1, 1)]
+    [TestCase(2, 7, 9, 9, 8, 3, 2, 1, 1)]
+    public void BackwardOverwriteModeEqualsAccumulateIntoZero(int n, int c, int h, int w, int k, int r, int stride, int pad, int groups)
+    {
+        var s = new ConvShape(n, c, h, w, k, r, r, stride, pad, groups);
+        var rng = new Random(11);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var dy = Rand(rng, s.OutputLength);
+        var dx1 = new float[x.Length]; var dw1 = Rand(rng, wt.Length); var dw2 = (float[])dw1.Clone();
+        ConvOps.Backward(s, x, wt, dy, dx1, dw1, null);
+        var dx2 = Rand(rng, x.Length); // garbage that must be overwritten
+        ConvOps.Backward(s, x, wt, dy, dx2, dw2, null, false);
+        Assert.That(dx2, Is.EqualTo(dx1), "dx overwrite vs accumulate into zero (same sums, first k-block stores instead of adding to 0)");
+        Assert.That(dw2, Is.EqualTo(dw1), "dw accumulates in both modes");
+    }
+
     [Test]
     public void BackwardAccumulates()
     {
