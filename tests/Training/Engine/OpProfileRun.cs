@@ -5,7 +5,13 @@ using ResNetRealtime.Training.Ops;
 
 namespace ResNetRealtime.Tests.Training;
 
-/// <summary>Not a test: GFLOP/s of the conv fast path and SGEMM on ResNet-20's shapes (batch 128).</summary>
+/// <summary>Not tests: profilers for the training engine on ResNet-20's shapes (batch 128). Run one with
+/// dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter "FullyQualifiedName~OpProfileRun.ResNet20StepBreakdown" --logger "console;verbosity=detailed"
+///   ResNet20StepBreakdown  per-op time of one training step (each op alone × its count), sorted
+///   ResNet20StepPhases     forward / backward of the real step and bytes allocated per step
+///   WeightGradPaths, ForwardInPlacePaths  interleaved A/B of alternative conv paths (fair under load)
+///   ConvVsGemmOneThread, Profile  GFLOP/s of conv passes vs bare SGEMM
+/// RR_PROFILE_THREADS=1 measures single-thread CPU work — the fairest figure when the machine is shared.</summary>
 [TestFixture, Explicit("profiling")]
 public class OpProfileRun
 {
