@@ -141,30 +141,43 @@ public static unsafe class Sgemm
         {
             int kc = Math.Min(KDot, k - p0);
             bool acc = accumulate || p0 > 0;
-            int i = 0;
-            for (; i + 4 <= m; i += 4)
+            int m4 = m & ~3, n4 = n & ~3;
+            if (n > m)
             {
-                float* a0 = a + (long)i * lda + p0;
-                int j = 0;
-                for (; j + 4 <= n; j += 4)
-                    Dot4x4(kc, a0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
-                for (; j < n; j++)
-                    for (int r = 0; r < 4; r++)
-                        DotStore(kc, a0 + (long)r * lda, b + (long)j * ldb + p0, c + (long)(i + r) * ldc + j, acc);
+                // Wide B (conv weight gradients: n = C·R·S rows of im2col, m = output channels): B's 4-row
+                // block stays in L1 while A's m rows (small) stream from L2, so each B row is read once per k-block.
+                for (int j = 0; j < n4; j += 4)
+                    for (int i = 0; i < m4; i += 4)
+                        Dot4x4(kc, a + (long)i * lda + p0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
             }
-            for (; i < m; i++)
+            else
+            {
+                for (int i = 0; i < m4; i += 4)
+                    for (int j = 0; j < n4; j += 4)
+                        Dot4x4(kc, a + (long)i * lda + p0, lda, b + (long)j * ldb + p0, ldb, c + (long)i * ldc + j, ldc, acc);
+            }
+            // Edges: the last n % 4 columns of the full row blocks, then the last m % 4 rows.
+            for (int i = 0; i < m4; i++)
+                for (int j = n4; j < n; j++)
+                    DotStore(kc, a + (long)i * lda + p0, b + (long)j * ldb + p0, c + (long)i * ldc + j, acc);
+            for (int i = m4; i < m; i++)
                 for (int j = 0; j < n; j++)
                     DotStore(kc, a + (long)i * lda + p0, b + (long)j * ldb + p0, c + (long)i * ldc + j, acc);
         }
     }
 
-    private const int KDot = 1024;
+    internal const int KDot = 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4(int kc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool acc)
+    private static void Dot4x4(int kc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool acc) =>
+        Dot4x4(kc, a, lda, b, b + ldb, b + 2 * ldb, b + 3 * ldb, c, ldc, acc);
+
+    /// <summary>c[r*ldc + s] (+)= Σ_{p&lt;kc} a[r*lda + p] · b_s[p] for r, s in 0..3: four k-contiguous A rows
+    /// against four B rows given by pointer (conv weight gradients use shifted views of one padded plane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Dot4x4(int kc, float* a, int lda, float* b, float* b1, float* b2, float* b3, float* c, int ldc, bool acc)
     {
         float* a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
-        float* b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         int p = 0;
@@ -205,7 +218,7 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotStore(int kc, float* a, float* b, float* c, bool acc)
+    internal static void DotStore(int kc, float* a, float* b, float* c, bool acc)
     {
         var s = Vector512<float>.Zero;
         int p = 0;
@@ -228,7 +241,7 @@ public static unsafe class Sgemm
             }
     }
 
-    private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+    internal static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] Scratch(ref float[] slot, int length)
@@ -240,7 +253,7 @@ public static unsafe class Sgemm
     /// <summary>Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of op(A) into MR-row panels:
     /// panel q holds dst[q*MR*kc + p*MR + r] = op(A)[i0 + q*MR + r, p0 + p]; rows past mc are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
+    internal static void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
         for (int q = 0; q < mc; q += mr)
         {
@@ -325,7 +338,7 @@ public static unsafe class Sgemm
 
     /// <summary>C[8×32] (+)= Apanel[kc×8]ᵀ · Bstrip[kc×32]. Lanes: row r of C lives in (c{r}0, c{r}1) = columns 0..15, 16..31.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
+    internal static void Kernel8x32(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -355,6 +368,72 @@ public static unsafe class Sgemm
         Store2(c, c70, c71, acc);
     }
 
+    /// <summary><see cref="Kernel8x32Rows(int, float*, float*, float*, int*, float*, int, bool)"/> for strips made of
+    /// four runs of 8 (8-wide output rows): each B vector is two 256-bit loads joined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Kernel8x32Rows(int kc, float* ap, float* q0, float* q1, float* q2, float* q3, int* offs, float* c, int ldc, bool acc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            int o = offs[p];
+            var b0 = Vector512.Create(Vector256.Load(q0 + o), Vector256.Load(q1 + o));
+            var b1 = Vector512.Create(Vector256.Load(q2 + o), Vector256.Load(q3 + o));
+            Vector512<float> a;
+            a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+            ap += 8;
+        }
+        Store2(c, c00, c01, acc); c += ldc;
+        Store2(c, c10, c11, acc); c += ldc;
+        Store2(c, c20, c21, acc); c += ldc;
+        Store2(c, c30, c31, acc); c += ldc;
+        Store2(c, c40, c41, acc); c += ldc;
+        Store2(c, c50, c51, acc); c += ldc;
+        Store2(c, c60, c61, acc); c += ldc;
+        Store2(c, c70, c71, acc);
+    }
+
+    /// <summary><see cref="Kernel8x32"/> with B read in place instead of from a packed strip: row p of B is
+    /// b0[offs[p]..+16] ‖ b1[offs[p]..+16] (a convolution's input plane at the tap's shift), so no packing copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Kernel8x32Rows(int kc, float* ap, float* b0p, float* b1p, int* offs, float* c, int ldc, bool acc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            int o = offs[p];
+            var b0 = Vector512.Load(b0p + o);
+            var b1 = Vector512.Load(b1p + o);
+            Vector512<float> a;
+            a = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(a, b0, c00); c01 = Vector512.FusedMultiplyAdd(a, b1, c01);
+            a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); c11 = Vector512.FusedMultiplyAdd(a, b1, c11);
+            a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); c21 = Vector512.FusedMultiplyAdd(a, b1, c21);
+            a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); c31 = Vector512.FusedMultiplyAdd(a, b1, c31);
+            a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); c41 = Vector512.FusedMultiplyAdd(a, b1, c41);
+            a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); c51 = Vector512.FusedMultiplyAdd(a, b1, c51);
+            a = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(a, b0, c60); c61 = Vector512.FusedMultiplyAdd(a, b1, c61);
+            a = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(a, b0, c70); c71 = Vector512.FusedMultiplyAdd(a, b1, c71);
+            ap += 8;
+        }
+        Store2(c, c00, c01, acc); c += ldc;
+        Store2(c, c10, c11, acc); c += ldc;
+        Store2(c, c20, c21, acc); c += ldc;
+        Store2(c, c30, c31, acc); c += ldc;
+        Store2(c, c40, c41, acc); c += ldc;
+        Store2(c, c50, c51, acc); c += ldc;
+        Store2(c, c60, c61, acc); c += ldc;
+        Store2(c, c70, c71, acc);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store2(float* c, Vector512<float> v0, Vector512<float> v1, bool acc)
     {
@@ -365,7 +444,7 @@ public static unsafe class Sgemm
 
     /// <summary>C[6×16] (+)= Apanel[kc×6]ᵀ · Bstrip[kc×16] with Vector256 (12 accumulators + 3 temporaries fit AVX2's 16 registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
+    internal static void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, bool acc)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

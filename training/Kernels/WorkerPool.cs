@@ -1,27 +1,36 @@
 namespace ResNetRealtime.Training.Kernels;
 
 /// <summary>
-/// A small persistent pool: the caller runs part 0 itself and background threads pick up the other
-/// parts, so a parallel op costs no thread start and no allocation (Parallel.For allocates per call).
-/// Parts are claimed with an interlocked counter; workers spin briefly before sleeping because ops
-/// come in quick succession during a training step.
+/// A small persistent pool: the caller works on the op itself and up to threads − 1 background threads
+/// join it, so a parallel op costs no thread start (Parallel.For allocates and schedules per call).
+/// Each op is a <see cref="Job"/> whose parts are claimed with an interlocked counter, so an op split
+/// into more parts than threads balances itself: when one thread is descheduled (the machine is shared)
+/// the others take its parts. A worker woken late holds the old job, finds its counter exhausted and
+/// goes back to sleep, so it can never run a part twice. Workers spin briefly before sleeping because
+/// ops come in quick succession during a training step.
 /// </summary>
 internal sealed class WorkerPool
 {
     public static readonly WorkerPool Shared = new();
 
+    private sealed class Job
+    {
+        public Action<int> Body;
+        public int Parts;
+        public int Next;
+        public int Remaining;
+        public Exception Error;
+    }
+
     private readonly object _gate = new();
     private readonly List<Thread> _threads = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private Action<int> _body;
-    private int _parts;
-    private int _next;
-    private int _remaining;
-    private Exception _error;
     private readonly ManualResetEventSlim _done = new(false);
     private readonly object _runLock = new();
+    private volatile Job _job;
 
-    public void Run(int parts, Action<int> body)
+    /// <summary>Runs body(0..parts−1), each exactly once, on the caller plus up to threads − 1 workers.</summary>
+    public void Run(int parts, int threads, Action<int> body)
     {
         // One parallel op at a time; a nested or concurrent call runs inline rather than deadlock.
         if (!Monitor.TryEnter(_runLock))
@@ -31,18 +40,21 @@ internal sealed class WorkerPool
         }
         try
         {
-            EnsureThreads(parts - 1);
-            _body = body;
-            _parts = parts;
-            _error = null;
+            int helpers = Math.Min(threads, parts) - 1;
+            EnsureThreads(helpers);
+            var job = new Job { Body = body, Parts = parts, Remaining = parts };
             _done.Reset();
-            Volatile.Write(ref _remaining, parts);
-            Volatile.Write(ref _next, 0);
-            _wake.Release(parts - 1);
-            Work();
-            if (Volatile.Read(ref _remaining) != 0) _done.Wait();
-            _body = null;
-            if (_error != null) throw new AggregateException(_error);
+            _job = job;
+            if (helpers > 0) _wake.Release(helpers);
+            Work(job);
+            // A late Set from an earlier job can wake this wait spuriously: re-check this job's count.
+            while (Volatile.Read(ref job.Remaining) != 0)
+            {
+                _done.Wait();
+                _done.Reset();
+            }
+            _job = null;
+            if (job.Error != null) throw new AggregateException(job.Error);
         }
         finally
         {
@@ -50,15 +62,15 @@ internal sealed class WorkerPool
         }
     }
 
-    private void Work()
+    private void Work(Job job)
     {
         while (true)
         {
-            int p = Interlocked.Increment(ref _next) - 1;
-            if (p >= _parts) return;
-            try { _body(p); }
-            catch (Exception e) { lock (_gate) _error ??= e; }
-            if (Interlocked.Decrement(ref _remaining) == 0) _done.Set();
+            int p = Interlocked.Increment(ref job.Next) - 1;
+            if (p >= job.Parts) return;
+            try { job.Body(p); }
+            catch (Exception e) { lock (_gate) job.Error ??= e; }
+            if (Interlocked.Decrement(ref job.Remaining) == 0) _done.Set();
         }
     }
 
@@ -80,7 +92,8 @@ internal sealed class WorkerPool
         while (true)
         {
             _wake.Wait();
-            if (Volatile.Read(ref _next) < _parts) Work();
+            var job = _job;
+            if (job != null) Work(job);
         }
     }
 }

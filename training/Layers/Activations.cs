@@ -21,8 +21,8 @@ public sealed class ReLU : Module
     {
         if (_y == null) throw new InvalidOperationException("ReLU: Backward before Forward");
         if (gradOut.Length != _y.Length) throw new ArgumentException($"ReLU {Name}: gradient {gradOut.ShapeString} != output {_y.ShapeString}");
-        Tensor.EnsureLike(ref _dx, _y).Clear();
-        ReluOps.ReluBackward(_y.Data, gradOut.Data, _dx.Data);
+        Tensor.EnsureLike(ref _dx, _y);
+        ReluOps.ReluBackward(_y.Data, gradOut.Data, _dx.Data, accumulate: false);
         return _dx;
     }
 }

@@ -62,14 +62,18 @@ public sealed class BatchNorm2d : Module
         if (_x == null) throw new InvalidOperationException($"BatchNorm2d {Name}: Backward before Forward");
         if (!gradOut.Shape.AsSpan().SequenceEqual(_x.Shape)) throw new ArgumentException($"BatchNorm2d {Name}: gradient {gradOut.ShapeString} != input {_x.ShapeString}");
         float[] dx = null;
-        if (NeedsInputGrad) { Tensor.EnsureLike(ref _dx, _x).Clear(); dx = _dx.Data; }
+        if (NeedsInputGrad) { Tensor.EnsureLike(ref _dx, _x); dx = _dx.Data; }
         int hw = _x.H * _x.W;
         var dg = Weight.RequiresGrad ? Weight.Grad : null;
         var db = Bias.RequiresGrad ? Bias.Grad : null;
         if (_savedTraining)
-            BatchNormOps.Backward(_x.N, _x.C, hw, _x.Data, gradOut.Data, Weight.Data, _saveMean, _saveInvStd, dx, dg, db);
+            BatchNormOps.Backward(_x.N, _x.C, hw, _x.Data, gradOut.Data, Weight.Data, _saveMean, _saveInvStd, dx, dg, db, accumulateDx: false);
         else
+        {
+            // The eval-mode backward accumulates: start from zero.
+            dx?.AsSpan().Clear();
             BatchNormOps.BackwardEval(_x.N, _x.C, hw, _x.Data, gradOut.Data, Weight.Data, RunningMean.Data, RunningVar.Data, Eps, dx, dg, db);
+        }
         return NeedsInputGrad ? _dx : null;
     }
 }

@@ -38,8 +38,8 @@ public abstract class ResidualBlock : Module
     {
         if (_out == null) throw new InvalidOperationException($"{Name}: Backward before Forward");
         if (gradOut.Length != _out.Length) throw new ArgumentException($"{Name}: gradient {gradOut.ShapeString} != output {_out.ShapeString}");
-        Tensor.EnsureLike(ref _g, _out).Clear();
-        ReluOps.ReluBackward(_out.Data, gradOut.Data, _g.Data);
+        Tensor.EnsureLike(ref _g, _out);
+        ReluOps.ReluBackward(_out.Data, gradOut.Data, _g.Data, accumulate: false);
         var gb = BranchBackward(_g);
         var gs = Downsample != null ? Downsample.Backward(_g) : _g;
         if (!NeedsInputGrad) return null;

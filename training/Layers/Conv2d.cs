@@ -57,11 +57,12 @@ public sealed class Conv2d : Module
         float[] dx = null;
         if (NeedsInputGrad)
         {
-            Tensor.EnsureLike(ref _dx, _x).Clear();
+            Tensor.EnsureLike(ref _dx, _x);
             dx = _dx.Data;
         }
+        // dx is ours and overwritten (no clearing pass); the parameter gradients accumulate.
         ConvOps.Backward(s, _x.Data, Weight.Data, gradOut.Data, dx,
-            Weight.RequiresGrad ? Weight.Grad : null, Bias != null && Bias.RequiresGrad ? Bias.Grad : null);
+            Weight.RequiresGrad ? Weight.Grad : null, Bias != null && Bias.RequiresGrad ? Bias.Grad : null, accumulateDx: false);
         return NeedsInputGrad ? _dx : null;
     }
 }

@@ -76,18 +76,23 @@ public static class BatchNormOps
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
         long m = (long)n * hw;
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
             for (int ch = c0; ch < c1; ch++)
             {
-                // Two passes (mean, then squared deviations) so a large mean cannot cancel the variance.
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += Sum(x.AsSpan((i * c + ch) * hw, hw));
-                double mean = sum / m, sq = 0;
-                for (int i = 0; i < n; i++) sq += SumSquaredDeviation(x.AsSpan((i * c + ch) * hw, hw), (float)mean);
-                double var = sq / m, inv = 1.0 / Math.Sqrt(var + eps);
+                // One pass for both moments, shifted by the channel's first value so that E[(x−K)²] − E[x−K]²
+                // does not cancel when |mean| ≫ std (K is a sample of the channel, so within a few std of its mean).
+                float shiftK = x[ch * hw];
+                double sum = 0, sq = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    var (sa, sb) = ShiftedMoments(x.AsSpan((i * c + ch) * hw, hw), shiftK);
+                    sum += sa; sq += sb;
+                }
+                double dmean = sum / m;
+                double mean = shiftK + dmean, var = Math.Max(0.0, sq / m - dmean * dmean), inv = 1.0 / Math.Sqrt(var + eps);
                 float scale = (float)(gamma[ch] * inv), shift = (float)(beta[ch] - mean * inv * gamma[ch]);
                 for (int i = 0; i < n; i++)
                 {
@@ -106,7 +111,7 @@ public static class BatchNormOps
         float[] runningMean, float[] runningVar, float eps, float[] y)
     {
         CheckLengths(n, c, hw, x, y, gamma, beta);
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
@@ -125,11 +130,18 @@ public static class BatchNormOps
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(int n, int c, int hw, float[] x, float[] dy, float[] gamma,
-        float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta)
+        float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta) =>
+        Backward(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, true);
+
+    /// <summary>The public Backward with <paramref name="accumulateDx"/> false: dx is overwritten, so a
+    /// layer that owns its dx needs no clearing pass over it first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Backward(int n, int c, int hw, float[] x, float[] dy, float[] gamma,
+        float[] saveMean, float[] saveInvStd, float[] dx, float[] dgamma, float[] dbeta, bool accumulateDx)
     {
         CheckLengths(n, c, hw, x, dy, gamma, gamma);
         long m = (long)n * hw;
-        int parts = Math.Min(Workers.Threads, c);
+        int parts = Workers.Parts(c);
         Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int part) =>
         {
             var (c0, c1) = Workers.Chunk(c, part, parts);
@@ -154,7 +166,7 @@ public static class BatchNormOps
                 for (int i = 0; i < n; i++)
                 {
                     int o = (i * c + ch) * hw;
-                    BackwardPlane(dy.AsSpan(o, hw), x.AsSpan(o, hw), dx.AsSpan(o, hw), fk, fkx, fk0, mean);
+                    BackwardPlane(dy.AsSpan(o, hw), x.AsSpan(o, hw), dx.AsSpan(o, hw), fk, fkx, fk0, mean, accumulateDx);
                 }
             }
         });
@@ -226,6 +238,28 @@ public static class BatchNormOps
         }
         for (; i < v.Length; i++) s += v[i];
         return s;
+    }
+
+    /// <summary>(Σ (v − k), Σ (v − k)²): float vector lanes per plane, double across planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (double, double) ShiftedMoments(ReadOnlySpan<float> v, float k)
+    {
+        int i = 0;
+        double s = 0, q = 0;
+        if (Vector512.IsHardwareAccelerated && v.Length >= 16)
+        {
+            var a = Vector512<float>.Zero; var b = Vector512<float>.Zero; var kv = Vector512.Create(k);
+            for (; i <= v.Length - 16; i += 16) { var d = Vector512.Create(v.Slice(i, 16)) - kv; a += d; b = Vector512.FusedMultiplyAdd(d, d, b); }
+            s += Vector512.Sum(a); q += Vector512.Sum(b);
+        }
+        if (Vector256.IsHardwareAccelerated && v.Length - i >= 8)
+        {
+            var a = Vector256<float>.Zero; var b = Vector256<float>.Zero; var kv = Vector256.Create(k);
+            for (; i <= v.Length - 8; i += 8) { var d = Vector256.Create(v.Slice(i, 8)) - kv; a += d; b = Vector256.FusedMultiplyAdd(d, d, b); }
+            s += Vector256.Sum(a); q += Vector256.Sum(b);
+        }
+        for (; i < v.Length; i++) { double d = v[i] - k; s += d; q += d * d; }
+        return (s, q);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -301,9 +335,24 @@ public static class BatchNormOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardPlane(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float k, float kx, float k0, float mean)
+    private static void BackwardPlane(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float k, float kx, float k0, float mean, bool accumulate)
     {
         int i = 0;
+        if (!accumulate)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var vk = Vector512.Create(k); var vkx = Vector512.Create(kx); var vk0 = Vector512.Create(k0); var vm = Vector512.Create(mean);
+                for (; i <= dy.Length - 16; i += 16)
+                {
+                    var r = Vector512.FusedMultiplyAdd(Vector512.Create(dy.Slice(i, 16)), vk, vk0);
+                    r = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, 16)) - vm, vkx, r);
+                    r.CopyTo(dx.Slice(i, 16));
+                }
+            }
+            for (; i < dy.Length; i++) dx[i] = dy[i] * k + (x[i] - mean) * kx + k0;
+            return;
+        }
         if (Vector512.IsHardwareAccelerated)
         {
             var vk = Vector512.Create(k); var vkx = Vector512.Create(kx); var vk0 = Vector512.Create(k0); var vm = Vector512.Create(mean);

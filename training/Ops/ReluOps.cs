@@ -34,10 +34,28 @@ public static class ReluOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ReluBackward(float[] y, float[] dy, float[] dx)
+    public static void ReluBackward(float[] y, float[] dy, float[] dx) => ReluBackward(y, dy, dx, true);
+
+    /// <summary>ReluBackward with <paramref name="accumulate"/> false: dx = dy·[y &gt; 0] (overwritten, no clearing pass needed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ReluBackward(float[] y, float[] dy, float[] dx, bool accumulate)
     {
         SameLength(y, dy, "relu backward"); SameLength(y, dx, "relu backward");
-        Elementwise.Split(y.Length, (s, e) => ReluBackwardSpan(y.AsSpan(s, e - s), dy.AsSpan(s, e - s), dx.AsSpan(s, e - s)));
+        if (accumulate) Elementwise.Split(y.Length, (s, e) => ReluBackwardSpan(y.AsSpan(s, e - s), dy.AsSpan(s, e - s), dx.AsSpan(s, e - s)));
+        else Elementwise.Split(y.Length, (s, e) => ReluMaskSpan(y.AsSpan(s, e - s), dy.AsSpan(s, e - s), dx.AsSpan(s, e - s)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReluMaskSpan(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= y.Length - 16; i += 16)
+                (Vector512.Create(dy.Slice(i, 16)) & Vector512.GreaterThan(Vector512.Create(y.Slice(i, 16)), Vector512<float>.Zero)).CopyTo(dx.Slice(i, 16));
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= y.Length - 8; i += 8)
+                (Vector256.Create(dy.Slice(i, 8)) & Vector256.GreaterThan(Vector256.Create(y.Slice(i, 8)), Vector256<float>.Zero)).CopyTo(dx.Slice(i, 8));
+        for (; i < y.Length; i++) dx[i] = y[i] > 0 ? dy[i] : 0f;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -47,7 +65,10 @@ public static class ReluOps
         Elementwise.Split(a.Length, (s, e) =>
         {
             var av = a.AsSpan(s, e - s); var bv = b.AsSpan(s, e - s); var yv = y.AsSpan(s, e - s);
-            for (int i = 0; i < av.Length; i++) yv[i] = av[i] + bv[i];
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i <= av.Length - 16; i += 16) (Vector512.Create(av.Slice(i, 16)) + Vector512.Create(bv.Slice(i, 16))).CopyTo(yv.Slice(i, 16));
+            for (; i < av.Length; i++) yv[i] = av[i] + bv[i];
         });
     }
 
@@ -115,7 +136,8 @@ internal static class Elementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Split(int length, Action<int, int> body)
     {
-        int parts = Math.Max(1, Math.Min(Kernels.Workers.Threads, length / MinPerPart));
+        // A few parts per thread (claimed dynamically), each at least MinPerPart values.
+        int parts = Math.Max(1, Math.Min(Kernels.Workers.Parts(length), length / MinPerPart));
         if (parts == 1) { body(0, length); return; }
         Kernels.Workers.For(parts, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int p) =>
         {

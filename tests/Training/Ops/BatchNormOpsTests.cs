@@ -72,6 +72,44 @@ public class BatchNormOpsTests
     }
 
     [Test]
+    public void LargeMeanDoesNotCancelTheVariance()
+    {
+        // Mean 1000, std ~0.6: E[x²] − E[x]² in float would lose every digit of the variance; the one-pass
+        // moments are shifted by a sample of the channel, so the variance stays exact to float rounding.
+        const int n = 3, c = 5, hw = 61;
+        var rng = new Random(3);
+        var x = Rand(rng, n * c * hw);
+        for (int i = 0; i < x.Length; i++) x[i] += 1000f;
+        var gamma = Rand(rng, c); var beta = Rand(rng, c);
+        var y = new float[x.Length]; var mean = new float[c]; var inv = new float[c];
+        BatchNormOps.ForwardTrain(n, c, hw, x, gamma, beta, null, null, 0.1f, 1e-5f, y, mean, inv);
+        var yd = DoubleReference.BatchNormTrain(ToDouble(x), ToDouble(gamma), ToDouble(beta), n, c, hw, 1e-5);
+        // x itself is stored with float spacing 6e-5 at 1000, i.e. 1e-4 of the std: that is the floor.
+        AssertClose(y, yd, 3e-4, "bn forward at mean 1000");
+    }
+
+    [TestCase(3, 7, 13, 13)]
+    [TestCase(2, 13, 1, 7)]
+    public void BackwardOverwriteEqualsAccumulateIntoZero(int n, int c, int h, int w)
+    {
+        int hw = h * w;
+        var rng = new Random(n + c + hw);
+        var x = Rand(rng, n * c * hw); var dy = Rand(rng, x.Length); var gamma = Rand(rng, c);
+        var mean = new float[c]; var inv = new float[c];
+        BatchNormOps.ForwardTrain(n, c, hw, x, gamma, Rand(rng, c), null, null, 0.1f, 1e-5f, new float[x.Length], mean, inv);
+        var dxAcc = new float[x.Length];
+        BatchNormOps.Backward(n, c, hw, x, dy, gamma, mean, inv, dxAcc, null, null);
+        var dxOver = Rand(rng, x.Length); // garbage that must be overwritten
+        BatchNormOps.Backward(n, c, hw, x, dy, gamma, mean, inv, dxOver, null, null, false);
+        // Same three terms, summed in a different order (FMA chain without the leading 0): float rounding only.
+        AssertClose(dxOver, ToDouble(dxAcc), 1e-6, "bn dx overwrite vs accumulate into zero");
+        var y = Rand(rng, x.Length); var r1 = new float[x.Length]; var r2 = Rand(rng, x.Length);
+        ReluOps.ReluBackward(y, dy, r1);
+        ReluOps.ReluBackward(y, dy, r2, false);
+        Assert.That(r2, Is.EqualTo(r1));
+    }
+
+    [Test]
     public void RunningStatsFollowPyTorchFormula()
     {
         // One channel, values 1..4: mean 2.5, biased var 1.25, unbiased 5/3.

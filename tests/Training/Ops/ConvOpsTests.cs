@@ -66,6 +66,85 @@ public class ConvOpsTests
         AssertGradClose(db, NumericGrad(v => L(xd, wd, v), bd, ib, 1e-3), ib, 2e-5, "conv db");
     }
 
+    // Shapes for the stride-1 direct path, the transposed-conv data gradient and the batched weight gradient:
+    // C·R·S > KC = 256 (two k-blocks), out channels not a multiple of the 8/6-row tile, NR-pixel strips that
+    // span output rows (OW 9, 7, 40) or are exactly one row (OW 32) or two (OW 16), 5×5 pad 2 with groups,
+    // 1×1, 7 channels, batch 20 (several images per weight-gradient batch, 2 workers; at 32×32 the batch is
+    // longer than one 4096-pixel k-block) and batch 1; B read in place (OW 8, 16, 32, 64 with out channels a
+    // multiple of 8; C·R·S 270 = two packed k-blocks, 1170 = two in-place ones) and the same shapes packed; stride 2
+    // (gathered strips: runs of 16 and 8, odd widths with scalar tails, 1×1/2, groups, 5×5 pad 2).
+    public static readonly object[] DirectCases =
+    {
+        new object[] { 2, 40, 9, 9, 20, 3, 1, 1, 1 },
+        new object[] { 2, 3, 6, 32, 16, 3, 1, 1, 1 },
+        new object[] { 2, 7, 16, 16, 13, 3, 1, 1, 1 },
+        new object[] { 1, 5, 3, 40, 9, 3, 1, 1, 1 },
+        new object[] { 2, 6, 11, 11, 10, 5, 1, 2, 2 },
+        new object[] { 20, 4, 8, 8, 8, 3, 1, 1, 1 },
+        new object[] { 20, 3, 32, 32, 5, 3, 1, 1, 1 },
+        new object[] { 2, 5, 16, 16, 16, 3, 1, 1, 1 },
+        new object[] { 1, 30, 3, 64, 8, 3, 1, 1, 1 },
+        new object[] { 1, 130, 2, 32, 8, 3, 1, 1, 1 },
+        new object[] { 2, 16, 8, 8, 16, 3, 1, 1, 1 },
+        new object[] { 20, 5, 4, 4, 6, 1, 1, 0, 1 },
+        new object[] { 20, 7, 7, 7, 7, 3, 2, 1, 1 },
+        new object[] { 2, 16, 32, 32, 32, 3, 2, 1, 1 },
+        new object[] { 2, 32, 16, 16, 20, 1, 2, 0, 1 },
+        new object[] { 3, 6, 13, 27, 8, 3, 2, 1, 2 },
+        new object[] { 1, 5, 9, 39, 9, 5, 2, 2, 1 },
+        new object[] { 1, 13, 7, 7, 13, 3, 1, 0, 1 },
+        new object[] { 1, 1, 1, 1, 1, 1, 1, 0, 1 },
+    };
+
+    [Test]
+    public void DirectPathsMatchReference([ValueSource(nameof(DirectCases))] object[] c, [Values("vector256", "shifted-dw", "im2col-dw", "packed-b")] string mode)
+    {
+        var s = Shape(c);
+        bool vector256 = mode == "vector256";
+        bool saved = ResNetRealtime.Training.Kernels.Sgemm.ForceVector256;
+        ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = vector256;
+        ConvOps.ForceShiftedWeightGrad = mode == "shifted-dw";
+        ConvOps.DisableShiftedWeightGrad = mode == "im2col-dw";
+        ConvOps.DisableInPlaceB = mode == "packed-b";
+        try
+        {
+            var rng = new Random(s.H * 7 + s.C * 3 + s.N);
+            var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var b = Rand(rng, s.K); var dy = Rand(rng, s.OutputLength);
+            var yRef = new float[s.OutputLength]; var y = new float[s.OutputLength];
+            ConvOps.ForwardReference(s, x, wt, b, yRef);
+            ConvOps.Forward(s, x, wt, b, y);
+            // float32 sums of up to C·R·S = 360 terms vs float64 accumulation.
+            AssertClose(y, yRef, 1e-5, $"conv forward {s} {mode}");
+            // Backward accumulates: start from non-zero gradients to check it adds rather than overwrites.
+            var dx = Rand(rng, x.Length); var dw = Rand(rng, wt.Length); var db = Rand(rng, s.K);
+            var dxR = (float[])dx.Clone(); var dwR = (float[])dw.Clone(); var dbR = (float[])db.Clone();
+            ConvOps.Backward(s, x, wt, dy, dx, dw, db);
+            ConvOps.BackwardReference(s, x, wt, dy, dxR, dwR, dbR);
+            // dw sums N·OH·OW = up to 1280 products; float32 against float64.
+            AssertClose(dx, dxR, 1e-5, $"conv dx {s} {mode}");
+            AssertClose(dw, dwR, 2e-5, $"conv dw {s} {mode}");
+            AssertClose(db, dbR, 1e-5, $"conv db {s}");
+        }
+        finally { ResNetRealtime.Training.Kernels.Sgemm.ForceVector256 = saved; ConvOps.DisableShiftedWeightGrad = false; ConvOps.ForceShiftedWeightGrad = false; ConvOps.DisableInPlaceB = false; }
+    }
+
+    /// <summary>The layer's overwrite mode: dx gets exactly the accumulate-into-zero result whatever it held;
+    /// dw still accumulates. Stride 1 (transposed-conv path) and stride 2 (col2im path).</summary>
+    [TestCase(2, 7, 9, 9, 16, 3, 1, 1, 1)]
+    [TestCase(2, 7, 9, 9, 8, 3, 2, 1, 1)]
+    public void BackwardOverwriteModeEqualsAccumulateIntoZero(int n, int c, int h, int w, int k, int r, int stride, int pad, int groups)
+    {
+        var s = new ConvShape(n, c, h, w, k, r, r, stride, pad, groups);
+        var rng = new Random(11);
+        var x = Rand(rng, s.InputLength); var wt = Rand(rng, s.WeightLength); var dy = Rand(rng, s.OutputLength);
+        var dx1 = new float[x.Length]; var dw1 = Rand(rng, wt.Length); var dw2 = (float[])dw1.Clone();
+        ConvOps.Backward(s, x, wt, dy, dx1, dw1, null);
+        var dx2 = Rand(rng, x.Length); // garbage that must be overwritten
+        ConvOps.Backward(s, x, wt, dy, dx2, dw2, null, false);
+        Assert.That(dx2, Is.EqualTo(dx1), "dx overwrite vs accumulate into zero (same sums, first k-block stores instead of adding to 0)");
+        Assert.That(dw2, Is.EqualTo(dw1), "dw accumulates in both modes");
+    }
+
     [Test]
     public void BackwardAccumulates()
     {
