@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using ResNetRealtime.Demo.Imaging;
 
 namespace ResNetRealtime.Tests.Demo;
 
@@ -27,5 +28,16 @@ static class DemoTestUtil
         Assert.That(p.ExitCode, Is.EqualTo(0), $"ffmpeg could not decode {path}: {err.Result}");
         Assert.That(ms.Length, Is.EqualTo(width * height * 3), $"ffmpeg decoded {ms.Length} bytes from {path}");
         return ms.ToArray();
+    }
+
+    /// <summary>Mean absolute RGB difference of two screenshots over a rectangle (0..255).</summary>
+    public static double MeanAbsDiff(PngImage a, PngImage b, int x0, int y0, int w, int h)
+    {
+        long sum = 0;
+        for (int y = y0; y < y0 + h; y++)
+            for (int x = x0; x < x0 + w; x++)
+                for (int c = 0; c < 3; c++)
+                    sum += Math.Abs(a.Pixels[(y * a.Width + x) * 3 + c] - b.Pixels[(y * b.Width + x) * 3 + c]);
+        return sum / (double)(w * h * 3);
     }
 }

@@ -86,7 +86,7 @@ public class GpuDemoTests
         int[] graph = Box("graph"), mosaic = Box("mosaic");
         int x = 10, y = graph[1] + graph[3] + 4, w = mosaic[0] - 4 - x, h = shot.Height - 4 - y;
         Assert.That(w > 50 && h > 30, $"no free frame region in this layout ({x},{y},{w},{h})");
-        double heat = MeanAbsDiff(shot, bare, x, y, w, h), vsCpu = MeanAbsDiff(shot, cpuShot, x, y, w, h);
+        double heat = DemoTestUtil.MeanAbsDiff(shot, bare, x, y, w, h), vsCpu = DemoTestUtil.MeanAbsDiff(shot, cpuShot, x, y, w, h);
         Assert.That(heat, Is.GreaterThan(8), "the heatmap region looks like the bare frame: no CAM drawn");
         // Both CAMs min-max normalise fc·features of the same frame; float summation order moves a heat value by
         // ~1e-5, under one 8-bit step almost everywhere (measured: 0.0), so the blended pixels match to < 2 levels.
@@ -125,15 +125,6 @@ public class GpuDemoTests
         else Assert.That(c.Reason, Does.Contain(reasonPart));
     }
 
-    static double MeanAbsDiff(PngImage a, PngImage b, int x0, int y0, int w, int h)
-    {
-        long sum = 0;
-        for (int y = y0; y < y0 + h; y++)
-            for (int x = x0; x < x0 + w; x++)
-                for (int c = 0; c < 3; c++)
-                    sum += Math.Abs(a.Pixels[(y * a.Width + x) * 3 + c] - b.Pixels[(y * b.Width + x) * 3 + c]);
-        return sum / (double)(w * h * 3);
-    }
 }
 
 /// <summary>The live-window side of GpuInference (headless runs use its waiting side): offers never wait,

@@ -62,7 +62,7 @@ public class HeadlessDemoTests
         foreach (var region in new[] { "topk", "hud", "graph" })
         {
             var b = layout.GetProperty(region).EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            double diff = MeanAbsDiff(img, bare, b[0], b[1], b[2], b[3]);
+            double diff = DemoTestUtil.MeanAbsDiff(img, bare, b[0], b[1], b[2], b[3]);
             Assert.That(diff, Is.GreaterThan(8), $"{region} region [{string.Join(",", b)}] barely differs from the bare frame ({diff:F1})");
         }
         // The frame itself (bottom-middle, away from panels) is not covered by anything opaque.
@@ -71,16 +71,6 @@ public class HeadlessDemoTests
         var hud = layout.GetProperty("hud").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         Assert.That(CountBright(img, hud[0], hud[1], hud[2], hud[3]), Is.GreaterThan(200), "no text pixels in the HUD");
         Assert.That(CountBright(bare, hud[0], hud[1], hud[2], hud[3]), Is.LessThan(CountBright(img, hud[0], hud[1], hud[2], hud[3])));
-    }
-
-    static double MeanAbsDiff(PngImage a, PngImage b, int x0, int y0, int w, int h)
-    {
-        long sum = 0;
-        for (int y = y0; y < y0 + h; y++)
-            for (int x = x0; x < x0 + w; x++)
-                for (int c = 0; c < 3; c++)
-                    sum += Math.Abs(a.Pixels[(y * a.Width + x) * 3 + c] - b.Pixels[(y * b.Width + x) * 3 + c]);
-        return sum / (double)(w * h * 3);
     }
 
     static int CountBright(PngImage a, int x0, int y0, int w, int h)

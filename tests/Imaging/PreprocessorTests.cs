@@ -113,11 +113,11 @@ public class PreprocessorTests
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
     }
 
-    [Test]
+    [Test, Explicit("benchmark, not a test: timings on shared CI machines are noise; `rr bench` reports preprocess p50"), Category("Bench")]
     public void Timing_1280x720_to_224_is_reported()
     {
-        // Reports p50 (single thread); asserts only a loose bound (20 ms) because CI machines are shared
-        // and noisy — the 0.5 ms goal is checked by `rr bench` and stated in the report.
+        // Reports p50 (single thread) with a loose sanity bound (20 ms); the 0.5 ms goal is measured by
+        // `rr bench` beside the bare ORT session. Run with --filter Name~Timing_1280x720.
         var pre = new Preprocessor(3, 224, 224);
         var px = RandomFrame(1280, 720, 1280 * 4, 2);
         var o = new float[pre.OutputLength];
