@@ -128,9 +128,8 @@ public class GlGpuPathTests
         GlOpTests.AssertClose(be.ReadTexture(tex, w, h), expect, 1e-6, "tap mosaic");
 
         // A frame loop refreshes the mosaic after every inference: after the first call that must allocate nothing.
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) be.GetTapTexture(tap);
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "bytes allocated by 3 GetTapTexture calls in steady state");
+        Assert.That(SteadyState.BytesPerWindow(() => be.GetTapTexture(tap), callsPerWindow: 3, windows: 3), Is.EqualTo(0),
+            "bytes allocated by 3 GetTapTexture calls in steady state");
     }
 
     [Test]
