@@ -13,6 +13,7 @@ public static class DemoVerb
     public const string Usage =
         "rr demo [--source scene|webcam[:DEV]|video:PATH|image:PATH] [--model M.onnx] [--models DIR] [--backend auto|ort-cpu|gl|ort-dml]\n" +
         "        [--headless --frames N --out DIR] [--budget-ms X] [--seed S] [--width W --height H] [--depth 18]\n" +
+        "        [--keys FRAME:KEY,...]   replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q)\n" +
         "rr demo --record DIR --frames N [--size 64] [--seed S]";
 
     public static int Run(string[] argv)
@@ -35,12 +36,15 @@ public static class DemoVerb
         o.BudgetMs = a.Double("budget-ms", 0);
         if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be ≥ 0 (got {o.BudgetMs})");
         o.Seed = (ulong)a.Int("seed", 1, 0);
-        o.Width = a.Int("width", 960, 320, 8192);
-        o.Height = a.Int("height", 600, 240, 8192);
+        o.Width = a.Int("width", 960, Hud.MinWidth, 8192);
+        o.Height = a.Int("height", 600, Hud.MinHeight, 8192);
         o.ScreenshotEvery = a.Int("screenshot-every", 30, 1);
         o.Depth = a.Int("depth", 18);
         if (o.Depth is not (18 or 34 or 50 or 101 or 152)) throw new UsageException($"--depth must be 18, 34, 50, 101 or 152 (got {o.Depth})");
         o.WriteBare = a.Flag("bare");
+        o.Keys = a.String("keys");
+        try { DemoKeys.Parse(o.Keys); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         a.Finish();
 
         if (o.RecordDir != null)

@@ -29,6 +29,8 @@ public sealed class DemoOptions
     public int ScreenshotEvery { get; set; } = 30;
     /// <summary>Depth used when a model is built on the fly.</summary>
     public int Depth { get; set; } = 18;
+    /// <summary>--keys "FRAME:KEY,...": live controls replayed at given frames (<see cref="DemoKeys.Parse"/>).</summary>
+    public string Keys { get; set; }
     /// <summary>Headless: also write the frame without overlay next to each screenshot (tests compare the two).</summary>
     public bool WriteBare { get; set; }
 }

@@ -62,6 +62,9 @@ public sealed unsafe class DemoRunner : IDisposable
     int _depthIndex;
     string _backend;
     readonly bool[] _keyDown = new bool[512];
+    readonly (long Frame, char Key)[] _keyScript;
+    int _keyNext;
+    bool _quit, _screenshotRequested;
     byte[] _shot, _scratch;
     readonly List<FrameRecord> _records = new();
 
@@ -74,6 +77,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _o = o; _log = log; _headless = headless; _ctx = ctx; _gl = ctx.Gl; _window = window;
         _width = o.Width; _height = o.Height;
         _depthIndex = Math.Max(0, Array.IndexOf(ModelProvider.Depths, o.Depth));
+        _keyScript = DemoKeys.Parse(o.Keys);
         bool scene = _sceneSource = o.Source.Kind == SourceKind.Scene;
 
         var atlas = GlyphAtlas.TryCreate(15, out var fontError);
@@ -162,6 +166,7 @@ public sealed unsafe class DemoRunner : IDisposable
             if (window == 0) { why = $"could not open a window ({refused})"; Glfw.Terminate(); }
             else
             {
+                Glfw.SetWindowSizeLimits(window, Hud.MinWidth, Hud.MinHeight, Glfw.DONT_CARE, Glfw.DONT_CARE);
                 Glfw.MakeContextCurrent(window);
                 Glfw.SwapInterval(1);
                 ctx = GlContext.FromCurrent(Glfw.GetProcAddress);
@@ -199,6 +204,8 @@ public sealed unsafe class DemoRunner : IDisposable
         var shots = new List<string>();
         for (long i = 0; i < _o.Frames; i++)
         {
+            ReplayKeys();
+            if (_quit) break;
             bool last = i == _o.Frames - 1;
             bool shot = last || i % _o.ScreenshotEvery == 0;
             if (!Step(lockStep: true, bareShot: shot && _o.WriteBare ? Path.Combine(_o.OutDir, $"frame_{i:D5}_bare.png") : null)) break;
@@ -220,11 +227,14 @@ public sealed unsafe class DemoRunner : IDisposable
 
     int RunWindow()
     {
-        _log.WriteLine("rr demo: keys: 1-5 depth 18/34/50/101/152 · B backend · H heatmap · M mosaic · L mosaic layer · P screenshot · Space pause · Esc quit");
+        _log.WriteLine("rr demo: keys: " + DemoKeys.Help);
         while (!Glfw.WindowShouldClose(_window))
         {
             Glfw.PollEvents();
-            HandleKeys();
+            foreach (var (key, action) in DemoKeys.Window)
+                if (Pressed(key)) OnKey(action);
+            ReplayKeys();
+            if (_quit) Glfw.SetWindowShouldClose(_window, true);
             var (w, h) = Glfw.GetFramebufferSize(_window);
             if (w > 0 && h > 0 && (w != _width || h != _height)) { _width = w; _height = h; _hud.Layout(w, h, _overlay.LineHeight); _display?.Dispose(); _display = null; }
             if (w == 0 || h == 0) { Thread.Sleep(16); continue; }
@@ -244,26 +254,50 @@ public sealed unsafe class DemoRunner : IDisposable
         return edge;
     }
 
-    void HandleKeys()
+    /// <summary>--keys: the keys scripted for this frame, as if pressed.</summary>
+    void ReplayKeys()
     {
-        if (Pressed(Glfw.KEY_ESCAPE) || Pressed(Glfw.KEY_Q)) Glfw.SetWindowShouldClose(_window, true);
-        for (int k = 0; k < 5; k++)
-            if (Pressed(Glfw.KEY_1 + k)) { _depthIndex = k; _worker.RequestSwitch(ModelProvider.Depths[k], _backend); }
-        if (Pressed(Glfw.KEY_B))
+        while (_keyNext < _keyScript.Length && _keyScript[_keyNext].Frame <= _frames)
+            OnKey(_keyScript[_keyNext++].Key);
+    }
+
+    /// <summary>One live control (<see cref="DemoKeys"/>), from the keyboard or from --keys.</summary>
+    void OnKey(char key)
+    {
+        switch (key)
         {
-            string[] cycle = OperatingSystem.IsWindows() ? new[] { "ort-cpu", "gl", "ort-dml" } : new[] { "ort-cpu", "gl" };
-            Activate(cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length]);
+            case >= '1' and <= '5': SwitchDepth(key - '1'); break;
+            case DemoKeys.Backend:
+                string[] cycle = OperatingSystem.IsWindows() ? new[] { "ort-cpu", "gl", "ort-dml" } : new[] { "ort-cpu", "gl" };
+                Activate(cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length]);
+                SettleInHeadless();
+                break;
+            case DemoKeys.Heat: _showHeat = !_showHeat; break;
+            case DemoKeys.Mosaic: _showMosaic = !_showMosaic; break;
+            case DemoKeys.Layer: _worker.MosaicLayer++; break;
+            case DemoKeys.Pause: _paused = !_paused; break;
+            case DemoKeys.Quit: _quit = true; break;
+            case DemoKeys.Screenshot: _screenshotRequested = true; break; // taken once this frame is composed
         }
-        if (Pressed(Glfw.KEY_H)) _showHeat = !_showHeat;
-        if (Pressed(Glfw.KEY_M)) _showMosaic = !_showMosaic;
-        if (Pressed(Glfw.KEY_L)) _worker.MosaicLayer++;
-        if (Pressed(Glfw.KEY_SPACE)) _paused = !_paused;
-        if (Pressed(Glfw.KEY_P) || Pressed(Glfw.KEY_F12))
-        {
-            var path = Path.Combine(_o.OutDir ?? "out", $"screenshot_{DateTime.Now:yyyyMMdd_HHmmss_fff}.png");
-            SaveOutput(path);
-            _log.WriteLine($"rr demo: screenshot {Path.GetFullPath(path)}");
-        }
+    }
+
+    /// <summary>Depth slot (0-4 = 18..152) from a key or from --budget-ms.</summary>
+    void SwitchDepth(int index)
+    {
+        _depthIndex = index;
+        _worker.RequestSwitch(ModelProvider.Depths[index], _backend);
+        _worker.InferenceStats.Clear();
+        SettleInHeadless();
+    }
+
+    /// <summary>
+    /// Headless runs are lock-step (one prediction per frame, bounded waits): after a switch they wait for the
+    /// new model too, so frames.json says which depth and backend classified every frame. The window never waits.
+    /// </summary>
+    void SettleInHeadless()
+    {
+        if (_headless && !_worker.WaitReady(300_000))
+            throw new TimeoutException($"ResNet-{ModelProvider.Depths[_depthIndex]} on {_backend} did not load within 300 s ({_worker.Status})");
     }
 
     /// <summary>One frame. False when the source ended (video EOF) or failed.</summary>
@@ -339,6 +373,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _hud.DrawHud(_overlay, _info);
         _overlay.Flush();
         double overlayMs = Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
+        if (_screenshotRequested) { _screenshotRequested = false; SaveScreenshot(); }
 
         if (_headless) _gl.Finish();
         double c2d = frame != null ? Frame.MsSince(frame.CaptureTimestamp) : double.NaN;
@@ -393,10 +428,8 @@ public sealed unsafe class DemoRunner : IDisposable
         }
         if (next != idx)
         {
-            _depthIndex = next;
-            _worker.RequestSwitch(ModelProvider.Depths[next], _backend);
-            _worker.InferenceStats.Clear();
             _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{_worker.Depth} p50 {p50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
+            SwitchDepth(next);
         }
     }
 
@@ -453,6 +486,23 @@ public sealed unsafe class DemoRunner : IDisposable
         }
     }
 
+    /// <summary>The P key: the composed frame (before the swap, while the back buffer is defined) as a PNG.
+    /// A failure (full disk, unwritable folder) is one line in the log; the demo goes on.</summary>
+    void SaveScreenshot()
+    {
+        var path = Path.GetFullPath(Path.Combine(_o.OutDir ?? "out", $"screenshot_{DateTime.Now:yyyyMMdd_HHmmss_fff}.png"));
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path));
+            SaveOutput(path);
+            _log.WriteLine($"rr demo: screenshot {path}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.WriteLine($"rr demo: screenshot not saved to {path}: {e.Message}");
+        }
+    }
+
     void SaveOutput(string path)
     {
         int n = _width * _height * 3;
@@ -461,9 +511,11 @@ public sealed unsafe class DemoRunner : IDisposable
         Png.WriteFile(path, _shot, _width, _height, 3);
     }
 
-    void WriteJson(double seconds, List<string> shots)
+    void WriteJson(double seconds, List<string> shots) =>
+        Runtime.IO.AtomicFile.Write(Path.Combine(_o.OutDir, "frames.json"), f => WriteJson(f, seconds, shots));
+
+    void WriteJson(Stream f, double seconds, List<string> shots)
     {
-        using var f = File.Create(Path.Combine(_o.OutDir, "frames.json"));
         using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
         static void Num(Utf8JsonWriter w, string name, double v) { if (double.IsNaN(v)) w.WriteNull(name); else w.WriteNumber(name, Math.Round(v, 4)); }
         w.WriteStartObject();

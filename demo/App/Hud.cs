@@ -14,6 +14,8 @@ public readonly record struct Box(int X, int Y, int W, int H);
 public sealed class Hud
 {
     public const int PanelWidth = 300, GraphSamples = 120;
+    /// <summary>The smallest window the layout fits: the HUD column beside the top-5 panel, HUD + graph in height.</summary>
+    public const int MinWidth = 640, MinHeight = 400;
     readonly TextLine _line = new(200);
     readonly float[] _frameTimes = new float[GraphSamples];
     int _graphNext;

@@ -118,7 +118,7 @@ public sealed class InferenceWorker : IInferencePath
     {
         long end = Environment.TickCount64 + timeoutMs;
         lock (_lock)
-            while (!Ready && Error == null)
+            while ((!Ready || _switch != null) && Error == null)
             {
                 long left = end - Environment.TickCount64;
                 if (left <= 0) return false;
@@ -161,6 +161,7 @@ public sealed class InferenceWorker : IInferencePath
                 while (!_stop && !_hasInput && _switch == null) Monitor.Wait(_lock);
                 if (_stop) break;
                 sw = _switch; _switch = null;
+                if (sw != null) Ready = false; // under the lock: WaitReady never sees the old model as the new one
             }
             if (sw != null) { Load(sw.Value.Depth, sw.Value.Backend); continue; }
             try { RunOne(); }

@@ -93,8 +93,10 @@ public static class Png
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var f = File.Create(path);
-        Write(f, pixels, width, height, channels, stride, bottomUp);
+        // Encoded in memory, then replaced by rename: a full disk never leaves a truncated PNG behind.
+        var encoded = new MemoryStream();
+        Write(encoded, pixels, width, height, channels, stride, bottomUp);
+        ResNetRealtime.Runtime.IO.AtomicFile.Write(path, encoded.WriteTo);
     }
 
     static void WriteChunk(Stream s, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)

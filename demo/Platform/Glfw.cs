@@ -43,6 +43,7 @@ public static unsafe class Glfw
     static delegate* unmanaged<nint, byte*, void> _setWindowTitle;
     static delegate* unmanaged<byte**, int> _getError;
     static delegate* unmanaged<double> _getTime;
+    static delegate* unmanaged<nint, int, int, int, int, void> _setWindowSizeLimits;
 
     /// <summary>Loads libglfw once; false (with <paramref name="error"/>) when the library or an entry point is missing.</summary>
     public static bool TryLoad(out string error)
@@ -80,6 +81,7 @@ public static unsafe class Glfw
             _setWindowTitle = (delegate* unmanaged<nint, byte*, void>)F("glfwSetWindowTitle");
             _getError = (delegate* unmanaged<byte**, int>)F("glfwGetError");
             _getTime = (delegate* unmanaged<double>)F("glfwGetTime");
+            _setWindowSizeLimits = (delegate* unmanaged<nint, int, int, int, int, void>)F("glfwSetWindowSizeLimits");
         }
         catch (EntryPointNotFoundException e)
         {
@@ -133,6 +135,9 @@ public static unsafe class Glfw
     public static void SwapInterval(int interval) => _swapInterval(interval);
     public static void PollEvents() => _pollEvents();
     public static bool WindowShouldClose(nint window) => _windowShouldClose(window) != 0;
+    public const int DONT_CARE = -1;
+    public static void SetWindowSizeLimits(nint window, int minWidth, int minHeight, int maxWidth, int maxHeight) =>
+        _setWindowSizeLimits(window, minWidth, minHeight, maxWidth, maxHeight);
     public static void SetWindowShouldClose(nint window, bool value) => _setWindowShouldClose(window, value ? 1 : 0);
     public static int GetKey(nint window, int key) => _getKey(window, key);
     public static (int Width, int Height) GetFramebufferSize(nint window)
