@@ -3,8 +3,8 @@ namespace ResNetRealtime.Demo.App;
 /// <summary>
 /// Class-activation maps on the CPU (Zhou et al. 2016): for a network ending in global average pooling
 /// and one linear layer, CAM_k(y,x) = Σ_c W[k,c] · F[c,y,x] over the last feature map F [C,h,w].
-/// Output is min-max scaled to [0,1] so it can be shown as a heatmap. Also the activation mosaic:
-/// the first channels of a layer, each min-max scaled, tiled into a grid.
+/// Output is min-max scaled to [0,1] so it can be shown as a heatmap. (The activation mosaic is
+/// <see cref="ResNetRealtime.Runtime.Inference.ActivationMosaic"/>, shared with the gl backend.)
 /// </summary>
 public static class Cam
 {
@@ -29,24 +29,5 @@ public static class Cam
         for (int i = 0; i < hw; i++) { if (map[i] < lo) lo = map[i]; if (map[i] > hi) hi = map[i]; }
         float s = hi > lo ? 1 / (hi - lo) : 0;
         for (int i = 0; i < hw; i++) map[i] = (map[i] - lo) * s;
-    }
-
-    /// <summary>Tiles up to cols*rows channels of [C,h,w] into a (cols*w)×(rows*h) image, each channel scaled to [0,1].</summary>
-    public static void Mosaic(ReadOnlySpan<float> features, int channels, int h, int w, int cols, int rows, Span<float> image)
-    {
-        int W = cols * w;
-        image[..(W * rows * h)].Clear();
-        int n = Math.Min(channels, cols * rows), hw = h * w;
-        for (int c = 0; c < n; c++)
-        {
-            var f = features.Slice(c * hw, hw);
-            float lo = float.MaxValue, hi = float.MinValue;
-            foreach (var v in f) { if (v < lo) lo = v; if (v > hi) hi = v; }
-            float s = hi > lo ? 1 / (hi - lo) : 0;
-            int ox = (c % cols) * w, oy = (c / cols) * h;
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    image[(oy + y) * W + ox + x] = (f[y * w + x] - lo) * s;
-        }
     }
 }

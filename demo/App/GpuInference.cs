@@ -159,7 +159,7 @@ public sealed class GpuInference : IInferencePath
         if (qs >= 0) _gl.QueryCounter(_queries[qs * 3 + 2]);
         // The mosaic of the chosen stage, from the inference just submitted (GPU → texture, no readback).
         int stage = Math.Min(_mosaicLayer, _model.Stages.Length - 1);
-        _mosaic = _be.GetTapTexture(_be.Taps[stage].Name);
+        _mosaic = _be.GetTapTexture(_be.Taps[stage].Name, InferenceWorker.MosaicChannels);
         _mosaicStage = stage;
         int i = (_head + _count) % MaxInFlight;
         _seq[i] = frame?.Sequence ?? -1; _label[i] = frame?.Label ?? -1; _captureTs[i] = frame?.CaptureTimestamp ?? 0;
@@ -205,7 +205,7 @@ public sealed class GpuInference : IInferencePath
         s.HeatTexture = _be.CamTexture; s.HeatW = _be.CamWidth; s.HeatH = _be.CamHeight;
         // Taps were requested in stage order, so tap j is stage j.
         s.MosaicTexture = _mosaic.Texture; s.MosaicW = _mosaic.Width; s.MosaicH = _mosaic.Height;
-        s.MosaicLayer = _model.Stages[_mosaicStage]; s.MosaicChannels = _be.Taps[_mosaicStage].Shape[1];
+        s.MosaicLayer = _model.Stages[_mosaicStage]; s.MosaicChannels = ActivationMosaic.Grid(_be.Taps[_mosaicStage].Shape[1], InferenceWorker.MosaicChannels).Channels;
         s.Depth = Depth; s.Backend = "gl";
         return true;
     }

@@ -77,6 +77,8 @@ public sealed class InferenceWorker : IInferencePath
     public int InputHeight { get; private set; }
     public LatencyStats InferenceStats { get; } = new(256);
     public bool NeedsPixels => true;
+    /// <summary>Channels the overlay's mosaic shows (both paths: the same grid).</summary>
+    public const int MosaicChannels = 16;
 
     public InferenceWorker(DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
     {
@@ -263,10 +265,10 @@ public sealed class InferenceWorker : IInferencePath
         if (t.Shape.Length == 4)
         {
             int c = t.Shape[1], h = t.Shape[2], w = t.Shape[3];
-            const int cols = 4, rows = 4;
+            var (n, cols, rows) = ActivationMosaic.Grid(c, MosaicChannels);
             if (s.Mosaic.Length < cols * w * rows * h) s.Mosaic = new float[cols * w * rows * h];
-            Cam.Mosaic(t.Data.AsSpan(r.TapRow * c * h * w, c * h * w), c, h, w, cols, rows, s.Mosaic);
-            s.MosaicW = cols * w; s.MosaicH = rows * h; s.MosaicChannels = Math.Min(c, cols * rows); s.MosaicLayer = _tapNames[Math.Min(_mosaicLayer, _tapNames.Length - 1)];
+            (s.MosaicW, s.MosaicH) = ActivationMosaic.Render(t.Data.AsSpan(r.TapRow * c * h * w, c * h * w), c, h, w, MosaicChannels, s.Mosaic);
+            s.MosaicChannels = n; s.MosaicLayer = _tapNames[Math.Min(_mosaicLayer, _tapNames.Length - 1)];
         }
     }
 

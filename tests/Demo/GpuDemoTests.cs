@@ -38,7 +38,7 @@ public class GpuDemoTests
     [Test, CancelAfter(150_000)]
     public void GlPathPredictsWhatOrtCpuPredictsFrameByFrameAndDrawsTheGpuCam()
     {
-        if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
+        Assert.That(File.Exists(ModelProvider.DefaultModelPath()), Is.True, "models/scene-resnet.onnx is committed; it is missing");
         if (!HasCompute(out var why)) Assert.Ignore($"no OpenGL 4.3 compute here: {why}");
         var (cpu, _, _) = Run("cpu", "ort-cpu", Frames);
         var (gl, dir, log) = Run("gl", "gl", Frames);
@@ -79,8 +79,7 @@ public class GpuDemoTests
         var shot = Png.ReadFile(Path.Combine(dir, $"frame_{Frames - 1:D5}.png"));
         var bare = Png.ReadFile(Path.Combine(dir, $"frame_{Frames - 1:D5}_bare.png"));
         var cpuShot = Png.ReadFile(Path.Combine(Path.GetDirectoryName(dir), "cpu", $"frame_{Frames - 1:D5}.png"));
-        // Frame only: below the frame-time graph, left of the mosaic (whose content differs by design: the GPU
-        // mosaic tiles all channels, the CPU one 16).
+        // Frame only: below the frame-time graph, left of the mosaic (compared on its own below).
         var layout = gl.GetProperty("summary").GetProperty("layout");
         int[] Box(string n) => layout.GetProperty(n).EnumerateArray().Select(e => e.GetInt32()).ToArray();
         int[] graph = Box("graph"), mosaic = Box("mosaic");
@@ -91,6 +90,13 @@ public class GpuDemoTests
         // Both CAMs min-max normalise fc·features of the same frame; float summation order moves a heat value by
         // ~1e-5, under one 8-bit step almost everywhere (measured: 0.0), so the blended pixels match to < 2 levels.
         Assert.That(vsCpu, Is.LessThan(2.0), $"gl heatmap differs from the ort-cpu one by {vsCpu:F1} levels (heat vs bare {heat:F1})");
+        // The activation mosaic: the GPU one (tap.comp) and the CPU one (ActivationMosaic) show the same 16
+        // channels, each min-max scaled, on the same grid: the same picture, up to 8-bit rounding.
+        double mosaicVsCpu = DemoTestUtil.MeanAbsDiff(shot, cpuShot, mosaic[0], mosaic[1], mosaic[2], mosaic[3]);
+        double mosaicVsBare = DemoTestUtil.MeanAbsDiff(shot, bare, mosaic[0], mosaic[1], mosaic[2], mosaic[3]);
+        TestContext.Out.WriteLine($"mosaic: gl vs ort-cpu {mosaicVsCpu:F2} levels, gl vs bare frame {mosaicVsBare:F1}");
+        Assert.That(mosaicVsBare, Is.GreaterThan(8), "no mosaic drawn");
+        Assert.That(mosaicVsCpu, Is.LessThan(2.0), $"gl mosaic differs from the ort-cpu one by {mosaicVsCpu:F1} levels");
     }
 
     [Test, CancelAfter(60_000)]

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Inference;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
@@ -112,23 +113,23 @@ public class GlGpuPathTests
         using var be = GlBackendFactory.Create(m, new BackendOptions { Taps = new[] { tap } }, new GlBackendOptions { Context = GlTestContext.Get(), CheckErrors = true });
         var logits = new float[be.Classes];
         be.Run(GlOpTests.Random(3 * Size * Size, 1), 1, logits);
-        var (tex, w, h) = be.GetTapTexture(tap);
         var t = be.Taps[0];
         int C = t.Shape[1], H = t.Shape[2], W = t.Shape[3];
-        int cols = (int)Math.Ceiling(Math.Sqrt(C));
-        Assert.That((w, h), Is.EqualTo((cols * W, (C + cols - 1) / cols * H)));
-        float maxAbs = t.Data.Take(C * H * W).Max(MathF.Abs);
-        var expect = new float[w * h];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int ch = y / H * cols + x / W;
-                expect[y * w + x] = ch < C ? t.Data[(ch * H + y % H) * W + x % W] / maxAbs : 0;
-            }
-        GlOpTests.AssertClose(be.ReadTexture(tex, w, h), expect, 1e-6, "tap mosaic");
+        // The GPU mosaic is held to the CPU reference (ActivationMosaic) the ort-cpu path draws with:
+        // all channels, and the first 5 of them (a grid with empty tiles).
+        foreach (int max in new[] { 0, 5 })
+        {
+            var (tex, w, h) = be.GetTapTexture(tap, max);
+            var expect = new float[w * h];
+            var size = ActivationMosaic.Render(t.Data.AsSpan(0, C * H * W), C, H, W, max, expect);
+            Assert.That((w, h), Is.EqualTo(size));
+            // Per-channel min/max are exact; the scaled values are the same float ops, up to fused multiply-add.
+            GlOpTests.AssertClose(be.ReadTexture(tex, w, h), expect, 1e-5, $"tap mosaic (max {max} channels)");
+        }
+        Assert.That(ActivationMosaic.Grid(C, 5), Is.EqualTo((5, 3, 2)));
 
         // A frame loop refreshes the mosaic after every inference: after the first call that must allocate nothing.
-        Assert.That(SteadyState.BytesPerWindow(() => be.GetTapTexture(tap), callsPerWindow: 3, windows: 3), Is.EqualTo(0),
+        Assert.That(SteadyState.BytesPerWindow(() => be.GetTapTexture(tap, 16), callsPerWindow: 3, windows: 3), Is.EqualTo(0),
             "bytes allocated by 3 GetTapTexture calls in steady state");
     }
 

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Inference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
@@ -190,7 +191,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _probs = NewBuffer(MaxBatch * Classes * 4, GLEnum.ShaderStorageBuffer);
             _topk = NewBuffer(Math.Max(1, MaxBatch * k5) * 8, GLEnum.ShaderStorageBuffer);
             _topkHost = new float[k5 * 2];
-            _tapStats = NewBuffer(16, GLEnum.ShaderStorageBuffer);
+            // Per-channel (min, max) of a tap for its mosaic: room for the widest tapped tensor.
+            _tapStats = NewBuffer(8L * Math.Max(1, _tapIndex.Select(i => _net.Tensors[i].C).DefaultIfEmpty(1).Max()), GLEnum.ShaderStorageBuffer);
             _frameBuf = _gl.GenBuffer();
 
             if (_opt.Cam && _net.CamFeatures >= 0 && _net.CamClassifier >= 0)
@@ -252,13 +254,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
         return b;
     }
 
-    uint NewTextureR32F(int w, int h)
+    /// <summary>An r32f texture for the overlay: the CAM is smooth (linear), a mosaic shows each activation as a
+    /// block (nearest: linear filtering would also blend neighbouring channels across tile borders).</summary>
+    uint NewTextureR32F(int w, int h, bool linear = true)
     {
         uint t = _gl.GenTexture();
+        var filter = linear ? GLEnum.Linear : GLEnum.Nearest;
         _gl.BindTexture(GLEnum.Texture2D, t);
         _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32F, w, h);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)filter);
+        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
         _gl.BindTexture(GLEnum.Texture2D, 0);
@@ -765,14 +770,15 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, probs[..Math.Min(probs.Length, MaxBatch * Classes)]);
     }
 
-    uint _pTapMaxAbs, _pTap;
+    uint _pTapMinMax, _pTap;
 
     /// <summary>
-    /// A tap (requested in the options) of image 0 as an r32f mosaic texture for the overlay: channel c at tile
-    /// (c % cols, c / cols), values divided by the tensor's max |v|. Stays on the GPU; made on first use and
-    /// refreshed by each call (so call it after the inference you want to show was submitted).
+    /// A tap (requested in the options) of image 0 as an r32f mosaic texture for the overlay, as
+    /// <see cref="ActivationMosaic"/> defines it (first <paramref name="maxChannels"/> channels, 0 = all, each
+    /// scaled to its own min..max). Stays on the GPU; made on first use and refreshed by each call (so call it
+    /// after the inference you want to show was submitted).
     /// </summary>
-    public (uint Texture, int Width, int Height) GetTapTexture(string name)
+    public (uint Texture, int Width, int Height) GetTapTexture(string name, int maxChannels = 0)
     {
         // Called once per inference by a frame loop: no allocation (no ToArray, no params array, no key string).
         int j = -1;
@@ -780,17 +786,21 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _opt.Taps)})");
         _ctx.MakeCurrent();
         var t = _net.Tensors[_tapIndex[j]];
-        int cols = (int)Math.Ceiling(Math.Sqrt(t.C)), rows = (t.C + cols - 1) / cols;
-        if (!_tapTextures.TryGetValue(name, out var tex))
-            _tapTextures[name] = tex = (NewTextureR32F(cols * t.W, rows * t.H), cols * t.W, rows * t.H);
-        ReadOnlySpan<int> prm = stackalloc int[8] { t.C, t.H, t.W, cols, rows, 0, 0, 0 };
+        var (n, cols, rows) = ActivationMosaic.Grid(t.C, maxChannels);
+        int w = cols * t.W, h = rows * t.H;
+        if (!_tapTextures.TryGetValue(name, out var tex) || tex.W != w || tex.H != h)
+        {
+            if (tex.Tex != 0) _gl.DeleteTexture(tex.Tex);
+            _tapTextures[name] = tex = (NewTextureR32F(w, h, linear: false), w, h);
+        }
+        ReadOnlySpan<int> prm = stackalloc int[8] { n, t.H, t.W, cols, rows, 0, 0, 0 };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
         _gl.BufferSubData<int>(GLEnum.UniformBuffer, 3 * _paramStride, prm);
         _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, 32);
         Bind(0, _tensorBuf[_tapIndex[j]]); Bind(6, _tapStats);
-        if (_pTapMaxAbs == 0) { _pTapMaxAbs = _shaders.Get("tap.comp", "MAXABS"); _pTap = _shaders.Get("tap.comp"); }
-        _gl.UseProgram(_pTapMaxAbs);
-        _gl.DispatchCompute(1, 1, 1);
+        if (_pTapMinMax == 0) { _pTapMinMax = _shaders.Get("tap.comp", "MINMAX"); _pTap = _shaders.Get("tap.comp"); }
+        _gl.UseProgram(_pTapMinMax);
+        _gl.DispatchCompute((uint)n, 1, 1); // one workgroup per shown channel
         _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
         _gl.UseProgram(_pTap);
         _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
