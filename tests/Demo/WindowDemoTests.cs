@@ -58,4 +58,38 @@ public class WindowDemoTests
         Assert.That(File.Exists(Path.Combine(dir, "frames.json")), Is.True, log);
         Assert.That(File.Exists(Path.Combine(dir, "frame_00002.png")), Is.True, log);
     }
+
+    /// <summary>
+    /// A driver that offers only OpenGL 3.3 (Mesa told so by MESA_GL_VERSION_OVERRIDE): the window asks for 4.3
+    /// core, is refused, opens 3.3 and runs on ort-cpu with the reason on stderr and in the HUD; a headless run
+    /// that asked for --backend gl falls back the same way and says so in frames.json.
+    /// </summary>
+    [Test]
+    public void OnOpenGl33TheDemoFallsBackToOrtCpuAndSaysWhy()
+    {
+        var renderer = ResNetRealtime.Tests.Gl.GlTestContext.Get().Renderer;
+        if (!renderer.Contains("llvmpipe") && !renderer.Contains("Mesa"))
+            Assert.Ignore($"MESA_GL_VERSION_OVERRIDE only limits Mesa drivers; this one is {renderer}");
+        var mesa33 = new Dictionary<string, string> { ["MESA_GL_VERSION_OVERRIDE"] = "3.3" };
+
+        var dir = DemoTestUtil.TempDir("gl33-headless");
+        var (code, log) = RunRr(mesa33, "demo", "--headless", "--frames", "2", "--backend", "gl", "--out", dir);
+        Assert.That(code, Is.EqualTo(0), log);
+        Assert.That(log, Does.Contain("rr demo: backend ort-cpu: gl backend needs OpenGL 4.3; this context is 3.3"));
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json"))))
+        {
+            var root = json.RootElement;
+            Assert.That(root.GetProperty("backend_requested").GetString(), Is.EqualTo("gl"));
+            Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
+            Assert.That(root.GetProperty("backend_reason").GetString(), Does.Contain("needs OpenGL 4.3"));
+            Assert.That(root.GetProperty("summary").GetProperty("predictions").GetInt64(), Is.EqualTo(2));
+        }
+
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY"))) return; // the window half needs Xvfb
+        dir = DemoTestUtil.TempDir("gl33-window");
+        (code, log) = RunRr(mesa33, "demo", "--frames", "100", "--keys", "4:q", "--out", dir);
+        Assert.That(code, Is.EqualTo(0), log);
+        Assert.That(log, Does.Contain("rr demo: no window with OpenGL 4.3 core:"));
+        Assert.That(log, Does.Contain("has no 4.3 compute shaders").And.Contain("rr demo: keys:"), "a 3.3 window on ort-cpu");
+    }
 }
