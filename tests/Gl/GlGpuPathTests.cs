@@ -174,6 +174,18 @@ public class GlGpuPathTests
         var got = new float[be.Classes];
         be.WaitResult(got);
         Assert.That(got, Is.EqualTo(expect));
+
+        // The time-budgeted variant: a zero budget still encodes one layer per call; an ample one, all of them.
+        be.SetInput(x, 1);
+        calls = 1;
+        while (!be.StepFor(TimeSpan.Zero)) calls++;
+        Assert.That(calls, Is.EqualTo(be.LayerCount), "one layer per zero-budget call");
+        be.WaitResult(got);
+        Assert.That(got, Is.EqualTo(expect));
+        be.SetInput(x, 1);
+        Assert.That(be.StepFor(TimeSpan.FromMinutes(5)), Is.True, "an ample budget finishes in one call");
+        be.WaitResult(got);
+        Assert.That(got, Is.EqualTo(expect));
     }
 
     [Test]
