@@ -290,6 +290,7 @@ public static unsafe class ConvOps
         return slot;
     }
     [ThreadStatic] private static float[] t_strip;
+    [ThreadStatic] private static float[] t_virtualY;
     [ThreadStatic] private static float[] t_col;
     [ThreadStatic] private static float[] t_dyRows;
 
@@ -342,26 +343,36 @@ public static unsafe class ConvOps
             int oh = s.OH, ow = s.OW, p = oh * ow, crs = s.Crs, kg = s.Kg, cg = s.Cg, rs = s.R * s.S;
             int hp = s.H + 2 * s.Pad, wp = s.W + 2 * s.Pad, plane = hp * wp;
             int st = s.Stride;
+            // In-place B (no strip packing) for stride 1 when a strip is one run of 32 pixels, two runs of 16
+            // or four of 8 (OW a multiple of 32, 16 or 8) and the out channels fill whole 8-row tiles: offs[t] is im2col
+            // row t's shift in the bordered planes.
+            bool inPlace = wide && st == 1 && kg % mr == 0 && (ow % 32 == 0 || ow == 16 || ow == 8) && !DisableInPlaceB;
+            // Other widths (28, 14, 7: MNIST-sized inputs) read B in place too, over "virtual" pixels v = oy·Wp + ox
+            // of the bordered plane: a strip is then always one run of 32, and the Wp − OW columns past each row's
+            // end are computed and dropped (7% more work at 28, 14% at 14) instead of packing every strip.
+            // Results go to a scratch of virtual rows, then the real columns are copied out.
+            int pv = Sgemm.RoundUp(oh * wp, 32);
+            bool virtualRows = wide && st == 1 && kg % mr == 0 && !inPlace && !DisableInPlaceB && pv <= 1.35 * p;
             // Stride 2 always works from the copy: its 16-wide gathers read one float past the last one used.
-            bool copy = s.Pad > 0 || st != 1;
-            float[] padArr = copy ? Sgemm.Scratch(ref t_padded, cg * plane + 32) : null;
+            // Virtual rows read up to S − 1 + 31 floats past the last plane: the copy has that slack.
+            bool copy = s.Pad > 0 || st != 1 || virtualRows;
+            float[] padArr = copy ? Sgemm.Scratch(ref t_padded, cg * plane + 64) : null;
+            float[] yvArr = virtualRows ? Sgemm.Scratch(ref t_virtualY, kg * pv) : null;
+            // The slack feeds only dropped columns, but stale floats there could be denormals (slow FMAs): zero it.
+            if (virtualRows) Array.Clear(padArr, cg * plane, 64);
             float[] stripArr = Sgemm.Scratch(ref t_strip, Sgemm.KC * nr + 64);
             int* segDst = stackalloc int[32];
             int* segSrc = stackalloc int[32];
             int* segLen = stackalloc int[32];
             float* tile = stackalloc float[8 * 32];
-            // In-place B (no strip packing) for stride 1 when a strip is one run of 32 pixels, two runs of 16
-            // or four of 8 (OW a multiple of 32, 16 or 8) and the out channels fill whole 8-row tiles: offs[t] is im2col
-            // row t's shift in the bordered planes.
-            bool inPlace = wide && st == 1 && kg % mr == 0 && (ow % 32 == 0 || ow == 16 || ow == 8) && !DisableInPlaceB;
-            int[] offsArr = inPlace ? ScratchInt(ref t_offs, crs) : null;
-            if (inPlace)
+            int[] offsArr = inPlace || virtualRows ? ScratchInt(ref t_offs, crs) : null;
+            if (inPlace || virtualRows)
                 for (int t = 0; t < crs; t++)
                 {
                     int c = t / rs, rem = t - c * rs, r = rem / s.S;
                     offsArr[t] = c * plane + r * wp + (rem - r * s.S);
                 }
-            fixed (float* px = X, pa = APack, py = Y, ppad = padArr, bp = stripArr)
+            fixed (float* px = X, pa = APack, py = Y, ppad = padArr, bp = stripArr, yv = yvArr)
             fixed (int* offs = offsArr)
             {
                 for (int it = i0; it < i1; it++)
@@ -372,6 +383,27 @@ public static unsafe class ConvOps
                     if (copy) { PadPlanes(xg, cg, s.H, s.W, s.Pad, ppad); src0 = ppad; }
                     float* yg = py + ((long)n * s.K + g * kg) * p;
                     float* ag = pa + (long)g * GroupA;
+                    if (virtualRows)
+                    {
+                        int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
+                        for (int v0 = 0; v0 < pv; v0 += nr)
+                            for (int p0 = 0; p0 < crs; p0 += kstep)
+                            {
+                                int kc = Math.Min(kstep, crs - p0);
+                                for (int ii = 0; ii < kg; ii += mr)
+                                    Sgemm.Kernel8x32Rows(kc, ag + (long)ii * crs + (long)p0 * mr, src0 + v0, src0 + v0 + 16, offs + p0,
+                                                         yv + (long)ii * pv + v0, pv, p0 > 0);
+                            }
+                        for (int k = 0; k < kg; k++)
+                            for (int oy = 0; oy < oh; oy++)
+                            {
+                                float* from = yv + (long)k * pv + oy * wp, to = yg + (long)k * p + oy * ow;
+                                if (Accumulate) for (int e = 0; e < ow; e++) to[e] += from[e];
+                                else CopyRun(from, to, ow);
+                            }
+                        AddBias(yg, g, kg, p);
+                        continue;
+                    }
                     for (int j0 = 0; j0 < p; j0 += nr)
                     {
                         int nc = Math.Min(nr, p - j0);
@@ -451,14 +483,19 @@ public static unsafe class ConvOps
                             }
                         }
                     }
-                    if (Bias != null)
-                        for (int k = 0; k < kg; k++)
-                        {
-                            float bv = Bias[g * kg + k];
-                            float* row = yg + (long)k * p;
-                            for (int e = 0; e < p; e++) row[e] += bv;
-                        }
+                    AddBias(yg, g, kg, p);
                 }
+            }
+        }
+
+        void AddBias(float* yg, int g, int kg, int p)
+        {
+            if (Bias == null) return;
+            for (int k = 0; k < kg; k++)
+            {
+                float bv = Bias[g * kg + k];
+                float* row = yg + (long)k * p;
+                for (int e = 0; e < p; e++) row[e] += bv;
             }
         }
     }

@@ -94,6 +94,13 @@ public class ConvOpsTests
         new object[] { 1, 5, 9, 39, 9, 5, 2, 2, 1 },
         new object[] { 1, 13, 7, 7, 13, 3, 1, 0, 1 },
         new object[] { 1, 1, 1, 1, 1, 1, 1, 0, 1 },
+        // B read in place over virtual rows (widths outside 8/16/32k, out channels a multiple of 8): 28 (MNIST),
+        // 14 with groups, 7 with C·R·S 1170 (two k-blocks), 5×5 pad 2 on a 12×20 map, a valid (pad 0) 3×3.
+        new object[] { 2, 5, 28, 28, 16, 3, 1, 1, 1 },
+        new object[] { 3, 12, 14, 14, 16, 3, 1, 1, 2 },
+        new object[] { 2, 130, 7, 7, 8, 3, 1, 1, 1 },
+        new object[] { 1, 3, 12, 20, 8, 5, 1, 2, 1 },
+        new object[] { 1, 4, 12, 12, 8, 3, 1, 0, 1 },
     };
 
     [Test]
