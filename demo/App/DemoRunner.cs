@@ -493,8 +493,7 @@ public sealed unsafe class DemoRunner : IDisposable
         var path = Path.GetFullPath(Path.Combine(_o.OutDir ?? "out", $"screenshot_{DateTime.Now:yyyyMMdd_HHmmss_fff}.png"));
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path));
-            SaveOutput(path);
+            SaveOutput(path); // Png.WriteFile creates the folder
             _log.WriteLine($"rr demo: screenshot {path}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

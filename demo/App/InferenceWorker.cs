@@ -177,9 +177,9 @@ public sealed class InferenceWorker : IInferencePath
         _classifier?.Dispose();
     }
 
+    /// <summary>Called by the worker thread after it took a switch (which cleared Ready under the lock).</summary>
     void Load(int depth, string backend)
     {
-        lock (_lock) Ready = false;
         Status = $"loading ResNet-{depth} on {backend}…";
         try
         {

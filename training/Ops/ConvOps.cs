@@ -365,6 +365,9 @@ public static unsafe class ConvOps
             int* segSrc = stackalloc int[32];
             int* segLen = stackalloc int[32];
             float* tile = stackalloc float[8 * 32];
+            // Both in-place paths pack nothing, so k-blocks only bound the A panel (8·kc floats, in L1): split
+            // C·R·S evenly into blocks of ≤ 1152 (3×3×128) — no short last block reloading the C tile.
+            int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
             int[] offsArr = inPlace || virtualRows ? ScratchInt(ref t_offs, crs) : null;
             if (inPlace || virtualRows)
                 for (int t = 0; t < crs; t++)
@@ -385,7 +388,6 @@ public static unsafe class ConvOps
                     float* ag = pa + (long)g * GroupA;
                     if (virtualRows)
                     {
-                        int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
                         for (int v0 = 0; v0 < pv; v0 += nr)
                             for (int p0 = 0; p0 < crs; p0 += kstep)
                             {
@@ -419,9 +421,6 @@ public static unsafe class ConvOps
                         {
                             float* b0 = src0 + segSrc[0], b1 = nseg == 1 ? b0 + 16 : src0 + segSrc[1];
                             float* b2 = nseg == 4 ? src0 + segSrc[2] : null, b3 = nseg == 4 ? src0 + segSrc[3] : null;
-                            // Nothing is packed, so k-blocks only bound the A panel (8·kc floats, in L1): split C·R·S
-                            // evenly into blocks of ≤ 1152 (3×3×128) — no short last block reloading the C tile.
-                            int kblocks = (crs + 1151) / 1152, kstep = (crs + kblocks - 1) / kblocks;
                             for (int p0 = 0; p0 < crs; p0 += kstep)
                             {
                                 int kc = Math.Min(kstep, crs - p0);

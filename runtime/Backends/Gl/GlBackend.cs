@@ -1,7 +1,7 @@
-using ResNetRealtime.Runtime.Inference;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Imaging;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
