@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ResNetRealtime.Runtime.Backends.Ort;
 
 namespace ResNetRealtime.Cli.Bench;
 
@@ -35,6 +36,8 @@ public static class BenchReport
         using var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true });
         w.WriteStartObject();
         foreach (var (k, v) in about) w.WriteString(k, v);
+        // The native library's own version, so figures from different ORT releases are never mixed up.
+        w.WriteString("onnxruntime", OrtProviders.Version);
         w.WriteStartArray("runs");
         foreach (var r in runs)
         {

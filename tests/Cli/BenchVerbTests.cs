@@ -17,6 +17,7 @@ public class BenchVerbTests
         Assert.That(r.code, Is.EqualTo(0), r.stderr);
         Assert.That(r.stdout, Does.Contain("ratio"));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.That(doc.RootElement.GetProperty("onnxruntime").GetString(), Is.EqualTo(Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()).And.Match(@"^\d+\.\d+\.\d+$"));
         var runs = doc.RootElement.GetProperty("runs");
         Assert.That(runs.GetArrayLength(), Is.EqualTo(2));
         var run = runs[0];

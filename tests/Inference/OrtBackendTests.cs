@@ -115,8 +115,33 @@ public class OrtBackendTests
     [Test]
     public void Cuda_fails_clearly_where_unavailable()
     {
-        if (OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")) Assert.Ignore("CUDA EP is available here");
+        bool inBuild = OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
+        if (inBuild && OrtProviders.MissingCudaLibraries(OrtProviders.CanLoad) == null) Assert.Ignore("CUDA EP and its libraries are available here");
         var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create("ort-cuda", TestModels.PlainCnn()));
-        Assert.That(ex.Message, Does.Contain("libonnxruntime_providers_cuda").And.Contain("com.github.asus4.onnxruntime.linux-x64-gpu").And.Contain("ort-cpu"));
+        Assert.That(ex.Message, Does.Not.Contain("\n"));
+        if (inBuild)    // built with -p:RrCuda=true on a machine without CUDA 13 / cuDNN 9
+            Assert.That(ex.Message, Does.StartWith("ort-cuda: ").And.Contain("not found").And.Contain("CUDA 13").And.Contain("cuDNN 9").And.Contain("ort-cpu"));
+        else            // the default build: CPU-only ONNX Runtime
+            Assert.That(ex.Message, Does.Contain("-p:RrCuda=true").And.Contain("Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0")
+                                        .And.Contain("CUDA 13").And.Contain("ort-cpu").And.Contain("available providers: CPUExecutionProvider"));
+    }
+
+    [Test]
+    public void Missing_cuda_libraries_are_named()
+    {
+        Assert.That(OrtProviders.MissingCudaLibraries(_ => true), Is.Null);
+        Assert.That(OrtProviders.MissingCudaLibraries(_ => false), Is.EqualTo(string.Join(", ", OrtProviders.CudaLibraries)));
+        Assert.That(OrtProviders.MissingCudaLibraries(l => l != "libcudnn.so.9" && l != "libcuda.so.1"), Is.EqualTo("libcuda.so.1, libcudnn.so.9"));
+        // The list must cover what the CUDA build needs to start: runtime, cuBLAS, cuDNN and the driver.
+        Assert.That(OrtProviders.CudaLibraries, Does.Contain("libcudart.so.13").And.Contain("libcudnn.so.9").And.Contain("libcuda.so.1"));
+    }
+
+    [Test]
+    public void Loaded_onnx_runtime_is_the_referenced_release()
+    {
+        // The managed API (NuGet Microsoft.ML.OnnxRuntime.Managed) and the native library must be one release.
+        var managed = typeof(OrtEnv).Assembly.GetName().Version;
+        Assert.That(OrtProviders.Version, Is.EqualTo($"{managed.Major}.{managed.Minor}.{managed.Build}"));
+        Assert.That(OrtProviders.Version, Is.EqualTo("1.30.0"));
     }
 }

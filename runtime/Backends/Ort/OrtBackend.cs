@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace ResNetRealtime.Runtime.Backends.Ort;
@@ -59,18 +58,14 @@ public sealed class OrtBackend : IInferenceBackend
             {
                 case Cpu: break;
                 case Dml:
+                    OrtProviders.Require(Dml);
                     // The DirectML EP requires these two: it cannot run with memory patterns or parallel execution.
                     so.EnableMemoryPattern = false;
                     so.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-                    RequireProvider("DmlExecutionProvider", Dml,
-                        OperatingSystem.IsWindows()
-                            ? "ort-dml needs onnxruntime.dll built with the DirectML EP (the package's win-x64 build) and DirectML.dll (Windows 10 1903+ or the Microsoft.AI.DirectML package); use --backend ort-cpu instead"
-                            : $"ort-dml needs Windows with DirectML (onnxruntime.dll built with the DML EP); this is {RuntimeInformation.OSDescription}; use --backend ort-cpu or gl");
                     so.AppendExecutionProvider_DML(options.DeviceId);
                     break;
                 case Cuda:
-                    RequireProvider("CUDAExecutionProvider", Cuda,
-                        "ort-cuda needs ONNX Runtime built with the CUDA EP (libonnxruntime_providers_cuda, e.g. from the npm package com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9) plus CUDA 12 and cuDNN 9; the bundled build is CPU-only; use --backend ort-cpu or gl");
+                    OrtProviders.Require(Cuda);
                     so.AppendExecutionProvider_CUDA(options.DeviceId);
                     break;
                 default:
@@ -88,13 +83,6 @@ public sealed class OrtBackend : IInferenceBackend
             so.Dispose();
             throw;
         }
-    }
-
-    static void RequireProvider(string ep, string backend, string message)
-    {
-        var available = OrtEnv.Instance().GetAvailableProviders();
-        if (Array.IndexOf(available, ep) < 0)
-            throw new NotSupportedException($"{message} (available providers: {string.Join(", ", available)})");
     }
 
     /// <param name="modelBytes">ONNX model, taps already added as graph outputs.</param>
