@@ -91,6 +91,19 @@ public class WindowsBuildTests
         Assert.That(windowsLibs, Is.Empty, "Windows native libraries are in the linux-x64 output");
     }
 
+    [Test]
+    public void Portable_outputs_here_carry_only_this_machines_onnx_runtime()
+    {
+        // RrOrtHostNativesOnly (Directory.Build.props): this test assembly's own bin/ is such an output.
+        string runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes");
+        var ortRids = Directory.Exists(runtimes)
+            ? Directory.EnumerateFiles(runtimes, "*onnxruntime*", SearchOption.AllDirectories)
+                       .Select(f => Path.GetRelativePath(runtimes, f).Split(Path.DirectorySeparatorChar)[0]).Distinct().ToList()
+            : new List<string>();
+        Assert.That(ortRids, Is.EqualTo(new[] { System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier }),
+                    $"ONNX Runtime natives in {runtimes}");
+    }
+
     static bool Contains(byte[] haystack, string ascii) =>
         haystack.AsSpan().IndexOf(Encoding.ASCII.GetBytes(ascii)) >= 0 || haystack.AsSpan().IndexOf(Encoding.Unicode.GetBytes(ascii)) >= 0;
 
