@@ -43,6 +43,8 @@ public sealed class TrainOptions
     public bool ZeroInitResidual { get; set; }
     /// <summary>The exact command line, written into the ONNX model as rr.recipe.</summary>
     public string Recipe { get; set; }
+    public string Engine { get; set; } = "ours";
+    public string Device { get; set; } = "cpu";
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ResNetRealtime.Training.Trainer;
+
+namespace ResNetRealtime.Cli;
+
+/// <summary>
+/// `rr bench-train [--model resnet20] [--batch 128] [--size 32] [--engine ours,torchsharp] [--steps N] [--warmup W]
+/// [--threads T] [--json F] [--no-torch]` (also spelt `rr bench --train …`): training steps per second of each
+/// engine on random data, and PyTorch's in the same run when /usr/bin/python3 has torch.
+/// </summary>
+public static class BenchTrainVerb
+{
+    public static Command Create()
+    {
+        var modelOpt = Cli.Str("--model", "NAME", "architecture (as rr train --model)", "resnet20");
+        var batchOpt = Cli.Int("--batch", "N", "batch size", 128, 1, 65536);
+        var sizeOpt = Cli.Int("--size", "S", "square input size", 32, 1, 4096);
+        var enginesOpt = Cli.List("--engine", "ours,torchsharp", "training engines to time, in this order", "ours");
+        var stepsOpt = Cli.Int("--steps", "N", "timed training steps", 10, 1, 100000);
+        var warmupOpt = Cli.Int("--warmup", "W", "untimed steps first", 2, 0, 1000);
+        var threadsOpt = Cli.Int("--threads", "T", "worker threads; 0 = all cores", 0, 0, 1024);
+        var jsonOpt = Cli.Str("--json", "F", "write the figures as JSON", absent: "not written");
+        var noTorchOpt = Cli.Flag("--no-torch", "skip the PyTorch comparison");
+        var trainFlag = Cli.Flag("--train", "the old spelling's flag (rr bench --train)");
+        trainFlag.Hidden = true;
+        var cmd = new Command("bench-train", "Training speed (images/s) of each engine, beside PyTorch when python3-torch is installed " +
+                                             "(also spelt rr bench --train).")
+            { modelOpt, batchOpt, sizeOpt, enginesOpt, stepsOpt, warmupOpt, threadsOpt, jsonOpt, noTorchOpt, trainFlag };
+        cmd.SetAction(pr => Execute(pr.GetValue(modelOpt), pr.GetValue(batchOpt), pr.GetValue(sizeOpt), pr.Items(enginesOpt), pr.GetValue(stepsOpt),
+                                    pr.GetValue(warmupOpt), pr.GetValue(threadsOpt), pr.GetValue(jsonOpt), pr.GetValue(noTorchOpt)));
+        return cmd;
+    }
+
+    /// <summary>`rr bench-train ARGS` without Program's error handling (tests).</summary>
+    public static int Run(string[] args) => Cli.Run(Create(), args);
+
+    static int Execute(string model, int batch, int size, string[] engines, int steps, int warmup, int threads, string json, bool noTorch)
+    {
+        engines = engines.Select(e => e.ToLowerInvariant()).ToArray();
+        if (engines.Length == 0) throw new UsageException("--engine needs at least one engine");
+        foreach (var e in engines)
+        {
+            if (!TrainVerb.Engines.Contains(e)) throw new UsageException($"--engine: unknown engine '{e}'; one of: {string.Join(", ", TrainVerb.Engines)}");
+            TrainVerb.RequireEngine(e);
+        }
+        if (engines.Distinct().Count() != engines.Length) throw new UsageException($"--engine names an engine twice ('{string.Join(",", engines)}')");
+
+        var results = new List<(string Engine, TrainBench.Result R)>();
+        foreach (var e in engines)
+        {
+            try { results.Add((e, RunEngine(e, model, batch, size, steps, warmup, threads))); }
+            catch (ArgumentException ex) { throw new UsageException(ex.Message); }
+        }
+        var report = new JsonObject();
+        foreach (var (e, r) in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{e,-10} {r.Model} batch {r.Batch} {r.Size}x{r.Size}, {r.Threads} threads: {r.MedianMs:F1} ms/step median (min {r.MinMs:F1}) = {r.ImagesPerSecond:F0} images/s"));
+            // "train.*" is our engine's (the keys before there were engines); another engine's keys carry its name.
+            string k = e == "ours" ? "train" : e;
+            report[$"{k}.model"] = r.Model; report[$"{k}.batch"] = r.Batch; report[$"{k}.size"] = r.Size; report[$"{k}.threads"] = r.Threads;
+            report[$"{k}.steps"] = r.Steps; report[$"{k}.median_ms"] = Math.Round(r.MedianMs, 3); report[$"{k}.images_per_s"] = Math.Round(r.ImagesPerSecond, 1);
+        }
+        if (results.Count > 1)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ratio {results[0].Engine}/{results[1].Engine}: {results[0].R.ImagesPerSecond / results[1].R.ImagesPerSecond:F2}x"));
+        if (!noTorch)
+        {
+            var torch = RunTorch(model, batch, size, steps, warmup, results[0].R.Threads);
+            if (torch != null)
+            {
+                double tips = (double)torch["images_per_s"];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{"PyTorch",-10} {model} batch {batch} {size}x{size}, {(int)torch["threads"]} threads: {(double)torch["median_ms"]:F1} ms/step median = {tips:F0} images/s"));
+                report["torch.images_per_s"] = Math.Round(tips, 1);
+                report["torch.median_ms"] = Math.Round((double)torch["median_ms"], 3);
+                foreach (var (e, r) in results)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {e}/PyTorch: {r.ImagesPerSecond / tips:F2}x"));
+                    report[$"{(e == "ours" ? "train" : e)}.ratio_vs_torch"] = Math.Round(r.ImagesPerSecond / tips, 3);
+                }
+            }
+        }
+        if (json != null)
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(json));
+            if (dir != null) Directory.CreateDirectory(dir);
+            File.WriteAllText(json, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The one place an engine's training bench is called. MERGE(torchsharp): add the TorchSharp engine's bench
+    /// here (same arguments, same Result) and drop the refusal in TrainVerb.RequireEngine.
+    /// </summary>
+    static TrainBench.Result RunEngine(string engine, string model, int batch, int size, int steps, int warmup, int threads) => engine switch
+    {
+        "ours" => TrainBench.Run(model, batch, size, steps, warmup, threads),
+        _ => throw new UsageException($"--engine {engine} is not in this build yet"),
+    };
+
+    /// <summary>Runs the PyTorch bench when /usr/bin/python3 has torch; null (with a note) otherwise.</summary>
+    static JsonObject RunTorch(string model, int batch, int size, int steps, int warmup, int threads)
+    {
+        const string python = "/usr/bin/python3";
+        var script = FindScript("training/scripts/torch_train_bench.py");
+        if (!File.Exists(python) || script == null) { Console.Error.WriteLine("rr bench-train: no PyTorch comparison (needs /usr/bin/python3 and training/scripts/torch_train_bench.py)"); return null; }
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var s in new[] { script, "--model", model, "--batch", $"{batch}", "--size", $"{size}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--threads", $"{threads}" })
+            psi.ArgumentList.Add(s);
+        using var p = Process.Start(psi);
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            string e = err.Result.Trim();
+            Console.Error.WriteLine(e.Contains("No module named 'torch'") ? "rr bench-train: no PyTorch comparison (python3-torch is not installed)"
+                : $"rr bench-train: PyTorch bench failed (exit {p.ExitCode}): {e.Split('\n').LastOrDefault()}");
+            return null;
+        }
+        var line = output.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
+        return line == null ? null : JsonNode.Parse(line).AsObject();
+    }
+
+    static string FindScript(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var p = Path.Combine(dir.FullName, relative);
+            if (File.Exists(p)) return p;
+        }
+        var cwd = Path.Combine(Directory.GetCurrentDirectory(), relative);
+        return File.Exists(cwd) ? cwd : null;
+    }
+}
