@@ -16,7 +16,7 @@ public static class BenchTrainVerb
 {
     public static Command Create()
     {
-        var modelOpt = Cli.Str("--model", "NAME", "architecture (as rr train --model)", "resnet20");
+        var modelOpt = Cli.Str("--model", "NAME", "architecture, as rr train --model", "resnet20");
         var batchOpt = Cli.Int("--batch", "N", "batch size", 128, 1, 65536);
         var sizeOpt = Cli.Int("--size", "S", "square input size", 32, 1, 4096);
         var enginesOpt = Cli.List("--engine", "ours,torchsharp", "training engines to time, in this order", "ours");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ResNetRealtime.Training.Kernels;
+using ResNetRealtime.Training.Models;
 using ResNetRealtime.Training.Trainer;
 
 namespace ResNetRealtime.Cli;
@@ -21,7 +22,7 @@ public static class TrainVerb
         const string Needed = "none; required unless --resume";
         public readonly Option<string> Data = Cli.Str("--data", "KIND:PATH", "idx|mnist|fashion-mnist|cifar10|cifar100|folder|frames:PATH; " +
                                                       "plain fashion-mnist = Debian's /usr/share/datasets/fashion-mnist", absent: Needed);
-        public readonly Option<string> Model = Cli.Str("--model", "NAME", "resnet18..152, resnet20..110 (CIFAR), resnext50_32x4d", absent: Needed);
+        public readonly Option<string> Model = Cli.Str("--model", "NAME", string.Join(", ", ResNetConfig.KnownNames), absent: Needed);
         public readonly Option<string> Out = Cli.Str("--out", "DIR", "run folder: model.onnx, checkpoint, metrics, curves", absent: Needed);
         public readonly Option<int> Epochs = Cli.Int("--epochs", "N", "epochs", 10, 1, 100000);
         public readonly Option<int> Batch = Cli.Int("--batch", "N", "batch size", 128, 1, 65536);
