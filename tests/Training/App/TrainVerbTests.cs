@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NUnit.Framework;
 using ResNetRealtime.Cli;
 
@@ -80,5 +81,39 @@ public class TrainVerbTests
         var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(1), err.ToString());
         Assert.That(lines[0], Does.Contain("/nonexistent/fm"));
+    }
+
+    /// <summary>The first Ctrl-C (SIGINT) finishes the step, saves the checkpoint and exits 130, in the real process.</summary>
+    [Test]
+    public void InterruptSavesACheckpointAndExits130()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("SIGINT is sent with kill(1)");
+        var root = Path.Combine(TestContext.CurrentContext.WorkDirectory, "train-interrupt");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(data);
+        DataTests.WriteIdxDir(data, gz: false);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll"), "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
+                                  "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = new System.Text.StringBuilder();
+        var buf = new char[256];
+        var sw = Stopwatch.StartNew();
+        // Wait for the first finished epoch (its checkpoint proves training runs), then interrupt.
+        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
+        {
+            int n = p.StandardError.Read(buf, 0, buf.Length);
+            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
+            err.Append(buf, 0, n);
+        }
+        using (var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) kill.WaitForExit();
+        string rest = p.StandardError.ReadToEnd();
+        if (!p.WaitForExit(60_000)) { p.Kill(); Assert.Fail("rr train did not stop after SIGINT"); }
+        Assert.That(p.ExitCode, Is.EqualTo(130), err + rest + stdout.Result);
+        Assert.That(rest, Does.Contain("stopping after this step"));
+        Assert.That(File.Exists(Path.Combine(root, "run", "checkpoint.rrck")), Is.True);
     }
 }
