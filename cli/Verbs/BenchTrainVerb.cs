@@ -44,45 +44,43 @@ public static class BenchTrainVerb
         if (engines.Length == 0) throw new UsageException("--engine needs at least one engine");
         foreach (var e in engines)
         {
-            if (!TrainVerb.Engines.Contains(e)) throw new UsageException($"--engine: unknown engine '{e}'; one of: {string.Join(", ", TrainVerb.Engines)}");
+            if (!TrainVerb.Engines.Contains(e)) throw new UsageException($"--engine must be {string.Join(" or ", TrainVerb.Engines)} (got '{e}')");
             TrainVerb.RequireEngine(e);
         }
         if (engines.Distinct().Count() != engines.Length) throw new UsageException($"--engine names an engine twice ('{string.Join(",", engines)}')");
 
-        var results = new List<(string Engine, TrainBench.Result R)>();
-        foreach (var e in engines)
+        try { return Compare(engines, model, batch, size, steps, warmup, threads, noTorch, json, Console.Out, Console.Error); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+    }
+
+    // ---- MERGE(torchsharp): what follows stands in for the torch branch's TrainBench.Compare (same signature; it runs
+    // each engine, PyTorch and the JSON). When merging, call TrainBench.Compare above and delete Compare, RunTorch and
+    // FindScript here, and the refusal in TrainVerb.RequireEngine. ----
+
+    /// <summary>Our engine's training bench, then PyTorch's unless <paramref name="noTorch"/>; one line each, and the JSON when asked.</summary>
+    static int Compare(IReadOnlyList<string> engines, string model, int batch, int size, int steps, int warmup, int threads, bool noTorch, string json,
+                       TextWriter output, TextWriter errors)
+    {
+        var r = TrainBench.Run(model, batch, size, steps, warmup, threads);   // engines is ["ours"]: RequireEngine refused the rest
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"engine  {r.Model} batch {r.Batch} {r.Size}x{r.Size}, {r.Threads} threads: {r.MedianMs:F1} ms/step median (min {r.MinMs:F1}) = {r.ImagesPerSecond:F0} images/s"));
+        var report = new JsonObject
         {
-            try { results.Add((e, RunEngine(e, model, batch, size, steps, warmup, threads))); }
-            catch (ArgumentException ex) { throw new UsageException(ex.Message); }
-        }
-        var report = new JsonObject();
-        foreach (var (e, r) in results)
-        {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{e,-10} {r.Model} batch {r.Batch} {r.Size}x{r.Size}, {r.Threads} threads: {r.MedianMs:F1} ms/step median (min {r.MinMs:F1}) = {r.ImagesPerSecond:F0} images/s"));
-            // "train.*" is our engine's (the keys before there were engines); another engine's keys carry its name.
-            string k = e == "ours" ? "train" : e;
-            report[$"{k}.model"] = r.Model; report[$"{k}.batch"] = r.Batch; report[$"{k}.size"] = r.Size; report[$"{k}.threads"] = r.Threads;
-            report[$"{k}.steps"] = r.Steps; report[$"{k}.median_ms"] = Math.Round(r.MedianMs, 3); report[$"{k}.images_per_s"] = Math.Round(r.ImagesPerSecond, 1);
-        }
-        if (results.Count > 1)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"ratio {results[0].Engine}/{results[1].Engine}: {results[0].R.ImagesPerSecond / results[1].R.ImagesPerSecond:F2}x"));
+            ["train.model"] = r.Model, ["train.batch"] = r.Batch, ["train.size"] = r.Size, ["train.threads"] = r.Threads, ["train.steps"] = r.Steps,
+            ["train.median_ms"] = Math.Round(r.MedianMs, 3), ["train.images_per_s"] = Math.Round(r.ImagesPerSecond, 1),
+        };
         if (!noTorch)
         {
-            var torch = RunTorch(model, batch, size, steps, warmup, results[0].R.Threads);
+            var torch = RunTorch(model, batch, size, steps, warmup, r.Threads, errors);
             if (torch != null)
             {
                 double tips = (double)torch["images_per_s"];
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{"PyTorch",-10} {model} batch {batch} {size}x{size}, {(int)torch["threads"]} threads: {(double)torch["median_ms"]:F1} ms/step median = {tips:F0} images/s"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"PyTorch {model} batch {batch} {size}x{size}, {(int)torch["threads"]} threads: {(double)torch["median_ms"]:F1} ms/step median = {tips:F0} images/s"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio engine/PyTorch: {r.ImagesPerSecond / tips:F2}x"));
                 report["torch.images_per_s"] = Math.Round(tips, 1);
                 report["torch.median_ms"] = Math.Round((double)torch["median_ms"], 3);
-                foreach (var (e, r) in results)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {e}/PyTorch: {r.ImagesPerSecond / tips:F2}x"));
-                    report[$"{(e == "ours" ? "train" : e)}.ratio_vs_torch"] = Math.Round(r.ImagesPerSecond / tips, 3);
-                }
+                report["train.ratio_vs_torch"] = Math.Round(r.ImagesPerSecond / tips, 3);
             }
         }
         if (json != null)
@@ -94,22 +92,12 @@ public static class BenchTrainVerb
         return 0;
     }
 
-    /// <summary>
-    /// The one place an engine's training bench is called. MERGE(torchsharp): add the TorchSharp engine's bench
-    /// here (same arguments, same Result) and drop the refusal in TrainVerb.RequireEngine.
-    /// </summary>
-    static TrainBench.Result RunEngine(string engine, string model, int batch, int size, int steps, int warmup, int threads) => engine switch
-    {
-        "ours" => TrainBench.Run(model, batch, size, steps, warmup, threads),
-        _ => throw new UsageException($"--engine {engine} is not in this build yet"),
-    };
-
     /// <summary>Runs the PyTorch bench when /usr/bin/python3 has torch; null (with a note) otherwise.</summary>
-    static JsonObject RunTorch(string model, int batch, int size, int steps, int warmup, int threads)
+    static JsonObject RunTorch(string model, int batch, int size, int steps, int warmup, int threads, TextWriter errors)
     {
         const string python = "/usr/bin/python3";
         var script = FindScript("training/scripts/torch_train_bench.py");
-        if (!File.Exists(python) || script == null) { Console.Error.WriteLine("rr bench-train: no PyTorch comparison (needs /usr/bin/python3 and training/scripts/torch_train_bench.py)"); return null; }
+        if (!File.Exists(python) || script == null) { errors.WriteLine("rr bench-train: no PyTorch comparison (needs /usr/bin/python3 and training/scripts/torch_train_bench.py)"); return null; }
         var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var s in new[] { script, "--model", model, "--batch", $"{batch}", "--size", $"{size}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--threads", $"{threads}" })
             psi.ArgumentList.Add(s);
@@ -120,7 +108,7 @@ public static class BenchTrainVerb
         if (p.ExitCode != 0)
         {
             string e = err.Result.Trim();
-            Console.Error.WriteLine(e.Contains("No module named 'torch'") ? "rr bench-train: no PyTorch comparison (python3-torch is not installed)"
+            errors.WriteLine(e.Contains("No module named 'torch'") ? "rr bench-train: no PyTorch comparison (python3-torch is not installed)"
                 : $"rr bench-train: PyTorch bench failed (exit {p.ExitCode}): {e.Split('\n').LastOrDefault()}");
             return null;
         }

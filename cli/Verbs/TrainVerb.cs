@@ -163,9 +163,11 @@ public static class TrainVerb
         if (flip && noFlip) throw new UsageException("--flip and --no-flip contradict each other");
         o.Flip = flip ? true : noFlip ? false : null;
 
-        if (!Engines.Contains(o.Engine)) throw new UsageException($"--engine must be one of {string.Join(", ", Engines)} (got '{o.Engine}')");
-        if (!Devices.Contains(o.Device)) throw new UsageException($"--device must be one of {string.Join(", ", Devices)} (got '{o.Device}')");
-        if (o.Device == "cuda" && o.Engine == "ours") throw new UsageException("--device cuda needs --engine torchsharp (our engine runs on the CPU)");
+        // MERGE(torchsharp): the torch branch's TrainOptions.Validate (below) runs TrainEngines.Validate, which makes these
+        // three checks with the same messages; drop them and Engines/Devices (TrainEngines.Names/Devices) when merging.
+        if (!Engines.Contains(o.Engine)) throw new UsageException($"--engine must be {string.Join(" or ", Engines)} (got '{o.Engine}')");
+        if (!Devices.Contains(o.Device)) throw new UsageException($"--device must be {string.Join(" or ", Devices)} (got '{o.Device}')");
+        if (o.Engine == "ours" && o.Device != "cpu") throw new UsageException($"--device {o.Device}: our engine runs on the CPU only; use --engine torchsharp --device {o.Device}");
         if (o.Optimizer is "adam" or "adamw") pr.NotApplicable($"with --optimizer {o.Optimizer} (Nesterov momentum is SGD's)", x.Nesterov);
         if (o.Schedule != "cosine") pr.NotApplicable($"with --schedule {o.Schedule} (it is the cosine schedule's linear warm-up)", x.Warmup);
         if (o.Schedule == "onecycle" && !(o.Optimizer == "sgd" && o.Momentum == 0))

@@ -85,7 +85,7 @@ public class CliContractTests
     [TestCase("compare --model m --compare ort-cpu,gl --input x.npy --seed 3", "--seed does not apply with --input")]
     [TestCase("infer --model m --compare gl", "--compare needs two backends")]
     [TestCase("bench --models /tmp --size 64", "--size does not apply with --models")]
-    [TestCase("bench-train --engine ours,jax", "unknown engine 'jax'; one of: ours, torchsharp")]
+    [TestCase("bench-train --engine ours,jax", "--engine must be ours or torchsharp (got 'jax')")]
     [TestCase("bench --train --engine ours,ours", "names an engine twice")]
     [TestCase("demo --record d --frames 5 --backend gl --headless", "--backend, --headless do not apply with --record")]
     [TestCase("demo --record d", "--record needs --frames N")]
@@ -96,10 +96,24 @@ public class CliContractTests
     [TestCase("demo --backend tpu", "--backend 'tpu' is not one of: auto, ort-cpu")]
     [TestCase("demo --depth 19", "--depth must be one of 18, 34, 50, 101, 152 (got 19)")]
     [TestCase("train --data idx:/d --model resnet20 --out /tmp/x --warmup 1", "--warmup does not apply with --schedule onecycle")]
-    [TestCase("train --data idx:/d --model resnet20 --out /tmp/x --engine jax", "--engine must be one of ours, torchsharp")]
+    [TestCase("train --data idx:/d --model resnet20 --out /tmp/x --engine jax", "--engine must be ours or torchsharp")]
     public void Options_that_do_not_apply_or_do_not_fit_are_refused_with_the_reason(string line, string message)
     {
         AssertUsageError(CliRunner.Run(line.Split(' ')), message);
+    }
+
+    [Test]
+    public void Bench_train_runs_under_both_spellings()
+    {
+        foreach (var verb in new[] { new[] { "bench", "--train" }, new[] { "bench-train" } })
+        {
+            var json = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"bench-train-{verb.Length}.json");
+            var r = CliRunner.Run(verb.Concat(new[] { "--batch", "4", "--size", "8", "--steps", "1", "--warmup", "0", "--threads", "1", "--no-torch", "--json", json }).ToArray());
+            Assert.That(r.code, Is.EqualTo(0), r.stderr);
+            Assert.That(r.stdout, Does.Contain("resnet20 batch 4 8x8, 1 threads"));
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+            Assert.That(doc.RootElement.GetProperty("train.images_per_s").GetDouble(), Is.GreaterThan(0));
+        }
     }
 
     [Test]
