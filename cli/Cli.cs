@@ -33,10 +33,12 @@ public static class Cli
     /// <summary>
     /// Parses and runs one command line against <paramref name="root"/>. Parse errors throw a UsageException
     /// (one line, with a suggestion for a misspelt option or verb); errors inside a verb propagate unchanged.
+    /// <paramref name="siblings"/>: verb name → (sibling verb, how to reach it), so that an option of the sibling
+    /// given to the verb is named as such (--steps is bench-train's, not bench's).
     /// </summary>
-    public static int Invoke(Command root, IReadOnlyList<string> args)
+    public static int Invoke(Command root, IReadOnlyList<string> args, IReadOnlyDictionary<string, (string Verb, string How)> siblings = null)
     {
-        var pr = Parse(root, args);
+        var pr = Parse(root, args, siblings);
         return pr.Invoke(new InvocationConfiguration
         {
             Output = Console.Out, Error = Console.Error,
@@ -45,10 +47,10 @@ public static class Cli
         });
     }
 
-    static ParseResult Parse(Command root, IReadOnlyList<string> args)
+    static ParseResult Parse(Command root, IReadOnlyList<string> args, IReadOnlyDictionary<string, (string Verb, string How)> siblings = null)
     {
         var pr = root.Parse(args, Parser);
-        if (pr.Action is ParseErrorAction) throw new UsageException(FirstError(pr));
+        if (pr.Action is ParseErrorAction) throw new UsageException(FirstError(pr, siblings));
         return pr;
     }
 
@@ -58,13 +60,7 @@ public static class Cli
     /// <summary>Runs one verb alone (tests call verbs this way): parse errors and verb errors throw.</summary>
     public static int Run(Command verb, string[] args) => Invoke(Root(new[] { verb }), args.Prepend(verb.Name).ToArray());
 
-    /// <summary>
-    /// Hints for options that exist on a sibling verb (e.g. --steps is bench-train's, not bench's):
-    /// verb name → (sibling verb, how to reach it).
-    /// </summary>
-    public static readonly Dictionary<string, (string Verb, string How)> Siblings = new();
-
-    static string FirstError(ParseResult pr)
+    static string FirstError(ParseResult pr, IReadOnlyDictionary<string, (string Verb, string How)> siblings)
     {
         var cmd = pr.CommandResult.Command;
         var unknown = pr.UnmatchedTokens.FirstOrDefault();
@@ -79,7 +75,7 @@ public static class Cli
             if (!unknown.StartsWith('-'))
                 return $"unexpected argument '{unknown}' (options are --name value)";
             string name = unknown.Split('=', ':')[0];
-            if (Siblings.TryGetValue(cmd.Name, out var sib) && cmd.Parents.OfType<Command>().FirstOrDefault()?.Subcommands.FirstOrDefault(c => c.Name == sib.Verb) is { } other
+            if (siblings != null && siblings.TryGetValue(cmd.Name, out var sib) && cmd.Parents.OfType<Command>().FirstOrDefault()?.Subcommands.FirstOrDefault(c => c.Name == sib.Verb) is { } other
                 && OptionNames(other).Contains(name))
                 return $"unknown option {name}: it is an option of {sib.How}";
             return $"unknown option {name}{Suggest(name, OptionNames(cmd))}";

@@ -30,14 +30,10 @@ public static class Program
         ("bench", "--train", "bench-train"),
     };
 
-    static Program()
-    {
-        foreach (var (verb, flag, target) in FlagVerbs)
-        {
-            Cli.Siblings[verb] = (target, $"rr {target} (rr {verb} {flag})");
-            Cli.Siblings[target] = (verb, $"rr {verb} without {flag}");
-        }
-    }
+    /// <summary>Each flag-named verb and its parent are siblings: an option of one given to the other is named as such.</summary>
+    static readonly Dictionary<string, (string Verb, string How)> Siblings = FlagVerbs
+        .SelectMany(f => new[] { (f.Verb, (f.Target, $"rr {f.Target} (rr {f.Verb} {f.Flag})")), (f.Target, (f.Verb, $"rr {f.Verb} without {f.Flag}")) })
+        .ToDictionary(p => p.Item1, p => p.Item2);
 
     public static Command Root() => Cli.Root(Verbs.Select(v => v()));
 
@@ -47,7 +43,7 @@ public static class Program
         string prefix = args.Length > 0 && root.Subcommands.Any(c => c.Name == args[0]) ? $"rr {args[0]}" : "rr";
         try
         {
-            return Cli.Invoke(root, Route(args));
+            return Cli.Invoke(root, Route(args), Siblings);
         }
         catch (UsageException e)
         {
