@@ -1,3 +1,4 @@
+using System.CommandLine;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Tensors;
@@ -5,26 +6,38 @@ using ResNetRealtime.Runtime.Tensors;
 namespace ResNetRealtime.Cli;
 
 /// <summary>
-/// `rr infer --model M.onnx --compare A,B [--input X.npy] [--tolerance 1e-4] [--seed S]` — runs two backends
-/// layer by layer (every Conv/BN, Relu, Add, pool output as a tap, then the logits), prints a table of
-/// differences relative to each tensor's max |A| and names the first tensor over tolerance.
-/// Without --input a seeded N(0,1)-like random image of the model's input size is used.
-/// Exit 0 when all tensors agree, 1 when they diverge. Called by InferVerb with the full infer arguments.
+/// `rr compare --model M.onnx --compare A,B [--input X.npy] [--tolerance 1e-4] [--seed S]` (also spelt
+/// `rr infer --model M.onnx --compare A,B …`) — runs two backends layer by layer (every Conv/BN, Relu, Add,
+/// pool output as a tap, then the logits), prints a table of differences relative to each tensor's max |A|
+/// and names the first tensor over tolerance. Without --input a seeded N(0,1)-like random image of the
+/// model's input size is used. Exit 0 when all tensors agree, 1 when they diverge.
 /// </summary>
 public static class CompareVerb
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var a = new Args(args);
-        string modelPath = a.Required("model");
-        var pair = a.List("compare");
-        string inputPath = a.String("input");
-        double tol = a.Double("tolerance", 1e-4);
-        int seed = a.Int("seed", 0);
-        foreach (var noUse in new[] { "output", "taps", "taps-out", "backend" })
-            if (a.Has(noUse)) throw new UsageException($"--{noUse} does not apply to --compare (it runs the two backends named there and prints a report)");
-        a.Int("threads", 0, min: 0); a.Int("topk", 5, min: 1); // accepted from infer's argument set, unused here
-        a.Finish();
+        var model = Cli.Str("--model", "M.onnx", "the ONNX model", required: true);
+        var pairOpt = Cli.List("--compare", "A,B", "the two backends, e.g. ort-cpu,gl");
+        pairOpt.Required = true;
+        var input = Cli.Str("--input", "X.npy", "a float32 NCHW tensor", absent: "a random image from --seed");
+        var tolerance = Cli.Num("--tolerance", "E", "largest allowed |A-B| relative to max |A| per tensor", 1e-4);
+        var seed = Cli.Int("--seed", "S", "seed of the random input", 0);
+        var cmd = new Command("compare", "Two backends layer by layer on one input: a table of differences and the first layer over tolerance " +
+                                         "(also spelt rr infer --compare A,B). Exit 1 when they diverge.")
+            { model, pairOpt, input, tolerance, seed };
+        cmd.SetAction(pr =>
+        {
+            if (pr.Given(input)) pr.NotApplicable("with --input (it seeds the random input used without one)", seed);
+            return Execute(pr.GetValue(model), pr.Items(pairOpt), pr.GetValue(input), pr.GetValue(tolerance), pr.GetValue(seed));
+        });
+        return cmd;
+    }
+
+    /// <summary>`rr compare ARGS` without Program's error handling (tests).</summary>
+    public static int Run(string[] args) => Cli.Run(Create(), args);
+
+    static int Execute(string modelPath, string[] pair, string inputPath, double tol, int seed)
+    {
         if (pair.Length != 2) throw new UsageException($"--compare needs two backends, e.g. --compare ort-cpu,gl (got '{string.Join(",", pair)}')");
         if (!(tol > 0)) throw new UsageException($"--tolerance must be > 0 (got {tol})");
         foreach (var b in pair) BackendFactory.Validate(b);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using ResNetRealtime.Demo.App;
 using ResNetRealtime.Demo.Sources;
 
@@ -7,53 +8,71 @@ namespace ResNetRealtime.Cli;
 /// `rr demo` — the live window (or headless run) over the rendered scene, a webcam, a video or an image,
 /// with top-5 overlay, CAM heatmap, activation mosaic, latency HUD and live depth/backend switching;
 /// `--record DIR --frames N [--size S]` writes labelled scene frames (rr-frames-v1) for training.
+/// The demo library takes the plain <see cref="DemoOptions"/> this verb fills in.
 /// </summary>
 public static class DemoVerb
 {
-    public const string Usage =
-        "rr demo [--source scene|webcam[:DEV]|video:PATH|image:PATH] [--model M.onnx] [--models DIR] [--backend auto|ort-cpu|gl|ort-dml]\n" +
-        "        [--headless --frames N --out DIR] [--budget-ms X] [--seed S] [--width W --height H] [--depth 18]\n" +
-        "        [--keys FRAME:KEY,...]   replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q)\n" +
-        "rr demo --record DIR --frames N [--size 64] [--seed S]";
+    static readonly string[] Backends = { "auto", "ort-cpu", "gl", "ort-dml", "ort-cuda" };
 
-    public static int Run(string[] argv)
+    public static Command Create()
     {
-        var a = new Args(argv);
-        if (a.Flag("help")) { Console.WriteLine(Usage); a.Finish(); return 0; }
-        var o = new DemoOptions();
-        try { o.Source = SourceSpec.Parse(a.String("source", "scene")); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        o.ModelPath = a.String("model");
-        o.ModelsDir = a.String("models");
-        o.Backend = a.String("backend", "auto");
-        if (o.Backend is not ("auto" or "ort-cpu" or "gl" or "ort-dml" or "ort-cuda"))
-            throw new UsageException($"--backend '{o.Backend}' is not one of: auto, ort-cpu, gl, ort-dml, ort-cuda");
-        o.Headless = a.Flag("headless");
-        o.Frames = a.Int("frames", 0, 0, 10_000_000);
-        o.OutDir = a.String("out");
-        o.RecordDir = a.String("record");
-        o.Size = a.Int("size", 64, 8, 1024);
-        o.BudgetMs = a.Double("budget-ms", 0);
-        if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be ≥ 0 (got {o.BudgetMs})");
-        o.Seed = (ulong)a.Int("seed", 1, 0);
-        o.Width = a.Int("width", 960, Hud.MinWidth, 8192);
-        o.Height = a.Int("height", 600, Hud.MinHeight, 8192);
-        o.ScreenshotEvery = a.Int("screenshot-every", 30, 1);
-        o.Depth = a.Int("depth", 18);
-        if (o.Depth is not (18 or 34 or 50 or 101 or 152)) throw new UsageException($"--depth must be 18, 34, 50, 101 or 152 (got {o.Depth})");
-        o.WriteBare = a.Flag("bare");
-        o.Keys = a.String("keys");
-        try { DemoKeys.Parse(o.Keys); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        a.Finish();
-
-        if (o.RecordDir != null)
+        var d = new DemoOptions();   // the library's defaults are the help's defaults
+        var source = Cli.Str("--source", "scene|webcam[:DEV]|video:PATH|image:PATH", "what to classify", "scene");
+        var model = Cli.Str("--model", "M.onnx", "the model", absent: $"{DemoOptions.DefaultModel} if present, else random weights");
+        var models = Cli.Str("--models", "DIR", "DIR/resnet{18..152}.onnx for the depth keys 1-5 and --budget-ms", absent: "random weights for other depths");
+        var backend = Cli.Str("--backend", string.Join("|", Backends), "auto: gl on a hardware GPU with OpenGL 4.3, else ort-cpu", d.Backend);
+        var headless = Cli.Flag("--headless", "offscreen (EGL): PNGs and frames.json in --out, no window");
+        var frames = Cli.Int("--frames", "N", "frames to run, then stop (with --record: frames to record); 0 = until closed (headless: 120)", d.Frames, 0, 10_000_000);
+        var outDir = Cli.Str("--out", "DIR", "where screenshots (and headless frames.json) go", absent: "window: out/; --headless: required; headless for want of a display: out/demo");
+        var budget = Cli.Num("--budget-ms", "X", "adaptive: the deepest ResNet whose inference fits X ms; 0 = off", d.BudgetMs);
+        var seed = Cli.Int("--seed", "S", "scene and random-weight seed", (int)d.Seed, 0);
+        var width = Cli.Int("--width", "W", "window / render width", d.Width, Hud.MinWidth, 8192);
+        var height = Cli.Int("--height", "H", "window / render height", d.Height, Hud.MinHeight, 8192);
+        var depth = Cli.Int("--depth", "18|34|50|101|152", "starting depth key", d.Depth);
+        var keys = Cli.Str("--keys", "FRAME:KEY,...", "replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q)", absent: "none");
+        var every = Cli.Int("--screenshot-every", "N", "headless: a PNG every N frames (the last frame always)", d.ScreenshotEvery, 1);
+        var bare = Cli.Flag("--bare", "headless: also write each screenshot without the overlay");
+        var record = Cli.Str("--record", "DIR", "record labelled scene frames (rr-frames-v1) for rr train --data frames:DIR", absent: "no recording");
+        var size = Cli.Int("--size", "S", "--record: square frame size", d.Size, 8, 1024);
+        var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
+                                      "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")
+            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size };
+        cmd.SetAction(pr =>
         {
-            if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N ≥ 1)");
-            if (o.Source.Kind != SourceKind.Scene) throw new UsageException("--record records the rendered scene; drop --source");
-            return DemoApp.Record(o, Console.Error);
-        }
-        if (o.Headless && o.Frames <= 0) o.Frames = 120;
-        return DemoApp.Run(o, Console.Error);
+            var o = new DemoOptions
+            {
+                ModelPath = pr.GetValue(model), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
+                Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
+                Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
+                Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
+                Keys = pr.GetValue(keys),
+            };
+            try
+            {
+                o.Source = SourceSpec.Parse(pr.GetValue(source));
+                DemoKeys.Parse(o.Keys);
+            }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            if (!Backends.Contains(o.Backend)) throw new UsageException($"--backend '{o.Backend}' is not one of: {string.Join(", ", Backends)}");
+            if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be >= 0 (got {o.BudgetMs})");
+            if (!ModelProvider.Depths.Contains(o.Depth)) throw new UsageException($"--depth must be one of {string.Join(", ", ModelProvider.Depths)} (got {o.Depth})");
+
+            if (o.RecordDir != null)
+            {
+                pr.NotApplicable("with --record (it records the rendered scene offscreen at --size)",
+                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare);
+                if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N >= 1)");
+                return DemoApp.Record(o, Console.Error);
+            }
+            pr.NotApplicable("without --record (it is the recorded frame size)", size);
+            if (!o.Headless) pr.NotApplicable("without --headless (a window takes a screenshot with P)", every, bare);
+            if (o.ModelPath != null) pr.NotApplicable("with --model (that one model serves every depth key)", models);
+            if (o.Headless && o.Frames <= 0) o.Frames = 120;
+            return DemoApp.Run(o, Console.Error);
+        });
+        return cmd;
     }
+
+    /// <summary>`rr demo ARGS` without Program's error handling (tests).</summary>
+    public static int Run(string[] args) => Cli.Run(Create(), args);
 }

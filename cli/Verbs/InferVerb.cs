@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
@@ -10,29 +11,41 @@ namespace ResNetRealtime.Cli;
 
 /// <summary>
 /// `rr infer --model M.onnx --input X.npy|IMAGE [--backend B] [--output Y.npy] [--topk K]
-///  [--taps a,b --taps-out DIR] [--threads T]` (and `--compare A,B ...`, handled by CompareVerb).
+///  [--taps a,b --taps-out DIR] [--threads T]` (`--compare A,B` is its own verb, <see cref="CompareVerb"/>).
 /// A .npy input is float32 NCHW: its rows run as-is, the raw model output goes to --output and the
 /// top-k per row is printed. Anything else is decoded as an image (ffmpeg), preprocessed like a frame
 /// and classified; top-k with labels and the latency record are printed. Taps go to DIR/&lt;name&gt;.npy.
 /// </summary>
 public static class InferVerb
 {
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        if (args.Contains("--compare")) return CompareVerb.Run(args);
-        var a = new Args(args);
-        string modelPath = a.Required("model");
-        string inputPath = a.Required("input");
-        string backend = a.String("backend", "ort-cpu");
-        string output = a.String("output");
-        int topk = a.Int("topk", 5, min: 1);
-        int threads = a.Int("threads", 0, min: 0);
-        var taps = a.List("taps");
-        string tapsOut = a.String("taps-out");
-        a.Finish();
-        if (taps.Length > 0 && tapsOut == null) throw new UsageException("--taps needs --taps-out DIR (where DIR/<tap>.npy are written)");
-        if (tapsOut != null && taps.Length == 0) throw new UsageException("--taps-out needs --taps a,b");
+        var model = Cli.Str("--model", "M.onnx", "the ONNX model", required: true);
+        var input = Cli.Str("--input", "X.npy|IMAGE", "a float32 NCHW .npy tensor, or an image decoded by ffmpeg (PNG, JPEG, ...)", required: true);
+        var backend = Cli.Str("--backend", "B", "ort-cpu, ort-dml, ort-cuda or gl", "ort-cpu");
+        var output = Cli.Str("--output", "Y.npy", "write the raw model output here (.npy input only)", absent: "not written");
+        var topk = Cli.Int("--topk", "K", "classes printed per row", 5, min: 1);
+        var threads = Cli.Int("--threads", "T", "inference threads; 0 = the backend's default", 0, min: 0);
+        var taps = Cli.List("--taps", "a,b", "intermediate outputs to write: stem, layer1..layer4, pool or node output names", absent: "none");
+        var tapsOut = Cli.Str("--taps-out", "DIR", "folder for the taps, DIR/<tap>.npy (with --taps)", absent: "none");
+        var cmd = new Command("infer", "One input through a model: top-k, raw output, intermediate taps. " +
+                                       "To compare two backends layer by layer: rr compare (or rr infer --compare A,B).")
+            { model, input, backend, output, topk, threads, taps, tapsOut };
+        cmd.SetAction(pr =>
+        {
+            string[] t = pr.Items(taps);
+            if (t.Length > 0 && !pr.Given(tapsOut)) throw new UsageException("--taps needs --taps-out DIR (where DIR/<tap>.npy are written)");
+            if (t.Length == 0) pr.NotApplicable("without --taps a,b (it is where the taps go)", tapsOut);
+            return Execute(pr.GetValue(model), pr.GetValue(input), pr.GetValue(backend), pr.GetValue(output), pr.GetValue(topk), pr.GetValue(threads), t, pr.GetValue(tapsOut));
+        });
+        return cmd;
+    }
 
+    /// <summary>`rr infer ARGS` without Program's error handling (tests).</summary>
+    public static int Run(string[] args) => Cli.Run(Create(), args);
+
+    static int Execute(string modelPath, string inputPath, string backend, string output, int topk, int threads, string[] taps, string tapsOut)
+    {
         BackendFactory.Validate(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
         var model = OnnxModel.Load(modelPath);

@@ -1,30 +1,101 @@
-using System.Diagnostics;
+using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ResNetRealtime.Training.Kernels;
+using ResNetRealtime.Training.Models;
 using ResNetRealtime.Training.Trainer;
 
 namespace ResNetRealtime.Cli;
 
 /// <summary>
-/// `rr train --data KIND:PATH --model NAME --epochs N --out DIR [options]` and `rr train --resume DIR`;
-/// `rr bench --train ...` (BenchVerb delegates to <see cref="Bench"/>).
+/// `rr train --data KIND:PATH --model NAME --epochs N --out DIR [options]` and `rr train --resume DIR`.
+/// Options that the chosen optimiser, schedule or mode would ignore are refused with the reason.
 /// Exit codes: 0 done, 130 interrupted by Ctrl-C (checkpoint saved), 2 usage, 1 other errors.
 /// </summary>
 public static class TrainVerb
 {
-    public const string Usage =
-        "rr train --data KIND:PATH --model NAME --epochs N --out DIR [--batch 128] [--lr 0.1] [--optimizer sgd|adam|adamw] " +
-        "[--momentum 0.9] [--nesterov] [--schedule onecycle|cosine|step|none] [--warmup EPOCHS] [--wd 5e-4] [--label-smoothing 0.1] " +
-        "[--seed 0] [--threads T] [--size S] [--crop-pad P] [--flip|--no-flip] [--init-from M.onnx] [--freeze stem,layer1,...] " +
-        "[--pretrained-lr-scale 0.1] [--zero-init-residual] [--limit N]  |  rr train --resume DIR [--threads T]";
+    public static readonly string[] Engines = { "ours", "torchsharp" };
+    public static readonly string[] Devices = { "cpu", "cuda" };
 
-    public static int Run(string[] args)
+    /// <summary>The options of `rr train`, one field each, so the action and <see cref="Parse"/> read the same symbols.</summary>
+    sealed class Options
     {
-        var a = new Args(args);
-        if (a.Flag("help")) { Console.WriteLine(Usage); return 0; }
-        int threads = a.Int("threads", 0, 0, 1024);
+        const string Needed = "none; required unless --resume";
+        public readonly Option<string> Data = Cli.Str("--data", "KIND:PATH", "idx|mnist|fashion-mnist|cifar10|cifar100|folder|frames:PATH; " +
+                                                      "plain fashion-mnist = Debian's /usr/share/datasets/fashion-mnist", absent: Needed);
+        public readonly Option<string> Model = Cli.Str("--model", "NAME", string.Join(", ", ResNetConfig.KnownNames), absent: Needed);
+        public readonly Option<string> Out = Cli.Str("--out", "DIR", "run folder: model.onnx, checkpoint, metrics, curves", absent: Needed);
+        public readonly Option<int> Epochs = Cli.Int("--epochs", "N", "epochs", 10, 1, 100000);
+        public readonly Option<int> Batch = Cli.Int("--batch", "N", "batch size", 128, 1, 65536);
+        public readonly Option<double> Lr = Cli.Num("--lr", "X", "peak learning rate (one-cycle's max, cosine's after warm-up, step's initial)", 0.1);
+        public readonly Option<string> Optimizer = Cli.Str("--optimizer", "sgd|adam|adamw", "optimiser", "sgd");
+        public readonly Option<double> Momentum = Cli.Num("--momentum", "X", "SGD momentum, Adam's beta1 (one-cycle cycles it itself)", 0.9);
+        public readonly Option<bool> Nesterov = Cli.Flag("--nesterov", "Nesterov momentum (SGD)");
+        public readonly Option<string> Schedule = Cli.Str("--schedule", "onecycle|cosine|step|none", "learning-rate schedule", "onecycle");
+        public readonly Option<double> Warmup = Cli.Num("--warmup", "EPOCHS", "linear warm-up before cosine annealing (--schedule cosine)", 0);
+        public readonly Option<double> Wd = Cli.Num("--wd", "X", "weight decay (not on BatchNorm or biases)", 5e-4);
+        public readonly Option<double> LabelSmoothing = Cli.Num("--label-smoothing", "X", "label smoothing", 0.1);
+        public readonly Option<int> Seed = Cli.Int("--seed", "S", "seed of initialisation, shuffling and augmentation", 0);
+        public readonly Option<int> Threads = Cli.Int("--threads", "T", "worker threads; 0 = all cores", 0, 0, 1024);
+        public readonly Option<int> Size = Cli.Int("--size", "S", "square training size; 0 = the data set's own (folders: 64)", 0, 0, 4096);
+        public readonly Option<int> CropPad = Cli.Int("--crop-pad", "P", "random-crop padding; -1 = size/8 (at least 1)", -1, -1, 1024);
+        const string FlipDefault = "flips, except for mnist digits";
+        public readonly Option<bool> Flip = Cli.Flag("--flip", "random horizontal flips", FlipDefault);
+        public readonly Option<bool> NoFlip = Cli.Flag("--no-flip", "no random flips", FlipDefault);
+        public readonly Option<string> InitFrom = Cli.Str("--init-from", "M.onnx", "start from a trained model's weights (new head for a new class count)", absent: "random initialisation");
+        public readonly Option<string> Freeze = Cli.Str("--freeze", "stem,layer1,...", "stages to freeze: stem, layer1..layer4, fc", absent: "none");
+        public readonly Option<double> PretrainedLrScale = Cli.Num("--pretrained-lr-scale", "X", "learning-rate multiplier of layers loaded by --init-from", 0.1);
+        public readonly Option<bool> ZeroInitResidual = Cli.Flag("--zero-init-residual", "zero-initialise each block's last BatchNorm scale");
+        public readonly Option<int> Limit = Cli.Int("--limit", "N", "use only N training images (N/5 test images); 0 = all", 0, 0, int.MaxValue);
+        public readonly Option<string> Engine = Cli.Str("--engine", "ours|torchsharp", "training engine", "ours");
+        public readonly Option<string> Device = Cli.Str("--device", "cpu|cuda", "device (cuda: --engine torchsharp)", "cpu");
+        public readonly Option<string> Resume = Cli.Str("--resume", "DIR", "continue the run in DIR exactly, with its checkpoint's settings", absent: "a new run");
+
+        public Option[] All => new Option[] { Data, Model, Out, Epochs, Batch, Lr, Optimizer, Momentum, Nesterov, Schedule, Warmup, Wd, LabelSmoothing, Seed,
+                                             Threads, Size, CropPad, Flip, NoFlip, InitFrom, Freeze, PretrainedLrScale, ZeroInitResidual, Limit, Engine, Device, Resume };
+    }
+
+    static (Command, Options) Build()
+    {
+        var o = new Options();
+        var cmd = new Command("train", "Train a ResNet on a data set and write ONNX (or continue one with --resume DIR). " +
+                                       "Training speed: rr bench-train.");
+        foreach (var opt in o.All) cmd.Add(opt);
+        return (cmd, o);
+    }
+
+    public static Command Create()
+    {
+        var (cmd, o) = Build();
+        cmd.SetAction(pr => Execute(pr, o));
+        return cmd;
+    }
+
+    /// <summary>`rr train ARGS` without Program's error handling (tests).</summary>
+    public static int Run(string[] args) => Cli.Run(Create(), args);
+
+    /// <summary>What `rr train ARGS` (not --resume) would train with, checked as the verb checks it; nothing runs.</summary>
+    internal static TrainOptions Parse(string[] args)
+    {
+        var (cmd, o) = Build();
+        return ToOptions(Cli.ParseOnly(cmd, args), o);
+    }
+
+    static int Execute(ParseResult pr, Options opts)
+    {
+        int threads = pr.GetValue(opts.Threads);
+        TrainOptions o = null;
+        string resume = pr.GetValue(opts.Resume);
+        if (resume != null)
+        {
+            var extra = opts.All.Where(x => x != opts.Resume && x != opts.Threads && pr.Given(x)).Select(x => x.Name).ToList();
+            if (extra.Count > 0) throw new UsageException($"--resume continues with the checkpoint's settings; drop {string.Join(", ", extra)}");
+        }
+        else
+        {
+            o = ToOptions(pr, opts);
+            RequireEngine(o.Engine);
+        }
+
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -39,19 +110,9 @@ public static class TrainVerb
         try
         {
             Trainer.Result result;
-            if (a.Has("resume"))
-            {
-                string dir = a.Required("resume");
-                var extra = new[] { "data", "model", "epochs", "out", "batch", "lr", "optimizer", "schedule", "seed", "size", "limit", "init-from", "freeze" }
-                    .Where(k => a.Has(k)).ToList();
-                if (extra.Count > 0) throw new UsageException($"--resume continues with the checkpoint's settings; drop --{string.Join(", --", extra)}");
-                a.Finish();
-                result = Trainer.Resume(dir, cts.Token, threads: threads);
-            }
+            if (resume != null) result = Trainer.Resume(resume, cts.Token, threads: threads);
             else
             {
-                var o = Parse(a, args);
-                a.Finish();
                 if (threads > 0) Workers.Threads = threads;
                 result = Trainer.Train(o, cts.Token);
             }
@@ -66,123 +127,64 @@ public static class TrainVerb
         finally { Console.CancelKeyPress -= onCancel; }
     }
 
-    /// <summary>Options from the command line (everything but --resume/--threads).</summary>
-    internal static TrainOptions Parse(Args a, string[] raw)
+    /// <summary>The run's settings; refuses what is missing, contradictory, or ignored by the chosen optimiser/schedule/mode.</summary>
+    static TrainOptions ToOptions(ParseResult pr, Options x)
     {
+        foreach (var required in new[] { x.Data, x.Model, x.Out })
+            if (!pr.Given(required)) throw new UsageException($"{required.Name} is required (or --resume DIR)");
         var o = new TrainOptions
         {
-            Data = a.Required("data"),
-            Model = a.Required("model"),
-            Epochs = a.Int("epochs", 10, 1, 100000),
-            Out = a.Required("out"),
-            Batch = a.Int("batch", 128, 1, 65536),
-            Lr = a.Double("lr", 0.1),
-            Optimizer = a.String("optimizer", "sgd").ToLowerInvariant(),
-            Momentum = a.Double("momentum", 0.9),
-            Nesterov = a.Flag("nesterov"),
-            Schedule = a.String("schedule", "onecycle").ToLowerInvariant(),
-            Warmup = a.Double("warmup", 0),
-            WeightDecay = a.Double("wd", 5e-4),
-            LabelSmoothing = a.Double("label-smoothing", 0.1),
-            Seed = a.Int("seed", 0),
-            Size = a.Int("size", 0, 1, 4096),
-            CropPad = a.Int("crop-pad", -1, 0, 1024),
-            InitFrom = a.String("init-from"),
-            Freeze = a.String("freeze"),
-            PretrainedLrScale = a.Double("pretrained-lr-scale", 0.1),
-            ZeroInitResidual = a.Flag("zero-init-residual"),
-            Limit = a.Int("limit", 0, 0, int.MaxValue),
-            Recipe = "rr train " + string.Join(" ", raw.Select(Quote)),
+            Data = pr.GetValue(x.Data),
+            Model = pr.GetValue(x.Model),
+            Epochs = pr.GetValue(x.Epochs),
+            Out = pr.GetValue(x.Out),
+            Batch = pr.GetValue(x.Batch),
+            Lr = pr.GetValue(x.Lr),
+            Optimizer = pr.GetValue(x.Optimizer).ToLowerInvariant(),
+            Momentum = pr.GetValue(x.Momentum),
+            Nesterov = pr.GetValue(x.Nesterov),
+            Schedule = pr.GetValue(x.Schedule).ToLowerInvariant(),
+            Warmup = pr.GetValue(x.Warmup),
+            WeightDecay = pr.GetValue(x.Wd),
+            LabelSmoothing = pr.GetValue(x.LabelSmoothing),
+            Seed = pr.GetValue(x.Seed),
+            Size = pr.GetValue(x.Size),
+            CropPad = pr.GetValue(x.CropPad),
+            InitFrom = pr.GetValue(x.InitFrom),
+            Freeze = pr.GetValue(x.Freeze),
+            PretrainedLrScale = pr.GetValue(x.PretrainedLrScale),
+            ZeroInitResidual = pr.GetValue(x.ZeroInitResidual),
+            Limit = pr.GetValue(x.Limit),
+            Engine = pr.GetValue(x.Engine).ToLowerInvariant(),
+            Device = pr.GetValue(x.Device).ToLowerInvariant(),
+            Recipe = Cli.CommandLine(pr),
         };
-        bool flip = a.Flag("flip"), noFlip = a.Flag("no-flip");
+        bool flip = pr.GetValue(x.Flip), noFlip = pr.GetValue(x.NoFlip);
         if (flip && noFlip) throw new UsageException("--flip and --no-flip contradict each other");
         o.Flip = flip ? true : noFlip ? false : null;
+
+        // MERGE(torchsharp): the torch branch's TrainOptions.Validate (below) runs TrainEngines.Validate, which makes these
+        // three checks with the same messages; drop them and Engines/Devices (TrainEngines.Names/Devices) when merging.
+        if (!Engines.Contains(o.Engine)) throw new UsageException($"--engine must be {string.Join(" or ", Engines)} (got '{o.Engine}')");
+        if (!Devices.Contains(o.Device)) throw new UsageException($"--device must be {string.Join(" or ", Devices)} (got '{o.Device}')");
+        if (o.Engine == "ours" && o.Device != "cpu") throw new UsageException($"--device {o.Device}: our engine runs on the CPU only; use --engine torchsharp --device {o.Device}");
+        if (o.Optimizer is "adam" or "adamw") pr.NotApplicable($"with --optimizer {o.Optimizer} (Nesterov momentum is SGD's)", x.Nesterov);
+        if (o.Schedule != "cosine") pr.NotApplicable($"with --schedule {o.Schedule} (it is the cosine schedule's linear warm-up)", x.Warmup);
+        if (o.Schedule == "onecycle" && !(o.Optimizer == "sgd" && o.Momentum == 0))
+            pr.NotApplicable("with --schedule onecycle (it cycles momentum 0.95 → 0.85 → 0.95 itself; only --momentum 0, plain SGD, turns that off)", x.Momentum);
+        if (o.InitFrom == null) pr.NotApplicable("without --init-from (it scales the learning rate of the loaded layers)", x.PretrainedLrScale);
         if (o.Freeze != null && o.InitFrom == null) Console.Error.WriteLine("rr train: note: --freeze without --init-from freezes randomly initialised layers");
-        o.Validate();
+        try { o.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         return o;
     }
 
-    static string Quote(string s) => s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
-
-    /// <summary>`rr bench --train --model resnet20 --batch 128 --size 32 [--steps N] [--threads T] [--json F] [--no-torch]`.</summary>
-    public static int Bench(string[] args)
+    /// <summary>
+    /// MERGE(torchsharp): this build trains with our engine only. When Trainer dispatches on TrainOptions.Engine
+    /// (and TrainBench on an engine name), drop the torchsharp refusal here; train and bench-train both call this.
+    /// </summary>
+    internal static void RequireEngine(string engine)
     {
-        var a = new Args(args);
-        a.Flag("train");
-        string model = a.String("model", "resnet20");
-        int batch = a.Int("batch", 128, 1, 65536);
-        int size = a.Int("size", 32, 1, 4096);
-        int steps = a.Int("steps", 10, 1, 100000);
-        int warmup = a.Int("warmup", 2, 0, 1000);
-        int threads = a.Int("threads", 0, 0, 1024);
-        string json = a.String("json");
-        bool noTorch = a.Flag("no-torch");
-        a.Finish();
-        TrainBench.Result r;
-        try { r = TrainBench.Run(model, batch, size, steps, warmup, threads); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"engine  {r.Model} batch {r.Batch} {r.Size}x{r.Size}, {r.Threads} threads: {r.MedianMs:F1} ms/step median (min {r.MinMs:F1}) = {r.ImagesPerSecond:F0} images/s"));
-        var report = new JsonObject
-        {
-            ["train.model"] = r.Model, ["train.batch"] = r.Batch, ["train.size"] = r.Size, ["train.threads"] = r.Threads, ["train.steps"] = r.Steps,
-            ["train.median_ms"] = Math.Round(r.MedianMs, 3), ["train.images_per_s"] = Math.Round(r.ImagesPerSecond, 1),
-        };
-        if (!noTorch)
-        {
-            var torch = RunTorch(model, batch, size, steps, warmup, r.Threads);
-            if (torch != null)
-            {
-                double tips = (double)torch["images_per_s"];
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"PyTorch {model} batch {batch} {size}x{size}, {(int)torch["threads"]} threads: {(double)torch["median_ms"]:F1} ms/step median = {tips:F0} images/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio engine/PyTorch: {r.ImagesPerSecond / tips:F2}x"));
-                report["torch.images_per_s"] = Math.Round(tips, 1);
-                report["torch.median_ms"] = Math.Round((double)torch["median_ms"], 3);
-                report["train.ratio_vs_torch"] = Math.Round(r.ImagesPerSecond / tips, 3);
-            }
-        }
-        if (json != null)
-        {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(json));
-            if (dir != null) Directory.CreateDirectory(dir);
-            File.WriteAllText(json, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        }
-        return 0;
-    }
-
-    /// <summary>Runs the PyTorch bench when /usr/bin/python3 has torch; null (with a note) otherwise.</summary>
-    static JsonObject RunTorch(string model, int batch, int size, int steps, int warmup, int threads)
-    {
-        const string python = "/usr/bin/python3";
-        var script = FindScript("training/scripts/torch_train_bench.py");
-        if (!File.Exists(python) || script == null) { Console.Error.WriteLine("rr bench: no PyTorch comparison (needs /usr/bin/python3 and training/scripts/torch_train_bench.py)"); return null; }
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var s in new[] { script, "--model", model, "--batch", $"{batch}", "--size", $"{size}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--threads", $"{threads}" })
-            psi.ArgumentList.Add(s);
-        using var p = Process.Start(psi);
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            string e = err.Result.Trim();
-            Console.Error.WriteLine(e.Contains("No module named 'torch'") ? "rr bench: no PyTorch comparison (python3-torch is not installed)"
-                : $"rr bench: PyTorch bench failed (exit {p.ExitCode}): {e.Split('\n').LastOrDefault()}");
-            return null;
-        }
-        var line = output.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
-        return line == null ? null : JsonNode.Parse(line).AsObject();
-    }
-
-    static string FindScript(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var p = Path.Combine(dir.FullName, relative);
-            if (File.Exists(p)) return p;
-        }
-        var cwd = Path.Combine(Directory.GetCurrentDirectory(), relative);
-        return File.Exists(cwd) ? cwd : null;
+        if (engine != "ours") throw new UsageException($"--engine {engine} is not in this build yet; use --engine ours");
     }
 }

@@ -23,12 +23,16 @@ public sealed class DataSource : IDisposable
     public int Height => Train.Height;
     public int Width => Train.Width;
 
-    /// <summary>Splits "KIND:PATH" (the kind is everything before the first ':').</summary>
+    /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package puts the data set: plain <c>--data fashion-mnist</c> reads it.</summary>
+    public const string DebianFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Splits "KIND:PATH" (the kind is everything before the first ':'); plain "fashion-mnist" is Debian's copy.</summary>
     public static (string Kind, string Path) ParseSpec(string spec)
     {
+        if (string.Equals(spec, "fashion-mnist", StringComparison.OrdinalIgnoreCase)) return ("fashion-mnist", DebianFashionMnist);
         int colon = spec?.IndexOf(':') ?? -1;
         if (colon <= 0 || colon == spec.Length - 1)
-            throw new ArgumentException($"--data must be KIND:PATH with KIND one of {string.Join(", ", Kinds)} (got '{spec}')");
+            throw new ArgumentException($"--data must be KIND:PATH with KIND one of {string.Join(", ", Kinds)}, or plain fashion-mnist (got '{spec}')");
         var kind = spec[..colon].ToLowerInvariant();
         if (!Kinds.Contains(kind)) throw new ArgumentException($"unknown data kind '{kind}' in '{spec}' (expected one of {string.Join(", ", Kinds)})");
         return (kind, spec[(colon + 1)..]);
@@ -39,6 +43,9 @@ public sealed class DataSource : IDisposable
     public static DataSource Load(string spec, int size = 0, int limit = 0)
     {
         var (kind, path) = ParseSpec(spec);
+        if (kind == "fashion-mnist" && System.IO.Path.TrimEndingDirectorySeparator(path) == DebianFashionMnist && !Directory.Exists(DebianFashionMnist))
+            throw new DirectoryNotFoundException($"{spec}: {DebianFashionMnist} not found; install Debian's dataset-fashion-mnist package " +
+                                                 "(./rr train installs it itself), or give fashion-mnist:PATH to your own copy");
         var owned = new List<IDisposable>();
         (ImageDataset train, ImageDataset test) = kind switch
         {

@@ -12,6 +12,10 @@ public sealed class TrainOptions
     /// <summary>KIND:PATH, see Data.DataSource.</summary>
     public string Data { get; set; }
     public string Model { get; set; } = "resnet20";
+    /// <summary>Training engine: "ours" (SIMD, CPU, the default) or "torchsharp" (libtorch; the road to CUDA).</summary>
+    public string Engine { get; set; } = "ours";
+    /// <summary>"cpu" or "cuda" (cuda: TorchSharp engine with a CUDA libtorch package installed).</summary>
+    public string Device { get; set; } = "cpu";
     public int Epochs { get; set; } = 10;
     public string Out { get; set; }
     public int Batch { get; set; } = 128;

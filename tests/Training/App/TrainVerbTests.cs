@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NUnit.Framework;
 using ResNetRealtime.Cli;
 
@@ -9,28 +10,61 @@ public class TrainVerbTests
     public void ParsesEveryOptionAndKeepsTheCommandLineAsRecipe()
     {
         var raw = new[] { "--data", "fashion-mnist:/d", "--model", "resnet20", "--epochs", "3", "--out", "/tmp/x", "--batch", "64", "--lr", "0.05",
-                          "--optimizer", "adamw", "--momentum", "0.8", "--nesterov", "--schedule", "cosine", "--warmup", "1", "--wd", "0.01",
-                          "--label-smoothing", "0", "--seed", "7", "--size", "32", "--crop-pad", "3", "--no-flip", "--limit", "100" };
-        var a = new Args(raw);
-        var o = TrainVerb.Parse(a, raw);
-        a.Finish();
-        Assert.That((o.Data, o.Model, o.Epochs, o.Out, o.Batch, o.Lr, o.Optimizer), Is.EqualTo(("fashion-mnist:/d", "resnet20", 3, "/tmp/x", 64, 0.05, "adamw")));
+                          "--optimizer", "sgd", "--momentum", "0.8", "--nesterov", "--schedule", "cosine", "--warmup", "1", "--wd", "0.01",
+                          "--label-smoothing", "0", "--seed", "7", "--size", "32", "--crop-pad", "3", "--no-flip", "--limit", "100",
+                          "--engine", "ours", "--device", "cpu" };
+        var o = TrainVerb.Parse(raw);
+        Assert.That((o.Data, o.Model, o.Epochs, o.Out, o.Batch, o.Lr, o.Optimizer), Is.EqualTo(("fashion-mnist:/d", "resnet20", 3, "/tmp/x", 64, 0.05, "sgd")));
         Assert.That((o.Momentum, o.Nesterov, o.Schedule, o.Warmup, o.WeightDecay, o.LabelSmoothing, o.Seed), Is.EqualTo((0.8, true, "cosine", 1.0, 0.01, 0.0, 7)));
-        Assert.That((o.Size, o.CropPad, o.Flip, o.Limit), Is.EqualTo((32, 3, (bool?)false, 100)));
+        Assert.That((o.Size, o.CropPad, o.Flip, o.Limit, o.Engine, o.Device), Is.EqualTo((32, 3, (bool?)false, 100, "ours", "cpu")));
         Assert.That(o.Recipe, Is.EqualTo("rr train " + string.Join(" ", raw)));
     }
 
+    [Test]
+    public void DefaultsAreTheTrainOptionsDefaults()
+    {
+        var o = TrainVerb.Parse(new[] { "--data", "fashion-mnist", "--model", "resnet20", "--out", "/tmp/x" });
+        var d = new ResNetRealtime.Training.Trainer.TrainOptions();
+        Assert.That((o.Epochs, o.Batch, o.Lr, o.Optimizer, o.Momentum, o.Nesterov, o.Schedule, o.Warmup), Is.EqualTo((d.Epochs, d.Batch, d.Lr, d.Optimizer, d.Momentum, d.Nesterov, d.Schedule, d.Warmup)));
+        Assert.That((o.WeightDecay, o.LabelSmoothing, o.Size, o.CropPad, o.Flip, o.PretrainedLrScale, o.Engine, o.Device),
+                    Is.EqualTo((d.WeightDecay, d.LabelSmoothing, d.Size, d.CropPad, d.Flip, d.PretrainedLrScale, d.Engine, d.Device)));
+    }
+
+    const string Base = "--data idx:/d --model resnet20 --out /tmp/x";
+
     [TestCase("--model resnet20 --epochs 1 --out /tmp/x", "--data is required")]
-    [TestCase("--data idx:/d --model resnet20 --epochs 0 --out /tmp/x", "--epochs must be in")]
-    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --optimizer rmsprop", "rmsprop")]
-    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --schedule exp", "exp")]
-    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --epochs 2 --warmup 2", "--warmup")]
-    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --lr fast", "--lr must be a number")]
-    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --epoch 3", "unknown option: --epoch")]
+    [TestCase(Base + " --epochs 0", "--epochs must be in [1, 100000] (got 0)")]
+    [TestCase(Base + " --optimizer rmsprop", "rmsprop")]
+    [TestCase(Base + " --schedule exp", "exp")]
+    [TestCase(Base + " --schedule cosine --epochs 2 --warmup 2", "--warmup must be in [0, 2)")]
+    [TestCase(Base + " --lr fast", "--lr must be a number (got 'fast')")]
+    [TestCase(Base + " --epoch 3", "unknown option --epoch; did you mean --epochs?")]
+    [TestCase(Base + " --flip --no-flip", "contradict")]
     [TestCase("--resume /tmp/x --lr 0.1", "drop --lr")]
+    [TestCase("--resume /tmp/x --engine ours", "drop --engine")]
+    // Options the chosen optimiser, schedule or mode would silently ignore.
+    [TestCase(Base + " --warmup 1", "--warmup does not apply with --schedule onecycle")]
+    [TestCase(Base + " --schedule step --warmup 1", "--warmup does not apply with --schedule step")]
+    [TestCase(Base + " --optimizer adam --nesterov", "--nesterov does not apply with --optimizer adam")]
+    [TestCase(Base + " --optimizer adamw --schedule cosine --nesterov", "--nesterov does not apply with --optimizer adamw")]
+    [TestCase(Base + " --momentum 0.8", "--momentum does not apply with --schedule onecycle")]
+    [TestCase(Base + " --optimizer adam --momentum 0", "--momentum does not apply with --schedule onecycle")]
+    [TestCase(Base + " --pretrained-lr-scale 0.5", "--pretrained-lr-scale does not apply without --init-from")]
+    [TestCase(Base + " --engine jax", "--engine must be ours or torchsharp (got 'jax')")]
+    [TestCase(Base + " --device tpu", "--device must be cpu or cuda (got 'tpu')")]
+    [TestCase(Base + " --device cuda", "--device cuda: our engine runs on the CPU only; use --engine torchsharp")]
     public void BadCommandLinesAreUsageErrors(string line, string message)
     {
         Assert.That(() => TrainVerb.Run(line.Split(' ')), Throws.InstanceOf<UsageException>().With.Message.Contains(message));
+    }
+
+    [TestCase(" --momentum 0")]                                   // plain SGD: one-cycle has no momentum to cycle
+    [TestCase(" --schedule cosine --warmup 1 --momentum 0.8")]
+    [TestCase(" --schedule step --optimizer adam --momentum 0.8")] // Adam's beta1
+    [TestCase(" --init-from m.onnx --pretrained-lr-scale 0.5")]
+    public void OptionsThatApplyAreAccepted(string extra)
+    {
+        Assert.That(() => TrainVerb.Parse((Base + extra).Split(' ')), Throws.Nothing);
     }
 
     [Test]
@@ -47,5 +81,39 @@ public class TrainVerbTests
         var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(1), err.ToString());
         Assert.That(lines[0], Does.Contain("/nonexistent/fm"));
+    }
+
+    /// <summary>The first Ctrl-C (SIGINT) finishes the step, saves the checkpoint and exits 130, in the real process.</summary>
+    [Test]
+    public void InterruptSavesACheckpointAndExits130()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("SIGINT is sent with kill(1)");
+        var root = Path.Combine(TestContext.CurrentContext.WorkDirectory, "train-interrupt");
+        if (Directory.Exists(root)) Directory.Delete(root, true);
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(data);
+        DataTests.WriteIdxDir(data, gz: false);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll"), "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
+                                  "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = new System.Text.StringBuilder();
+        var buf = new char[256];
+        var sw = Stopwatch.StartNew();
+        // Wait for the first finished epoch (its checkpoint proves training runs), then interrupt.
+        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
+        {
+            int n = p.StandardError.Read(buf, 0, buf.Length);
+            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
+            err.Append(buf, 0, n);
+        }
+        using (var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) kill.WaitForExit();
+        string rest = p.StandardError.ReadToEnd();
+        if (!p.WaitForExit(60_000)) { p.Kill(); Assert.Fail("rr train did not stop after SIGINT"); }
+        Assert.That(p.ExitCode, Is.EqualTo(130), err + rest + stdout.Result);
+        Assert.That(rest, Does.Contain("stopping after this step"));
+        Assert.That(File.Exists(Path.Combine(root, "run", "checkpoint.rrck")), Is.True);
     }
 }
