@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ResNetRealtime.Training.Kernels;
 using ResNetRealtime.Training.Trainer;
 
@@ -15,7 +12,7 @@ namespace ResNetRealtime.Cli;
 public static class TrainVerb
 {
     public const string Usage =
-        "rr train --data KIND:PATH --model NAME --epochs N --out DIR [--batch 128] [--lr 0.1] [--optimizer sgd|adam|adamw] " +
+        "rr train --data KIND:PATH --model NAME --epochs N --out DIR [--engine ours|torchsharp] [--device cpu|cuda] [--batch 128] [--lr 0.1] [--optimizer sgd|adam|adamw] " +
         "[--momentum 0.9] [--nesterov] [--schedule onecycle|cosine|step|none] [--warmup EPOCHS] [--wd 5e-4] [--label-smoothing 0.1] " +
         "[--seed 0] [--threads T] [--size S] [--crop-pad P] [--flip|--no-flip] [--init-from M.onnx] [--freeze stem,layer1,...] " +
         "[--pretrained-lr-scale 0.1] [--zero-init-residual] [--limit N]  |  rr train --resume DIR [--threads T]";
@@ -42,7 +39,7 @@ public static class TrainVerb
             if (a.Has("resume"))
             {
                 string dir = a.Required("resume");
-                var extra = new[] { "data", "model", "epochs", "out", "batch", "lr", "optimizer", "schedule", "seed", "size", "limit", "init-from", "freeze" }
+                var extra = new[] { "data", "model", "engine", "device", "epochs", "out", "batch", "lr", "optimizer", "schedule", "seed", "size", "limit", "init-from", "freeze" }
                     .Where(k => a.Has(k)).ToList();
                 if (extra.Count > 0) throw new UsageException($"--resume continues with the checkpoint's settings; drop --{string.Join(", --", extra)}");
                 a.Finish();
@@ -73,6 +70,8 @@ public static class TrainVerb
         {
             Data = a.Required("data"),
             Model = a.Required("model"),
+            Engine = a.String("engine", "ours").ToLowerInvariant(),
+            Device = a.String("device", "cpu").ToLowerInvariant(),
             Epochs = a.Int("epochs", 10, 1, 100000),
             Out = a.Required("out"),
             Batch = a.Int("batch", 128, 1, 65536),
@@ -104,12 +103,13 @@ public static class TrainVerb
 
     static string Quote(string s) => s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? s : "'" + s.Replace("'", "'\\''") + "'";
 
-    /// <summary>`rr bench --train --model resnet20 --batch 128 --size 32 [--steps N] [--threads T] [--json F] [--no-torch]`.</summary>
+    /// <summary>`rr bench --train --model resnet20 --batch 128 --size 32 [--engine ours,torchsharp] [--steps N] [--threads T] [--json F] [--no-torch]`.</summary>
     public static int Bench(string[] args)
     {
         var a = new Args(args);
         a.Flag("train");
         string model = a.String("model", "resnet20");
+        var engines = a.String("engine", "ours").ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         int batch = a.Int("batch", 128, 1, 65536);
         int size = a.Int("size", 32, 1, 4096);
         int steps = a.Int("steps", 10, 1, 100000);
@@ -118,71 +118,7 @@ public static class TrainVerb
         string json = a.String("json");
         bool noTorch = a.Flag("no-torch");
         a.Finish();
-        TrainBench.Result r;
-        try { r = TrainBench.Run(model, batch, size, steps, warmup, threads); }
+        try { return TrainBench.Compare(engines, model, batch, size, steps, warmup, threads, noTorch, json, Console.Out, Console.Error); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"engine  {r.Model} batch {r.Batch} {r.Size}x{r.Size}, {r.Threads} threads: {r.MedianMs:F1} ms/step median (min {r.MinMs:F1}) = {r.ImagesPerSecond:F0} images/s"));
-        var report = new JsonObject
-        {
-            ["train.model"] = r.Model, ["train.batch"] = r.Batch, ["train.size"] = r.Size, ["train.threads"] = r.Threads, ["train.steps"] = r.Steps,
-            ["train.median_ms"] = Math.Round(r.MedianMs, 3), ["train.images_per_s"] = Math.Round(r.ImagesPerSecond, 1),
-        };
-        if (!noTorch)
-        {
-            var torch = RunTorch(model, batch, size, steps, warmup, r.Threads);
-            if (torch != null)
-            {
-                double tips = (double)torch["images_per_s"];
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"PyTorch {model} batch {batch} {size}x{size}, {(int)torch["threads"]} threads: {(double)torch["median_ms"]:F1} ms/step median = {tips:F0} images/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio engine/PyTorch: {r.ImagesPerSecond / tips:F2}x"));
-                report["torch.images_per_s"] = Math.Round(tips, 1);
-                report["torch.median_ms"] = Math.Round((double)torch["median_ms"], 3);
-                report["train.ratio_vs_torch"] = Math.Round(r.ImagesPerSecond / tips, 3);
-            }
-        }
-        if (json != null)
-        {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(json));
-            if (dir != null) Directory.CreateDirectory(dir);
-            File.WriteAllText(json, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        }
-        return 0;
-    }
-
-    /// <summary>Runs the PyTorch bench when /usr/bin/python3 has torch; null (with a note) otherwise.</summary>
-    static JsonObject RunTorch(string model, int batch, int size, int steps, int warmup, int threads)
-    {
-        const string python = "/usr/bin/python3";
-        var script = FindScript("training/scripts/torch_train_bench.py");
-        if (!File.Exists(python) || script == null) { Console.Error.WriteLine("rr bench: no PyTorch comparison (needs /usr/bin/python3 and training/scripts/torch_train_bench.py)"); return null; }
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var s in new[] { script, "--model", model, "--batch", $"{batch}", "--size", $"{size}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--threads", $"{threads}" })
-            psi.ArgumentList.Add(s);
-        using var p = Process.Start(psi);
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            string e = err.Result.Trim();
-            Console.Error.WriteLine(e.Contains("No module named 'torch'") ? "rr bench: no PyTorch comparison (python3-torch is not installed)"
-                : $"rr bench: PyTorch bench failed (exit {p.ExitCode}): {e.Split('\n').LastOrDefault()}");
-            return null;
-        }
-        var line = output.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{'));
-        return line == null ? null : JsonNode.Parse(line).AsObject();
-    }
-
-    static string FindScript(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var p = Path.Combine(dir.FullName, relative);
-            if (File.Exists(p)) return p;
-        }
-        var cwd = Path.Combine(Directory.GetCurrentDirectory(), relative);
-        return File.Exists(cwd) ? cwd : null;
     }
 }

@@ -81,4 +81,4 @@ public static class TorchRuntime
 }
 
 /// <summary>TorchSharp cannot run on this machine; the message is one line naming what to install.</summary>
-public sealed class TorchUnavailableException(string message) : Exception(message);
+public sealed class TorchUnavailableException(string message) : NotSupportedException(message);

@@ -12,6 +12,10 @@ public sealed class TrainOptions
     /// <summary>KIND:PATH, see Data.DataSource.</summary>
     public string Data { get; set; }
     public string Model { get; set; } = "resnet20";
+    /// <summary>Training engine: "ours" (SIMD, CPU, the default) or "torchsharp" (libtorch; the road to CUDA).</summary>
+    public string Engine { get; set; } = "ours";
+    /// <summary>"cpu" or "cuda" (cuda: TorchSharp engine with a CUDA libtorch package installed).</summary>
+    public string Device { get; set; } = "cpu";
     public int Epochs { get; set; } = 10;
     public string Out { get; set; }
     public int Batch { get; set; } = 128;
@@ -62,6 +66,7 @@ public sealed class TrainOptions
         if (!(Warmup >= 0) || Warmup >= Epochs) throw new ArgumentException($"--warmup must be in [0, {Epochs}) epochs (got {Warmup})");
         if (Optimizer is not ("sgd" or "adam" or "adamw")) throw new ArgumentException($"--optimizer must be sgd, adam or adamw (got '{Optimizer}')");
         if (Schedule is not ("step" or "cosine" or "onecycle" or "none")) throw new ArgumentException($"--schedule must be step, cosine, onecycle or none (got '{Schedule}')");
+        TrainEngines.Validate(Engine, Device);
         if (Size < 0) throw new ArgumentException($"--size must be > 0 (got {Size})");
         if (Limit < 0) throw new ArgumentException($"--limit must be >= 0 (got {Limit})");
     }
