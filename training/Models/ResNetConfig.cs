@@ -1,6 +1,6 @@
-namespace ResNetRealtime.Training.Models;
+using ResNetRealtime.Runtime.Models;
 
-public enum BlockKind { Basic, Bottleneck }
+namespace ResNetRealtime.Training.Models;
 
 /// <summary>
 /// The engine's view of an architecture. The names and their shapes have one owner, the runtime's
@@ -40,7 +40,7 @@ public sealed class ResNetConfig
         return new ResNetConfig
         {
             Name = spec.Name,
-            Block = spec.Block == ResNetRealtime.Runtime.Models.BlockKind.Bottleneck ? BlockKind.Bottleneck : BlockKind.Basic,
+            Block = spec.Block,
             Layers = spec.Layers, StageWidths = spec.StageWidths, Cifar = spec.Cifar, Groups = spec.Groups,
             WidthPerGroup = spec.WidthPerGroup, Classes = spec.NumClasses, InChannels = spec.InChannels,
         };
@@ -52,7 +52,7 @@ public sealed class ResNetConfig
         var spec = new ResNetRealtime.Runtime.Models.ResNetSpec
         {
             Name = Name,
-            Block = Block == BlockKind.Basic ? ResNetRealtime.Runtime.Models.BlockKind.Basic : ResNetRealtime.Runtime.Models.BlockKind.Bottleneck,
+            Block = Block,
             Layers = Layers, StageWidths = StageWidths, Cifar = Cifar, Groups = Groups, WidthPerGroup = WidthPerGroup,
             InChannels = InChannels, NumClasses = Classes, InputSize = inputSize,
         };

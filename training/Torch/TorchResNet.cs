@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using ResNetRealtime.Training.Models;
 using static TorchSharp.torch;
 using nn = TorchSharp.torch.nn;
-using BlockKind = ResNetRealtime.Training.Models.BlockKind;
+using BlockKind = ResNetRealtime.Runtime.Models.BlockKind;
 
 namespace ResNetRealtime.Training.Torch;
 

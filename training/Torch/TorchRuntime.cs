@@ -44,23 +44,24 @@ public static class TorchRuntime
 
     static string LoadCore()
     {
-        if (OperatingSystem.IsLinux())
-        {
-            string dir = NativeDir;
-            string lib = Path.Combine(dir, "libLibTorchSharp.so");
-            if (!File.Exists(lib))
-                return $"TorchSharp is not installed beside this program (no {lib}); install {Install} and rebuild";
-            string shim = Path.Combine(dir, "libRrGlibcxxShim.so");
-            if (File.Exists(shim) && DlOpen(shim, RTLD_NOW | RTLD_GLOBAL) == IntPtr.Zero)
-                return $"TorchSharp: cannot load the libstdc++ shim {shim} ({Marshal.PtrToStringAnsi(DlError())}); rebuild with g++ installed";
-            if (!NativeLibrary.TryLoad(lib, out _))
-            {
-                IntPtr h = DlOpen(lib, RTLD_NOW);   // again, for the loader's own words
-                string why = h == IntPtr.Zero ? Marshal.PtrToStringAnsi(DlError()) : "unknown reason";
-                return $"TorchSharp cannot load {lib}: {why}; install {Install} (the build patches it for an older libstdc++: needs g++)";
-            }
-        }
-        return Initialise();
+        string error = OperatingSystem.IsLinux() ? LoadLinuxNatives(NativeDir) : null;
+        return error ?? Initialise();
+    }
+
+    /// <summary>Loads the shim (if the build made one) and libLibTorchSharp.so from <paramref name="dir"/>;
+    /// null on success, else the one line for the user.</summary>
+    internal static string LoadLinuxNatives(string dir)
+    {
+        string lib = Path.Combine(dir, "libLibTorchSharp.so");
+        if (!File.Exists(lib))
+            return $"TorchSharp is not installed beside this program (no {lib}); install {Install} and rebuild";
+        string shim = Path.Combine(dir, "libRrGlibcxxShim.so");
+        if (File.Exists(shim) && DlOpen(shim, RTLD_NOW | RTLD_GLOBAL) == IntPtr.Zero)
+            return $"TorchSharp: cannot load the libstdc++ shim {shim} ({Marshal.PtrToStringAnsi(DlError())}); rebuild with g++ installed";
+        if (NativeLibrary.TryLoad(lib, out _)) return null;
+        IntPtr h = DlOpen(lib, RTLD_NOW);   // again, for the loader's own words
+        string why = h == IntPtr.Zero ? Marshal.PtrToStringAnsi(DlError()) : "unknown reason";
+        return $"TorchSharp cannot load {lib}: {why}; install {Install} (the build patches it for an older libstdc++: needs g++)";
     }
 
     // Separate method: the JIT resolves TorchSharp only when this runs, after the natives above.

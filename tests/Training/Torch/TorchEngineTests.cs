@@ -4,6 +4,7 @@ using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Tests.Training.App;
 using ResNetRealtime.Training.Data;
 using ResNetRealtime.Training.Engine;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Training.Models;
 using ResNetRealtime.Training.Torch;
 using ResNetRealtime.Training.Trainer;
@@ -228,5 +229,25 @@ public class TorchEngineTests
         // This machine has no GPU and only libtorch-cpu: cuda is refused with the package to install.
         Assert.That(() => TrainEngines.Create("torchsharp", "cuda", ResNet.Create("resnet20", 3, 3)),
             Throws.InstanceOf<TorchUnavailableException>().With.Message.Contains("libtorch-cuda"));
+    }
+}
+
+/// <summary>A TorchSharp that cannot load is one line naming what to install, and nothing else breaks.</summary>
+public class TorchLoadFailureTests
+{
+    [Test]
+    public void MissingOrBrokenNativesGiveOneLineNamingThePackage()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "rr-torch-missing-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string missing = TorchRuntime.LoadLinuxNatives(dir);
+            Assert.That(missing, Does.Contain("TorchSharp 0.107.0").And.Contain("libtorch-cpu").And.Not.Contain("\n"));
+            File.WriteAllText(Path.Combine(dir, "libLibTorchSharp.so"), "not an ELF file");
+            string broken = TorchRuntime.LoadLinuxNatives(dir);
+            Assert.That(broken, Does.StartWith("TorchSharp cannot load").And.Contain("install TorchSharp").And.Not.Contain("\n"));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }
