@@ -11,9 +11,15 @@ public static class TorchFactory
 {
     public static ITrainModel Create(string device, ResNet host)
     {
+        CheckDevice(device);
+        return new TorchModel(host, device);
+    }
+
+    /// <summary>cuda needs TorchSharp to see a GPU, i.e. a CUDA libtorch in place of libtorch-cpu.</summary>
+    public static void CheckDevice(string device)
+    {
         if (device == "cuda" && !cuda.is_available())
             throw new TorchUnavailableException("--device cuda: TorchSharp finds no CUDA here; install an NVIDIA driver and a CUDA libtorch package (TorchSharp-cuda-linux / libtorch-cuda-12.8, not served by this NuGet feed) in place of libtorch-cpu");
-        return new TorchModel(host, device);
     }
 }
 

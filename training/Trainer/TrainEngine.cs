@@ -82,6 +82,20 @@ public static class TrainEngines
         if (engine == "ours" && device != "cpu") throw new ArgumentException($"--device {device}: our engine runs on the CPU only; use --engine torchsharp --device {device}");
     }
 
+    /// <summary>Fails early (before data loads) with one line when the engine or device cannot run here.</summary>
+    public static void EnsureAvailable(string engine, string device)
+    {
+        Validate(engine, device);
+        if (engine == "torchsharp") CheckTorch(device);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void CheckTorch(string device)
+    {
+        Torch.TorchRuntime.EnsureLoaded();
+        Torch.TorchFactory.CheckDevice(device);
+    }
+
     public static ITrainModel Create(string engine, string device, ResNet host)
     {
         Validate(engine, device);

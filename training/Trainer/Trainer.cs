@@ -64,6 +64,7 @@ public sealed class Trainer
         if (resume == null && File.Exists(ckptPath))
             throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
 
+        TrainEngines.EnsureAvailable(_o.Engine, _o.Device);
         using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
         Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
         if (data.Height != data.Width)
