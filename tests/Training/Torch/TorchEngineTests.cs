@@ -174,9 +174,9 @@ public class TorchEngineTests
     [Test]
     public void ResumeWithTheTorchSharpEngineContinuesExactly()
     {
-        string data = TrainerTests.IdxData(_root);   // 80 images / batch 16 = 5 steps per epoch
+        string data = TrainerTests.IdxData(_root, train: 48, test: 12);   // 48 images / batch 16 = 3 steps per epoch
         var full = RunQuiet(Options(data, Path.Combine(_root, "full")));
-        var part = RunQuiet(Options(data, Path.Combine(_root, "mid")), stopAfter: 7);
+        var part = RunQuiet(Options(data, Path.Combine(_root, "mid")), stopAfter: 4);   // batch 1 of epoch 2
         Assert.That(part.Interrupted, Is.True);
         var resumed = Trainer.Resume(Path.Combine(_root, "mid"), log: TextWriter.Null);
         for (int e = 0; e < 2; e++)
@@ -193,11 +193,26 @@ public class TorchEngineTests
         Assert.That(File.Exists(Path.Combine(_root, "full", "gradflow.csv")), "gradient-flow report");
     }
 
+    /// <summary>Also --init-from (a model our engine trained) with --freeze stem,layer1 on the TorchSharp engine:
+    /// the frozen stages keep the source's weights and BatchNorm statistics (eval mode), the rest trains.</summary>
     [Test]
     public void ATorchSharpTrainedModelExportsAnOnnxThatOrtRunsToItsEvalLogits()
     {
-        var o = Options(TrainerTests.FramesData(_root), Path.Combine(_root, "export"), epochs: 1);
+        string frames = TrainerTests.FramesData(_root);
+        var so = Options(frames, Path.Combine(_root, "src"), epochs: 1);
+        so.Engine = "ours";
+        var src = RunQuiet(so);
+        var o = Options(frames, Path.Combine(_root, "export"), epochs: 1);
+        o.InitFrom = src.ModelPath;
+        o.Freeze = "stem,layer1";
         var r = RunQuiet(o);
+        var before = Checkpoint.Load(src.CheckpointPath).Model.ToDictionary(t => t.Name, t => t.Data);
+        foreach (var t in Checkpoint.Load(r.CheckpointPath).Model)
+        {
+            bool frozen = t.Name.StartsWith("conv1.") || t.Name.StartsWith("bn1.") || t.Name.StartsWith("layer1.");
+            if (frozen) Assert.That(t.Data, Is.EqualTo(before[t.Name]), $"frozen {t.Name} changed");
+            else if (t.Name.StartsWith("layer3.") && t.Name.EndsWith("conv2.weight")) Assert.That(t.Data, Is.Not.EqualTo(before[t.Name]), $"{t.Name} did not train");
+        }
         var model = OnnxModel.Load(r.ModelPath);
         Assert.That(model.GetMetadata(ResNetRealtime.Runtime.Models.MetadataKeys.Arch), Is.EqualTo("resnet20"));
         Assert.That(model.GetMetadata(ResNetRealtime.Runtime.Models.MetadataKeys.Recipe), Is.EqualTo("test recipe"));
