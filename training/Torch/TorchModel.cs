@@ -19,7 +19,7 @@ public static class TorchFactory
     public static void CheckDevice(string device)
     {
         if (device == "cuda" && !cuda.is_available())
-            throw new TorchUnavailableException("--device cuda: TorchSharp finds no CUDA here; install an NVIDIA driver and a CUDA libtorch package (TorchSharp-cuda-linux / libtorch-cuda-12.8, not served by this NuGet feed) in place of libtorch-cpu");
+            throw new TorchUnavailableException("--device cuda: TorchSharp finds no CUDA here; install an NVIDIA driver and a CUDA libtorch package in place of libtorch-cpu (libtorch-cuda-12.8-linux-x64 / TorchSharp-cuda-linux; build with -p:RrLibTorch=libtorch-cuda-12.8-linux-x64 where your NuGet feed serves it)");
     }
 }
 

@@ -11,8 +11,11 @@ using ResNetRealtime.Training.Optim;
 namespace ResNetRealtime.Training.Trainer;
 
 /// <summary>
-/// The training loop behind `rr train`. Per step: schedule → zero grads → forward → cross-entropy (label
-/// smoothing) → backward → gradient-flow norms → optimizer step. Per epoch: evaluation on the test split
+/// The training loop behind `rr train`, the same for both engines (<see cref="ITrainModel"/>: ours or
+/// TorchSharp, chosen by TrainOptions.Engine/Device). The host ResNet of our engine defines architecture,
+/// names, initial weights, --init-from, --freeze and parameter groups; the engine takes them from there.
+/// Per step: schedule → zero grads → forward → cross-entropy (label smoothing) → backward → gradient-flow
+/// norms → optimizer step. Per epoch: evaluation on the test split
 /// (eval mode), DIR/metrics.json + .csv + curves.svg, DIR/gradflow.csv + .svg, and DIR/checkpoint.rrck
 /// (atomic). At the end DIR/model.onnx with labels, mean/std, input size, architecture and recipe.
 ///
