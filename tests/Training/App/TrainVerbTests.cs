@@ -28,6 +28,11 @@ public class TrainVerbTests
     [TestCase("--data idx:/d --model resnet20 --out /tmp/x --lr fast", "--lr must be a number")]
     [TestCase("--data idx:/d --model resnet20 --out /tmp/x --epoch 3", "unknown option: --epoch")]
     [TestCase("--resume /tmp/x --lr 0.1", "drop --lr")]
+    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --engine tensorflow", "--engine must be ours or torchsharp (got 'tensorflow')")]
+    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --engine torchsharp --device tpu", "--device must be cpu or cuda (got 'tpu')")]
+    [TestCase("--data idx:/d --model resnet20 --out /tmp/x --device cuda", "our engine runs on the CPU only")]
+    [TestCase("--data idx:/d --model wide_resnet51 --out /tmp/x", "wide_resnet50_2")]
+    [TestCase("--resume /tmp/x --engine torchsharp", "drop --engine")]
     public void BadCommandLinesAreUsageErrors(string line, string message)
     {
         Assert.That(() => TrainVerb.Run(line.Split(' ')), Throws.InstanceOf<UsageException>().With.Message.Contains(message));

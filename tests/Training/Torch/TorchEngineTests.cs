@@ -236,6 +236,19 @@ public class TorchEngineTests
     }
 
     [Test]
+    public void TrainBenchTimesBothEnginesInOneRunAndWritesTheirKeys()
+    {
+        var json = Path.Combine(_root, "bench.json");
+        var output = new StringWriter();
+        TrainBench.Compare(new[] { "ours", "torchsharp" }, "resnet20", 4, 8, steps: 1, warmup: 0, threads: 1, noTorch: true, json, output, TextWriter.Null);
+        Assert.That(output.ToString(), Does.Contain("TorchSharp resnet20 batch 4 8x8").And.Contain("ratio ours/torchsharp"));
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json)).AsObject();
+        foreach (var key in new[] { "train.engine", "train.images_per_s", "engine.ours.images_per_s", "engine.torchsharp.images_per_s", "engine.torchsharp.median_ms", "ratio.ours_vs_torchsharp" })
+            Assert.That(report.ContainsKey(key), key);
+        Assert.That((double)report["engine.torchsharp.images_per_s"], Is.GreaterThan(0));
+    }
+
+    [Test]
     public void BadEngineOrDeviceIsOneClearError()
     {
         Assert.That(() => TrainEngines.Validate("tensorflow", "cpu"), Throws.ArgumentException.With.Message.Contains("--engine").And.Message.Contains("tensorflow"));
