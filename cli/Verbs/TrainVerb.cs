@@ -13,8 +13,6 @@ namespace ResNetRealtime.Cli;
 /// </summary>
 public static class TrainVerb
 {
-    public static readonly string[] Engines = { "ours", "torchsharp" };
-    public static readonly string[] Devices = { "cpu", "cuda" };
 
     /// <summary>The options of `rr train`, one field each, so the action and <see cref="Parse"/> read the same symbols.</summary>
     sealed class Options
@@ -93,7 +91,6 @@ public static class TrainVerb
         else
         {
             o = ToOptions(pr, opts);
-            RequireEngine(o.Engine);
         }
 
         using var cts = new CancellationTokenSource();
@@ -163,11 +160,7 @@ public static class TrainVerb
         if (flip && noFlip) throw new UsageException("--flip and --no-flip contradict each other");
         o.Flip = flip ? true : noFlip ? false : null;
 
-        // MERGE(torchsharp): the torch branch's TrainOptions.Validate (below) runs TrainEngines.Validate, which makes these
-        // three checks with the same messages; drop them and Engines/Devices (TrainEngines.Names/Devices) when merging.
-        if (!Engines.Contains(o.Engine)) throw new UsageException($"--engine must be {string.Join(" or ", Engines)} (got '{o.Engine}')");
-        if (!Devices.Contains(o.Device)) throw new UsageException($"--device must be {string.Join(" or ", Devices)} (got '{o.Device}')");
-        if (o.Engine == "ours" && o.Device != "cpu") throw new UsageException($"--device {o.Device}: our engine runs on the CPU only; use --engine torchsharp --device {o.Device}");
+        // Engine/device names are checked by o.Validate() below (TrainEngines.Validate owns them).
         if (o.Optimizer is "adam" or "adamw") pr.NotApplicable($"with --optimizer {o.Optimizer} (Nesterov momentum is SGD's)", x.Nesterov);
         if (o.Schedule != "cosine") pr.NotApplicable($"with --schedule {o.Schedule} (it is the cosine schedule's linear warm-up)", x.Warmup);
         if (o.Schedule == "onecycle" && !(o.Optimizer == "sgd" && o.Momentum == 0))
@@ -177,14 +170,5 @@ public static class TrainVerb
         try { o.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         return o;
-    }
-
-    /// <summary>
-    /// MERGE(torchsharp): this build trains with our engine only. When Trainer dispatches on TrainOptions.Engine
-    /// (and TrainBench on an engine name), drop the torchsharp refusal here; train and bench-train both call this.
-    /// </summary>
-    internal static void RequireEngine(string engine)
-    {
-        if (engine != "ours") throw new UsageException($"--engine {engine} is not in this build yet; use --engine ours");
     }
 }

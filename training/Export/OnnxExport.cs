@@ -15,23 +15,16 @@ namespace ResNetRealtime.Training.Export;
 public static class OnnxExport
 {
     /// <summary>The runtime's description of the same architecture as <paramref name="net"/>.</summary>
-    public static ResNetSpec SpecFor(ResNet net, int inputSize)
-    {
-        var c = net.Config;
-        var spec = new ResNetSpec
-        {
-            Name = c.Name,
-            Block = c.Block == Models.BlockKind.Basic ? Runtime.Models.BlockKind.Basic : Runtime.Models.BlockKind.Bottleneck,
-            Layers = c.Layers, StageWidths = c.StageWidths, Cifar = c.Cifar, Groups = c.Groups, WidthPerGroup = c.WidthPerGroup,
-            InChannels = c.InChannels, NumClasses = c.Classes, InputSize = inputSize,
-        };
-        spec.Validate();
-        return spec;
-    }
+    public static ResNetSpec SpecFor(ResNet net, int inputSize) => net.Config.ToSpec(inputSize);
 
-    public static OnnxModel Build(ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
+    public static OnnxModel Build(ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe) =>
+        Build(net, net.StateDict().Select(e => new NamedTensor(e.name, e.shape, e.data)), inputSize, labels, mean, std, recipe);
+
+    /// <summary>Exports <paramref name="net"/>'s architecture with the weights in <paramref name="weights"/>
+    /// (by torchvision name: any engine's state, e.g. TorchSharp's copied out).</summary>
+    public static OnnxModel Build(ResNet net, IEnumerable<NamedTensor> weights, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
     {
-        var state = net.StateDict().ToDictionary(e => e.name, e => (e.data, e.shape), StringComparer.Ordinal);
+        var state = weights.ToDictionary(e => e.Name, e => (data: e.Data, shape: e.Shape), StringComparer.Ordinal);
         var spec = SpecFor(net, inputSize);
         var expected = spec.StateShapes().Select(t => t.name).ToHashSet(StringComparer.Ordinal);
         var extra = state.Keys.Where(k => !expected.Contains(k)).ToList();
@@ -50,9 +43,12 @@ public static class OnnxExport
     }
 
     /// <summary>Builds and writes <paramref name="path"/> atomically.</summary>
-    public static OnnxModel Save(string path, ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
+    public static OnnxModel Save(string path, ResNet net, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe) =>
+        Save(path, net, net.StateDict().Select(e => new NamedTensor(e.name, e.shape, e.data)), inputSize, labels, mean, std, recipe);
+
+    public static OnnxModel Save(string path, ResNet net, IEnumerable<NamedTensor> weights, int inputSize, IReadOnlyList<string> labels, float[] mean, float[] std, string recipe)
     {
-        var model = Build(net, inputSize, labels, mean, std, recipe);
+        var model = Build(net, weights, inputSize, labels, mean, std, recipe);
         var bytes = model.ToBytes();
         AtomicFile.Write(path, s => s.Write(bytes));
         return model;

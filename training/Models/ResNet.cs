@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Training.Engine;
 using ResNetRealtime.Training.Layers;
 

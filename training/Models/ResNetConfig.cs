@@ -1,12 +1,12 @@
+using ResNetRealtime.Runtime.Models;
+
 namespace ResNetRealtime.Training.Models;
 
-public enum BlockKind { Basic, Bottleneck }
-
 /// <summary>
-/// The architecture of a ResNet by name (torchvision's and He et al.'s CIFAR variants):
-///   resnet18/34 (BasicBlock [2,2,2,2]/[3,4,6,3]), resnet50/101/152 (Bottleneck [3,4,6,3]/[3,4,23,3]/[3,8,36,3]),
-///   resnext50_32x4d (Bottleneck [3,4,6,3], groups 32, width per group 4),
-///   resnet20/32/44/56/110 (CIFAR: 3×3 stem, no max-pool, 3 stages of 16/32/64 BasicBlocks, n = (depth − 2)/6).
+/// The engine's view of an architecture. The names and their shapes have one owner, the runtime's
+/// <see cref="ResNetRealtime.Runtime.Models.ResNetSpec"/> (torchvision's ResNet-18…152, ResNeXt-50 32×4d and
+/// 101 32×8d, Wide ResNet-50-2, and He et al.'s CIFAR ResNet-20…110); this class only adds the class and
+/// input-channel counts and the few derived numbers the layers need.
 /// </summary>
 public sealed class ResNetConfig
 {
@@ -26,8 +26,8 @@ public sealed class ResNetConfig
     public int Expansion => Block == BlockKind.Basic ? 1 : 4;
     public int FeatureWidth => StageWidths[^1] * Expansion;
 
-    public static readonly string[] KnownNames =
-        { "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" };
+    /// <summary>Every name the runtime's builder knows.</summary>
+    public static IReadOnlyList<string> KnownNames => ResNetRealtime.Runtime.Models.ResNetSpec.KnownNames;
 
     /// <summary>The same architecture as the runtime's ONNX builder spec (so names and shapes agree with
     /// <c>ResNetOnnxBuilder.Build(spec, ...)</c>).</summary>
@@ -40,36 +40,34 @@ public sealed class ResNetConfig
         return new ResNetConfig
         {
             Name = spec.Name,
-            Block = spec.Block == ResNetRealtime.Runtime.Models.BlockKind.Bottleneck ? BlockKind.Bottleneck : BlockKind.Basic,
+            Block = spec.Block,
             Layers = spec.Layers, StageWidths = spec.StageWidths, Cifar = spec.Cifar, Groups = spec.Groups,
             WidthPerGroup = spec.WidthPerGroup, Classes = spec.NumClasses, InChannels = spec.InChannels,
         };
     }
 
+    /// <summary>The runtime's spec of <paramref name="inputSize"/>² inputs for this architecture.</summary>
+    public ResNetRealtime.Runtime.Models.ResNetSpec ToSpec(int inputSize)
+    {
+        var spec = new ResNetRealtime.Runtime.Models.ResNetSpec
+        {
+            Name = Name,
+            Block = Block,
+            Layers = Layers, StageWidths = StageWidths, Cifar = Cifar, Groups = Groups, WidthPerGroup = WidthPerGroup,
+            InChannels = InChannels, NumClasses = Classes, InputSize = inputSize,
+        };
+        spec.Validate();
+        return spec;
+    }
+
+    /// <summary>A named architecture (ResNetSpec.FromName: "-" is ignored, so "resnet-50" works). Unknown
+    /// names: ArgumentException listing the known ones.</summary>
     public static ResNetConfig FromName(string name, int classes = 1000, int inChannels = 3)
     {
         if (classes < 1) throw new ArgumentException($"ResNet: class count {classes} < 1");
         if (inChannels < 1) throw new ArgumentException($"ResNet: input channels {inChannels} < 1");
         string key = (name ?? "").Trim().ToLowerInvariant().Replace("-", "");
-        int[] imagenet = { 64, 128, 256, 512 };
-        ResNetConfig Img(BlockKind b, int[] layers, int groups = 1, int wpg = 64) => new()
-        { Name = key, Block = b, Layers = layers, StageWidths = imagenet, Groups = groups, WidthPerGroup = wpg, Classes = classes, InChannels = inChannels };
-        ResNetConfig Cif(int depth) => new()
-        { Name = key, Block = BlockKind.Basic, Layers = new[] { (depth - 2) / 6, (depth - 2) / 6, (depth - 2) / 6 }, StageWidths = new[] { 16, 32, 64 }, Cifar = true, Classes = classes, InChannels = inChannels };
-        return key switch
-        {
-            "resnet18" => Img(BlockKind.Basic, new[] { 2, 2, 2, 2 }),
-            "resnet34" => Img(BlockKind.Basic, new[] { 3, 4, 6, 3 }),
-            "resnet50" => Img(BlockKind.Bottleneck, new[] { 3, 4, 6, 3 }),
-            "resnet101" => Img(BlockKind.Bottleneck, new[] { 3, 4, 23, 3 }),
-            "resnet152" => Img(BlockKind.Bottleneck, new[] { 3, 8, 36, 3 }),
-            "resnext50_32x4d" => Img(BlockKind.Bottleneck, new[] { 3, 4, 6, 3 }, 32, 4),
-            "resnet20" => Cif(20),
-            "resnet32" => Cif(32),
-            "resnet44" => Cif(44),
-            "resnet56" => Cif(56),
-            "resnet110" => Cif(110),
-            _ => throw new ArgumentException($"unknown model '{name}'; known: {string.Join(", ", KnownNames)}"),
-        };
+        if (!KnownNames.Contains(key)) throw new ArgumentException($"unknown model '{name}'; known: {string.Join(", ", KnownNames)}");
+        return FromSpec(ResNetRealtime.Runtime.Models.ResNetSpec.FromName(key, classes, inChannels));
     }
 }

@@ -25,7 +25,7 @@ public abstract class LrSchedule
     public virtual double? MomentumAt(long step) => null;
 
     /// <summary>Sets the optimizer's learning rate (and momentum, if cycled) for step <paramref name="step"/>.</summary>
-    public void Apply(Optimizer opt, long step)
+    public void Apply(Trainer.ITrainOptimizer opt, long step)
     {
         opt.LearningRate = LrAt(step);
         var m = MomentumAt(step);

@@ -17,7 +17,7 @@ namespace ResNetRealtime.Training.Optim;
 /// - Arithmetic follows PyTorch 1.13's single-tensor (foreach=False) code path in float32, so results
 ///   match torch.optim to float rounding.
 /// </summary>
-public abstract class Optimizer
+public abstract class Optimizer : Trainer.ITrainOptimizer
 {
     readonly Dictionary<string, double> _groupScale = new(StringComparer.Ordinal);
     /// <summary>State buffers per parameter name (e.g. "momentum_buffer", "exp_avg").</summary>

@@ -16,18 +16,28 @@ namespace ResNetRealtime.Training.Trainer;
 public sealed class GradientFlow
 {
     readonly Parameter[] _tracked;
+    readonly string[] _names;
     readonly double[] _sum;
     int _steps;
 
     public GradientFlow(IEnumerable<Parameter> parameters)
     {
         _tracked = parameters.Where(p => p.RequiresGrad && p.Name.EndsWith(".weight", StringComparison.Ordinal)).ToArray();
+        _names = _tracked.Select(p => p.Name).ToArray();
         _sum = new double[_tracked.Length];
     }
 
     public IReadOnlyList<string> Layers => _tracked.Select(p => p.Name[..^".weight".Length]).ToArray();
     /// <summary>Rows so far: (epoch, per-layer mean norm).</summary>
     public List<(int Epoch, double[] Norms)> History { get; } = new();
+
+    /// <summary>Adds the norms the engine computes (its gradients may live off the host, e.g. in libtorch).</summary>
+    public void Accumulate(ITrainModel model)
+    {
+        var norms = model.GradientNorms(_names);
+        for (int i = 0; i < norms.Length; i++) _sum[i] += norms[i];
+        _steps++;
+    }
 
     public void Accumulate()
     {

@@ -66,6 +66,8 @@ public sealed class TrainOptions
         if (!(Warmup >= 0) || Warmup >= Epochs) throw new ArgumentException($"--warmup must be in [0, {Epochs}) epochs (got {Warmup})");
         if (Optimizer is not ("sgd" or "adam" or "adamw")) throw new ArgumentException($"--optimizer must be sgd, adam or adamw (got '{Optimizer}')");
         if (Schedule is not ("step" or "cosine" or "onecycle" or "none")) throw new ArgumentException($"--schedule must be step, cosine, onecycle or none (got '{Schedule}')");
+        TrainEngines.Validate(Engine, Device);
+        Models.ResNetConfig.FromName(Model);   // unknown names: one line listing the known ones, before any data loads
         if (Size < 0) throw new ArgumentException($"--size must be > 0 (got {Size})");
         if (Limit < 0) throw new ArgumentException($"--limit must be >= 0 (got {Limit})");
     }

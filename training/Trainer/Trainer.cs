@@ -11,8 +11,11 @@ using ResNetRealtime.Training.Optim;
 namespace ResNetRealtime.Training.Trainer;
 
 /// <summary>
-/// The training loop behind `rr train`. Per step: schedule → zero grads → forward → cross-entropy (label
-/// smoothing) → backward → gradient-flow norms → optimizer step. Per epoch: evaluation on the test split
+/// The training loop behind `rr train`, the same for both engines (<see cref="ITrainModel"/>: ours or
+/// TorchSharp, chosen by TrainOptions.Engine/Device). The host ResNet of our engine defines architecture,
+/// names, initial weights, --init-from, --freeze and parameter groups; the engine takes them from there.
+/// Per step: schedule → zero grads → forward → cross-entropy (label smoothing) → backward → gradient-flow
+/// norms → optimizer step. Per epoch: evaluation on the test split
 /// (eval mode), DIR/metrics.json + .csv + curves.svg, DIR/gradflow.csv + .svg, and DIR/checkpoint.rrck
 /// (atomic). At the end DIR/model.onnx with labels, mean/std, input size, architecture and recipe.
 ///
@@ -64,6 +67,7 @@ public sealed class Trainer
         if (resume == null && File.Exists(ckptPath))
             throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
 
+        TrainEngines.EnsureAvailable(_o.Engine, _o.Device);
         using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
         Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
         if (data.Height != data.Width)
@@ -86,18 +90,19 @@ public sealed class Trainer
                 _log.WriteLine($"init-from {Path.GetFileName(_o.InitFrom)}: {r.LoadedParameters.Count} tensors loaded {r.Mode}" +
                                (r.NewHead ? $", new classifier head ({r.SourceClasses} → {data.Classes.Length} classes)" : ""));
         }
-        var frozenModules = ApplyFreeze(net, _o.Freeze);
+        var frozen = ApplyFreeze(net, _o.Freeze);
         foreach (var p in parameters)
             if (p.RequiresGrad && pretrained.Contains(p.Name)) p.Group = "pretrained";
 
-        var opt = Optimizer.Create(_o.Optimizer, parameters, _o.Lr, _o.WeightDecay, _o.Momentum, _o.Nesterov);
-        opt.SetGroupScale("pretrained", _o.PretrainedLrScale);
+        // The engine takes the host's weights and flags from here on; everything below is engine-neutral.
+        using var model = TrainEngines.Create(_o.Engine, _o.Device, net);
+        var opt = model.CreateOptimizer(_o.Optimizer, _o.Lr, _o.WeightDecay, _o.Momentum, _o.Nesterov, g => g == "pretrained" ? _o.PretrainedLrScale : 1.0);
         var train = new BatchLoader(data.Train, _o.Batch, data.Mean, data.Std,
             new Augmentation(_o.CropPad >= 0 ? _o.CropPad : Math.Max(1, data.Height / 8), _o.Flip ?? data.Kind != "mnist"), _o.Seed, shuffle: true);
         var test = new BatchLoader(data.Test, _o.Batch, data.Mean, data.Std, Augmentation.None, _o.Seed, shuffle: false);
         long totalSteps = (long)train.BatchesPerEpoch * _o.Epochs;
         var schedule = LrSchedule.Create(_o.Schedule, _o.Lr, totalSteps, (long)Math.Round(_o.Warmup * train.BatchesPerEpoch), _o.Optimizer == "sgd" ? _o.Momentum : 0.9);
-        var ce = new CrossEntropyLoss((float)_o.LabelSmoothing);
+        float smoothing = (float)_o.LabelSmoothing;
         var gradFlow = new GradientFlow(parameters);
         var history = new List<EpochMetrics>();
 
@@ -107,7 +112,7 @@ public sealed class Trainer
         long correct = 0, seen = 0;
         if (resume != null)
         {
-            net.LoadStateDict(resume.Model.Select(t => (t.Name, t.Data, t.Shape)), strict: true);
+            model.SetState(resume.Model);
             if (resume.OptimizerKind != opt.Kind) throw new InvalidDataException($"checkpoint optimizer is {resume.OptimizerKind}, options say {opt.Kind}");
             opt.LoadState(resume.OptimizerSteps, resume.OptimizerState.Select(t => (t.Name, t.Data)));
             opt.Momentum = resume.OptimizerMomentum;
@@ -117,12 +122,12 @@ public sealed class Trainer
             history = MetricsFiles.Read(_o.Out).Where(e => e.Epoch <= startEpoch).ToList();
             gradFlow.LoadCsv(_o.Out);
             gradFlow.History.RemoveAll(h => h.Epoch > startEpoch);
-            _log.WriteLine($"resuming {_o.Out} at epoch {startEpoch + 1}, batch {startBatch} (step {step} of {totalSteps})");
+            _log.WriteLine($"resuming {_o.Out} at epoch {startEpoch + 1}, batch {startBatch} (step {step} of {totalSteps}), engine {model.Engine} on {model.Device}");
         }
         else
         {
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"training {_o.Model} ({net.ParameterCount():N0} parameters) on {data.Kind} {data.Train.Count} train / {data.Test.Count} test images of {data.Channels}x{data.Height}x{data.Width}, {data.Classes.Length} classes; {_o.Epochs} epochs x {train.BatchesPerEpoch} batches of {_o.Batch}, {Workers.Threads} threads"));
+                $"training {_o.Model} ({net.ParameterCount():N0} parameters) on {data.Kind} {data.Train.Count} train / {data.Test.Count} test images of {data.Channels}x{data.Height}x{data.Width}, {data.Classes.Length} classes; {_o.Epochs} epochs x {train.BatchesPerEpoch} batches of {_o.Batch}, engine {model.Engine} on {model.Device}, {Workers.Threads} threads"));
         }
 
         var clock = Stopwatch.StartNew();
@@ -136,32 +141,27 @@ public sealed class Trainer
             PartialLossSum = lossSum, PartialCorrect = correct, PartialSeen = seen,
             OptimizerKind = opt.Kind, OptimizerSteps = opt.StepCount, OptimizerMomentum = opt.Momentum,
             Mean = data.Mean, Std = data.Std, Classes = data.Classes, Options = _o.ToJson(),
-            Model = net.StateDict().Select(e => new NamedTensor(e.name, e.shape, (float[])e.data.Clone())).ToList(),
+            Model = model.GetState().ToList(),
             OptimizerState = opt.StateBuffers().Select(b => new NamedTensor(b.Key, new[] { b.Values.Length }, (float[])b.Values.Clone())).ToList(),
         };
 
         for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
         {
-            SetTraining(net, frozenModules);
+            model.Train(frozen);
             var epochClock = Stopwatch.StartNew();
             long seenAtStart = seen;
             int batchesDone = startBatch;
             foreach (var batch in train.Epoch(epoch, startBatch))
             {
-                // A full batch is wrapped in place (the loader keeps it untouched until the next batch is
-                // requested, i.e. past Backward); only an epoch's short last batch is copied.
-                var x = batch.Count == _o.Batch
-                    ? new Tensor(batch.X, batch.Count, data.Channels, data.Height, data.Width)
-                    : new Tensor(batch.X.AsSpan(0, batch.Count * data.Train.ImageBytes).ToArray(), batch.Count, data.Channels, data.Height, data.Width);
+                // The batch array stays untouched until the next batch is requested, i.e. past backward.
+                var x = new Images(batch.X, batch.Count, data.Channels, data.Height, data.Width);
                 schedule.Apply(opt, step);
                 opt.ZeroGrad();
-                var logits = net.Forward(x);
-                double loss = ce.Forward(logits, batch.Y.AsSpan(0, batch.Count));
+                var (loss, right) = model.ForwardBackward(x, batch.Y.AsSpan(0, batch.Count), smoothing);
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"loss is {loss} at epoch {epoch + 1} batch {batch.Index} (lr {opt.LearningRate:G3}): training diverged; lower --lr");
-                correct += ce.CorrectCount();
-                net.Backward(ce.Backward());
-                gradFlow.Accumulate();
+                correct += right;
+                gradFlow.Accumulate(model);
                 opt.Step();
                 step++; stepsThisProcess++;
                 lossSum += loss * batch.Count; seen += batch.Count;
@@ -183,7 +183,7 @@ public sealed class Trainer
             }
             startBatch = 0;
 
-            double testAcc = Evaluate(net, test, data);
+            double testAcc = Evaluate(model, test, data);
             var m = new EpochMetrics(epoch + 1, lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), testAcc, Elapsed());
             history.Add(m);
             gradFlow.EndEpoch(epoch + 1);
@@ -204,24 +204,23 @@ public sealed class Trainer
         }
 
         string modelPath = Path.Combine(_o.Out, "model.onnx");
-        OnnxExport.Save(modelPath, net, data.Height, data.Classes, data.Mean, data.Std, _o.Recipe ?? DescribeRecipe(_o));
+        OnnxExport.Save(modelPath, net, model.GetState(), data.Height, data.Classes, data.Mean, data.Std, _o.Recipe ?? DescribeRecipe(_o));
         _log.WriteLine($"wrote {modelPath}");
         return new Result(history, false, modelPath, ckptPath, _o.Epochs, 0);
     }
 
     /// <summary>Test-split accuracy in eval mode (BatchNorm running statistics).</summary>
-    public static double Evaluate(ResNet net, BatchLoader test, DataSource data)
+    public static double Evaluate(ITrainModel model, BatchLoader test, DataSource data)
     {
-        net.Eval();
+        model.Eval();
         long right = 0, total = 0;
         foreach (var batch in test.Epoch(0))
         {
-            var x = new Tensor(batch.X.AsSpan(0, batch.Count * data.Test.ImageBytes).ToArray(), batch.Count, data.Channels, data.Height, data.Width);
-            var logits = net.Forward(x);
-            int k = logits.Shape[1];
+            var logits = model.Forward(new Images(batch.X, batch.Count, data.Channels, data.Height, data.Width));
+            int k = logits.Length / batch.Count;
             for (int i = 0; i < batch.Count; i++)
             {
-                var row = logits.Data.AsSpan(i * k, k);
+                var row = logits.AsSpan(i * k, k);
                 int best = 0;
                 for (int j = 1; j < k; j++) if (row[j] > row[best]) best = j;
                 if (best == batch.Y[i]) right++;
@@ -231,20 +230,23 @@ public sealed class Trainer
         return total > 0 ? (double)right / total : 0;
     }
 
-    static void SetTraining(ResNet net, List<Module> frozen)
+    /// <summary>The modules of the named stages: stem (conv1, bn1), layer1..layerN, fc.</summary>
+    public static IEnumerable<Module> StageModules(ResNet net, IEnumerable<string> stages)
     {
-        net.Train();
-        // Frozen stages keep their BatchNorm statistics: eval mode, so fine-tuning the head sees the
-        // pretrained features unchanged.
-        foreach (var m in frozen) m.Eval();
+        foreach (var s in stages ?? Array.Empty<string>())
+        {
+            if (s == "stem") { yield return net.Conv1; yield return net.Bn1; }
+            else if (s == "fc") yield return net.Fc;
+            else yield return net.Stages.First(st => st.Name == s);
+        }
     }
 
-    /// <summary>Marks the parameters of the named stages as frozen; returns those modules.
-    /// Stages: stem (conv1, bn1), layer1..layerN, fc.</summary>
-    public static List<Module> ApplyFreeze(ResNet net, string stages)
+    /// <summary>Marks the parameters of the named stages as frozen (RequiresGrad false); returns the stage
+    /// names, which the engines keep in eval mode. Stages: stem (conv1, bn1), layer1..layerN, fc.</summary>
+    public static List<string> ApplyFreeze(ResNet net, string stages)
     {
-        var modules = new List<Module>();
-        if (string.IsNullOrWhiteSpace(stages)) return modules;
+        var names = new List<string>();
+        if (string.IsNullOrWhiteSpace(stages)) return names;
         var valid = new List<string> { "stem" };
         valid.AddRange(net.Stages.Select(s => s.Name));
         valid.Add("fc");
@@ -252,15 +254,13 @@ public sealed class Trainer
         {
             var s = raw.ToLowerInvariant();
             if (!valid.Contains(s)) throw new ArgumentException($"--freeze: unknown stage '{raw}' (stages of {net.Config.Name}: {string.Join(", ", valid)})");
-            if (s == "stem") { modules.Add(net.Conv1); modules.Add(net.Bn1); }
-            else if (s == "fc") modules.Add(net.Fc);
-            else modules.Add(net.Stages.First(st => st.Name == s));
+            if (!names.Contains(s)) names.Add(s);
         }
-        foreach (var m in modules)
+        foreach (var m in StageModules(net, names))
             foreach (var p in m.Parameters()) p.RequiresGrad = false;
-        return modules;
+        return names;
     }
 
     public static string DescribeRecipe(TrainOptions o) => string.Create(CultureInfo.InvariantCulture,
-        $"rr train --data {o.Data} --model {o.Model} --epochs {o.Epochs} --batch {o.Batch} --lr {o.Lr} --optimizer {o.Optimizer} --momentum {o.Momentum}{(o.Nesterov ? " --nesterov" : "")} --schedule {o.Schedule} --wd {o.WeightDecay} --label-smoothing {o.LabelSmoothing} --seed {o.Seed}");
+        $"rr train --data {o.Data} --model {o.Model}{(o.Engine != "ours" ? $" --engine {o.Engine}" : "")}{(o.Device != "cpu" ? $" --device {o.Device}" : "")} --epochs {o.Epochs} --batch {o.Batch} --lr {o.Lr} --optimizer {o.Optimizer} --momentum {o.Momentum}{(o.Nesterov ? " --nesterov" : "")} --schedule {o.Schedule} --wd {o.WeightDecay} --label-smoothing {o.LabelSmoothing} --seed {o.Seed}");
 }

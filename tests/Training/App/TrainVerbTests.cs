@@ -53,6 +53,8 @@ public class TrainVerbTests
     [TestCase(Base + " --engine jax", "--engine must be ours or torchsharp (got 'jax')")]
     [TestCase(Base + " --device tpu", "--device must be cpu or cuda (got 'tpu')")]
     [TestCase(Base + " --device cuda", "--device cuda: our engine runs on the CPU only; use --engine torchsharp")]
+    [TestCase(Base + " --engine torchsharp --device tpu", "--device must be cpu or cuda (got 'tpu')")]
+    [TestCase("--data idx:/d --model wide_resnet51 --out /tmp/x", "wide_resnet50_2")]
     public void BadCommandLinesAreUsageErrors(string line, string message)
     {
         Assert.That(() => TrainVerb.Run(line.Split(' ')), Throws.InstanceOf<UsageException>().With.Message.Contains(message));

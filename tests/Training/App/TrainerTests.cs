@@ -29,9 +29,9 @@ public class TrainerTests
     public void TearDown() => Directory.Delete(_root, true);
 
     /// <summary>3 classes of 8×8 grayscale images: a bright 3×3 square in a class-specific corner, plus noise.</summary>
-    string IdxData(int train = 80, int test = 20)
+    internal static string IdxData(string root, int train = 80, int test = 20)
     {
-        var dir = Path.Combine(_root, "idx");
+        var dir = Path.Combine(root, "idx");
         Directory.CreateDirectory(dir);
         var rng = new Random(3);
         (byte[] px, byte[] labels) Make(int n)
@@ -58,9 +58,9 @@ public class TrainerTests
     }
 
     /// <summary>A 60-frame rr-frames-v1 recording of 8×8 RGB frames: class = dominant colour.</summary>
-    string FramesData()
+    internal static string FramesData(string root)
     {
-        var dir = Path.Combine(_root, "frames");
+        var dir = Path.Combine(root, "frames");
         var rng = new Random(4);
         var frames = Enumerable.Range(0, 60).Select(i =>
         {
@@ -91,7 +91,7 @@ public class TrainerTests
     [Test]
     public void ResumeGivesTheSameRunAsNoInterruption()
     {
-        string data = IdxData();   // 80 images / batch 16 = 5 steps per epoch
+        string data = IdxData(_root);   // 80 images / batch 16 = 5 steps per epoch
         var full = RunQuiet(Options(data, "full"));
         Assert.That(full.Interrupted, Is.False);
         Assert.That(full.Epochs, Has.Count.EqualTo(2));
@@ -123,12 +123,12 @@ public class TrainerTests
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();   // as if Ctrl-C came during the first step
-        var r = RunQuiet(Options(IdxData(), "cancel"), cancel: cts.Token);
+        var r = RunQuiet(Options(IdxData(_root), "cancel"), cancel: cts.Token);
         Assert.That((r.Interrupted, r.EpochsDone, r.BatchInEpoch), Is.EqualTo((true, 0, 1)));
         var c = Checkpoint.Load(r.CheckpointPath);
         Assert.That((c.GlobalStep, c.BatchInEpoch, c.PartialSeen), Is.EqualTo((1L, 1, 16L)));
         Assert.That(File.Exists(Path.Combine(_root, "cancel", "model.onnx")), Is.False);
-        Assert.That(() => RunQuiet(Options(IdxData(), "cancel")), Throws.InvalidOperationException.With.Message.Contains("--resume"));
+        Assert.That(() => RunQuiet(Options(IdxData(_root), "cancel")), Throws.InvalidOperationException.With.Message.Contains("--resume"));
     }
 
     [Test]
@@ -140,7 +140,7 @@ public class TrainerTests
             if (++saves == 2) throw new IOException("No space left on device");
             return new FileStream(tmp, FileMode.Create);
         }
-        var o = Options(IdxData(), "disk");
+        var o = Options(IdxData(_root), "disk");
         Assert.That(() => RunQuiet(o, ckptStream: Open), Throws.InstanceOf<IOException>().With.Message.Contains("No space"));
         var c = Checkpoint.Load(Path.Combine(o.Out, Checkpoint.FileName));
         Assert.That(c.EpochsDone, Is.EqualTo(1), "the epoch-1 checkpoint must survive the failed epoch-2 write");
@@ -150,7 +150,7 @@ public class TrainerTests
     [Test]
     public void ExportedModelRunsInOnnxRuntimeLikeTheEngine()
     {
-        var o = Options(FramesData(), "export", epochs: 1);
+        var o = Options(FramesData(_root), "export", epochs: 1);
         var r = RunQuiet(o);
         var model = OnnxModel.Load(r.ModelPath);
         Assert.That(model.GetMetadata(MetadataKeys.Labels), Is.EqualTo("[\"red\",\"green\",\"blue\"]"));
@@ -184,7 +184,7 @@ public class TrainerTests
     [Test]
     public void InitFromOurExportLoadsByNameWithANewHead()
     {
-        var src = RunQuiet(Options(FramesData(), "src", epochs: 1));
+        var src = RunQuiet(Options(FramesData(_root), "src", epochs: 1));
         var net = ResNet.Create("resnet20", classes: 5, inChannels: 3, seed: 99);
         var headBefore = net.Fc.Weight.Data.ToArray();
         var r = PretrainedLoader.Load(net, src.ModelPath);
@@ -221,7 +221,7 @@ public class TrainerTests
         var folded = Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "training-goldens", "resnet_mini_folded.onnx");
         Assert.That(() => PretrainedLoader.Load(ResNet.Create("resnet20", 10, 3), folded),
             Throws.InstanceOf<InvalidDataException>().With.Message.Contains("not this ResNet"));
-        var src = RunQuiet(Options(FramesData(), "rgb", epochs: 1));
+        var src = RunQuiet(Options(FramesData(_root), "rgb", epochs: 1));
         Assert.That(() => PretrainedLoader.Load(ResNet.Create("resnet20", 3, 1), src.ModelPath),
             Throws.InstanceOf<InvalidDataException>().With.Message.Contains("takes 3 input channel(s); the data has 1"));
         Assert.That(() => PretrainedLoader.Load(ResNet.Create("resnet32", 3, 3), src.ModelPath),
@@ -234,7 +234,7 @@ public class TrainerTests
     [Test]
     public void FineTuningWithFrozenStagesLeavesThemUntouched()
     {
-        string frames = FramesData();
+        string frames = FramesData(_root);
         var src = RunQuiet(Options(frames, "pre", epochs: 1));
         var o = Options(frames, "tune", epochs: 1);
         o.InitFrom = src.ModelPath;

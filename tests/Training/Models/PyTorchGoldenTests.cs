@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using ResNetRealtime.Training.Engine;
 using ResNetRealtime.Training.Layers;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Training.Models;
 using static ResNetRealtime.Tests.Training.TestMath;
 
