@@ -4,6 +4,8 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
+using Silk.NET.OpenGL;
+using PixelFormat = ResNetRealtime.Runtime.Imaging.PixelFormat;
 
 namespace ResNetRealtime.Tests.Gl;
 
@@ -13,7 +15,7 @@ namespace ResNetRealtime.Tests.Gl;
 /// and the program-binary cache.
 /// </summary>
 [TestFixture, Category("Gl")]
-public class GlGpuPathTests
+public unsafe class GlGpuPathTests
 {
     const int Size = 24;
 
@@ -68,8 +70,9 @@ public class GlGpuPathTests
             gl.BindTexture(GLEnum.Texture2D, tex);
             gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
             gl.PixelStore(GLEnum.UnpackAlignment, 1);
-            gl.TexSubImage2D<byte>(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, texPx);
+            fixed (byte* p = texPx) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
             gl.BindTexture(GLEnum.Texture2D, 0);
+            GlErrors.ThrowIfError(gl, "test texture upload");
             var viaTexture = new float[be.Classes];
             be.RunFromTexture(tex, w, h, viaTexture, flipY);
             // Same shader math, exact 8-bit texels on both sides (texelFetch, no filtering): only the fetch differs.
@@ -192,7 +195,7 @@ public class GlGpuPathTests
     public void ProgramBinaryCacheIsUsedOnTheSecondLoad()
     {
         var ctx = GlTestContext.Get();
-        Assert.That(ctx.Gl.SupportsProgramBinary, Is.True, $"{ctx.Description} offers no program binary format");
+        Assert.That(GlShaders.SupportsProgramBinary(ctx.Gl), Is.True, $"{ctx.Description} offers no program binary format");
         string dir = Path.Combine(Path.GetTempPath(), "rr-gl-cache-" + Guid.NewGuid().ToString("N"));
         try
         {

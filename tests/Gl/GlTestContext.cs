@@ -34,7 +34,6 @@ static class GlTestContext
                 }
             }
             _ctx.MakeCurrent();
-            _ctx.Gl.CheckErrors = true;
             return _ctx;
         }
     }

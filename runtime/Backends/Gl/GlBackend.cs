@@ -3,13 +3,14 @@ using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Imaging;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>Options of the GL backend beyond the model.</summary>
 public sealed class GlBackendOptions
 {
-    /// <summary>The context to run in (embedding: <see cref="GlContext.FromCurrent"/>); null = own headless EGL context.</summary>
+    /// <summary>The context to run in (embedding: <see cref="GlContext.FromGl"/> or <see cref="GlContext.FromCurrent"/>); null = own headless EGL context.</summary>
     public GlContext Context { get; init; }
     public int MaxBatch { get; init; } = 1;
     /// <summary>Tensor names (ONNX value names) to keep and return as taps.</summary>
@@ -20,7 +21,7 @@ public sealed class GlBackendOptions
     public bool Cam { get; init; } = true;
     /// <summary>Readback slots: how many inferences may be in flight before Submit has to wait for the oldest.</summary>
     public int MaxInFlight { get; init; } = 3;
-    /// <summary>glGetError after every call (slow; for debugging and tests).</summary>
+    /// <summary>glGetError after each setup step, layer and readback, naming it in the GlException (slow; for debugging and tests).</summary>
     public bool CheckErrors { get; init; }
     /// <summary>Program-binary cache directory; "" = default (~/.cache/resnet-realtime/gl), null = no cache.</summary>
     public string ShaderCacheDirectory { get; init; } = "";
@@ -62,6 +63,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
     readonly int[] _tn, _kSplit;
     readonly uint _pConv, _pConv1x1, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pCam;
     readonly bool[] _oneByOne;
+    readonly bool _hasBufferStorage;
+    /// <summary>GL_TIMEOUT_IGNORED: wait for the fence however long it takes.</summary>
+    const ulong TimeoutIgnored = ulong.MaxValue;
     uint _pPreTex, _pPreBuf; // made on first use: many hosts use only one input path
 
     readonly uint[] _tensorBuf;        // per tensor index
@@ -140,8 +144,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _ctx.MakeCurrent();
             _ctx.RequireCompute();
             _gl = _ctx.Gl;
-            if (_opt.CheckErrors) _gl.CheckErrors = true;
             _shaders = new GlShaders(_ctx, _opt.ShaderCacheDirectory);
+            _hasBufferStorage = _gl.Context.TryGetProcAddress("glBufferStorage", out nint bs) && bs != 0;
             int align = Math.Max(16, _gl.GetInteger(GLEnum.UniformBufferOffsetAlignment));
             _paramStride = (ParamStride + align - 1) / align * align;
 
@@ -210,14 +214,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
             {
                 _slotBuf[i] = _gl.GenBuffer();
                 _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[i]);
-                if (_gl.HasBufferStorage)
+                if (_hasBufferStorage)
                 {
                     // Persistent + coherent mapping: after the fence signals, the CPU reads the values in place.
-                    uint flags = GLEnum.MapReadBit | GLEnum.MapPersistentBit | GLEnum.MapCoherentBit;
-                    _gl.BufferStorage(GLEnum.CopyWriteBuffer, slotFloats * 4, null, flags);
-                    _slotPtr[i] = (float*)_gl.MapBufferRange(GLEnum.CopyWriteBuffer, 0, slotFloats * 4, flags);
+                    const uint flags = (uint)(GLEnum.MapReadBit | GLEnum.MapPersistentBit | GLEnum.MapCoherentBit);
+                    _gl.BufferStorage(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, flags);
+                    _slotPtr[i] = (float*)_gl.MapBufferRange(GLEnum.CopyWriteBuffer, 0, (nuint)(slotFloats * 4), flags);
                 }
-                else _gl.BufferData(GLEnum.CopyWriteBuffer, slotFloats * 4, null, GLEnum.StreamRead);
+                else _gl.BufferData(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, GLEnum.StreamRead);
             }
             // Compile (or load from the binary cache) every program now, not inside the first frame, and keep the
             // ids so the per-layer path does no lookups or allocations.
@@ -227,6 +231,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _pPool = _shaders.Get("pool.comp"); _pGap = _shaders.Get("pool.comp", "GLOBAL_AVG");
             _pElt = _shaders.Get("eltwise.comp"); _pFc = _shaders.Get("fc.comp"); _pSoftmax = _shaders.Get("softmax.comp");
             if (CamTexture != 0) _pCam = _shaders.Get("cam.comp");
+            Check("gl backend setup (buffers, textures, programs)");
             _oneByOne = _net.Ops.Select(op => op.Kind == GlOpKind.Conv && op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
                 && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (_net.Tensors[op.Output].H, _net.Tensors[op.Output].W)).ToArray();
         }
@@ -246,11 +251,11 @@ public sealed unsafe class GlBackend : IInferenceBackend
         return b;
     }
 
-    uint NewBuffer(long bytes, uint target)
+    uint NewBuffer(long bytes, GLEnum target)
     {
         uint b = _gl.GenBuffer();
         _gl.BindBuffer(target, b);
-        _gl.BufferData(target, (nint)Math.Max(16, bytes), null, GLEnum.DynamicCopy);
+        _gl.BufferData(target, (nuint)Math.Max(16, bytes), null, GLEnum.DynamicCopy);
         return b;
     }
 
@@ -261,7 +266,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         uint t = _gl.GenTexture();
         var filter = linear ? GLEnum.Linear : GLEnum.Nearest;
         _gl.BindTexture(GLEnum.Texture2D, t);
-        _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32F, w, h);
+        _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32f, (uint)w, (uint)h);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
@@ -419,6 +424,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         BeginInput(batch);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _tensorBuf[_net.Input]);
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
+        Check("gl input upload");
         _cursor = 0;
     }
 
@@ -440,6 +446,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.BindTexture(GLEnum.Texture2D, texture);
         DispatchPreprocess();
         _gl.BindTexture(GLEnum.Texture2D, 0);
+        Check("gl preprocess from texture");
         _cursor = 0;
     }
 
@@ -451,13 +458,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
         RequireImageInput();
         BeginInput(1);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _frameBuf);
-        if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
+        if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, (nuint)rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, rgba);
         WritePreprocess(width, height, false);
         if (_pPreBuf == 0) _pPreBuf = _shaders.Get("preprocess.comp");
         _gl.UseProgram(_pPreBuf);
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 0, _frameBuf);
         DispatchPreprocess();
+        Check("gl preprocess from RGBA");
         _cursor = 0;
     }
 
@@ -489,7 +497,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, 80);
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 4, _tensorBuf[_net.Input]);
         _gl.DispatchCompute((uint)((Width + 15) / 16), (uint)((Height + 15) / 16), 1);
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
     }
 
     // ------------------------------------------------------------------ layers
@@ -528,6 +536,12 @@ public sealed unsafe class GlBackend : IInferenceBackend
 
     void Bind(int binding, uint buffer) => _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, (uint)binding, buffer);
 
+    /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
+    void Check(string what)
+    {
+        if (_opt.CheckErrors) GlErrors.ThrowIfError(_gl, what);
+    }
+
     void Encode(int i)
     {
         var op = _net.Ops[i];
@@ -548,7 +562,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 _gl.DispatchCompute((uint)((p + tn - 1) / tn), (uint)((o.C / op.Groups + 63) / 64), (uint)(op.Groups * ks));
                 if (ks > 1)
                 {
-                    _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+                    _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
                     _gl.UseProgram(_pReduce);
                     var g = Grid((o.C * p + 255) / 256);
                     _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
@@ -584,7 +598,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 break;
             }
         }
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
+        if (_opt.CheckErrors) Check($"gl layer {i} ({op})"); // the message is built only in check mode
     }
 
     /// <summary>Softmax/top-k, CAM, and the copy into a readback slot followed by a fence.</summary>
@@ -595,22 +610,22 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, 16);
         Bind(0, _tensorBuf[_net.Output]); Bind(4, _probs); Bind(5, _topk);
         _gl.DispatchCompute((uint)_batch, 1, 1);
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
         if (CamTexture != 0)
         {
             _gl.UseProgram(_pCam);
             _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, 32);
             Bind(0, _tensorBuf[_net.CamFeatures]); Bind(1, _wBuf[_net.CamClassifier]); Bind(5, _topk); Bind(6, _camScratch);
-            _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
+            _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
             _gl.DispatchCompute(1, 1, 1);
-            _gl.MemoryBarrier(GLEnum.TextureFetchBarrierBit | GLEnum.ShaderImageAccessBarrierBit);
+            _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
         }
 
         if (_slotCount == _slotBuf.Length)
         {
             // Every slot is in flight: the caller is not polling. Wait for the oldest and drop it rather than grow.
             int old = _slotHead;
-            _gl.ClientWaitSync(_slotFence[old], GLEnum.SyncFlushCommandsBit, GLEnum.TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[old], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
             _gl.DeleteSync(_slotFence[old]); _slotFence[old] = 0;
             _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
             DroppedResults++;
@@ -619,15 +634,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
         int logitsBytes = _batch * Classes * 4;
         _gl.BindBuffer(GLEnum.CopyReadBuffer, _tensorBuf[_net.Output]);
         _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[s]);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, 0, logitsBytes);
+        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, 0, (nuint)logitsBytes);
         _gl.BindBuffer(GLEnum.CopyReadBuffer, _topk);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, MaxBatch * Classes * 4, Math.Max(1, _batch * k) * 8);
-        _gl.MemoryBarrier(GLEnum.ClientMappedBufferBarrierBit);
-        _slotFence[s] = _gl.FenceSync();
+        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, MaxBatch * Classes * 4, (nuint)(Math.Max(1, _batch * k) * 8));
+        _gl.MemoryBarrier(MemoryBarrierMask.ClientMappedBufferBarrierBit);
+        _slotFence[s] = _gl.FenceSync(SyncCondition.SyncGpuCommandsComplete, SyncBehaviorFlags.None);
         _gl.Flush(); // the fence must reach the GPU, or a poll with timeout 0 could wait forever
         _slotBatch[s] = _batch;
         _slotTicket[s] = ++_ticket;
         _slotCount++;
+        Check("gl softmax/top-k, CAM and readback copy");
     }
 
     /// <summary>
@@ -642,7 +658,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     public void WaitResult(Span<float> logits)
     {
         if (_slotCount == 0) throw new InvalidOperationException("gl backend: no inference submitted");
-        TryGetResult(logits, out _, GLEnum.TimeoutIgnored);
+        TryGetResult(logits, out _, TimeoutIgnored);
     }
 
     bool TryGetResult(Span<float> logits, out int batch, ulong timeoutNs)
@@ -651,9 +667,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (_slotCount == 0) return false;
         _ctx.MakeCurrent();
         int s = _slotHead;
-        uint r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : GLEnum.SyncFlushCommandsBit, timeoutNs);
+        var r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : (uint)SyncObjectMask.SyncFlushCommandsBit, timeoutNs);
         if (r == GLEnum.TimeoutExpired) return false;
-        if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GL.ErrorName(_gl.GetError())})");
+        if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GlErrors.Name(_gl.GetError())})");
         batch = _slotBatch[s];
         int n = batch * Classes;
         if (logits.Length < n) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {n}");
@@ -672,6 +688,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
         _slotHead = (_slotHead + 1) % _slotBuf.Length;
         _slotCount--;
+        Check("gl result readback");
         return true;
     }
 
@@ -714,7 +731,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         while (_slotCount > 0)
         {
             int s = _slotHead;
-            _gl.ClientWaitSync(_slotFence[s], GLEnum.SyncFlushCommandsBit, GLEnum.TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[s], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
             _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
             _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
         }
@@ -732,18 +749,20 @@ public sealed unsafe class GlBackend : IInferenceBackend
         try
         {
             SetInput(input, batch);
-            _gl.QueryCounter(q[0]);
-            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1]); }
+            _gl.QueryCounter(q[0], QueryCounterTarget.Timestamp);
+            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1], QueryCounterTarget.Timestamp); }
             Finish();
             _cursor = -1;
-            _gl.QueryCounter(q[^1]);
+            _gl.QueryCounter(q[^1], QueryCounterTarget.Timestamp);
             var scratch = new float[batch * Classes];
             WaitResult(scratch);
             _gl.Finish();
             var list = new List<(string, double)>();
             for (int i = 1; i < q.Length; i++)
             {
-                double ms = (_gl.GetQueryResult(q[i]) - _gl.GetQueryResult(q[i - 1])) / 1e6;
+                _gl.GetQueryObject(q[i], QueryObjectParameterName.Result, out ulong t1);
+                _gl.GetQueryObject(q[i - 1], QueryObjectParameterName.Result, out ulong t0);
+                double ms = (t1 - t0) / 1e6;
                 list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
             }
             return list;
@@ -801,11 +820,12 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (_pTapMinMax == 0) { _pTapMinMax = _shaders.Get("tap.comp", "MINMAX"); _pTap = _shaders.Get("tap.comp"); }
         _gl.UseProgram(_pTapMinMax);
         _gl.DispatchCompute((uint)n, 1, 1); // one workgroup per shown channel
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
         _gl.UseProgram(_pTap);
-        _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
+        _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
         _gl.DispatchCompute((uint)((tex.W + 15) / 16), (uint)((tex.H + 15) / 16), 1);
-        _gl.MemoryBarrier(GLEnum.TextureFetchBarrierBit | GLEnum.ShaderImageAccessBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
+        Check("gl tap mosaic");
         return tex;
     }
 
@@ -816,7 +836,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         var data = new float[width * height];
         _gl.BindTexture(GLEnum.Texture2D, texture);
         _gl.PixelStore(GLEnum.PackAlignment, 4);
-        _gl.GetTexImage<float>(GLEnum.Texture2D, 0, GLEnum.Red, GLEnum.Float, data);
+        fixed (float* p = data) _gl.GetTexImage(GLEnum.Texture2D, 0, GLEnum.Red, GLEnum.Float, p);
         _gl.BindTexture(GLEnum.Texture2D, 0);
         return data;
     }
