@@ -137,6 +137,36 @@ public unsafe class GlGpuPathTests
     }
 
     [Test]
+    public void FramePathsAllocateNothingInSteadyState()
+    {
+        // Every per-frame GL call goes through Silk.NET's span/pointer/out overloads; one that marshalled a string or
+        // returned an array would show here as bytes in every window.
+        var ctx = GlTestContext.Get();
+        var gl = ctx.Gl;
+        using var be = GlBackendFactory.Create(Model(), new BackendOptions { Taps = new[] { "layer1.0.bn1.out" } }, new GlBackendOptions { Context = ctx });
+        const int w = 29, h = 17;
+        var px = Rgba(w, h, 8);
+        uint tex = gl.GenTexture();
+        try
+        {
+            gl.BindTexture(GLEnum.Texture2D, tex);
+            gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
+            gl.PixelStore(GLEnum.UnpackAlignment, 1);
+            fixed (byte* p = px) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
+            gl.BindTexture(GLEnum.Texture2D, 0);
+            var logits = new float[be.Classes];
+            void Collect() { while (!be.TryGetResult(logits)) { } } // poll with timeout 0, as a frame loop does
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputTexture(tex, w, h); be.Submit(); be.GetTapTexture("layer1.0.bn1.out", 16); Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 texture frames (SetInputTexture, Submit, GetTapTexture, TryGetResult)");
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputRgba(px, w, h); be.Submit(); Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 RGBA frames (SetInputRgba, Submit, TryGetResult)");
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputTexture(tex, w, h); while (!be.Step(3)) { } Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 frames spread over Step(3) calls");
+        }
+        finally { gl.DeleteTexture(tex); }
+    }
+
+    [Test]
     public void AsyncSubmitPollsWithoutBlockingAndMatchesRun()
     {
         using var be = GlBackendFactory.Create(Model(), new BackendOptions(), new GlBackendOptions { Context = GlTestContext.Get(), MaxInFlight = 3 });
