@@ -48,8 +48,10 @@ public sealed class GlBackendOptions
 /// </summary>
 public sealed unsafe class GlBackend : IInferenceBackend
 {
-    const int LayerParamBytes = 96; // the largest layer block (conv: 24 ints)
-    const int ParamStride = 256; // ≥ any block here (80 B) and a common UNIFORM_BUFFER_OFFSET_ALIGNMENT; rounded up at runtime
+    // Blocks are the GlParams structs, each at a multiple of ParamStride (≥ the largest, ConvParams' 96 B), rounded up to
+    // UNIFORM_BUFFER_OFFSET_ALIGNMENT at runtime. Every layer binds ConvParams' size: for the smaller blocks the range
+    // just reaches past the block's end, which std140 allows.
+    const int ParamStride = 256;
 
     readonly GlContext _ctx;
     readonly bool _ownsContext;
@@ -348,51 +350,50 @@ public sealed unsafe class GlBackend : IInferenceBackend
         return (tn, split, chunk);
     }
 
+    /// <summary>Writes every layer's block (at i × stride in one uniform buffer) and the softmax and CAM blocks, when the
+    /// batch changed: a batch fixes every shape, so the blocks are written once per batch size, not per frame.</summary>
     void WriteParams(int batch)
     {
         if (batch == _paramsBatch) return;
-        var block = new int[_paramStride / 4 * _net.Ops.Count];
+        var block = new byte[_paramStride * _net.Ops.Count];
         for (int i = 0; i < _net.Ops.Count; i++)
         {
             var op = _net.Ops[i];
             var a = _net.Tensors[op.Inputs[0]];
             var o = _net.Tensors[op.Output];
-            int b = i * _paramStride / 4;
+            var at = block.AsSpan(i * _paramStride);
             switch (op.Kind)
             {
                 case GlOpKind.Conv:
-                    int k = a.C / op.Groups * op.KH * op.KW;
                     var (tn, ks, kc) = ConvSchedule(i, batch);
                     _tn[i] = tn; _kSplit[i] = ks;
-                    new[] { batch, a.C, a.H, a.W, o.C, o.H, o.W, op.Groups, op.KH, op.KW, op.StrideH, op.StrideW,
-                            op.PadTop, op.PadLeft, op.DilationH, op.DilationW, k, _k4[i], op.Residual >= 0 ? 1 : 0, op.Relu ? 1 : 0,
-                            ks, kc }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, ConvParams.For(op, a, o, batch, _k4[i], ks, kc));
                     break;
                 case GlOpKind.MaxPool:
                 case GlOpKind.GlobalAvgPool:
-                    new[] { batch, a.C, a.H, a.W, o.H, o.W, op.KH, op.KW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, PoolParams.For(op, a, o, batch));
                     break;
                 case GlOpKind.FullyConnected:
-                    new[] { batch, a.Size, o.Size, _k4[i], op.Relu ? 1 : 0 }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, new FcParams { N = batch, In = a.Size, Out = o.Size, In4 = _k4[i], Relu = op.Relu ? 1 : 0 });
                     break;
                 case GlOpKind.Add:
                 case GlOpKind.Relu:
-                    new[] { batch * o.Size, op.Kind == GlOpKind.Add ? 1 : 0, op.Relu || op.Kind == GlOpKind.Relu ? 1 : 0 }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, EltwiseParams.For(op, o, batch));
                     break;
             }
         }
         _gl.BindBuffer(GLEnum.UniformBuffer, _params);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 0, block);
-        // softmax and cam blocks
-        var small = new int[_paramStride / 4 * 2];
-        new[] { batch, Classes, Math.Min(_opt.TopK, Classes), 0 }.CopyTo(small, 0);
+        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, 0, block);
+        // Slots 1 (softmax) and 2 (CAM) of the small-block buffer; 0 is preprocessing, 3 the tap mosaic (per call).
+        var small = new byte[_paramStride * 2];
+        MemoryMarshal.Write(small, new SoftmaxParams { N = batch, Classes = Classes, K = Math.Min(_opt.TopK, Classes) });
         if (CamTexture != 0)
         {
             var f = _net.Tensors[_net.CamFeatures];
-            new[] { f.C, f.H, f.W, _k4[_net.CamClassifier], CamClass }.CopyTo(small, _paramStride / 4);
+            MemoryMarshal.Write(small.AsSpan(_paramStride), new CamParams { C = f.C, H = f.H, W = f.W, In4 = _k4[_net.CamClassifier], Cls = CamClass });
         }
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, _paramStride, small);
+        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, _paramStride, small);
         _paramsBatch = batch;
         _camClassWritten = CamClass;
     }
@@ -478,23 +479,22 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         // Same geometry object as the CPU Preprocessor, so both paths crop the same pixels.
         var g = CropGeometry.Compute(srcW, srcH, Height, Width, _opt.CropRatio);
-        Span<int> p = stackalloc int[20];
-        p[0] = srcW; p[1] = srcH; p[2] = Width; p[3] = Height;
-        p[4] = g.ResizedWidth; p[5] = g.ResizedHeight; p[6] = g.Left; p[7] = g.Top;
-        p[8] = flipY ? 1 : 0; p[9] = 0; p[10] = Channels;
-        var f = MemoryMarshal.Cast<int, float>(p);
-        for (int c = 0; c < 3; c++)
+        int c1 = Math.Min(1, Channels - 1), c2 = Math.Min(2, Channels - 1); // a 1-channel model repeats its one mean/std
+        var p = new PreprocessParams
         {
-            f[12 + c] = _mean[Math.Min(c, Channels - 1)];
-            f[16 + c] = _std[Math.Min(c, Channels - 1)];
-        }
+            SrcW = srcW, SrcH = srcH, OutW = Width, OutH = Height,
+            ResizedW = g.ResizedWidth, ResizedH = g.ResizedHeight, CropX = g.Left, CropY = g.Top,
+            FlipY = flipY ? 1 : 0, BatchIndex = 0, Channels = Channels,
+            MeanR = _mean[0], MeanG = _mean[c1], MeanB = _mean[c2],
+            StdR = _std[0], StdG = _std[c1], StdB = _std[c2],
+        };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 0, p);
+        _gl.BufferSubData(GLEnum.UniformBuffer, 0, (nuint)sizeof(PreprocessParams), &p);
     }
 
     void DispatchPreprocess()
     {
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, 80);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, (nuint)sizeof(PreprocessParams));
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 4, _tensorBuf[_net.Input]);
         _gl.DispatchCompute((uint)((Width + 15) / 16), (uint)((Height + 15) / 16), 1);
         _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
@@ -546,7 +546,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         var op = _net.Ops[i];
         var o = _net.Tensors[op.Output];
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, LayerParamBytes);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, (nuint)sizeof(ConvParams));
         Bind(0, _tensorBuf[op.Inputs[0]]);
         Bind(4, _tensorBuf[op.Output]);
         switch (op.Kind)
@@ -607,14 +607,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         int k = Math.Min(_opt.TopK, Classes);
         _gl.UseProgram(_pSoftmax);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, 16);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, (nuint)sizeof(SoftmaxParams));
         Bind(0, _tensorBuf[_net.Output]); Bind(4, _probs); Bind(5, _topk);
         _gl.DispatchCompute((uint)_batch, 1, 1);
         _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
         if (CamTexture != 0)
         {
             _gl.UseProgram(_pCam);
-            _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, 32);
+            _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, (nuint)sizeof(CamParams));
             Bind(0, _tensorBuf[_net.CamFeatures]); Bind(1, _wBuf[_net.CamClassifier]); Bind(5, _topk); Bind(6, _camScratch);
             _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
             _gl.DispatchCompute(1, 1, 1);
@@ -812,10 +812,10 @@ public sealed unsafe class GlBackend : IInferenceBackend
             if (tex.Tex != 0) _gl.DeleteTexture(tex.Tex);
             _tapTextures[name] = tex = (NewTextureR32F(w, h, linear: false), w, h);
         }
-        ReadOnlySpan<int> prm = stackalloc int[8] { n, t.H, t.W, cols, rows, 0, 0, 0 };
+        var prm = new TapParams { C = n, H = t.H, W = t.W, Cols = cols, Rows = rows };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 3 * _paramStride, prm);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, 32);
+        _gl.BufferSubData(GLEnum.UniformBuffer, 3 * _paramStride, (nuint)sizeof(TapParams), &prm);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, (nuint)sizeof(TapParams));
         Bind(0, _tensorBuf[_tapIndex[j]]); Bind(6, _tapStats);
         if (_pTapMinMax == 0) { _pTapMinMax = _shaders.Get("tap.comp", "MINMAX"); _pTap = _shaders.Get("tap.comp"); }
         _gl.UseProgram(_pTapMinMax);
