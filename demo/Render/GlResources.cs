@@ -5,12 +5,12 @@ using Silk.NET.OpenGL;
 namespace ResNetRealtime.Demo.Render;
 
 /// <summary>
-/// GLSL sources embedded in the runtime assembly ("shaders/&lt;file&gt;"), compiled into programs whose
-/// compile/link failures throw GlException naming the file and carrying the info log.
+/// The demo's drawing shaders (shaders/*.vert, *.frag), embedded in this assembly as "shaders/&lt;file&gt;",
+/// compiled into programs whose compile/link failures throw GlException naming the file and carrying the info log.
 /// </summary>
 public static class ShaderSources
 {
-    static readonly Assembly Holder = typeof(GlContext).Assembly;
+    static readonly Assembly Holder = typeof(ShaderSources).Assembly;
 
     public static string Load(string file)
     {
