@@ -52,14 +52,9 @@ public unsafe class GlEmbeddingExampleTests
         const int w = 13, h = 7; // odd size: the GPU preprocess resizes it to 24×24
         var px = new byte[w * h * 4];
         new Random(3).NextBytes(px);
-        uint tex = gl.GenTexture();
+        uint tex = GlTestContext.RgbaTexture(gl, px, w, h);
         try
         {
-            gl.BindTexture(GLEnum.Texture2D, tex);
-            gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
-            gl.PixelStore(GLEnum.UnpackAlignment, 1);
-            fixed (byte* p = px) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
-            gl.BindTexture(GLEnum.Texture2D, 0);
 
             string expect;
             using (var be = GlBackendFactory.Create(model, new BackendOptions(), new GlBackendOptions { Context = ctx }))

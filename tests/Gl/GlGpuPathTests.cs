@@ -64,15 +64,9 @@ public unsafe class GlGpuPathTests
 
         var texPx = new byte[px.Length];
         for (int y = 0; y < h; y++) Array.Copy(px, (flipY ? h - 1 - y : y) * w * 4, texPx, y * w * 4, w * 4);
-        uint tex = gl.GenTexture();
+        uint tex = GlTestContext.RgbaTexture(gl, texPx, w, h);
         try
         {
-            gl.BindTexture(GLEnum.Texture2D, tex);
-            gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
-            gl.PixelStore(GLEnum.UnpackAlignment, 1);
-            fixed (byte* p = texPx) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
-            gl.BindTexture(GLEnum.Texture2D, 0);
-            GlErrors.ThrowIfError(gl, "test texture upload");
             var viaTexture = new float[be.Classes];
             be.RunFromTexture(tex, w, h, viaTexture, flipY);
             // Same shader math, exact 8-bit texels on both sides (texelFetch, no filtering): only the fetch differs.
@@ -146,14 +140,9 @@ public unsafe class GlGpuPathTests
         using var be = GlBackendFactory.Create(Model(), new BackendOptions { Taps = new[] { "layer1.0.bn1.out" } }, new GlBackendOptions { Context = ctx });
         const int w = 29, h = 17;
         var px = Rgba(w, h, 8);
-        uint tex = gl.GenTexture();
+        uint tex = GlTestContext.RgbaTexture(gl, px, w, h);
         try
         {
-            gl.BindTexture(GLEnum.Texture2D, tex);
-            gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
-            gl.PixelStore(GLEnum.UnpackAlignment, 1);
-            fixed (byte* p = px) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
-            gl.BindTexture(GLEnum.Texture2D, 0);
             var logits = new float[be.Classes];
             void Collect() { while (!be.TryGetResult(logits)) { } } // poll with timeout 0, as a frame loop does
             Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputTexture(tex, w, h); be.Submit(); be.GetTapTexture("layer1.0.bn1.out", 16); Collect(); }, 5, 4),
