@@ -1,5 +1,6 @@
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Demo.App;
 

@@ -7,6 +7,7 @@ using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Demo.Sources;
 using ResNetRealtime.Demo.Text;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 using ResNetRealtime.Runtime.Inference;
 using Frame = ResNetRealtime.Demo.Sources.Frame;
 
@@ -359,9 +360,9 @@ public sealed unsafe class DemoRunner : IDisposable
         long t2 = Stopwatch.GetTimestamp();
         uint target = _output?.Framebuffer ?? 0;
         _gl.BindFramebuffer(GLEnum.Framebuffer, target);
-        _gl.Viewport(0, 0, _width, _height);
+        _gl.Viewport(0, 0, (uint)_width, (uint)_height);
         _gl.ClearColor(0.02f, 0.02f, 0.03f, 1);
-        _gl.Clear(GLEnum.ColorBufferBit);
+        _gl.Clear(ClearBufferMask.ColorBufferBit);
         _overlay.Begin(_width, _height, tex);
         var (fx, fy, fw, fh) = Fit(srcW, srcH, _width, _height);
         _overlay.Quad(fx, fy, fw, fh, 0, v0, 1, v1, 1, 1, 1, 1, QuadMode.Frame);
@@ -479,10 +480,10 @@ public sealed unsafe class DemoRunner : IDisposable
         {
             if (_frameTexW != f.Width || _frameTexH != f.Height)
             {
-                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, f.Width, f.Height, 0, GLEnum.Rgb, GLEnum.UnsignedByte, p);
+                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, (uint)f.Width, (uint)f.Height, 0, GLEnum.Rgb, GLEnum.UnsignedByte, p);
                 _frameTexW = f.Width; _frameTexH = f.Height;
             }
-            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, f.Width, f.Height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
+            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, (uint)f.Width, (uint)f.Height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
         }
     }
 

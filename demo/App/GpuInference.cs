@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 using ResNetRealtime.Runtime.Inference;
 using Frame = ResNetRealtime.Demo.Sources.Frame;
 
@@ -152,11 +153,11 @@ public sealed class GpuInference : IInferencePath
         if (_be == null || tex.Texture == 0 || tex.Width <= 0 || _count == MaxInFlight) return false;
         int qs = -1;
         if (_timerQueries && !_queryBusy[_nextQuerySet]) { qs = _nextQuerySet; _nextQuerySet = (qs + 1) % QuerySets; _queryBusy[qs] = true; }
-        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3]);
+        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3], QueryCounterTarget.Timestamp);
         _be.SetInputTexture(tex.Texture, tex.Width, tex.Height, tex.FlipY);
-        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3 + 1]);
+        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3 + 1], QueryCounterTarget.Timestamp);
         _be.Submit();
-        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3 + 2]);
+        if (qs >= 0) _gl.QueryCounter(_queries[qs * 3 + 2], QueryCounterTarget.Timestamp);
         // The mosaic of the chosen stage, from the inference just submitted (GPU → texture, no readback).
         int stage = Math.Min(_mosaicLayer, _model.Stages.Length - 1);
         _mosaic = _be.GetTapTexture(_be.Taps[stage].Name, InferenceWorker.MosaicChannels);
@@ -217,8 +218,15 @@ public sealed class GpuInference : IInferencePath
         for (int q = 0; q < QuerySets; q++)
         {
             if (!_queryBusy[q]) continue;
-            if (!wait && !_gl.IsQueryResultAvailable(_queries[q * 3 + 2])) continue;
-            ulong a = _gl.GetQueryResult(_queries[q * 3]), b = _gl.GetQueryResult(_queries[q * 3 + 1]), c = _gl.GetQueryResult(_queries[q * 3 + 2]);
+            if (!wait)
+            {
+                _gl.GetQueryObject(_queries[q * 3 + 2], QueryObjectParameterName.ResultAvailable, out int available);
+                if (available == 0) continue;
+            }
+            // The out overloads: no array, nothing allocated per frame.
+            _gl.GetQueryObject(_queries[q * 3], QueryObjectParameterName.Result, out ulong a);
+            _gl.GetQueryObject(_queries[q * 3 + 1], QueryObjectParameterName.Result, out ulong b);
+            _gl.GetQueryObject(_queries[q * 3 + 2], QueryObjectParameterName.Result, out ulong c);
             _queryBusy[q] = false;
             _lastPreMs = (b - a) / 1e6; _lastInfMs = (c - b) / 1e6;
             InferenceStats.Add(_lastInfMs);

@@ -1,15 +1,16 @@
 using System.Reflection;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Demo.Render;
 
 /// <summary>
-/// GLSL sources embedded in the runtime assembly ("shaders/&lt;file&gt;"), compiled into programs whose
-/// compile/link failures throw GlException naming the file and carrying the info log.
+/// The demo's drawing shaders (shaders/*.vert, *.frag), embedded in this assembly as "shaders/&lt;file&gt;",
+/// compiled into programs whose compile/link failures throw GlException naming the file and carrying the info log.
 /// </summary>
 public static class ShaderSources
 {
-    static readonly Assembly Holder = typeof(GL).Assembly;
+    static readonly Assembly Holder = typeof(ShaderSources).Assembly;
 
     public static string Load(string file)
     {
@@ -21,17 +22,16 @@ public static class ShaderSources
 
     public static uint Program(GL gl, string vertexFile, string fragmentFile)
     {
-        uint vs = gl.CompileShader(GLEnum.VertexShader, Load(vertexFile), vertexFile);
-        uint fs = 0;
+        uint vs = GlPrograms.Compile(gl, ShaderType.VertexShader, Load(vertexFile), vertexFile), fs = 0;
         try
         {
-            fs = gl.CompileShader(GLEnum.FragmentShader, Load(fragmentFile), fragmentFile);
-            return gl.LinkProgram($"{vertexFile}+{fragmentFile}", false, vs, fs);
+            fs = GlPrograms.Compile(gl, ShaderType.FragmentShader, Load(fragmentFile), fragmentFile);
+            return GlPrograms.Link(gl, $"{vertexFile}+{fragmentFile}", false, vs, fs);
         }
         finally
         {
             gl.DeleteShader(vs);
-            gl.DeleteShader(fs);
+            if (fs != 0) gl.DeleteShader(fs);
         }
     }
 }
@@ -56,7 +56,7 @@ public sealed unsafe class RenderTarget : IDisposable
         _gl = gl; Width = width; Height = height;
         ColorTexture = gl.GenTexture();
         gl.BindTexture(GLEnum.Texture2D, ColorTexture);
-        gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, width, height, 0, GLEnum.Rgba, GLEnum.UnsignedByte, null);
+        gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, (uint)width, (uint)height, 0, GLEnum.Rgba, GLEnum.UnsignedByte, null);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
@@ -68,22 +68,22 @@ public sealed unsafe class RenderTarget : IDisposable
         {
             DepthBuffer = gl.GenRenderbuffer();
             gl.BindRenderbuffer(GLEnum.Renderbuffer, DepthBuffer);
-            gl.RenderbufferStorage(GLEnum.Renderbuffer, GLEnum.DepthComponent24, width, height);
+            gl.RenderbufferStorage(GLEnum.Renderbuffer, GLEnum.DepthComponent24, (uint)width, (uint)height);
             gl.FramebufferRenderbuffer(GLEnum.Framebuffer, GLEnum.DepthAttachment, GLEnum.Renderbuffer, DepthBuffer);
         }
-        uint status = gl.CheckFramebufferStatus(GLEnum.Framebuffer);
+        var status = gl.CheckFramebufferStatus(GLEnum.Framebuffer);
         gl.BindFramebuffer(GLEnum.Framebuffer, 0);
         if (status != GLEnum.FramebufferComplete)
         {
             Dispose();
-            throw new GlException($"offscreen framebuffer {width}x{height} is incomplete (status 0x{status:X})");
+            throw new GlException($"offscreen framebuffer {width}x{height} is incomplete (status {status})");
         }
     }
 
     public void Bind()
     {
         _gl.BindFramebuffer(GLEnum.Framebuffer, Framebuffer);
-        _gl.Viewport(0, 0, Width, Height);
+        _gl.Viewport(0, 0, (uint)Width, (uint)Height);
     }
 
     /// <summary>Reads the colour attachment as RGB24 rows top to bottom into <paramref name="rgb"/> (Width*Height*3 bytes).</summary>
@@ -97,7 +97,7 @@ public sealed unsafe class RenderTarget : IDisposable
         if (scratch == null || scratch.Length < row * height) scratch = new byte[row * height];
         gl.BindFramebuffer(GLEnum.ReadFramebuffer, fbo);
         gl.PixelStore(GLEnum.PackAlignment, 1);
-        fixed (byte* p = scratch) gl.ReadPixels(0, 0, width, height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
+        fixed (byte* p = scratch) gl.ReadPixels(0, 0, (uint)width, (uint)height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
         for (int y = 0; y < height; y++) scratch.AsSpan((height - 1 - y) * row, row).CopyTo(rgb.Slice(y * row, row));
     }
 

@@ -1,5 +1,6 @@
 using ResNetRealtime.Demo.Text;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Demo.Render;
 
@@ -44,12 +45,12 @@ public sealed unsafe class Overlay : IDisposable
         gl.BindVertexArray(_vao);
         _vbo = gl.GenBuffer();
         gl.BindBuffer(GLEnum.ArrayBuffer, _vbo);
-        gl.BufferData(GLEnum.ArrayBuffer, _verts.Length * 4, null, GLEnum.StreamDraw);
-        int stride = FloatsPerVertex * 4;
-        gl.VertexAttribPointer(0, 2, GLEnum.Float, false, stride, 0);
-        gl.VertexAttribPointer(1, 2, GLEnum.Float, false, stride, 8);
-        gl.VertexAttribPointer(2, 4, GLEnum.Float, false, stride, 16);
-        gl.VertexAttribPointer(3, 1, GLEnum.Float, false, stride, 32);
+        gl.BufferData(GLEnum.ArrayBuffer, (nuint)(_verts.Length * 4), null, GLEnum.StreamDraw);
+        const uint stride = FloatsPerVertex * 4;
+        gl.VertexAttribPointer(0, 2, GLEnum.Float, false, stride, (void*)0);
+        gl.VertexAttribPointer(1, 2, GLEnum.Float, false, stride, (void*)8);
+        gl.VertexAttribPointer(2, 4, GLEnum.Float, false, stride, (void*)16);
+        gl.VertexAttribPointer(3, 1, GLEnum.Float, false, stride, (void*)32);
         for (uint i = 0; i < 4; i++) gl.EnableVertexAttribArray(i);
         gl.BindVertexArray(0);
 
@@ -58,7 +59,7 @@ public sealed unsafe class Overlay : IDisposable
         {
             gl.PixelStore(GLEnum.UnpackAlignment, 1);
             fixed (byte* p = atlas.Pixels)
-                gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R8, atlas.Width, atlas.Height, 0, GLEnum.Red, GLEnum.UnsignedByte, p);
+                gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R8, (uint)atlas.Width, (uint)atlas.Height, 0, GLEnum.Red, GLEnum.UnsignedByte, p);
         }
         else gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R8, 1, 1, 0, GLEnum.Red, GLEnum.UnsignedByte, null);
         _heatTex = NewTexture(GLEnum.Linear);
@@ -66,7 +67,7 @@ public sealed unsafe class Overlay : IDisposable
         _heatSrc = _heatTex; _mosaicSrc = _mosaicTex;
     }
 
-    uint NewTexture(uint filter)
+    uint NewTexture(GLEnum filter)
     {
         uint t = _gl.GenTexture();
         _gl.BindTexture(GLEnum.Texture2D, t);
@@ -108,10 +109,10 @@ public sealed unsafe class Overlay : IDisposable
         {
             if (curW != width || curH != height)
             {
-                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R32F, width, height, 0, GLEnum.Red, GLEnum.Float, p);
+                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.R32f, (uint)width, (uint)height, 0, GLEnum.Red, GLEnum.Float, p);
                 curW = width; curH = height;
             }
-            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, width, height, GLEnum.Red, GLEnum.Float, p);
+            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, (uint)width, (uint)height, GLEnum.Red, GLEnum.Float, p);
         }
     }
 
@@ -169,11 +170,11 @@ public sealed unsafe class Overlay : IDisposable
     {
         if (_count == 0) return;
         var gl = _gl;
-        gl.Viewport(0, 0, _screenW, _screenH);
-        gl.Disable(GLEnum.DepthTest);
-        gl.Disable(GLEnum.CullFaceMode);
-        gl.Enable(GLEnum.Blend);
-        gl.BlendFuncSeparate(GLEnum.SrcAlpha, GLEnum.OneMinusSrcAlpha, GLEnum.One, GLEnum.OneMinusSrcAlpha);
+        gl.Viewport(0, 0, (uint)_screenW, (uint)_screenH);
+        gl.Disable(EnableCap.DepthTest);
+        gl.Disable(EnableCap.CullFace);
+        gl.Enable(EnableCap.Blend);
+        gl.BlendFuncSeparate(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha, BlendingFactor.One, BlendingFactor.OneMinusSrcAlpha);
         gl.UseProgram(_program);
         gl.Uniform2(_uScreen, (float)_screenW, (float)_screenH);
         gl.ActiveTexture(GLEnum.Texture0); gl.BindTexture(GLEnum.Texture2D, _atlasTex);
@@ -184,9 +185,9 @@ public sealed unsafe class Overlay : IDisposable
         gl.BindVertexArray(_vao);
         gl.BindBuffer(GLEnum.ArrayBuffer, _vbo);
         gl.BufferSubData<float>(GLEnum.ArrayBuffer, 0, _verts.AsSpan(0, _count * FloatsPerVertex));
-        gl.DrawArrays(GLEnum.Triangles, 0, _count);
+        gl.DrawArrays(PrimitiveType.Triangles, 0, (uint)_count);
         gl.BindVertexArray(0);
-        gl.Disable(GLEnum.Blend);
+        gl.Disable(EnableCap.Blend);
         _count = 0;
     }
 

@@ -2,6 +2,7 @@ using ResNetRealtime.Runtime.IO;
 using System.Text.Json;
 using ResNetRealtime.Demo.Render;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Demo.Scene;
 

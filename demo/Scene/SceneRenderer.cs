@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using ResNetRealtime.Demo.Render;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Demo.Scene;
 
@@ -11,7 +12,7 @@ namespace ResNetRealtime.Demo.Scene;
 /// is bound. Meshes of all classes are uploaded once; Draw allocates nothing.
 /// Requires a current context (GLFW window or EGL headless) on the calling thread.
 /// </summary>
-public sealed class SceneRenderer : IDisposable
+public sealed unsafe class SceneRenderer : IDisposable
 {
     readonly GL _gl;
     readonly uint _meshProgram, _bgProgram, _emptyVao;
@@ -52,9 +53,9 @@ public sealed class SceneRenderer : IDisposable
             _ibos[c] = gl.GenBuffer();
             gl.BindBuffer(GLEnum.ElementArrayBuffer, _ibos[c]);
             gl.BufferData<ushort>(GLEnum.ElementArrayBuffer, mesh.Indices, GLEnum.StaticDraw);
-            gl.VertexAttribPointer(0, 3, GLEnum.Float, false, Mesh.FloatsPerVertex * 4, 0);
+            gl.VertexAttribPointer(0, 3, GLEnum.Float, false, Mesh.FloatsPerVertex * 4, (void*)0);
             gl.EnableVertexAttribArray(0);
-            gl.VertexAttribPointer(1, 3, GLEnum.Float, false, Mesh.FloatsPerVertex * 4, 12);
+            gl.VertexAttribPointer(1, 3, GLEnum.Float, false, Mesh.FloatsPerVertex * 4, (void*)12);
             gl.EnableVertexAttribArray(1);
             _indexCounts[c] = mesh.Indices.Length;
         }
@@ -65,24 +66,24 @@ public sealed class SceneRenderer : IDisposable
     public void Draw(in SceneState s, int width, int height)
     {
         var gl = _gl;
-        gl.Viewport(0, 0, width, height);
-        gl.Disable(GLEnum.Blend);
-        gl.Disable(GLEnum.CullFaceMode);
-        gl.Disable(GLEnum.DepthTest);
+        gl.Viewport(0, 0, (uint)width, (uint)height);
+        gl.Disable(EnableCap.Blend);
+        gl.Disable(EnableCap.CullFace);
+        gl.Disable(EnableCap.DepthTest);
         gl.ClearDepth(1.0);
         gl.DepthMask(true);
-        gl.Clear(GLEnum.DepthBufferBit);
+        gl.Clear(ClearBufferMask.DepthBufferBit);
 
         gl.UseProgram(_bgProgram);
         gl.Uniform3(_uTop, s.BackgroundTop.X, s.BackgroundTop.Y, s.BackgroundTop.Z);
         gl.Uniform3(_uBottom, s.BackgroundBottom.X, s.BackgroundBottom.Y, s.BackgroundBottom.Z);
         gl.Uniform1(_uStripes, s.BackgroundStripes);
         gl.BindVertexArray(_emptyVao);
-        gl.DrawArrays(GLEnum.Triangles, 0, 3);
+        gl.DrawArrays(PrimitiveType.Triangles, 0, 3);
 
         var (view, proj, eye) = SceneScript.Camera(width / (float)height);
-        gl.Enable(GLEnum.DepthTest);
-        gl.DepthFunc(GLEnum.Less);
+        gl.Enable(EnableCap.DepthTest);
+        gl.DepthFunc(DepthFunction.Less);
         gl.UseProgram(_meshProgram);
         SetMatrix(_uModel, s.Model);
         SetMatrix(_uViewProjection, view * proj);
@@ -93,15 +94,16 @@ public sealed class SceneRenderer : IDisposable
         gl.Uniform1(_uSpecular, s.Specular);
         gl.Uniform1(_uShininess, s.Shininess);
         gl.BindVertexArray(_vaos[s.Label]);
-        gl.DrawElements(GLEnum.Triangles, _indexCounts[s.Label], GLEnum.UnsignedShort, 0);
+        gl.DrawElements(PrimitiveType.Triangles, (uint)_indexCounts[s.Label], DrawElementsType.UnsignedShort, (void*)0);
         gl.BindVertexArray(0);
-        gl.Disable(GLEnum.DepthTest);
+        gl.Disable(EnableCap.DepthTest);
     }
 
     void SetMatrix(int location, in Matrix4x4 m)
     {
         MemoryMarshal.Write(MemoryMarshal.AsBytes(_m16.AsSpan()), in m);
-        _gl.UniformMatrix4(location, false, _m16);
+        // The pointer overload with an explicit count of 1: one mat4, not an array of them.
+        fixed (float* p = _m16) _gl.UniformMatrix4(location, 1, false, p);
     }
 
     public void Dispose()

@@ -39,7 +39,7 @@ public static unsafe class Egl
     [DllImport(Lib, EntryPoint = "eglGetProcAddress")] public static extern nint GetProcAddress([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
     [DllImport(Lib, EntryPoint = "eglReleaseThread")] public static extern int ReleaseThread();
 
-    public static string QueryString(nint display, int name) => GL.Utf8((byte*)QueryStringPtr(display, name));
+    public static string QueryString(nint display, int name) => Marshal.PtrToStringUTF8(QueryStringPtr(display, name));
 
     /// <summary>eglGetPlatformDisplayEXT (EGL_EXT_platform_base), or 0 when the loader lacks it.</summary>
     public static nint GetPlatformDisplayEXT(int platform, nint nativeDisplay)

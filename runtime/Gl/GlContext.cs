@@ -1,20 +1,34 @@
+using Silk.NET.Core.Loader;
+using Silk.NET.OpenGL;
+
 namespace ResNetRealtime.Runtime.Gl;
 
 /// <summary>
-/// An OpenGL context plus its function table. Two ways to get one:
+/// An OpenGL context and the Silk.NET <see cref="GL"/> that calls into it. Three ways to get one:
 /// <see cref="CreateHeadless"/> — our own EGL context with no window (surfaceless Mesa, an EGL device,
-/// or the default display with a 1×1 pbuffer), desktop OpenGL 4.3+ core; or
-/// <see cref="FromCurrent"/> — the host's context that is current on this thread (GLFW window, game engine),
-/// which we never destroy. GL contexts are bound to one thread at a time: call <see cref="MakeCurrent"/>
-/// on the thread that uses <see cref="Gl"/> (headless only; the host manages its own).
+/// or the default display with a 1×1 pbuffer), desktop OpenGL 4.3+ core;
+/// <see cref="FromGl"/> — a host that runs Silk.NET hands over its own <see cref="GL"/> (its context is current);
+/// <see cref="FromCurrent"/> — a host on any other windowing layer (GLFW, SDL, a game engine) hands over its
+/// getProcAddress for the context current on this thread.
+/// The host's context is never destroyed and its <see cref="GL"/> never disposed. GL contexts are bound to one
+/// thread at a time: call <see cref="MakeCurrent"/> on the thread that uses <see cref="Gl"/> (headless only; the
+/// host manages its own).
 /// </summary>
 public sealed class GlContext : IDisposable
 {
     /// <summary>Minimum version for compute shaders and SSBOs.</summary>
     public const int RequiredMajor = 4, RequiredMinor = 3;
 
+    /// <summary>Entry points the gl backend calls beyond GL 3.3 core. <see cref="RequireCompute"/> names the first one the
+    /// loader lacks, so a host context without them fails at setup with one line, not with a SymbolLoadingException mid-frame.</summary>
+    static readonly string[] ComputeEntryPoints =
+    {
+        "glDispatchCompute", "glMemoryBarrier", "glBindImageTexture", "glBindBufferBase", "glBindBufferRange",
+        "glTexStorage2D", "glCopyBufferSubData", "glGetBufferSubData", "glMapBufferRange", "glFenceSync", "glClientWaitSync",
+    };
+
     nint _display, _context, _surface;
-    readonly bool _owned;
+    readonly bool _owned, _ownsGl;
 
     public GL Gl { get; }
     public string Vendor { get; }
@@ -22,25 +36,36 @@ public sealed class GlContext : IDisposable
     public string Version { get; }
     public int Major { get; }
     public int Minor { get; }
-    /// <summary>How the headless context was made ("surfaceless", "device", "default+pbuffer") or "host".</summary>
+    /// <summary>How the headless context was made ("surfaceless", "device", "default+pbuffer"), or "host" / "host Silk.NET".</summary>
     public string Platform { get; }
+    /// <summary>True for a context this object created (and destroys on Dispose).</summary>
     public bool IsOwned => _owned;
     public bool IsDisposed { get; private set; }
 
-    GlContext(GL gl, nint display, nint context, nint surface, bool owned, string platform)
+    GlContext(GL gl, bool ownsGl, nint display, nint context, nint surface, bool owned, string platform)
     {
-        Gl = gl; _display = display; _context = context; _surface = surface; _owned = owned; Platform = platform;
-        Vendor = gl.GetString(GLEnum.Vendor) ?? "?";
-        Renderer = gl.GetString(GLEnum.Renderer) ?? "?";
-        Version = gl.GetString(GLEnum.Version) ?? "?";
-        Major = gl.GetInteger(GLEnum.MajorVersion);
-        Minor = gl.GetInteger(GLEnum.MinorVersion);
+        Gl = gl; _ownsGl = ownsGl; _display = display; _context = context; _surface = surface; _owned = owned; Platform = platform;
+        Vendor = gl.GetStringS(StringName.Vendor) ?? "?";
+        Renderer = gl.GetStringS(StringName.Renderer) ?? "?";
+        Version = gl.GetStringS(StringName.Version) ?? "?";
+        Major = gl.GetInteger(GetPName.MajorVersion);
+        Minor = gl.GetInteger(GetPName.MinorVersion);
         gl.GetError(); // GL < 3.0 has no MajorVersion query: ignore the INVALID_ENUM it leaves behind
         if (Major == 0) (Major, Minor) = ParseVersion(Version);
     }
 
-    /// <summary>True when the context has GL 4.3+ and the compute entry points.</summary>
-    public bool SupportsCompute => (Major > RequiredMajor || (Major == RequiredMajor && Minor >= RequiredMinor)) && Gl.HasCompute;
+    bool VersionAtLeast43 => Major > RequiredMajor || (Major == RequiredMajor && Minor >= RequiredMinor);
+
+    /// <summary>True when the context has GL 4.3+ and the loader resolves every compute entry point.</summary>
+    public bool SupportsCompute => VersionAtLeast43 && MissingEntryPoint() == null;
+
+    /// <summary>The first entry point of the compute backend that the loader does not resolve, or null.</summary>
+    public string MissingEntryPoint()
+    {
+        foreach (var name in ComputeEntryPoints)
+            if (!Gl.Context.TryGetProcAddress(name, out nint p) || p == 0) return name;
+        return null;
+    }
 
     /// <summary>One line naming the context, for errors and logs.</summary>
     public string Description => $"OpenGL {Version} on {Renderer} ({Vendor}, {Platform})";
@@ -48,21 +73,42 @@ public sealed class GlContext : IDisposable
     /// <summary>Throws the user-facing "needs 4.3" error when compute shaders are not available.</summary>
     public void RequireCompute()
     {
-        if (!SupportsCompute)
+        if (!VersionAtLeast43)
             throw new GlException($"the gl backend needs OpenGL 4.3 compute shaders; this context is {Description}; use --backend ort-cpu");
+        if (MissingEntryPoint() is { } missing)
+            throw new GlException($"OpenGL entry point {missing} is missing: the gl backend needs OpenGL 4.3 compute shaders and this context ({Description}) does not provide them; use --backend ort-cpu");
+    }
+
+    /// <summary>
+    /// Wraps the <see cref="GL"/> of a host that already runs Silk.NET (e.g. <c>GL.GetApi(window)</c>); its context must be
+    /// current on this thread. The host keeps ownership: disposing this object disposes neither the GL nor the context.
+    /// </summary>
+    public static GlContext FromGl(GL gl)
+    {
+        ArgumentNullException.ThrowIfNull(gl);
+        return Wrap(gl, ownsGl: false, "host Silk.NET", nameof(FromGl));
     }
 
     /// <summary>Wraps the context current on this thread; <paramref name="getProcAddress"/> is the host's loader
-    /// (glfwGetProcAddress, SDL_GL_GetProcAddress, eglGetProcAddress...). The host keeps ownership.</summary>
+    /// (glfwGetProcAddress, SDL_GL_GetProcAddress, eglGetProcAddress...). The host keeps ownership of the context.</summary>
     public static GlContext FromCurrent(Func<string, nint> getProcAddress)
     {
         ArgumentNullException.ThrowIfNull(getProcAddress);
         if (getProcAddress("glGetString") == 0)
             throw new GlException("GlContext.FromCurrent: the loader returned no glGetString; is a GL context current on this thread?");
-        var gl = new GL(getProcAddress);
-        var ctx = new GlContext(gl, 0, 0, 0, owned: false, "host");
+        return Wrap(GL.GetApi(getProcAddress), ownsGl: true, "host", nameof(FromCurrent));
+    }
+
+    static GlContext Wrap(GL gl, bool ownsGl, string platform, string what)
+    {
+        GlContext ctx;
+        try { ctx = new GlContext(gl, ownsGl, 0, 0, 0, owned: false, platform); }
+        catch (SymbolLoadingException e)
+        {
+            throw new GlException($"GlContext.{what}: {e.Message}; the loader does not resolve core OpenGL entry points");
+        }
         if (ctx.Version == "?")
-            throw new GlException("GlContext.FromCurrent: glGetString(GL_VERSION) returned null; no GL context is current on this thread");
+            throw new GlException($"GlContext.{what}: glGetString(GL_VERSION) returned null; no GL context is current on this thread");
         return ctx;
     }
 
@@ -161,8 +207,8 @@ public sealed class GlContext : IDisposable
             Egl.DestroyContext(display, context);
             return null;
         }
-        var gl = new GL(name => Egl.GetProcAddress(name));
-        return new GlContext(gl, display, context, surface, owned: true, platform);
+        var gl = GL.GetApi(name => Egl.GetProcAddress(name));
+        return new GlContext(gl, ownsGl: true, display, context, surface, owned: true, platform);
     }
 
     /// <summary>Makes this (headless) context current on the calling thread. No-op for host contexts.</summary>
@@ -195,6 +241,7 @@ public sealed class GlContext : IDisposable
     {
         if (IsDisposed) return;
         IsDisposed = true;
+        if (_ownsGl) Gl.Dispose(); // our function table only; a host's GL (FromGl) stays the host's
         if (!_owned) return;
         if (Egl.GetCurrentContext() == _context) Egl.MakeCurrent(_display, 0, 0, 0);
         if (_surface != 0) Egl.DestroySurface(_display, _surface);

@@ -150,12 +150,12 @@ public class GpuInferenceAsyncTests
             var gl = ctx.Gl;
             // A 13×7 RGBA texture (odd size: the GPU preprocess resizes it to the model's 64×64).
             uint tex = gl.GenTexture();
-            gl.BindTexture(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, tex);
+            gl.BindTexture(Silk.NET.OpenGL.GLEnum.Texture2D, tex);
             var px = new byte[13 * 7 * 4];
             for (int i = 0; i < px.Length; i++) px[i] = (byte)(i * 37);
             fixed (byte* p = px)
-                gl.TexImage2D(ResNetRealtime.Runtime.Gl.GLEnum.Texture2D, 0, (int)ResNetRealtime.Runtime.Gl.GLEnum.Rgba8, 13, 7, 0,
-                    ResNetRealtime.Runtime.Gl.GLEnum.Rgba, ResNetRealtime.Runtime.Gl.GLEnum.UnsignedByte, p);
+                gl.TexImage2D(Silk.NET.OpenGL.GLEnum.Texture2D, 0, (int)Silk.NET.OpenGL.GLEnum.Rgba8, 13, 7, 0,
+                    Silk.NET.OpenGL.GLEnum.Rgba, Silk.NET.OpenGL.GLEnum.UnsignedByte, p);
             using var gpu = new GpuInference(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, TextWriter.Null);
             Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
             var input = new FrameTexture(tex, 13, 7, FlipY: false);

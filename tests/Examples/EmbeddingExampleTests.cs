@@ -15,7 +15,7 @@ public class EmbeddingExampleTests
         return Normalise(src[start..end]);
     }
 
-    static string Normalise(IEnumerable<string> lines)
+    internal static string Normalise(IEnumerable<string> lines)
     {
         var l = lines.ToList();
         int indent = l.Where(s => s.Trim().Length > 0).Min(s => s.Length - s.TrimStart().Length);

@@ -4,6 +4,8 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
+using Silk.NET.OpenGL;
+using PixelFormat = ResNetRealtime.Runtime.Imaging.PixelFormat;
 
 namespace ResNetRealtime.Tests.Gl;
 
@@ -13,7 +15,7 @@ namespace ResNetRealtime.Tests.Gl;
 /// and the program-binary cache.
 /// </summary>
 [TestFixture, Category("Gl")]
-public class GlGpuPathTests
+public unsafe class GlGpuPathTests
 {
     const int Size = 24;
 
@@ -62,14 +64,9 @@ public class GlGpuPathTests
 
         var texPx = new byte[px.Length];
         for (int y = 0; y < h; y++) Array.Copy(px, (flipY ? h - 1 - y : y) * w * 4, texPx, y * w * 4, w * 4);
-        uint tex = gl.GenTexture();
+        uint tex = GlTestContext.RgbaTexture(gl, texPx, w, h);
         try
         {
-            gl.BindTexture(GLEnum.Texture2D, tex);
-            gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, w, h);
-            gl.PixelStore(GLEnum.UnpackAlignment, 1);
-            gl.TexSubImage2D<byte>(GLEnum.Texture2D, 0, 0, 0, w, h, GLEnum.Rgba, GLEnum.UnsignedByte, texPx);
-            gl.BindTexture(GLEnum.Texture2D, 0);
             var viaTexture = new float[be.Classes];
             be.RunFromTexture(tex, w, h, viaTexture, flipY);
             // Same shader math, exact 8-bit texels on both sides (texelFetch, no filtering): only the fetch differs.
@@ -134,6 +131,31 @@ public class GlGpuPathTests
     }
 
     [Test]
+    public void FramePathsAllocateNothingInSteadyState()
+    {
+        // Every per-frame GL call goes through Silk.NET's span/pointer/out overloads; one that marshalled a string or
+        // returned an array would show here as bytes in every window.
+        var ctx = GlTestContext.Get();
+        var gl = ctx.Gl;
+        using var be = GlBackendFactory.Create(Model(), new BackendOptions { Taps = new[] { "layer1.0.bn1.out" } }, new GlBackendOptions { Context = ctx });
+        const int w = 29, h = 17;
+        var px = Rgba(w, h, 8);
+        uint tex = GlTestContext.RgbaTexture(gl, px, w, h);
+        try
+        {
+            var logits = new float[be.Classes];
+            void Collect() { while (!be.TryGetResult(logits)) { } } // poll with timeout 0, as a frame loop does
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputTexture(tex, w, h); be.Submit(); be.GetTapTexture("layer1.0.bn1.out", 16); Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 texture frames (SetInputTexture, Submit, GetTapTexture, TryGetResult)");
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputRgba(px, w, h); be.Submit(); Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 RGBA frames (SetInputRgba, Submit, TryGetResult)");
+            Assert.That(SteadyState.BytesPerWindow(() => { be.SetInputTexture(tex, w, h); while (!be.Step(3)) { } Collect(); }, 5, 4),
+                Is.EqualTo(0), "bytes per 5 frames spread over Step(3) calls");
+        }
+        finally { gl.DeleteTexture(tex); }
+    }
+
+    [Test]
     public void AsyncSubmitPollsWithoutBlockingAndMatchesRun()
     {
         using var be = GlBackendFactory.Create(Model(), new BackendOptions(), new GlBackendOptions { Context = GlTestContext.Get(), MaxInFlight = 3 });
@@ -192,7 +214,7 @@ public class GlGpuPathTests
     public void ProgramBinaryCacheIsUsedOnTheSecondLoad()
     {
         var ctx = GlTestContext.Get();
-        Assert.That(ctx.Gl.SupportsProgramBinary, Is.True, $"{ctx.Description} offers no program binary format");
+        Assert.That(GlShaders.SupportsProgramBinary(ctx.Gl), Is.True, $"{ctx.Description} offers no program binary format");
         string dir = Path.Combine(Path.GetTempPath(), "rr-gl-cache-" + Guid.NewGuid().ToString("N"));
         try
         {

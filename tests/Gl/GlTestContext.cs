@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Tests.Gl;
 
@@ -34,8 +35,21 @@ static class GlTestContext
                 }
             }
             _ctx.MakeCurrent();
-            _ctx.Gl.CheckErrors = true;
             return _ctx;
         }
+    }
+
+    /// <summary>An RGBA8 GL_TEXTURE_2D of <paramref name="w"/>×<paramref name="h"/> holding <paramref name="rgba"/> (row 0 first),
+    /// as a host's frame texture; the caller deletes it.</summary>
+    public static unsafe uint RgbaTexture(GL gl, byte[] rgba, int w, int h)
+    {
+        uint tex = gl.GenTexture();
+        gl.BindTexture(GLEnum.Texture2D, tex);
+        gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.Rgba8, (uint)w, (uint)h);
+        gl.PixelStore(GLEnum.UnpackAlignment, 1);
+        fixed (byte* p = rgba) gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, (uint)w, (uint)h, GLEnum.Rgba, GLEnum.UnsignedByte, p);
+        gl.BindTexture(GLEnum.Texture2D, 0);
+        GlErrors.ThrowIfError(gl, $"test texture upload {w}x{h}");
+        return tex;
     }
 }

@@ -3,13 +3,14 @@ using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Imaging;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>Options of the GL backend beyond the model.</summary>
 public sealed class GlBackendOptions
 {
-    /// <summary>The context to run in (embedding: <see cref="GlContext.FromCurrent"/>); null = own headless EGL context.</summary>
+    /// <summary>The context to run in (embedding: <see cref="GlContext.FromGl"/> or <see cref="GlContext.FromCurrent"/>); null = own headless EGL context.</summary>
     public GlContext Context { get; init; }
     public int MaxBatch { get; init; } = 1;
     /// <summary>Tensor names (ONNX value names) to keep and return as taps.</summary>
@@ -20,7 +21,7 @@ public sealed class GlBackendOptions
     public bool Cam { get; init; } = true;
     /// <summary>Readback slots: how many inferences may be in flight before Submit has to wait for the oldest.</summary>
     public int MaxInFlight { get; init; } = 3;
-    /// <summary>glGetError after every call (slow; for debugging and tests).</summary>
+    /// <summary>glGetError after each setup step, layer and readback, naming it in the GlException (slow; for debugging and tests).</summary>
     public bool CheckErrors { get; init; }
     /// <summary>Program-binary cache directory; "" = default (~/.cache/resnet-realtime/gl), null = no cache.</summary>
     public string ShaderCacheDirectory { get; init; } = "";
@@ -47,8 +48,10 @@ public sealed class GlBackendOptions
 /// </summary>
 public sealed unsafe class GlBackend : IInferenceBackend
 {
-    const int LayerParamBytes = 96; // the largest layer block (conv: 24 ints)
-    const int ParamStride = 256; // ≥ any block here (80 B) and a common UNIFORM_BUFFER_OFFSET_ALIGNMENT; rounded up at runtime
+    // Blocks are the GlParams structs, each at a multiple of ParamStride (≥ the largest, ConvParams' 96 B), rounded up to
+    // UNIFORM_BUFFER_OFFSET_ALIGNMENT at runtime. Every layer binds ConvParams' size: for the smaller blocks the range
+    // just reaches past the block's end, which std140 allows.
+    const int ParamStride = 256;
 
     readonly GlContext _ctx;
     readonly bool _ownsContext;
@@ -62,6 +65,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
     readonly int[] _tn, _kSplit;
     readonly uint _pConv, _pConv1x1, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pCam;
     readonly bool[] _oneByOne;
+    readonly bool _hasBufferStorage;
+    /// <summary>GL_TIMEOUT_IGNORED: wait for the fence however long it takes.</summary>
+    const ulong TimeoutIgnored = ulong.MaxValue;
     uint _pPreTex, _pPreBuf; // made on first use: many hosts use only one input path
 
     readonly uint[] _tensorBuf;        // per tensor index
@@ -140,8 +146,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _ctx.MakeCurrent();
             _ctx.RequireCompute();
             _gl = _ctx.Gl;
-            if (_opt.CheckErrors) _gl.CheckErrors = true;
             _shaders = new GlShaders(_ctx, _opt.ShaderCacheDirectory);
+            _hasBufferStorage = _gl.Context.TryGetProcAddress("glBufferStorage", out nint bs) && bs != 0;
             int align = Math.Max(16, _gl.GetInteger(GLEnum.UniformBufferOffsetAlignment));
             _paramStride = (ParamStride + align - 1) / align * align;
 
@@ -210,14 +216,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
             {
                 _slotBuf[i] = _gl.GenBuffer();
                 _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[i]);
-                if (_gl.HasBufferStorage)
+                if (_hasBufferStorage)
                 {
                     // Persistent + coherent mapping: after the fence signals, the CPU reads the values in place.
-                    uint flags = GLEnum.MapReadBit | GLEnum.MapPersistentBit | GLEnum.MapCoherentBit;
-                    _gl.BufferStorage(GLEnum.CopyWriteBuffer, slotFloats * 4, null, flags);
-                    _slotPtr[i] = (float*)_gl.MapBufferRange(GLEnum.CopyWriteBuffer, 0, slotFloats * 4, flags);
+                    const uint flags = (uint)(GLEnum.MapReadBit | GLEnum.MapPersistentBit | GLEnum.MapCoherentBit);
+                    _gl.BufferStorage(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, flags);
+                    _slotPtr[i] = (float*)_gl.MapBufferRange(GLEnum.CopyWriteBuffer, 0, (nuint)(slotFloats * 4), flags);
                 }
-                else _gl.BufferData(GLEnum.CopyWriteBuffer, slotFloats * 4, null, GLEnum.StreamRead);
+                else _gl.BufferData(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, GLEnum.StreamRead);
             }
             // Compile (or load from the binary cache) every program now, not inside the first frame, and keep the
             // ids so the per-layer path does no lookups or allocations.
@@ -227,6 +233,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _pPool = _shaders.Get("pool.comp"); _pGap = _shaders.Get("pool.comp", "GLOBAL_AVG");
             _pElt = _shaders.Get("eltwise.comp"); _pFc = _shaders.Get("fc.comp"); _pSoftmax = _shaders.Get("softmax.comp");
             if (CamTexture != 0) _pCam = _shaders.Get("cam.comp");
+            Check("gl backend setup (buffers, textures, programs)");
             _oneByOne = _net.Ops.Select(op => op.Kind == GlOpKind.Conv && op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
                 && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (_net.Tensors[op.Output].H, _net.Tensors[op.Output].W)).ToArray();
         }
@@ -246,11 +253,11 @@ public sealed unsafe class GlBackend : IInferenceBackend
         return b;
     }
 
-    uint NewBuffer(long bytes, uint target)
+    uint NewBuffer(long bytes, GLEnum target)
     {
         uint b = _gl.GenBuffer();
         _gl.BindBuffer(target, b);
-        _gl.BufferData(target, (nint)Math.Max(16, bytes), null, GLEnum.DynamicCopy);
+        _gl.BufferData(target, (nuint)Math.Max(16, bytes), null, GLEnum.DynamicCopy);
         return b;
     }
 
@@ -261,7 +268,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         uint t = _gl.GenTexture();
         var filter = linear ? GLEnum.Linear : GLEnum.Nearest;
         _gl.BindTexture(GLEnum.Texture2D, t);
-        _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32F, w, h);
+        _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32f, (uint)w, (uint)h);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
@@ -343,51 +350,50 @@ public sealed unsafe class GlBackend : IInferenceBackend
         return (tn, split, chunk);
     }
 
+    /// <summary>Writes every layer's block (at i × stride in one uniform buffer) and the softmax and CAM blocks, when the
+    /// batch changed: a batch fixes every shape, so the blocks are written once per batch size, not per frame.</summary>
     void WriteParams(int batch)
     {
         if (batch == _paramsBatch) return;
-        var block = new int[_paramStride / 4 * _net.Ops.Count];
+        var block = new byte[_paramStride * _net.Ops.Count];
         for (int i = 0; i < _net.Ops.Count; i++)
         {
             var op = _net.Ops[i];
             var a = _net.Tensors[op.Inputs[0]];
             var o = _net.Tensors[op.Output];
-            int b = i * _paramStride / 4;
+            var at = block.AsSpan(i * _paramStride);
             switch (op.Kind)
             {
                 case GlOpKind.Conv:
-                    int k = a.C / op.Groups * op.KH * op.KW;
                     var (tn, ks, kc) = ConvSchedule(i, batch);
                     _tn[i] = tn; _kSplit[i] = ks;
-                    new[] { batch, a.C, a.H, a.W, o.C, o.H, o.W, op.Groups, op.KH, op.KW, op.StrideH, op.StrideW,
-                            op.PadTop, op.PadLeft, op.DilationH, op.DilationW, k, _k4[i], op.Residual >= 0 ? 1 : 0, op.Relu ? 1 : 0,
-                            ks, kc }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, ConvParams.For(op, a, o, batch, _k4[i], ks, kc));
                     break;
                 case GlOpKind.MaxPool:
                 case GlOpKind.GlobalAvgPool:
-                    new[] { batch, a.C, a.H, a.W, o.H, o.W, op.KH, op.KW, op.StrideH, op.StrideW, op.PadTop, op.PadLeft }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, PoolParams.For(op, a, o, batch));
                     break;
                 case GlOpKind.FullyConnected:
-                    new[] { batch, a.Size, o.Size, _k4[i], op.Relu ? 1 : 0 }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, new FcParams { N = batch, In = a.Size, Out = o.Size, In4 = _k4[i], Relu = op.Relu ? 1 : 0 });
                     break;
                 case GlOpKind.Add:
                 case GlOpKind.Relu:
-                    new[] { batch * o.Size, op.Kind == GlOpKind.Add ? 1 : 0, op.Relu || op.Kind == GlOpKind.Relu ? 1 : 0 }.CopyTo(block, b);
+                    MemoryMarshal.Write(at, EltwiseParams.For(op, o, batch));
                     break;
             }
         }
         _gl.BindBuffer(GLEnum.UniformBuffer, _params);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 0, block);
-        // softmax and cam blocks
-        var small = new int[_paramStride / 4 * 2];
-        new[] { batch, Classes, Math.Min(_opt.TopK, Classes), 0 }.CopyTo(small, 0);
+        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, 0, block);
+        // Slots 1 (softmax) and 2 (CAM) of the small-block buffer; 0 is preprocessing, 3 the tap mosaic (per call).
+        var small = new byte[_paramStride * 2];
+        MemoryMarshal.Write(small, new SoftmaxParams { N = batch, Classes = Classes, K = Math.Min(_opt.TopK, Classes) });
         if (CamTexture != 0)
         {
             var f = _net.Tensors[_net.CamFeatures];
-            new[] { f.C, f.H, f.W, _k4[_net.CamClassifier], CamClass }.CopyTo(small, _paramStride / 4);
+            MemoryMarshal.Write(small.AsSpan(_paramStride), new CamParams { C = f.C, H = f.H, W = f.W, In4 = _k4[_net.CamClassifier], Cls = CamClass });
         }
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, _paramStride, small);
+        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, _paramStride, small);
         _paramsBatch = batch;
         _camClassWritten = CamClass;
     }
@@ -419,6 +425,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         BeginInput(batch);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _tensorBuf[_net.Input]);
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
+        Check("gl input upload");
         _cursor = 0;
     }
 
@@ -440,6 +447,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.BindTexture(GLEnum.Texture2D, texture);
         DispatchPreprocess();
         _gl.BindTexture(GLEnum.Texture2D, 0);
+        Check("gl preprocess from texture");
         _cursor = 0;
     }
 
@@ -451,13 +459,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
         RequireImageInput();
         BeginInput(1);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _frameBuf);
-        if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
+        if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, (nuint)rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, rgba);
         WritePreprocess(width, height, false);
         if (_pPreBuf == 0) _pPreBuf = _shaders.Get("preprocess.comp");
         _gl.UseProgram(_pPreBuf);
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 0, _frameBuf);
         DispatchPreprocess();
+        Check("gl preprocess from RGBA");
         _cursor = 0;
     }
 
@@ -470,26 +479,25 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         // Same geometry object as the CPU Preprocessor, so both paths crop the same pixels.
         var g = CropGeometry.Compute(srcW, srcH, Height, Width, _opt.CropRatio);
-        Span<int> p = stackalloc int[20];
-        p[0] = srcW; p[1] = srcH; p[2] = Width; p[3] = Height;
-        p[4] = g.ResizedWidth; p[5] = g.ResizedHeight; p[6] = g.Left; p[7] = g.Top;
-        p[8] = flipY ? 1 : 0; p[9] = 0; p[10] = Channels;
-        var f = MemoryMarshal.Cast<int, float>(p);
-        for (int c = 0; c < 3; c++)
+        int c1 = Math.Min(1, Channels - 1), c2 = Math.Min(2, Channels - 1); // a 1-channel model repeats its one mean/std
+        var p = new PreprocessParams
         {
-            f[12 + c] = _mean[Math.Min(c, Channels - 1)];
-            f[16 + c] = _std[Math.Min(c, Channels - 1)];
-        }
+            SrcW = srcW, SrcH = srcH, OutW = Width, OutH = Height,
+            ResizedW = g.ResizedWidth, ResizedH = g.ResizedHeight, CropX = g.Left, CropY = g.Top,
+            FlipY = flipY ? 1 : 0, BatchIndex = 0, Channels = Channels,
+            MeanR = _mean[0], MeanG = _mean[c1], MeanB = _mean[c2],
+            StdR = _std[0], StdG = _std[c1], StdB = _std[c2],
+        };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 0, p);
+        _gl.BufferSubData(GLEnum.UniformBuffer, 0, (nuint)sizeof(PreprocessParams), &p);
     }
 
     void DispatchPreprocess()
     {
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, 80);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, (nuint)sizeof(PreprocessParams));
         _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 4, _tensorBuf[_net.Input]);
         _gl.DispatchCompute((uint)((Width + 15) / 16), (uint)((Height + 15) / 16), 1);
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
     }
 
     // ------------------------------------------------------------------ layers
@@ -528,11 +536,17 @@ public sealed unsafe class GlBackend : IInferenceBackend
 
     void Bind(int binding, uint buffer) => _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, (uint)binding, buffer);
 
+    /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
+    void Check(string what)
+    {
+        if (_opt.CheckErrors) GlErrors.ThrowIfError(_gl, what);
+    }
+
     void Encode(int i)
     {
         var op = _net.Ops[i];
         var o = _net.Tensors[op.Output];
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, LayerParamBytes);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, (nuint)sizeof(ConvParams));
         Bind(0, _tensorBuf[op.Inputs[0]]);
         Bind(4, _tensorBuf[op.Output]);
         switch (op.Kind)
@@ -548,7 +562,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 _gl.DispatchCompute((uint)((p + tn - 1) / tn), (uint)((o.C / op.Groups + 63) / 64), (uint)(op.Groups * ks));
                 if (ks > 1)
                 {
-                    _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+                    _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
                     _gl.UseProgram(_pReduce);
                     var g = Grid((o.C * p + 255) / 256);
                     _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
@@ -584,7 +598,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 break;
             }
         }
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
+        if (_opt.CheckErrors) Check($"gl layer {i} ({op})"); // the message is built only in check mode
     }
 
     /// <summary>Softmax/top-k, CAM, and the copy into a readback slot followed by a fence.</summary>
@@ -592,25 +607,25 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         int k = Math.Min(_opt.TopK, Classes);
         _gl.UseProgram(_pSoftmax);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, 16);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, (nuint)sizeof(SoftmaxParams));
         Bind(0, _tensorBuf[_net.Output]); Bind(4, _probs); Bind(5, _topk);
         _gl.DispatchCompute((uint)_batch, 1, 1);
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
         if (CamTexture != 0)
         {
             _gl.UseProgram(_pCam);
-            _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, 32);
+            _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, (nuint)sizeof(CamParams));
             Bind(0, _tensorBuf[_net.CamFeatures]); Bind(1, _wBuf[_net.CamClassifier]); Bind(5, _topk); Bind(6, _camScratch);
-            _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
+            _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
             _gl.DispatchCompute(1, 1, 1);
-            _gl.MemoryBarrier(GLEnum.TextureFetchBarrierBit | GLEnum.ShaderImageAccessBarrierBit);
+            _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
         }
 
         if (_slotCount == _slotBuf.Length)
         {
             // Every slot is in flight: the caller is not polling. Wait for the oldest and drop it rather than grow.
             int old = _slotHead;
-            _gl.ClientWaitSync(_slotFence[old], GLEnum.SyncFlushCommandsBit, GLEnum.TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[old], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
             _gl.DeleteSync(_slotFence[old]); _slotFence[old] = 0;
             _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
             DroppedResults++;
@@ -619,15 +634,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
         int logitsBytes = _batch * Classes * 4;
         _gl.BindBuffer(GLEnum.CopyReadBuffer, _tensorBuf[_net.Output]);
         _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[s]);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, 0, logitsBytes);
+        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, 0, (nuint)logitsBytes);
         _gl.BindBuffer(GLEnum.CopyReadBuffer, _topk);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, MaxBatch * Classes * 4, Math.Max(1, _batch * k) * 8);
-        _gl.MemoryBarrier(GLEnum.ClientMappedBufferBarrierBit);
-        _slotFence[s] = _gl.FenceSync();
+        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, MaxBatch * Classes * 4, (nuint)(Math.Max(1, _batch * k) * 8));
+        _gl.MemoryBarrier(MemoryBarrierMask.ClientMappedBufferBarrierBit);
+        _slotFence[s] = _gl.FenceSync(SyncCondition.SyncGpuCommandsComplete, SyncBehaviorFlags.None);
         _gl.Flush(); // the fence must reach the GPU, or a poll with timeout 0 could wait forever
         _slotBatch[s] = _batch;
         _slotTicket[s] = ++_ticket;
         _slotCount++;
+        Check("gl softmax/top-k, CAM and readback copy");
     }
 
     /// <summary>
@@ -642,7 +658,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     public void WaitResult(Span<float> logits)
     {
         if (_slotCount == 0) throw new InvalidOperationException("gl backend: no inference submitted");
-        TryGetResult(logits, out _, GLEnum.TimeoutIgnored);
+        TryGetResult(logits, out _, TimeoutIgnored);
     }
 
     bool TryGetResult(Span<float> logits, out int batch, ulong timeoutNs)
@@ -651,9 +667,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (_slotCount == 0) return false;
         _ctx.MakeCurrent();
         int s = _slotHead;
-        uint r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : GLEnum.SyncFlushCommandsBit, timeoutNs);
+        var r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : (uint)SyncObjectMask.SyncFlushCommandsBit, timeoutNs);
         if (r == GLEnum.TimeoutExpired) return false;
-        if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GL.ErrorName(_gl.GetError())})");
+        if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GlErrors.Name(_gl.GetError())})");
         batch = _slotBatch[s];
         int n = batch * Classes;
         if (logits.Length < n) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {n}");
@@ -672,6 +688,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
         _slotHead = (_slotHead + 1) % _slotBuf.Length;
         _slotCount--;
+        Check("gl result readback");
         return true;
     }
 
@@ -714,7 +731,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         while (_slotCount > 0)
         {
             int s = _slotHead;
-            _gl.ClientWaitSync(_slotFence[s], GLEnum.SyncFlushCommandsBit, GLEnum.TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[s], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
             _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
             _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
         }
@@ -732,18 +749,20 @@ public sealed unsafe class GlBackend : IInferenceBackend
         try
         {
             SetInput(input, batch);
-            _gl.QueryCounter(q[0]);
-            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1]); }
+            _gl.QueryCounter(q[0], QueryCounterTarget.Timestamp);
+            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1], QueryCounterTarget.Timestamp); }
             Finish();
             _cursor = -1;
-            _gl.QueryCounter(q[^1]);
+            _gl.QueryCounter(q[^1], QueryCounterTarget.Timestamp);
             var scratch = new float[batch * Classes];
             WaitResult(scratch);
             _gl.Finish();
             var list = new List<(string, double)>();
             for (int i = 1; i < q.Length; i++)
             {
-                double ms = (_gl.GetQueryResult(q[i]) - _gl.GetQueryResult(q[i - 1])) / 1e6;
+                _gl.GetQueryObject(q[i], QueryObjectParameterName.Result, out ulong t1);
+                _gl.GetQueryObject(q[i - 1], QueryObjectParameterName.Result, out ulong t0);
+                double ms = (t1 - t0) / 1e6;
                 list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
             }
             return list;
@@ -793,19 +812,20 @@ public sealed unsafe class GlBackend : IInferenceBackend
             if (tex.Tex != 0) _gl.DeleteTexture(tex.Tex);
             _tapTextures[name] = tex = (NewTextureR32F(w, h, linear: false), w, h);
         }
-        ReadOnlySpan<int> prm = stackalloc int[8] { n, t.H, t.W, cols, rows, 0, 0, 0 };
+        var prm = new TapParams { C = n, H = t.H, W = t.W, Cols = cols, Rows = rows };
         _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<int>(GLEnum.UniformBuffer, 3 * _paramStride, prm);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, 32);
+        _gl.BufferSubData(GLEnum.UniformBuffer, 3 * _paramStride, (nuint)sizeof(TapParams), &prm);
+        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, (nuint)sizeof(TapParams));
         Bind(0, _tensorBuf[_tapIndex[j]]); Bind(6, _tapStats);
         if (_pTapMinMax == 0) { _pTapMinMax = _shaders.Get("tap.comp", "MINMAX"); _pTap = _shaders.Get("tap.comp"); }
         _gl.UseProgram(_pTapMinMax);
         _gl.DispatchCompute((uint)n, 1, 1); // one workgroup per shown channel
-        _gl.MemoryBarrier(GLEnum.ShaderStorageBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
         _gl.UseProgram(_pTap);
-        _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32F);
+        _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
         _gl.DispatchCompute((uint)((tex.W + 15) / 16), (uint)((tex.H + 15) / 16), 1);
-        _gl.MemoryBarrier(GLEnum.TextureFetchBarrierBit | GLEnum.ShaderImageAccessBarrierBit);
+        _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
+        Check("gl tap mosaic");
         return tex;
     }
 
@@ -816,7 +836,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
         var data = new float[width * height];
         _gl.BindTexture(GLEnum.Texture2D, texture);
         _gl.PixelStore(GLEnum.PackAlignment, 4);
-        _gl.GetTexImage<float>(GLEnum.Texture2D, 0, GLEnum.Red, GLEnum.Float, data);
+        fixed (float* p = data) _gl.GetTexImage(GLEnum.Texture2D, 0, GLEnum.Red, GLEnum.Float, p);
         _gl.BindTexture(GLEnum.Texture2D, 0);
         return data;
     }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ResNetRealtime.Runtime.Gl;
+using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
@@ -14,7 +15,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// <see cref="CacheDirectory"/>, keyed by SHA-256 of (expanded source, GL_RENDERER, GL_VERSION);
 /// a binary the driver rejects (driver update, other GPU) is deleted and the program recompiled.
 /// </summary>
-public sealed class GlShaders : IDisposable
+public sealed unsafe class GlShaders : IDisposable
 {
     static readonly Assembly Asm = typeof(GlShaders).Assembly;
     readonly GL _gl;
@@ -35,8 +36,14 @@ public sealed class GlShaders : IDisposable
         _driverKey = context.Renderer + "|" + context.Version;
         if (cacheDirectory == "") cacheDirectory = DefaultCacheDirectory();
         CacheDirectory = cacheDirectory;
-        _binaries = cacheDirectory != null && _gl.SupportsProgramBinary;
+        _binaries = cacheDirectory != null && SupportsProgramBinary(_gl);
     }
+
+    /// <summary>Whether glGetProgramBinary/glProgramBinary exist and the driver offers at least one binary format.</summary>
+    public static bool SupportsProgramBinary(GL gl) =>
+        gl.Context.TryGetProcAddress("glGetProgramBinary", out nint a) && a != 0
+        && gl.Context.TryGetProcAddress("glProgramBinary", out nint b) && b != 0
+        && gl.GetInteger(GetPName.NumProgramBinaryFormats) > 0;
 
     public static string DefaultCacheDirectory()
     {
@@ -110,7 +117,7 @@ public sealed class GlShaders : IDisposable
     uint Compile(string source, string name, bool retrievable)
     {
         Compiles++;
-        return _gl.CreateComputeProgram(source, name, retrievable);
+        return GlPrograms.CreateCompute(_gl, source, name, retrievable);
     }
 
     uint LoadOrCompile(string source, string name)
@@ -126,7 +133,10 @@ public sealed class GlShaders : IDisposable
                 {
                     uint format = BitConverter.ToUInt32(bytes, 0);
                     uint prog = _gl.CreateProgram();
-                    _gl.ProgramBinary(prog, format, bytes.AsSpan(4));
+                    _gl.ProgramBinary<byte>(prog, (GLEnum)format, bytes.AsSpan(4));
+                    // A rejected binary may set GL_INVALID_ENUM/VALUE: that is the documented "fall back to
+                    // compile" signal (with LinkStatus 0), so drain errors here instead of throwing.
+                    GlErrors.Drain(_gl);
                     if (_gl.GetProgram(prog, GLEnum.LinkStatus) != 0) { CacheHits++; return prog; }
                     _gl.DeleteProgram(prog);
                 }
@@ -138,12 +148,17 @@ public sealed class GlShaders : IDisposable
         uint p = Compile(source, name, true);
         try
         {
-            if (_gl.GetProgramBinary(p) is { } bin)
+            int len = _gl.GetProgram(p, GLEnum.ProgramBinaryLength);
+            var bytes = new byte[4 + Math.Max(0, len)];
+            uint written = 0;
+            GLEnum format = 0;
+            if (len > 0)
+                fixed (byte* b = bytes) _gl.GetProgramBinary(p, (uint)len, &written, &format, b + 4);
+            if (written > 0)
             {
                 Directory.CreateDirectory(CacheDirectory);
-                var bytes = new byte[4 + bin.Binary.Length];
-                BitConverter.GetBytes(bin.Format).CopyTo(bytes, 0);
-                bin.Binary.CopyTo(bytes, 4);
+                BitConverter.GetBytes((uint)format).CopyTo(bytes, 0);
+                if (written < len) Array.Resize(ref bytes, 4 + (int)written);
                 // Write-then-rename: a concurrent reader never sees a half-written binary.
                 AtomicFile.WriteAllBytes(path, bytes);
             }
