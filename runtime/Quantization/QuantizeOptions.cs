@@ -1,0 +1,58 @@
+// Inputs and outputs of Int8Quantizer.Quantize.
+using ResNetRealtime.Runtime.Onnx;
+
+namespace ResNetRealtime.Runtime.Quantization;
+
+/// <summary>
+/// A batch of calibration images, float32 NCHW, already preprocessed exactly as the model expects
+/// (resized to its input, normalised with its mean/std). Data holds Count·Channels·Height·Width values.
+/// </summary>
+public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int Height, int Width)
+{
+    public int ImageLength => Channels * Height * Width;
+}
+
+public sealed record QuantizeOptions
+{
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>Percentile of |x| kept by the percentile method, in (0, 100].</summary>
+    public double Percentile { get; init; } = 99.99;
+    /// <summary>Use at most this many calibration images (the rest of the batches are not read); ≥ 1.</summary>
+    public int Samples { get; init; } = 256;
+    /// <summary>Quantize the classifier head (pooling, flatten, Gemm/MatMul) too; by default it stays float32,
+    /// where the logits' small differences decide the top-1 and the op costs nothing measurable.</summary>
+    public bool QuantizeHead { get; init; }
+    /// <summary>Images per ONNX Runtime run during calibration (every activation of a batch is held at once).</summary>
+    public int RunBatch { get; init; } = 8;
+    /// <summary>Intra-op threads for the calibration session; 0 = ORT's default.</summary>
+    public int Threads { get; init; }
+    /// <summary>Where the calibration images came from, for rr.calibration (e.g. "frames:data/scene").</summary>
+    public string DataDescription { get; init; }
+
+    public void Validate()
+    {
+        if (Samples < 1) throw new ArgumentException($"samples must be >= 1 (got {Samples}): calibration needs at least one image");
+        if (RunBatch < 1) throw new ArgumentException($"calibration run batch must be >= 1 (got {RunBatch})");
+        if (Threads < 0) throw new ArgumentException($"threads must be >= 0 (got {Threads})");
+        if (Method == CalibrationMethod.Percentile && !(Percentile > 0 && Percentile <= 100))
+            throw new ArgumentException($"percentile must be in (0, 100] (got {Percentile})");
+    }
+}
+
+public sealed record QuantizeResult
+{
+    public OnnxModel Model { get; init; }
+    /// <summary>Conv+BatchNormalization pairs folded before quantizing.</summary>
+    public int FoldedBatchNorms { get; init; }
+    /// <summary>Nodes running in int8 (Conv, Add, MaxPool, … as placed; their ReLUs are absorbed).</summary>
+    public int QuantizedNodes { get; init; }
+    /// <summary>Tensors given a calibrated Q/DQ pair.</summary>
+    public int CalibratedTensors { get; init; }
+    /// <summary>Ops left in float32 because the quantizer does not know how to place them (op → count).</summary>
+    public IReadOnlyDictionary<string, int> UnknownFloatOps { get; init; }
+    /// <summary>Head ops left in float32 by choice (QuantizeOptions.QuantizeHead = false).</summary>
+    public IReadOnlyDictionary<string, int> FloatHeadOps { get; init; }
+    public int SamplesUsed { get; init; }
+    /// <summary>Calibrated range per tensor, for reports and tests.</summary>
+    public IReadOnlyDictionary<string, (float Min, float Max)> Ranges { get; init; }
+}
