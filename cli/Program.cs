@@ -12,6 +12,7 @@ public static class Program
         ["infer"] = InferVerb.Run,
         ["bench"] = BenchVerb.Run,
         ["train"] = TrainVerb.Run,
+        ["quantize"] = QuantizeVerb.Run,
     };
 
     public static int Main(string[] args)

@@ -66,7 +66,7 @@ internal static class CalibrationRunner
         if (b == null) throw new ArgumentException($"calibration batch {index} is null");
         if (b.Channels != chw[0] || b.Height != chw[1] || b.Width != chw[2])
             throw new ArgumentException($"calibration batch {index} is {b.Channels}x{b.Height}x{b.Width} (CxHxW) but the model takes {chw[0]}x{chw[1]}x{chw[2]}");
-        if (b.Count < 0 || b.Data == null || b.Data.LongLength != (long)b.Count * b.ImageLength)
+        if (b.Count < 0 || b.Data == null || b.Data.LongLength < (long)b.Count * b.ImageLength)
             throw new ArgumentException($"calibration batch {index}: {b.Data?.Length ?? 0} values for {b.Count} images of {b.Channels}x{b.Height}x{b.Width} ({(long)b.Count * b.ImageLength} expected)");
     }
 }

@@ -38,16 +38,18 @@ public static class QuantMath
     /// <summary>Largest int8 magnitude used for weights (symmetric: -127..127).</summary>
     public const int WeightLevels = 127;
 
+    // x / scale in float32, as ORT's kernels divide (MLAS): a double quotient rounds differently
+    // at exact half steps, and the weights written here must be the ones ORT would have computed.
     public static byte QuantizeU8(float x, float scale, byte zeroPoint)
     {
-        double q = Math.Round(x / (double)scale, MidpointRounding.ToEven) + zeroPoint;
-        return (byte)Math.Clamp(q, 0, 255);
+        float q = MathF.Round(x / scale, MidpointRounding.ToEven) + zeroPoint;
+        return (byte)Math.Clamp(q, 0f, 255f);
     }
 
     public static sbyte QuantizeS8(float x, float scale, sbyte zeroPoint = 0)
     {
-        double q = Math.Round(x / (double)scale, MidpointRounding.ToEven) + zeroPoint;
-        return (sbyte)Math.Clamp(q, -128, 127);
+        float q = MathF.Round(x / scale, MidpointRounding.ToEven) + zeroPoint;
+        return (sbyte)Math.Clamp(q, -128f, 127f);
     }
 
     public static float Dequantize(int q, float scale, int zeroPoint) => (q - zeroPoint) * scale;

