@@ -12,13 +12,17 @@ namespace ResNetRealtime.Cli;
 /// (runtime/Quantization). Calibration images come from the same KIND:PATH data sets as `rr train`
 /// (its training split, shuffled with seed 0 so --samples N takes a mix of classes), resized to the
 /// model's input and normalised with the model's own mean/std. It prints what ORT fused (int8 kernels
-/// against float convolutions left) and the ops left in float32.
+/// against float convolutions left) and the ops left in float32. `--calib images:DIR` takes a flat
+/// folder of pictures instead (for a model with no training data at hand), decoded by ffmpeg and
+/// preprocessed as `rr infer` does an image (resize, centre crop, the model's mean/std).
 /// </summary>
 public static class QuantizeVerb
 {
     public const string Usage =
         "rr quantize --model M.onnx --calib KIND:PATH [--samples 256] [--method percentile|minmax|entropy] [--percentile 99.99] " +
-        "[--int8-head] [--threads T] --out M.int8.onnx   (KIND: " + "idx, mnist, fashion-mnist, cifar10, cifar100, folder, frames)";
+        "[--int8-head] [--threads T] --out M.int8.onnx   (KIND: idx, mnist, fashion-mnist, cifar10, cifar100, folder, frames, " +
+        "or images for a flat folder of pictures)";
+    const string ImagesKind = "images:";
 
     public static int Run(string[] args)
     {
@@ -34,19 +38,21 @@ public static class QuantizeVerb
         int threads = a.Int("threads", 0, 0, 1024);
         a.Finish();
         CalibrationMethod method;
-        try { method = RangeCalibrators.Parse(methodName); DataSource.ParseSpec(calib); }
+        bool images = calib.StartsWith(ImagesKind, StringComparison.OrdinalIgnoreCase);
+        try { method = RangeCalibrators.Parse(methodName); if (!images) DataSource.ParseSpec(calib); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (Path.GetFullPath(outPath) == Path.GetFullPath(modelPath)) throw new UsageException($"--out {outPath} would overwrite --model");
 
         var model = OnnxModel.Load(modelPath);
         var info = ModelInspector.Inspect(model);
-        using var data = LoadCalibration(calib, info);
+        using var data = images ? null : LoadCalibration(calib, info);
+        var files = images ? ImageFiles(calib[ImagesKind.Length..]) : null;
         var options = new QuantizeOptions
         {
             Method = method, Percentile = percentile, Samples = samples, QuantizeHead = int8Head, Threads = threads, DataDescription = calib,
         };
-        Console.Error.WriteLine($"rr quantize: calibrating {Path.GetFileName(modelPath)} on up to {samples} images of {calib} ({data.Train.Count} available), method {RangeCalibrators.Name(method)}");
-        var r = Int8Quantizer.Quantize(model, Batches(data.Train, info.Mean, info.Std), options);
+        Console.Error.WriteLine($"rr quantize: calibrating {Path.GetFileName(modelPath)} on up to {samples} images of {calib} ({data?.Train.Count ?? files.Length} available), method {RangeCalibrators.Name(method)}");
+        var r = Int8Quantizer.Quantize(model, images ? ImageBatches(files, info) : Batches(data.Train, info.Mean, info.Std), options);
         r.Model.Save(outPath);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -83,5 +89,30 @@ public static class QuantizeVerb
         var loader = new BatchLoader(ds, batchSize, mean, std, Augmentation.None, seed: 0, shuffle: shuffle);
         foreach (var b in loader.Epoch(0))
             yield return new CalibrationBatch(b.X, b.Count, ds.Channels, ds.Height, ds.Width);
+    }
+
+    static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
+
+    /// <summary>The pictures directly in <paramref name="dir"/>, sorted by name (so --samples N is reproducible).</summary>
+    internal static string[] ImageFiles(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"images:{dir}: folder not found");
+        var files = Directory.GetFiles(dir).Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) throw new ArgumentException($"images:{dir}: no {string.Join("/", ImageExtensions)} files in the folder: the calibration set is empty");
+        return files;
+    }
+
+    /// <summary>One image per batch, decoded and preprocessed for the model like `rr infer` does (Preprocessor).</summary>
+    internal static IEnumerable<CalibrationBatch> ImageBatches(string[] files, ModelInfo info)
+    {
+        var pre = new Runtime.Imaging.Preprocessor(info.Channels, info.InputHeight, info.InputWidth, info.Mean, info.Std);
+        foreach (var f in files)
+        {
+            var img = Runtime.Imaging.ImageDecoder.Decode(f);
+            var x = new float[pre.OutputLength];
+            pre.Run(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format, x);
+            yield return new CalibrationBatch(x, 1, info.Channels, info.InputHeight, info.InputWidth);
+        }
     }
 }

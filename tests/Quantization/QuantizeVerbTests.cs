@@ -45,6 +45,28 @@ public class QuantizeVerbTests
     }
 
     [Test]
+    public void CalibratesOnAFlatFolderOfImages()
+    {
+        // Six recorded frames written out as PNGs: a model with pictures but no labelled data set.
+        string dir = Path.Combine(_dir, "pictures");
+        Directory.CreateDirectory(dir);
+        var bin = File.ReadAllBytes(Path.Combine(_frames, "frames.bin"));
+        int rec = 1 + 32 * 32 * 3;
+        for (int i = 0; i < 6; i++) ResNetRealtime.Demo.Imaging.Png.WriteFile(Path.Combine(dir, $"p{i}.png"), bin.AsSpan(i * rec + 1, rec - 1), 32, 32, 3);
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not an image");
+        string output = Path.Combine(_dir, "r20.images.int8.onnx");
+        var (code, stdout, stderr) = CliRunner.Run("quantize", "--model", _model, "--calib", $"images:{dir}", "--out", output);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("on 6 images").And.Contain("float32 convs left: 0"));
+
+        string empty = Path.Combine(_dir, "no-pictures");
+        Directory.CreateDirectory(empty);
+        var bad = CliRunner.Run("quantize", "--model", _model, "--calib", $"images:{empty}", "--out", Path.Combine(_dir, "e.onnx"));
+        Assert.That(bad.code, Is.Not.EqualTo(0));
+        Assert.That(bad.stderr, Does.Contain("calibration set is empty").And.Contain(empty));
+    }
+
+    [Test]
     public void ZeroSamplesIsAUsageError()
     {
         var (code, _, stderr) = CliRunner.Run("quantize", "--model", _model, "--calib", $"frames:{_frames}", "--samples", "0", "--out", Path.Combine(_dir, "x.onnx"));
