@@ -2,6 +2,8 @@ using NUnit.Framework;
 using ResNetRealtime.Cli;
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
@@ -64,5 +66,31 @@ public class SceneAccuracyTests
         TestContext.Out.WriteLine($"scene-resnet int8 ({method}, 256 frames of seed {CalibSeed}) on {EvalFrames} frames of seed {EvalSeed}: " +
                                   $"agreement {agree:P2}, accuracy float32 {accFloat:P2}, int8 {accInt8:P2}");
         Assert.That(agree, Is.GreaterThanOrEqualTo(bar), $"top-1 agreement int8 vs float32 ({method})");
+    }
+
+    [Test]
+    public void TheQuantizedModelRunsThroughTheClassifierPathAllocatingNothingPerFrame()
+    {
+        // The real-time API takes an already quantized model as it is: frames in as RGB pixels,
+        // preprocessing, ORT, top-k. Same 600 frames through the float32 and the int8 classifier.
+        QuantizeResult r;
+        using (var calib = QuantizeVerb.LoadCalibration($"frames:{_calib}", _info))
+            r = Int8Quantizer.Quantize(_model, QuantizeVerb.Batches(calib.Train, _info.Mean, _info.Std), new QuantizeOptions { Samples = 256 });
+        using var fp = Classifier.Create(_model, new ClassifierOptions { Threads = 1 });
+        using var q8 = Classifier.Create(r.Model, new ClassifierOptions { Threads = 1 });
+        Assert.That(q8.Labels, Is.EqualTo(fp.Labels), "labels come from the kept metadata");
+        using var eval = FramesDataset.Open(_eval);
+        var chw = new byte[3 * 64 * 64];
+        var rgb = new byte[64 * 64 * 3];
+        int agree = 0;
+        for (int i = 0; i < eval.Count; i++)
+        {
+            eval.CopyImage(i, chw);
+            for (int p = 0; p < 64 * 64; p++) for (int c = 0; c < 3; c++) rgb[p * 3 + c] = chw[c * 64 * 64 + p];
+            if (fp.Classify(rgb, 64, 64, 64 * 3, PixelFormat.Rgb24).Best.ClassIndex == q8.Classify(rgb, 64, 64, 64 * 3, PixelFormat.Rgb24).Best.ClassIndex) agree++;
+        }
+        TestContext.Out.WriteLine($"Classifier path: int8 agrees with float32 on {agree} of {eval.Count} frames ({agree / (double)eval.Count:P2})");
+        Assert.That(agree / (double)eval.Count, Is.GreaterThanOrEqualTo(0.99));
+        Assert.That(SteadyState.BytesPerWindow(() => q8.Classify(rgb, 64, 64, 64 * 3, PixelFormat.Rgb24)), Is.EqualTo(0), "bytes allocated per window of int8 frames");
     }
 }
