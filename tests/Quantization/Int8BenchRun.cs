@@ -47,6 +47,25 @@ public class Int8BenchRun
         TestContext.Out.WriteLine(string.Join("\n", lines));
     }
 
+    [Test]
+    public void Int8WholePathAgainstABareInt8Session()
+    {
+        // rr bench's method (BenchRunner: synthetic 1280x720 BGRA frames through Classifier, interleaved
+        // with a bare ORT session on the same model), here on the int8 model: total/bare and bytes per frame.
+        foreach (var arch in new[] { "resnet18", "resnet50" })
+        {
+            var model = QuantTestData.ResNet(arch, Size, classes: 1000, seed: 0);
+            var q = Int8Quantizer.Quantize(model, QuantTestData.Gaussian(8, 3, Size, Size, seed: 1, perBatch: 2),
+                new QuantizeOptions { Method = CalibrationMethod.MinMax, Samples = 8, RunBatch = 2, Threads = Threads }).Model;
+            var runner = new ResNetRealtime.Cli.Bench.BenchRunner { Threads = Threads, Frames = Frames, Warmup = Warmup };
+            var run = runner.Run(q, arch == "resnet18" ? 18 : 50, Size, ResNetRealtime.Cli.Bench.BenchRunner.SyntheticFrames());
+            string line = $"{arch} int8 whole path: total p50 {run.Total.P50:F2} ms (pre {run.Preprocess.P50:F2}, inf {run.Inference.P50:F2}, post {run.Postprocess.P50:F3}), " +
+                          $"bare int8 ORT p50 {run.BareOrt.P50:F2} ms, total/bare {run.RatioTotalToBare:F3}, {run.AllocBytesPerFrame:F1} B/frame";
+            TestContext.Progress.WriteLine(line);
+            TestContext.Out.WriteLine(line);
+        }
+    }
+
     static double P(List<double> v, double p)
     {
         var s = v.Order().ToArray();
