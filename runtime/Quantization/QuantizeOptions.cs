@@ -11,6 +11,27 @@ namespace ResNetRealtime.Runtime.Quantization;
 public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int Height, int Width)
 {
     public int ImageLength => Channels * Height * Width;
+
+    /// <summary>
+    /// Seeded N(0,1) images — the scale of a normalised input — for a model with no data at hand (a
+    /// random-weight ResNet in a benchmark: its speed depends on the graph, not on the ranges).
+    /// </summary>
+    public static List<CalibrationBatch> Gaussian(int images, int channels, int height, int width, int seed, int perBatch = 4)
+    {
+        if (images < 1 || perBatch < 1) throw new ArgumentException($"need at least one image and one per batch (got {images}, {perBatch})");
+        var rng = new Random(seed);
+        var list = new List<CalibrationBatch>();
+        for (int done = 0; done < images; done += perBatch)
+        {
+            int n = Math.Min(perBatch, images - done);
+            var data = new float[n * channels * height * width];
+            // Box–Muller; 1 - u keeps the logarithm's argument in (0, 1].
+            for (int i = 0; i < data.Length; i++)
+                data[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+            list.Add(new CalibrationBatch(data, n, channels, height, width));
+        }
+        return list;
+    }
 }
 
 public sealed record QuantizeOptions

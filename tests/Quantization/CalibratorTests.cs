@@ -7,11 +7,7 @@ namespace ResNetRealtime.Tests.Quantization;
 [TestFixture]
 public class CalibratorTests
 {
-    static float[] Gaussian(int n, int seed, double sigma = 1)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()))).ToArray();
-    }
+    static float[] Gaussian(int n, int seed) => CalibrationBatch.Gaussian(1, 1, 1, n, seed)[0].Data;
 
     static float[] Uniform(int n, int seed, float lo, float hi)
     {

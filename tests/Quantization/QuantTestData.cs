@@ -12,17 +12,6 @@ internal static class QuantTestData
         ResNetOnnxBuilder.Build(ResNetSpec.FromName(name, classes, 3, size), new ResNetBuildOptions { Seed = seed, PerturbBatchNorm = true });
 
     /// <summary>Batches of N(0,1) images (a normalised input's scale), seeded.</summary>
-    public static List<CalibrationBatch> Gaussian(int images, int c, int h, int w, int seed, int perBatch = 4)
-    {
-        var rng = new Random(seed);
-        var list = new List<CalibrationBatch>();
-        for (int done = 0; done < images; done += perBatch)
-        {
-            int n = Math.Min(perBatch, images - done);
-            var data = new float[n * c * h * w];
-            for (int i = 0; i < data.Length; i++) data[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
-            list.Add(new CalibrationBatch(data, n, c, h, w));
-        }
-        return list;
-    }
+    public static List<CalibrationBatch> Gaussian(int images, int c, int h, int w, int seed, int perBatch = 4) =>
+        CalibrationBatch.Gaussian(images, c, h, w, seed, perBatch);
 }
