@@ -64,6 +64,17 @@ internal sealed class AbsHistogram
         return Counts.Length * BinWidth;
     }
 
+    /// <summary>The counts merged into <paramref name="bins"/> equal bins over [0, <paramref name="top"/>]: each
+    /// fine bin goes whole to the coarse bin holding its centre (exact up to one fine bin's width).</summary>
+    public long[] Rebin(int bins, double top)
+    {
+        var coarse = new long[bins];
+        double scale = bins / top;
+        for (int i = 0; i < Counts.Length; i++)
+            if (Counts[i] != 0) coarse[Math.Min((int)((i + 0.5) * BinWidth * scale), bins - 1)] += Counts[i];
+        return coarse;
+    }
+
     /// <summary>The observed range clipped to [-t, t].</summary>
     public (float Min, float Max) Clip(double t)
     {

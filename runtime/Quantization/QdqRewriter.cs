@@ -63,8 +63,21 @@ internal static class QdqRewriter
         }
         g.Nodes = nodes;
         BatchNormFolder.RemoveUnusedInitializers(g);
-        foreach (var o in model.OpsetImports)
-            if ((string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx") && o.Version < MinOpset) o.Version = MinOpset;
+        RaiseOpset(model);
+    }
+
+    /// <summary>Ops whose inputs or attributes changed at opset 13: raising an older model's opset would change their meaning.</summary>
+    static readonly HashSet<string> ChangedAt13 = ["Squeeze", "Unsqueeze", "Split", "ReduceSum", "Pad", "Clip", "Resize", "Upsample", "Dropout"];
+
+    /// <summary>Per-axis QuantizeLinear needs opset 13; ResNet ops (Conv, Relu, Add, MaxPool, pooling, Flatten, Gemm) mean the same from 11 to 17.</summary>
+    static void RaiseOpset(OnnxModel model)
+    {
+        var ai = model.OpsetImports.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx").ToList();
+        if (ai.All(o => o.Version >= MinOpset)) return;
+        var changed = model.Graph.Nodes.Where(n => string.IsNullOrEmpty(n.Domain) && ChangedAt13.Contains(n.OpType)).Select(n => n.OpType).Distinct().ToList();
+        if (changed.Count > 0)
+            throw new NotSupportedException($"the model uses opset {model.DefaultOpsetVersion}; int8 QDQ needs opset {MinOpset}, and its {string.Join(", ", changed)} changed meaning at 13: re-export the float model with opset >= 13");
+        foreach (var o in ai) o.Version = MinOpset;
     }
 
     /// <summary>Replaces the node's float weight (and bias) inputs by DQ outputs of int8 (int32) initializers; returns the DQ nodes.</summary>

@@ -4,7 +4,9 @@
 //   minmax     — the exact extremes seen (no clipping: best for small, clean calibration sets);
 //   percentile — clip |x| at a percentile (e.g. 99.99) of its distribution, as ORT's quantize_static;
 //   entropy    — the clip threshold that minimises the KL divergence between the float histogram and
-//                its quantized image (TensorRT's calibration, MXNet/ORT's formulation).
+//                its quantized image (TensorRT's calibration, MXNet/ORT's formulation, with the zero
+//                bin flattened as NVIDIA's pytorch-quantization does: without that, the ReLU zeros
+//                pulled scene-resnet's agreement down to 91.5%; with it 99.8%).
 // Clipping is symmetric in |x| and never widens the observed range: [max(min, -T), min(max, T)];
 // a tensor that is never negative (after ReLU) gets [0, T].
 namespace ResNetRealtime.Runtime.Quantization;
@@ -81,8 +83,11 @@ public sealed class PercentileCalibrator : IRangeCalibrator
 
 public sealed class EntropyCalibrator : IRangeCalibrator
 {
+    /// <summary>TensorRT's histogram: 2048 bins over [0, max|x|].</summary>
     public const int Bins = 2048;
-    readonly AbsHistogram _h = new(Bins);
+    // Collected 8× finer, then merged into exactly Bins bins over [0, max|x|] at the end, so that the
+    // growing histogram's slack and doublings do not coarsen the bins the KL search sees.
+    readonly AbsHistogram _h = new(Bins * 8);
 
     public void Observe(ReadOnlySpan<float> values) => _h.Observe(values);
 
@@ -90,10 +95,15 @@ public sealed class EntropyCalibrator : IRangeCalibrator
     {
         if (_h.Count == 0) throw new InvalidOperationException("entropy calibrator: no values observed");
         if (_h.BinWidth == 0) return (0, 0);
+        double absMax = Math.Max(Math.Abs(_h.Min), Math.Abs(_h.Max));
+        var counts = _h.Rebin(Bins, absMax);
+        // The spike of exact zeros after a ReLU would dominate P and pull the threshold down; like
+        // NVIDIA's pytorch-quantization (bins[0] = bins[1]) it is flattened to its neighbour's height.
+        counts[0] = counts[1];
         // A never-negative tensor uses all 256 uint8 levels on [0, T]; a signed one about half of them per side.
         int levels = _h.Min >= 0 ? 256 : 128;
-        int best = KlThresholdBin(_h.Counts, levels);
-        return _h.Clip(best * _h.BinWidth);
+        int best = KlThresholdBin(counts, levels);
+        return _h.Clip(best * absMax / Bins);
     }
 
     /// <summary>

@@ -102,6 +102,20 @@ public class QuantizerTests
     }
 
     [Test]
+    public void AnOpset11ModelIsRaisedTo13AndStillFuses()
+    {
+        var model = ResNetOnnxBuilder.Build(ResNetSpec.FromName("resnet20", 10, 3, 32), new ResNetBuildOptions { Seed = 2, Opset = 11 });
+        var r = Int8Quantizer.Quantize(model, Calib32);
+        Assert.That(r.Model.DefaultOpsetVersion, Is.EqualTo(13));
+        Assert.That(model.DefaultOpsetVersion, Is.EqualTo(11), "the input model is not modified");
+        Assert.That(FusionCheck.Analyze(r.Model.ToBytes()).Int8Convs, Is.EqualTo(21));
+        // An op whose meaning changed at 13 blocks the raise with a line that says so.
+        model.Graph.Nodes.Add(new OnnxNode("Unsqueeze", "u", ["logits"], ["u"], OnnxAttribute.IntList("axes", 2)));
+        model.Graph.Outputs[0] = new OnnxValueInfo("u", OnnxDataType.Float, null);
+        Assert.That(() => Int8Quantizer.Quantize(model, Calib32), Throws.TypeOf<NotSupportedException>().With.Message.Contains("Unsqueeze").And.Message.Contains("opset 11"));
+    }
+
+    [Test]
     public void EmptyCalibrationSetIsRefused()
     {
         var model = QuantTestData.ResNet("resnet20", 32);

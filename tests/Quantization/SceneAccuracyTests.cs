@@ -16,9 +16,9 @@ namespace ResNetRealtime.Tests.Quantization;
 /// Accuracy of the int8 model where it matters: models/scene-resnet.onnx (ResNet-20, 64×64, trained
 /// on scene frames of seed 7) calibrated on 256 frames of seed 11 and judged on 600 frames of seed 12 —
 /// scene seeds neither it nor its calibration saw. The bar is issue 11's, top-1 agreement with float32
-/// ≥ 99%, for the default method (percentile; measured 99.67%). minmax and entropy measured 98.33% and
-/// 98.00% on the same frames (2026-12-01): they are held to 97%, a point below, so a regression in the
-/// calibrators still fails. The printed line gives the measured numbers (agreement and both accuracies).
+/// ≥ 99%: measured 99.67% with percentile (the default) and 99.83% with entropy (2026-12-01). minmax
+/// measured 98.33% on the same frames (an outlier-stretched range costs resolution): it is held to 97%,
+/// a point below, so a regression in it still fails. The printed line gives agreement and both accuracies.
 /// </summary>
 [TestFixture]
 public class SceneAccuracyTests
@@ -48,7 +48,7 @@ public class SceneAccuracyTests
 
     [TestCase(CalibrationMethod.Percentile, 0.99)]
     [TestCase(CalibrationMethod.MinMax, 0.97)]
-    [TestCase(CalibrationMethod.Entropy, 0.97)]
+    [TestCase(CalibrationMethod.Entropy, 0.99)]
     public void Int8AgreesWithFloat32OnFramesOfAnUnseenSeed(CalibrationMethod method, double bar)
     {
         QuantizeResult r;
