@@ -44,7 +44,7 @@ internal sealed class AbsHistogram
     {
         int n = Counts.Length;
         for (int i = 0; i < n / 2; i++) Counts[i] = Counts[2 * i] + Counts[2 * i + 1];
-        if (n % 2 == 1) Counts[n / 2] = Counts[n - 1]; 
+        if (n % 2 == 1) Counts[n / 2] = Counts[n - 1];
         Array.Clear(Counts, (n + 1) / 2, n - (n + 1) / 2);
         BinWidth *= 2;
     }

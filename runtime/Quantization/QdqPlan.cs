@@ -27,7 +27,7 @@ internal sealed class QdqPlan
 
     public IEnumerable<string> Calibrated => Tensors.Where(t => t.SameAs == null).Select(t => t.Tensor);
 
-        static readonly HashSet<string> PassThrough = ["MaxPool", "Flatten", "Reshape"];
+    static readonly HashSet<string> PassThrough = ["MaxPool", "Flatten", "Reshape"];
     static readonly HashSet<string> Head = ["GlobalAveragePool", "AveragePool", "Flatten", "Reshape"];
 
     public static QdqPlan Make(OnnxGraph g, bool quantizeHead)
