@@ -18,6 +18,7 @@ public static class Program
         BenchVerb.Create,
         BenchTrainVerb.Create,
         TrainVerb.Create,
+        QuantizeVerb.Create,
     };
 
     /// <summary>

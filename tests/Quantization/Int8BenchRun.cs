@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Backends.Ort;
+using ResNetRealtime.Runtime.Quantization;
+
+namespace ResNetRealtime.Tests.Quantization;
+
+/// <summary>
+/// float32 ORT vs int8 ORT (the quantizer's QDQ model), ResNet-18/34/50 at 224², batch 1, 2 threads,
+/// random weights calibrated on Gaussian images, in one interleaved run: the two sessions alternate
+/// frame by frame, so load from other processes on a shared machine hits both alike. Prints p50/p99,
+/// the ratio of the p50s and the median of the per-pair ratios (each float32 frame over the int8 frame
+/// run right after it), which drifts least when the load changes during the run.
+/// Run: dotnet test tests/ResNetRealtime.Tests.csproj -c Release --no-build --filter "FullyQualifiedName~Int8BenchRun"
+///      --logger "console;verbosity=detailed"
+/// </summary>
+[TestFixture, Explicit("benchmark, minutes on 2 cores: timings on a shared machine are not a check")]
+public class Int8BenchRun
+{
+    const int Frames = 150, Warmup = 10, Block = 1, Threads = 2, Size = 224;
+
+    [Test]
+    public void Float32VersusInt8()
+    {
+        var lines = new List<string> { $"ORT CPU {OrtEnv.Instance().GetVersionString()}, batch 1, {Size}x{Size}, {Threads} threads, {Frames} frames each (+{Warmup} warm-up), alternating in blocks of {Block}" };
+        foreach (var arch in new[] { "resnet18", "resnet34", "resnet50" })
+        {
+            var model = QuantTestData.ResNet(arch, Size, classes: 1000, seed: 0);
+            var r = Int8Quantizer.Quantize(model, QuantTestData.Gaussian(8, 3, Size, Size, seed: 1, perBatch: 2),
+                new QuantizeOptions { Method = CalibrationMethod.MinMax, Samples = 8, RunBatch = 2, Threads = Threads });
+            var fusion = FusionCheck.Analyze(r.Model.ToBytes(), Threads);
+            using var fp = new Session(model.ToBytes());
+            using var q8 = new Session(r.Model.ToBytes());
+            for (int i = 0; i < Warmup; i++) { fp.Time(); q8.Time(); }
+            var tf = new List<double>(); var tq = new List<double>();
+            while (tf.Count < Frames)
+            {
+                for (int i = 0; i < Block; i++) tf.Add(fp.Time());
+                for (int i = 0; i < Block; i++) tq.Add(q8.Time());
+            }
+            double f50 = P(tf, 50), q50 = P(tq, 50);
+            double paired = P(tf.Zip(tq, (a, b) => a / b).ToList(), 50);
+            string line = $"{arch,-9} float32 p50 {f50,6:F2} p99 {P(tf, 99),6:F2} ms | int8 p50 {q50,6:F2} p99 {P(tq, 99),6:F2} ms | " +
+                          $"p50 ratio {f50 / q50:F2}x, median paired ratio {paired:F2}x | {fusion}";
+            lines.Add(line);
+            TestContext.Progress.WriteLine(line);
+            GC.Collect();
+        }
+        TestContext.Out.WriteLine(string.Join("\n", lines));
+    }
+
+    [Test]
+    public void Int8WholePathAgainstABareInt8Session()
+    {
+        // rr bench's method (BenchRunner: synthetic 1280x720 BGRA frames through Classifier, interleaved
+        // with a bare ORT session on the same model), here on the int8 model: total/bare and bytes per frame.
+        foreach (var arch in new[] { "resnet18", "resnet50" })
+        {
+            var model = QuantTestData.ResNet(arch, Size, classes: 1000, seed: 0);
+            var q = Int8Quantizer.Quantize(model, QuantTestData.Gaussian(8, 3, Size, Size, seed: 1, perBatch: 2),
+                new QuantizeOptions { Method = CalibrationMethod.MinMax, Samples = 8, RunBatch = 2, Threads = Threads }).Model;
+            var runner = new ResNetRealtime.Cli.Bench.BenchRunner { Threads = Threads, Frames = Frames, Warmup = Warmup };
+            var run = runner.Run(q, arch == "resnet18" ? 18 : 50, Size, ResNetRealtime.Cli.Bench.BenchRunner.SyntheticFrames());
+            string line = $"{arch} int8 whole path: total p50 {run.Total.P50:F2} ms (pre {run.Preprocess.P50:F2}, inf {run.Inference.P50:F2}, post {run.Postprocess.P50:F3}), " +
+                          $"bare int8 ORT p50 {run.BareOrt.P50:F2} ms, total/bare {run.RatioTotalToBare:F3}, {run.AllocBytesPerFrame:F1} B/frame";
+            TestContext.Progress.WriteLine(line);
+            TestContext.Out.WriteLine(line);
+        }
+    }
+
+    static double P(List<double> v, double p)
+    {
+        var s = v.Order().ToArray();
+        return s[Math.Min(s.Length - 1, (int)Math.Ceiling(p / 100 * s.Length) - 1)];
+    }
+
+    sealed class Session : IDisposable
+    {
+        readonly SessionOptions _so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = Threads });
+        readonly InferenceSession _s;
+        readonly RunOptions _run = new();
+        readonly OrtValue _x;
+        readonly string[] _in, _out;
+
+        public Session(byte[] model)
+        {
+            _s = new InferenceSession(model, _so);
+            _x = OrtValue.CreateTensorValueFromMemory(QuantTestData.Gaussian(1, 3, Size, Size, seed: 2)[0].Data, [1, 3, Size, Size]);
+            _in = [_s.InputNames[0]]; _out = [_s.OutputNames[0]];
+        }
+
+        public double Time()
+        {
+            long t = Stopwatch.GetTimestamp();
+            using (_s.Run(_run, _in, [_x], _out)) { }
+            return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        }
+
+        public void Dispose() { _x.Dispose(); _run.Dispose(); _s.Dispose(); _so.Dispose(); }
+    }
+}
