@@ -32,18 +32,42 @@ public class KillTests
     [OneTimeTearDown]
     public void TearDown() => Directory.Delete(_root, true);
 
-    static (int Code, string Out, string Err) Rr(IEnumerable<string> args, params (string, string)[] env)
+    /// <summary>`dotnet rr.dll ARGS` with stdout/stderr captured and the test hooks' variables set only as given.</summary>
+    static ProcessStartInfo Rr(IEnumerable<string> args, (string, string)[] env)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rr.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("RR_TEST_KILL_AT");
+        psi.Environment.Remove("RR_TEST_SAVE_DELAY_MS");
         foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi);
+        return psi;
+    }
+
+    static (int Code, string Out, string Err) Run(IEnumerable<string> args, params (string, string)[] env)
+    {
+        using var p = Process.Start(Rr(args, env));
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(120_000)) { p.Kill(); Assert.Fail("rr did not finish: " + string.Join(" ", args)); }
         return (p.ExitCode, o.Result, e.Result);
+    }
+
+    /// <summary>Starts `rr ARGS` and returns once its stderr shows a finished epoch 1 (so a checkpoint exists).</summary>
+    internal static (Process P, System.Text.StringBuilder Err, Task<string> Out) StartUntilFirstEpoch(IEnumerable<string> args, params (string, string)[] env)
+    {
+        var p = Process.Start(Rr(args, env));
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = new System.Text.StringBuilder();
+        var buf = new char[256];
+        var sw = Stopwatch.StartNew();
+        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
+        {
+            int n = p.StandardError.Read(buf, 0, buf.Length);
+            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
+            err.Append(buf, 0, n);
+        }
+        return (p, err, stdout);
     }
 
     string[] TrainArgs => new[] { "train", "--data", _data, "--model", "resnet20", "--size", "8", "--batch", "16", "--limit", "48",
@@ -63,7 +87,7 @@ public class KillTests
     public void AKilledRunResumesToTheUninterruptedResult()
     {
         if (OperatingSystem.IsWindows()) Assert.Ignore("SIGKILL through kill(2)");
-        var reference = Rr(TrainArgs);
+        var reference = Run(TrainArgs);
         Assert.That(reference.Code, Is.EqualTo(0), reference.Err);
         var refDir = Path.Combine(_root, "ref");
         Directory.Move(_run, refDir);   // every case trains in the same --out, so model.onnx's recipe matches byte for byte
@@ -85,10 +109,10 @@ public class KillTests
         foreach (var point in points)
         {
             if (Directory.Exists(_run)) Directory.Delete(_run, true);
-            var killed = Rr(TrainArgs, ("RR_TEST_KILL_AT", point));
+            var killed = Run(TrainArgs, ("RR_TEST_KILL_AT", point));
             if (killed.Code != 137) { failures.Add($"{point}: exit {killed.Code}, not SIGKILL: {killed.Err}"); continue; }
             bool hasCkpt = File.Exists(Path.Combine(_run, Checkpoint.FileName));
-            var resumed = hasCkpt ? Rr(new[] { "train", "--resume", _run, "--threads", "1" }) : Rr(TrainArgs);   // no checkpoint yet: start again
+            var resumed = hasCkpt ? Run(new[] { "train", "--resume", _run, "--threads", "1" }) : Run(TrainArgs);   // no checkpoint yet: start again
             var problems = new List<string>();
             if (resumed.Code != 0) problems.Add($"exit {resumed.Code}: {resumed.Err}");
             else
@@ -117,22 +141,9 @@ public class KillTests
     {
         if (OperatingSystem.IsWindows()) Assert.Ignore("SIGINT is sent with kill(1)");
         var dir = Path.Combine(_root, "sigint2");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll"), "train", "--data", _data, "--model", "resnet20", "--size", "8",
-                                  "--batch", "4", "--epochs", "100000", "--threads", "1", "--limit", "48", "--out", dir })
-            psi.ArgumentList.Add(a);
-        psi.Environment["RR_TEST_SAVE_DELAY_MS"] = "1500";
-        using var p = Process.Start(psi);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var err = new System.Text.StringBuilder();
-        var buf = new char[256];
-        var sw = Stopwatch.StartNew();
-        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
-        {
-            int n = p.StandardError.Read(buf, 0, buf.Length);
-            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
-            err.Append(buf, 0, n);
-        }
+        var (p, err, stdout) = StartUntilFirstEpoch(new[] { "train", "--data", _data, "--model", "resnet20", "--size", "8", "--batch", "4", "--epochs", "100000",
+                                                            "--threads", "1", "--limit", "48", "--out", dir }, ("RR_TEST_SAVE_DELAY_MS", "1500"));
+        using var _ = p;
         void Sigint() { using var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(CultureInfo.InvariantCulture) }); kill.WaitForExit(); }
         Sigint();
         Thread.Sleep(50);
