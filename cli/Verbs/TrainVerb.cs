@@ -9,7 +9,8 @@ namespace ResNetRealtime.Cli;
 /// <summary>
 /// `rr train --data KIND:PATH --model NAME --epochs N --out DIR [options]` and `rr train --resume DIR`.
 /// Options that the chosen optimiser, schedule or mode would ignore are refused with the reason.
-/// Exit codes: 0 done, 130 interrupted by Ctrl-C (checkpoint saved), 2 usage, 1 other errors.
+/// Exit codes: 0 done, 130 interrupted by Ctrl-C (checkpoint saved; or, after a second Ctrl-C, the last
+/// checkpoint kept), 2 usage, 1 other errors.
 /// </summary>
 public static class TrainVerb
 {
@@ -94,14 +95,23 @@ public static class TrainVerb
         }
 
         using var cts = new CancellationTokenSource();
+        // First Ctrl-C: finish the step, save, exit 130. A second Ctrl-C aborts what is left of the training
+        // (the step in progress) but never a save: it waits for Trainer.SaveGate, so a save in progress
+        // completes and the exit comes after it, with the last committed checkpoint intact. Cancelling the
+        // event each time keeps the runtime's default (instant termination) out of it; System.CommandLine's
+        // own handler is off (Cli.Invoke: ProcessTerminationTimeout = null).
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            // First Ctrl-C: finish the step, save, exit cleanly. A second one kills as usual.
-            if (cts.IsCancellationRequested) return;
             e.Cancel = true;
-            Console.Error.WriteLine();
-            Console.Error.WriteLine("rr train: stopping after this step (Ctrl-C again to abort without saving)…");
-            cts.Cancel();
+            if (!cts.IsCancellationRequested)
+            {
+                Console.Error.WriteLine();
+                Console.Error.WriteLine("rr train: stopping after this step (Ctrl-C again to abort the step; a save in progress always completes)…");
+                cts.Cancel();
+                return;
+            }
+            Console.Error.WriteLine("rr train: aborting (after the save in progress, if any); the last checkpoint stands");
+            lock (Trainer.SaveGate) Environment.Exit(130);
         };
         Console.CancelKeyPress += onCancel;
         try

@@ -6,6 +6,8 @@ namespace ResNetRealtime.Runtime.IO;
 /// process) leaves the previous PATH as it was; the temporary file is removed on failure.
 /// Every file the project writes for a user to keep (models, checkpoints, recordings, metrics, the
 /// shader cache) goes through here, so "never lost work" is one mechanism, not several.
+/// A SIGKILL cannot run the clean-up: <see cref="RemoveStaleTemps"/> removes the temporary files of
+/// writers that are no longer alive (the PID in the name owns the file).
 /// </summary>
 public static class AtomicFile
 {
@@ -38,6 +40,32 @@ public static class AtomicFile
         Write(path, s => s.Write(copy));
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true); w.Write(text); });
+    public static void WriteAllText(string path, string text, Func<string, Stream> openTemp = null) =>
+        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true); w.Write(text); }, openTemp);
+
+    /// <summary>Deletes "NAME.tmp-PID" files in <paramref name="dir"/> whose writer PID is not a running process
+    /// (a writer killed mid-write); a live PID's file may be a write in progress and is left alone. Files of this
+    /// process's own PID are removed too (a recycled PID, common in containers): call it before writing into dir.
+    /// Returns the names removed.</summary>
+    public static List<string> RemoveStaleTemps(string dir)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dir)) return removed;
+        foreach (var f in Directory.EnumerateFiles(dir, "*.tmp-*"))
+        {
+            var name = Path.GetFileName(f);
+            int at = name.LastIndexOf(".tmp-", StringComparison.Ordinal);
+            if (!int.TryParse(name.AsSpan(at + 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)) continue;
+            if (pid != Environment.ProcessId && IsAlive(pid)) continue;
+            try { File.Delete(f); removed.Add(name); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    static bool IsAlive(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }      // no such process
+        catch (InvalidOperationException) { return false; }
+    }
 }

@@ -14,6 +14,9 @@ public sealed record NamedTensor(string Name, int[] Shape, float[] Data);
 /// training (epoch, batch within it, global step — the data order and augmentation are functions of the
 /// seed, epoch and batch, so no RNG object needs saving), the partial sums of an interrupted epoch,
 /// the normalisation constants, and the run's options (a JSON object, so a resumed run needs no flags).
+/// It also carries the run's record so far — every finished epoch's metrics and gradient-flow row — so
+/// that metrics.json/.csv, curves.svg and gradflow.csv/.svg are derived from the checkpoint alone: the
+/// checkpoint is the one committed state, and a kill between its rename and the other writes loses nothing.
 ///
 /// File "DIR/checkpoint.rrck" (little-endian):
 ///   "RRCKPT1\n" · int32 header length · header JSON (UTF-8) ·
@@ -48,6 +51,10 @@ public sealed class Checkpoint
     public JsonObject Options { get; set; } = new();
     public List<NamedTensor> Model { get; set; } = new();
     public List<NamedTensor> OptimizerState { get; set; } = new();
+    /// <summary>The finished epochs' metrics, 1..EpochsDone (null: a checkpoint written before they were kept).</summary>
+    public List<EpochMetrics> History { get; set; }
+    /// <summary>The finished epochs' mean gradient norms per tracked layer (GradientFlow.History).</summary>
+    public List<(int Epoch, double[] Norms)> GradFlow { get; set; }
 
     public void Save(string path, Func<string, Stream> openTemp = null) => AtomicFile.Write(path, WriteTo, openTemp);
 
@@ -65,6 +72,17 @@ public sealed class Checkpoint
             ["classes"] = new JsonArray(Classes.Select(v => (JsonNode)v).ToArray()),
             ["options"] = JsonNode.Parse(Options.ToJsonString()),
         };
+        // Doubles are written in their shortest round-trip form: a resumed run re-derives the very numbers.
+        if (History != null)
+            header["history"] = new JsonArray(History.Select(e => (JsonNode)new JsonObject
+            {
+                ["epoch"] = e.Epoch, ["train_loss"] = e.TrainLoss, ["train_acc"] = e.TrainAcc, ["test_acc"] = e.TestAcc, ["elapsed_s"] = e.ElapsedS,
+            }).ToArray());
+        if (GradFlow != null)
+            header["gradflow"] = new JsonArray(GradFlow.Select(g => (JsonNode)new JsonObject
+            {
+                ["epoch"] = g.Epoch, ["norms"] = new JsonArray(g.Norms.Select(v => (JsonNode)v).ToArray()),
+            }).ToArray());
         using var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
         var hb = Encoding.UTF8.GetBytes(header.ToJsonString());
@@ -113,6 +131,9 @@ public sealed class Checkpoint
                 Options = h["options"].AsObject(),
             };
             h.Remove("options");
+            c.History = h["history"]?.AsArray().Select(e => new EpochMetrics((int)e["epoch"], (double)e["train_loss"], (double)e["train_acc"],
+                                                                           (double)e["test_acc"], (double)e["elapsed_s"])).ToList();
+            c.GradFlow = h["gradflow"]?.AsArray().Select(g => ((int)g["epoch"], g["norms"].AsArray().Select(v => (double)v).ToArray())).ToList();
             c.Model = ReadTensors(r, path);
             c.OptimizerState = ReadTensors(r, path);
             if (!r.ReadBytes(Trailer.Length).AsSpan().SequenceEqual(Trailer)) throw new InvalidDataException($"{path}: checkpoint trailer missing (truncated or corrupt)");

@@ -59,7 +59,7 @@ public sealed class GradientFlow
         return norms;
     }
 
-    /// <summary>Restores rows written earlier (on --resume) so the files keep every epoch.</summary>
+    /// <summary>Restores rows from gradflow.csv (--resume of a checkpoint older than Checkpoint.GradFlow).</summary>
     public void LoadCsv(string dir)
     {
         var path = Path.Combine(dir, "gradflow.csv");
@@ -93,11 +93,11 @@ public sealed class GradientFlow
         foreach (var (e, norms) in History)
             for (int i = 0; i < layers.Count; i++)
                 csv.Append(CultureInfo.InvariantCulture, $"{e},{layers[i]},{norms[i]:R}\n");
-        AtomicFile.WriteAllText(Path.Combine(dir, "gradflow.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "gradflow.csv"), csv.ToString(), KillPoint.OpenTemp("gradflow.csv"));
         var x = Enumerable.Range(0, layers.Count).Select(i => (double)i).ToArray();
         var series = History.Select(h => new SvgChart.Series($"epoch {h.Epoch}", x, h.Norms)).ToList();
         AtomicFile.WriteAllText(Path.Combine(dir, "gradflow.svg"),
             SvgChart.Render($"Mean gradient norm per layer (0 = {(layers.Count > 0 ? layers[0] : "")}, {layers.Count - 1} = {(layers.Count > 0 ? layers[^1] : "")})",
-                            "layer index (model order)", series, leftLabel: "‖grad‖ (log)", logLeft: true));
+                            "layer index (model order)", series, leftLabel: "‖grad‖ (log)", logLeft: true), KillPoint.OpenTemp("gradflow.svg"));
     }
 }

@@ -27,11 +27,11 @@ public static class MetricsFiles
                 ["test_acc"] = Round(e.TestAcc), ["elapsed_s"] = Math.Round(e.ElapsedS, 3),
             }).ToArray(),
         };
-        AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }), KillPoint.OpenTemp("metrics.json"));
         var csv = new StringBuilder("epoch,train_loss,train_acc,test_acc,elapsed_s\n");
         foreach (var e in epochs)
             csv.Append(Inv, $"{e.Epoch},{e.TrainLoss:R},{e.TrainAcc:R},{e.TestAcc:R},{Math.Round(e.ElapsedS, 3)}\n");
-        AtomicFile.WriteAllText(Path.Combine(dir, "metrics.csv"), csv.ToString());
+        AtomicFile.WriteAllText(Path.Combine(dir, "metrics.csv"), csv.ToString(), KillPoint.OpenTemp("metrics.csv"));
         var x = epochs.Select(e => (double)e.Epoch).ToArray();
         AtomicFile.WriteAllText(Path.Combine(dir, "curves.svg"), SvgChart.Render("Training curves", "epoch",
             new[]
@@ -39,14 +39,14 @@ public static class MetricsFiles
                 new SvgChart.Series("train loss", x, epochs.Select(e => e.TrainLoss).ToArray(), RightAxis: true),
                 new SvgChart.Series("train acc", x, epochs.Select(e => e.TrainAcc).ToArray()),
                 new SvgChart.Series("test acc", x, epochs.Select(e => e.TestAcc).ToArray()),
-            }, leftLabel: "accuracy", rightLabel: "loss"));
+            }, leftLabel: "accuracy", rightLabel: "loss"), KillPoint.OpenTemp("curves.svg"));
     }
 
     // Full precision (shortest round-trip form): --resume reads earlier epochs back from metrics.json and
     // must get the very numbers the uninterrupted run would have written.
     static double Round(double v) => v;
 
-    /// <summary>Reads metrics.json back (for --resume, so the files keep the earlier epochs).</summary>
+    /// <summary>Reads metrics.json back (tests; --resume of a checkpoint older than Checkpoint.History).</summary>
     public static List<EpochMetrics> Read(string dir)
     {
         var path = Path.Combine(dir, "metrics.json");

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.IO;
 using System.Diagnostics;
 using System.Globalization;
 using ResNetRealtime.Training.Data;
@@ -26,10 +27,23 @@ namespace ResNetRealtime.Training.Trainer;
 ///
 /// Cancellation (Ctrl-C) is checked after each step: the step finishes, a checkpoint recording the
 /// position within the epoch is written, and <see cref="Run"/> returns with <see cref="Result.Interrupted"/>.
+///
+/// Crash consistency: the checkpoint is the run's one committed state. It carries the epoch history and
+/// the gradient-flow rows, and the other files (metrics.json/.csv, curves.svg, gradflow.csv/.svg) are
+/// derived from it: written after it each epoch, and re-derived from it on --resume. So a SIGKILL anywhere
+/// loses at most the work since the last checkpoint, which the resume recomputes exactly; the resume of a
+/// finished run (killed after its last checkpoint) only finishes the writes. Temporary files of a killed
+/// writer are removed at the start of the next run or resume (<see cref="AtomicFile.RemoveStaleTemps"/>).
+/// Each commit holds <see cref="SaveGate"/>, so a host that must exit at once (a second Ctrl-C) can wait
+/// for the save in progress instead of tearing it.
 /// </summary>
 public sealed class Trainer
 {
     public sealed record Result(IReadOnlyList<EpochMetrics> Epochs, bool Interrupted, string ModelPath, string CheckpointPath, int EpochsDone, int BatchInEpoch);
+
+    /// <summary>Held while a run's state (checkpoint, then the files derived from it) is being written.
+    /// Process-wide: `lock (SaveGate) Environment.Exit(...)` exits between saves, never inside one.</summary>
+    public static readonly object SaveGate = new();
 
     readonly TrainOptions _o;
     readonly TextWriter _log;
@@ -70,6 +84,8 @@ public sealed class Trainer
         TrainEngines.EnsureAvailable(_o.Engine, _o.Device);
         using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
         Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
+        var stale = AtomicFile.RemoveStaleTemps(_o.Out);
+        if (stale.Count > 0) _log.WriteLine($"removed {stale.Count} temporary file(s) of a killed writer: {string.Join(", ", stale)}");
         if (data.Height != data.Width)
             throw new InvalidDataException($"{_o.Data}: images are {data.Width}x{data.Height}; training needs square inputs — pass --size S");
         if (resume != null)
@@ -119,10 +135,16 @@ public sealed class Trainer
             startEpoch = resume.EpochsDone; startBatch = resume.BatchInEpoch; step = resume.GlobalStep;
             elapsedBefore = resume.ElapsedS;
             lossSum = resume.PartialLossSum; correct = resume.PartialCorrect; seen = resume.PartialSeen;
-            history = MetricsFiles.Read(_o.Out).Where(e => e.Epoch <= startEpoch).ToList();
-            gradFlow.LoadCsv(_o.Out);
+            if (resume.History != null) history = resume.History.ToList();
+            else history = MetricsFiles.Read(_o.Out).Where(e => e.Epoch <= startEpoch).ToList();
+            if (resume.GradFlow != null) { gradFlow.History.Clear(); gradFlow.History.AddRange(resume.GradFlow); }
+            else gradFlow.LoadCsv(_o.Out);
             gradFlow.History.RemoveAll(h => h.Epoch > startEpoch);
-            _log.WriteLine($"resuming {_o.Out} at epoch {startEpoch + 1}, batch {startBatch} (step {step} of {totalSteps}), engine {model.Engine} on {model.Device}");
+            // The derived files may lag the checkpoint (killed between the writes): bring them up to it first.
+            lock (SaveGate) { MetricsFiles.Write(_o.Out, history); gradFlow.Write(_o.Out); }
+            _log.WriteLine(startEpoch >= _o.Epochs
+                ? $"finishing {_o.Out}: all {_o.Epochs} epochs are trained; writing the remaining files"
+                : $"resuming {_o.Out} at epoch {startEpoch + 1}, batch {startBatch} (step {step} of {totalSteps}), engine {model.Engine} on {model.Device}");
         }
         else
         {
@@ -142,6 +164,7 @@ public sealed class Trainer
             OptimizerKind = opt.Kind, OptimizerSteps = opt.StepCount, OptimizerMomentum = opt.Momentum,
             Mean = data.Mean, Std = data.Std, Classes = data.Classes, Options = _o.ToJson(),
             Model = model.GetState().ToList(),
+            History = history.ToList(), GradFlow = gradFlow.History.ToList(),
             OptimizerState = opt.StateBuffers().Select(b => new NamedTensor(b.Key, new[] { b.Values.Length }, (float[])b.Values.Clone())).ToList(),
         };
 
@@ -166,6 +189,7 @@ public sealed class Trainer
                 step++; stepsThisProcess++;
                 lossSum += loss * batch.Count; seen += batch.Count;
                 batchesDone = batch.Index + 1;
+                KillPoint.Hit("batch");
                 double ips = (seen - seenAtStart) / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
                 double secPerStep = clock.Elapsed.TotalSeconds / Math.Max(step - firstStep, 1);
                 _progress.Update(epoch + 1, _o.Epochs, batchesDone, train.BatchesPerEpoch, lossSum / seen, (double)correct / seen, ips,
@@ -175,7 +199,11 @@ public sealed class Trainer
                     bool epochEnd = batchesDone == train.BatchesPerEpoch;
                     if (!epochEnd)
                     {
-                        Snapshot(epoch, batchesDone).Save(ckptPath, CheckpointStreamFactory);
+                        lock (SaveGate)
+                        {
+                            KillPoint.SaveDelay();
+                            Snapshot(epoch, batchesDone).Save(ckptPath, CheckpointStreamFactory ?? KillPoint.OpenTemp(Checkpoint.FileName));
+                        }
                         _progress.Line($"interrupted at epoch {epoch + 1}, batch {batchesDone}/{train.BatchesPerEpoch}: checkpoint saved; continue with: rr train --resume {_o.Out}");
                         return new Result(history, true, null, ckptPath, epoch, batchesDone);
                     }
@@ -188,9 +216,16 @@ public sealed class Trainer
             history.Add(m);
             gradFlow.EndEpoch(epoch + 1);
             lossSum = 0; correct = 0; seen = 0;
-            Snapshot(epoch + 1, 0).Save(ckptPath, CheckpointStreamFactory);
-            MetricsFiles.Write(_o.Out, history);
-            gradFlow.Write(_o.Out);
+            lock (SaveGate)
+            {
+                KillPoint.SaveDelay();
+                Snapshot(epoch + 1, 0).Save(ckptPath, CheckpointStreamFactory ?? KillPoint.OpenTemp(Checkpoint.FileName));
+                KillPoint.Hit("after-checkpoint");
+                MetricsFiles.Write(_o.Out, history);
+                KillPoint.Hit("after-metrics");
+                gradFlow.Write(_o.Out);
+                KillPoint.Hit("after-gradflow");
+            }
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch}/{_o.Epochs}: train loss {m.TrainLoss:F4} acc {m.TrainAcc * 100:F2}%  test acc {m.TestAcc * 100:F2}%  ({epochClock.Elapsed.TotalSeconds:F1} s, {m.ElapsedS:F0} s total)"));
             if (cancel.IsCancellationRequested || (StopAfterSteps >= 0 && stepsThisProcess >= StopAfterSteps))
@@ -204,8 +239,10 @@ public sealed class Trainer
         }
 
         string modelPath = Path.Combine(_o.Out, "model.onnx");
-        OnnxExport.Save(modelPath, net, model.GetState(), data.Height, data.Classes, data.Mean, data.Std, _o.Recipe ?? DescribeRecipe(_o));
+        KillPoint.Hit("before-export");
+        lock (SaveGate) OnnxExport.Save(modelPath, net, model.GetState(), data.Height, data.Classes, data.Mean, data.Std, _o.Recipe ?? DescribeRecipe(_o));
         _log.WriteLine($"wrote {modelPath}");
+        KillPoint.Hit("after-export");
         return new Result(history, false, modelPath, ckptPath, _o.Epochs, 0);
     }
 

@@ -95,22 +95,9 @@ public class TrainVerbTests
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(data);
         DataTests.WriteIdxDir(data, gz: false);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll"), "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
-                                  "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var err = new System.Text.StringBuilder();
-        var buf = new char[256];
-        var sw = Stopwatch.StartNew();
-        // Wait for the first finished epoch (its checkpoint proves training runs), then interrupt.
-        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
-        {
-            int n = p.StandardError.Read(buf, 0, buf.Length);
-            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
-            err.Append(buf, 0, n);
-        }
+        var (p, err, stdout) = KillTests.StartUntilFirstEpoch(new[] { "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
+                                                                      "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") });
+        using var _ = p;
         using (var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) kill.WaitForExit();
         string rest = p.StandardError.ReadToEnd();
         if (!p.WaitForExit(60_000)) { p.Kill(); Assert.Fail("rr train did not stop after SIGINT"); }
