@@ -24,7 +24,7 @@ public unsafe class GlEmbeddingExampleTests
         {
             if (!src[i].TrimStart().StartsWith(Marker, StringComparison.Ordinal)) continue;
             int end = Array.FindIndex(src, i, l => l.Trim().Length == 0 || l == "    }");
-            blocks.Add(EmbeddingExampleTests.Normalise(src[i..end]));
+            blocks.Add(ReadmeExamples.Normalise(src[i..end]));
         }
         return blocks;
     }
@@ -35,7 +35,7 @@ public unsafe class GlEmbeddingExampleTests
         var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
         var inReadme = Regex.Matches(readme, "```csharp\\s*\\n(.*?)```", RegexOptions.Singleline)
             .Select(m => m.Groups[1].Value).Where(b => b.TrimStart().StartsWith(Marker, StringComparison.Ordinal))
-            .Select(b => EmbeddingExampleTests.Normalise(b.Split('\n'))).ToList();
+            .Select(b => ReadmeExamples.Normalise(b.Split('\n'))).ToList();
         var inFile = FileBlocks();
         Assert.That(inFile, Has.Count.EqualTo(3), "GlEmbeddingExamples.cs: the two hand-overs and the frame loop");
         Assert.That(inReadme, Is.EqualTo(inFile));

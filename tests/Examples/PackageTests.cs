@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Backends.Gl;
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Tests.Gl;
+
+namespace ResNetRealtime.Tests.Examples;
+
+/// <summary>What a host app gets from `dotnet pack`: the runtime packed into a local folder feed, a fresh net8.0
+/// console project outside the repository that references only that package, and each README "// example: NAME"
+/// program pasted in as its Program.cs, built and run on models/scene-resnet.onnx. Each program's first result
+/// must equal what the same input gives in-process here.</summary>
+[TestFixture, Category("Package"), NonParallelizable]
+public class PackageTests
+{
+    string _dir, _feed, _app, _version, _cachedPackage;
+    static string Model => Path.Combine(RepoPaths.Root, "models", "scene-resnet.onnx");
+
+    [OneTimeSetUp]
+    public void PackAndCreateProject()
+    {
+        var sw = Stopwatch.StartNew();
+        _dir = Path.Combine(Path.GetTempPath(), "rr-package-" + Guid.NewGuid().ToString("N"));
+        _feed = Path.Combine(_dir, "feed");
+        _app = Path.Combine(_dir, "host");
+        Directory.CreateDirectory(_app);
+        // A version of its own, so the restore cannot pick up a package of an earlier run from the global cache.
+        _version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        Run("dotnet", $"pack \"{Path.Combine(RepoPaths.Root, "runtime", "ResNetRealtime.Runtime.csproj")}\" -c Release -o \"{_feed}\" -p:PackageVersion={_version} -nologo -v q", RepoPaths.Root);
+        var nupkg = Path.Combine(_feed, $"ResNetRealtime.Runtime.{_version}.nupkg");
+        Assert.That(File.Exists(nupkg), $"dotnet pack wrote no {nupkg}");
+        TestContext.Progress.WriteLine($"package: {new FileInfo(nupkg).Length / 1024.0:F0} KiB, packed in {sw.Elapsed.TotalSeconds:F1} s");
+
+        // The local feed on top of the machine's own sources (nuget.org here), which the host project inherits.
+        File.WriteAllText(Path.Combine(_app, "nuget.config"),
+            $"<configuration><packageSources><add key=\"rr-local\" value=\"{_feed}\" /></packageSources></configuration>");
+        File.WriteAllText(Path.Combine(_app, "host.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net8.0</TargetFramework>
+                <!-- runs on the newest runtime here: a machine may hold only .NET 10 -->
+                <RollForward>Major</RollForward>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="ResNetRealtime.Runtime" Version="{_version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        _cachedPackage = Path.Combine(packages, "resnetrealtime.runtime", _version);
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp()
+    {
+        if (_dir != null && Directory.Exists(_dir)) Directory.Delete(_dir, true);
+        if (_cachedPackage != null && Directory.Exists(_cachedPackage)) Directory.Delete(_cachedPackage, true);
+    }
+
+    [Test]
+    public void Readme_has_the_cpu_and_gl_programs()
+    {
+        var programs = ReadmeExamples.Programs();
+        Assert.That(programs.Keys, Is.SupersetOf(new[] { "cpu-pixels", "gl-texture" }));
+    }
+
+    [Test, CancelAfter(600_000)]
+    public void Cpu_pixels_example_prints_the_in_process_top1()
+    {
+        var lines = BuildAndRun("cpu-pixels");
+        var bgra = new byte[640 * 480 * 4];
+        new Random(1).NextBytes(bgra); // the example's frame
+        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2, TopK = 5 });
+        var top = classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
+        Assert.That(lines, Has.Length.EqualTo(6));
+        Assert.That(lines[0], Does.StartWith($"{top.Label}: "), "top-1 of the packaged run vs in-process");
+        Assert.That(lines[5], Does.StartWith("latency: "));
+    }
+
+    [Test, Category("Gl"), CancelAfter(600_000)]
+    public void Gl_texture_example_polls_the_in_process_class()
+    {
+        var ctx = GlTestContext.Get();
+        var rgba = new byte[64 * 48 * 4];
+        new Random(1).NextBytes(rgba); // the example's texture
+        uint tex = GlTestContext.RgbaTexture(ctx.Gl, rgba, 64, 48);
+        int expect;
+        try
+        {
+            using var be = GlBackendFactory.Create(OnnxModel.Load(Model), new BackendOptions(), new GlBackendOptions { Context = ctx });
+            be.RunFromTexture(tex, 64, 48, new float[be.Classes]);
+            expect = (int)be.TopK[0];
+        }
+        finally { ctx.Gl.DeleteTexture(tex); }
+        var lines = BuildAndRun("gl-texture");
+        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines, Has.All.StartWith($"class {expect}: "), "class of each polled result vs in-process");
+    }
+
+    /// <summary>Pastes the README program as Program.cs, builds the host project and runs it on the model; its stdout lines.</summary>
+    string[] BuildAndRun(string name)
+    {
+        Assert.That(ReadmeExamples.Programs().TryGetValue(name, out var program), $"README.md has no '// example: {name}' block");
+        File.WriteAllText(Path.Combine(_app, "Program.cs"), program);
+        var sw = Stopwatch.StartNew();
+        Run("dotnet", "build -c Release -nologo -v q -clp:ErrorsOnly", _app);
+        var bin = Path.Combine(_app, "bin", "Release", "net8.0");
+        // buildTransitive/ResNetRealtime.Runtime.targets reached the host: ORT's Android/iOS archives are dropped.
+        Assert.That(Directory.Exists(Path.Combine(bin, "runtimes", "android")), Is.False, "the package's buildTransitive targets did not apply");
+        var output = Run("dotnet", $"\"{Path.Combine(bin, "host.dll")}\" \"{Model}\"", _app);
+        TestContext.Progress.WriteLine($"{name}: fresh project built and ran in {sw.Elapsed.TotalSeconds:F1} s");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+    }
+
+    /// <summary>Runs a command to completion; a non-zero exit fails the test with its output.</summary>
+    static string Run(string file, string args, string dir)
+    {
+        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        // The test host's MSBuild variables would point the child at this build's SDK state.
+        foreach (var v in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
+            psi.Environment.Remove(v);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.That(p.ExitCode, Is.EqualTo(0), $"`{file} {args}` in {dir} exited {p.ExitCode}:\n{stdout}\n{stderr.Result}");
+        return stdout;
+    }
+}
