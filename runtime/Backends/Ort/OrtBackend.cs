@@ -211,7 +211,12 @@ public sealed class OrtBackend : IInferenceBackend
             _input.AsSpan(batch * _imageLen).Clear();
             bound = MaxBatch;
         }
-        _session.RunWithBinding(_runOptions, _bindings[bound - 1]);
+        try { _session.RunWithBinding(_runOptions, _bindings[bound - 1]); }
+        catch (OnnxRuntimeException e)
+        {
+            // e.g. a Conv whose weight channels do not match its input, found by ORT only when it runs.
+            throw new InvalidDataException($"ONNX Runtime could not run the model: {OrtLog.Short(e.Message)}", e);
+        }
         _logits.AsSpan(0, batch * _classes).CopyTo(logits);
     }
 
