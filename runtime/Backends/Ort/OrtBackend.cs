@@ -203,8 +203,7 @@ public sealed class OrtBackend : IInferenceBackend
             throw new ArgumentException($"input has {input.Length} floats; batch {batch} of {Channels}x{Height}x{Width} needs {batch * _imageLen}");
         if (logits.Length < batch * _classes)
             throw new ArgumentException($"logits span has {logits.Length} floats; {batch * _classes} needed");
-        Tensors.Finite.Require(input);
-        input.CopyTo(_input);
+        Tensors.Finite.CopyRequire(input, _input);   // the copy ORT needs anyway, checked in the same pass
         int bound = batch;
         if (_fixedBatch && batch < MaxBatch)
         {
