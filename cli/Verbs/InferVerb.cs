@@ -99,6 +99,7 @@ public static class InferVerb
             for (int i = 0; i < b; i++)
             {
                 res[i].Logits.CopyTo(logits.AsSpan((start + i) * classes));
+                RequireFiniteLogits(res[i], $"{Path.GetFileName(inputPath)} row {start + i}");
                 Console.WriteLine($"row {start + i}:");
                 PrintTopK(res[i]);
             }
@@ -131,6 +132,7 @@ public static class InferVerb
         // One warm-up run so the printed latency is a steady-state frame, not session start-up.
         clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
         var r = clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
+        RequireFiniteLogits(r, Path.GetFileName(inputPath));
         Console.WriteLine($"backend: {clf.Backend.Name}; image {Path.GetFileName(inputPath)} {img.Width}x{img.Height} → {clf.Backend.Channels}x{clf.Backend.Height}x{clf.Backend.Width}");
         PrintTopK(r);
         Console.WriteLine($"latency (after one warm-up run): {r.Latency}");
@@ -143,6 +145,15 @@ public static class InferVerb
             WriteTap(tapsOut, taps[t], tap.Data.AsSpan(0, per).ToArray(), shape);
         }
         return 0;
+    }
+
+    /// <summary>A NaN/±Inf logit has no probability: one line and a non-zero exit instead of "NaN%".</summary>
+    static void RequireFiniteLogits(ClassificationResult r, string what)
+    {
+        int at = Finite.FirstNonFinite(r.Logits);
+        if (at >= 0)
+            throw new InvalidDataException(FormattableString.Invariant(
+                $"{what}: the model output is not finite (logit {at} = {r.Logits[at]}); not printed as a probability. The input is finite, so its values are too large for the model (overflow) or the model is corrupt"));
     }
 
     static void PrintTopK(ClassificationResult r)

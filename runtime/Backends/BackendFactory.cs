@@ -56,6 +56,7 @@ public static class BackendFactory
     {
         // Fail on the provider before paying for graph surgery and serialisation.
         OrtBackend.MakeSessionOptions(provider, options).Dispose();
+        GraphValidator.Validate(model);   // same checks and messages as gl (GlNetworkBuilder), before ORT sees it
         var info = ModelInspector.Inspect(model);
         var taps = options.Taps ?? Array.Empty<string>();
         var (withTaps, tapOutputs) = taps.Count == 0 ? (model, Array.Empty<string>()) : Taps.AddOutputs(model, taps);

@@ -95,7 +95,7 @@ public sealed class OnnxModel
         }
         catch (InvalidProtocolBufferException e)
         {
-            long pos = input.Position;
+            long pos = Math.Max(input.Position, OnnxSerializer.LastFieldStart);   // see LastFieldStart
             bool truncated = pos >= bytes.Length || e.Message.Contains("ended unexpectedly") || e.Message.Contains("truncated");
             throw new InvalidDataException(truncated
                 ? $"{who}: truncated protobuf at byte {pos} of {bytes.Length}: not a complete ONNX model"

@@ -33,11 +33,20 @@ internal static class OnnxSerializer
 
     static uint T(int field, WireType wt) => MakeTag(field, wt);
 
+    /// <summary>
+    /// Byte offset of the last field whose tag was read. CodedInputStream.Position reads 0 after a
+    /// failure inside ReadMessage (its parse state is not copied back), so error messages use this.
+    /// </summary>
+    [ThreadStatic] internal static long LastFieldStart;
+
+    static uint Tag(CodedInputStream s) { LastFieldStart = s.Position; return s.ReadTag(); }
+
     public static OnnxModel ReadModel(CodedInputStream input, bool[] sawGraph)
     {
         var m = new OnnxModel();
+        LastFieldStart = 0;
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             switch (tag)
             {
@@ -80,7 +89,7 @@ internal static class OnnxSerializer
     static void ReadOpset(CodedInputStream input, OnnxOpset op)
     {
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             if (tag == T(1, WireType.LengthDelimited)) op.Domain = input.ReadString();
             else if (tag == T(2, WireType.Varint)) op.Version = input.ReadInt64();
@@ -91,7 +100,7 @@ internal static class OnnxSerializer
     static void ReadStringPair(CodedInputStream input, ref string key, ref string value)
     {
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             if (tag == T(1, WireType.LengthDelimited)) key = input.ReadString();
             else if (tag == T(2, WireType.LengthDelimited)) value = input.ReadString();
@@ -102,7 +111,7 @@ internal static class OnnxSerializer
     static void ReadGraph(CodedInputStream input, OnnxGraph g)
     {
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             switch (tag)
             {
@@ -139,7 +148,7 @@ internal static class OnnxSerializer
     static void ReadNode(CodedInputStream input, OnnxNode n)
     {
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             switch (tag)
             {
@@ -174,7 +183,7 @@ internal static class OnnxSerializer
         List<float> floats = null;
         List<long> ints = null;
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             switch (tag)
             {
@@ -225,7 +234,7 @@ internal static class OnnxSerializer
         bool external = false;
         string location = null;
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             switch (tag)
             {
@@ -279,7 +288,7 @@ internal static class OnnxSerializer
         Sub(input, s =>
         {
             uint tag;
-            while ((tag = s.ReadTag()) != 0)
+            while ((tag = Tag(s)) != 0)
             {
                 if (tag == T(1, WireType.LengthDelimited)) vi.Name = s.ReadString();
                 else if (tag == T(2, WireType.LengthDelimited)) Sub(s, ts => ReadTypeProto(ts, vi));
@@ -293,7 +302,7 @@ internal static class OnnxSerializer
     static void ReadTypeProto(CodedInputStream input, OnnxValueInfo vi)
     {
         uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        while ((tag = Tag(input)) != 0)
         {
             if (tag == T(1, WireType.LengthDelimited))
             {
@@ -301,7 +310,7 @@ internal static class OnnxSerializer
                 Sub(input, s =>
                 {
                     uint tt;
-                    while ((tt = s.ReadTag()) != 0)
+                    while ((tt = Tag(s)) != 0)
                     {
                         if (tt == T(1, WireType.Varint)) vi.ElemType = (OnnxDataType)s.ReadInt32();
                         else if (tt == T(2, WireType.LengthDelimited)) vi.Shape = ReadShape(s);
@@ -319,14 +328,14 @@ internal static class OnnxSerializer
         Sub(input, s =>
         {
             uint tag;
-            while ((tag = s.ReadTag()) != 0)
+            while ((tag = Tag(s)) != 0)
             {
                 if (tag != T(1, WireType.LengthDelimited)) { s.SkipLastField(); continue; }
                 var d = new OnnxDim();
                 Sub(s, ds =>
                 {
                     uint dt;
-                    while ((dt = ds.ReadTag()) != 0)
+                    while ((dt = Tag(ds)) != 0)
                     {
                         if (dt == T(1, WireType.Varint)) { d.Value = ds.ReadInt64(); d.Param = null; }
                         else if (dt == T(2, WireType.LengthDelimited)) { d.Param = ds.ReadString(); d.Value = null; }

@@ -36,19 +36,23 @@ public static class Npy
         if (ReadFully(stream, pre) < 8 || !pre[..6].SequenceEqual(Magic))
             throw new InvalidDataException($"{name}: not a .npy file (missing \\x93NUMPY magic)");
         int major = pre[6];
-        int headerLen;
+        long headerLen;
         if (major == 1)
             headerLen = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..10]);
         else if (major is 2 or 3)
         {
             Span<byte> more = stackalloc byte[2];
-            if (ReadFully(stream, more) != 2) throw new InvalidDataException($"{name}: truncated .npy header");
+            if (ReadFully(stream, more) != 2) throw new InvalidDataException($"{name}: truncated .npy header (version {major}.{pre[7]} needs a 4-byte header length)");
             Span<byte> len = stackalloc byte[4];
             pre[8..10].CopyTo(len); more.CopyTo(len[2..]);
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(len));
+            headerLen = BinaryPrimitives.ReadUInt32LittleEndian(len);   // as unsigned: 0xFFFFFFF0 stays positive
         }
         else throw new InvalidDataException($"{name}: unsupported .npy format version {major}.{pre[7]}");
-        if (headerLen <= 0 || headerLen > 1 << 20) throw new InvalidDataException($"{name}: bad .npy header length {headerLen}");
+        // Bounded by what the file can hold (when the stream knows its length) and by 1 MB: a real header is ~128 bytes.
+        long left = stream.CanSeek ? stream.Length - stream.Position : long.MaxValue;
+        if (headerLen <= 0 || headerLen > 1 << 20 || headerLen > left)
+            throw new InvalidDataException($"{name}: bad .npy header length {headerLen} (0x{headerLen:X}): " +
+                                           (headerLen > left ? $"the file has only {left} bytes after the preamble" : "expected 1 byte to 1 MB"));
         var hb = new byte[headerLen];
         if (ReadFully(stream, hb) != headerLen) throw new InvalidDataException($"{name}: truncated .npy header");
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb).Trim();
@@ -66,11 +70,19 @@ public static class Npy
             _ => throw new InvalidDataException($"{name}: dtype '{descr}' is not supported; use float32 ('<f4') or float64 ('<f8')"),
         };
         int[] shape = ParseShape(shapeText, name);
+        // Checked product, stopped at the first overflow: 65536^4 must not wrap to 0 elements.
         long count = 1;
-        foreach (var d in shape) count *= d;
-        if (count > int.MaxValue / 8) throw new InvalidDataException($"{name}: array of shape {ShapeText(shape)} is too large");
-
-        var raw = new byte[count * elemSize];
+        const long MaxElements = int.MaxValue / 8;   // the float[] and the f8 byte buffer must both fit in an array
+        foreach (var d in shape)
+        {
+            count *= d;   // d ≤ int.MaxValue and count ≤ MaxElements before this: no long overflow
+            if (count > MaxElements)
+                throw new InvalidDataException($"{name}: array of shape {ShapeText(shape)} is too large (over {MaxElements} elements)");
+        }
+        long need = count * elemSize;
+        if (stream.CanSeek && need > stream.Length - stream.Position)   // before allocating what the file cannot fill
+            throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {need} bytes of {descr}, file has {stream.Length - stream.Position}");
+        var raw = new byte[need];
         int got = ReadFully(stream, raw);
         if (got != raw.Length)
             throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {raw.Length} bytes of {descr}, file has {got}");

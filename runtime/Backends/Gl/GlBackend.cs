@@ -422,6 +422,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         int need = batch * Channels * Height * Width;
         if (input.Length != need) throw new ArgumentException($"input has {input.Length} floats, expected {batch}x{Channels}x{Height}x{Width} = {need}");
+        ResNetRealtime.Runtime.Tensors.Finite.Require(input);
         BeginInput(batch);
         _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _tensorBuf[_net.Input]);
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);

@@ -16,6 +16,7 @@ public static class GlNetworkBuilder
     public static GlNetwork Build(OnnxModel model, IEnumerable<string> keep = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        GraphValidator.Validate(model);   // the checks every backend shares (BackendFactory runs them for ORT)
         var g = model.Graph;
         var keepSet = new HashSet<string>(keep ?? Array.Empty<string>(), StringComparer.Ordinal);
         var net = new GlNetwork();

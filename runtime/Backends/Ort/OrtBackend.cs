@@ -45,8 +45,10 @@ public sealed class OrtBackend : IInferenceBackend
     /// <summary>The session options used, so a comparison session can be made with the same ones.</summary>
     public static SessionOptions MakeSessionOptions(string provider, BackendOptions options)
     {
+        OrtLog.EnsureEnvironment();
         var so = new SessionOptions
         {
+            LogSeverityLevel = OrtLog.Level,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             InterOpNumThreads = 1,
@@ -76,7 +78,7 @@ public sealed class OrtBackend : IInferenceBackend
         catch (OnnxRuntimeException e)
         {
             so.Dispose();
-            throw new NotSupportedException($"{provider}: the execution provider failed to start: {e.Message.ReplaceLineEndings(" ")}");
+            throw new NotSupportedException($"{provider}: the execution provider failed to start: {OrtLog.Short(e.Message)}", e);
         }
         catch
         {
@@ -104,7 +106,7 @@ public sealed class OrtBackend : IInferenceBackend
             try { _session = new InferenceSession(modelBytes, _sessionOptions); }
             catch (OnnxRuntimeException e)
             {
-                throw new InvalidDataException($"ONNX Runtime could not load the model: {e.Message.ReplaceLineEndings(" ")}");
+                throw new InvalidDataException($"ONNX Runtime could not load the model: {OrtLog.Short(e.Message)}", e);
             }
             _runOptions = new RunOptions();
 
@@ -201,14 +203,19 @@ public sealed class OrtBackend : IInferenceBackend
             throw new ArgumentException($"input has {input.Length} floats; batch {batch} of {Channels}x{Height}x{Width} needs {batch * _imageLen}");
         if (logits.Length < batch * _classes)
             throw new ArgumentException($"logits span has {logits.Length} floats; {batch * _classes} needed");
-        input.CopyTo(_input);
+        Tensors.Finite.CopyRequire(input, _input);   // the copy ORT needs anyway, checked in the same pass
         int bound = batch;
         if (_fixedBatch && batch < MaxBatch)
         {
             _input.AsSpan(batch * _imageLen).Clear();
             bound = MaxBatch;
         }
-        _session.RunWithBinding(_runOptions, _bindings[bound - 1]);
+        try { _session.RunWithBinding(_runOptions, _bindings[bound - 1]); }
+        catch (OnnxRuntimeException e)
+        {
+            // e.g. a Conv whose weight channels do not match its input, found by ORT only when it runs.
+            throw new InvalidDataException($"ONNX Runtime could not run the model: {OrtLog.Short(e.Message)}", e);
+        }
         _logits.AsSpan(0, batch * _classes).CopyTo(logits);
     }
 

@@ -11,7 +11,7 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 public static class OrtProviders
 {
     /// <summary>The ONNX Runtime release actually loaded (the native library's own version string).</summary>
-    public static string Version => OrtEnv.Instance().GetVersionString();
+    public static string Version => OrtLog.Env.GetVersionString();
 
     /// <summary>
     /// Libraries libonnxruntime_providers_cuda.so of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0 loads:
@@ -59,7 +59,7 @@ public static class OrtProviders
 
     static void RequireInBuild(string ep, string message)
     {
-        var available = OrtEnv.Instance().GetAvailableProviders();
+        var available = OrtLog.Env.GetAvailableProviders();
         if (Array.IndexOf(available, ep) < 0)
             throw new NotSupportedException($"{message} (available providers: {string.Join(", ", available)})");
     }
