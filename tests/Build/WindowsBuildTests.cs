@@ -42,11 +42,11 @@ public class WindowsBuildTests
     public void Build_and_publish_for_win_x64_carry_the_DirectML_onnx_runtime()
     {
         string outDir = Path.Combine(_work, "out"), pubDir = Path.Combine(_work, "pub");
-        var (code, output) = Run("dotnet", $"build \"{Project}\" -c Release -r win-x64 -o \"{outDir}\" -nologo -v q", _work);
+        var (code, output) = Run("dotnet", $"build \"{Project}\" -c Release -f net10.0 -r win-x64 -o \"{outDir}\" -nologo -v q", _work);
         Assert.That(code, Is.EqualTo(0), "dotnet build -r win-x64 failed:\n" + output);
         AssertWindowsDirectMLOutput(outDir, "build");
 
-        (code, output) = Run("dotnet", $"publish \"{Project}\" -c Release -r win-x64 --self-contained false -o \"{pubDir}\" -nologo -v q", _work);
+        (code, output) = Run("dotnet", $"publish \"{Project}\" -c Release -f net10.0 -r win-x64 --self-contained false -o \"{pubDir}\" -nologo -v q", _work);
         Assert.That(code, Is.EqualTo(0), "dotnet publish -r win-x64 failed:\n" + output);
         AssertWindowsDirectMLOutput(pubDir, "publish");
     }
@@ -81,7 +81,7 @@ public class WindowsBuildTests
         // A cache folder of its own: had the build wanted the npm package, it would have to create it.
         string cache = Path.Combine(_work, "fresh-cache") + Path.DirectorySeparatorChar;
         string outDir = Path.Combine(_work, "out-linux");
-        var (code, output) = Run("dotnet", $"build \"{Project}\" -c Release -r linux-x64 -o \"{outDir}\" -p:RrDownloadCache=\"{cache}\" -nologo -v q", _work);
+        var (code, output) = Run("dotnet", $"build \"{Project}\" -c Release -f net10.0 -r linux-x64 -o \"{outDir}\" -p:RrDownloadCache=\"{cache}\" -nologo -v q", _work);
         Assert.That(code, Is.EqualTo(0), "dotnet build -r linux-x64 failed:\n" + output);
         Assert.That(Directory.Exists(cache), Is.False, "a Linux build touched the download cache (it must not fetch onnxruntime-node)");
         // Microsoft.ML.OnnxRuntime's build props add its win-x64 DLLs to any x64 build of the project
