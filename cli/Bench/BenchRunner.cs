@@ -5,6 +5,7 @@ using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Quantization;
 
 namespace ResNetRealtime.Cli.Bench;
 
@@ -13,7 +14,8 @@ namespace ResNetRealtime.Cli.Bench;
 /// synthetic 1280×720 BGRA frame → Classifier.Classify (preprocess, backend, softmax/top-k); (b) a bare
 /// ONNX Runtime InferenceSession with the same session options doing a plain Run on a pre-made
 /// preprocessed input. Blocks of <see cref="BlockSize"/> frames alternate between (a) and (b), so slow
-/// drift on a shared machine (other processes, thermal) hits both alike.
+/// drift on a shared machine (other processes, thermal) hits both alike. With several precisions of one depth
+/// (fp32, int8) the blocks of all of them alternate in the same loop.
 /// </summary>
 public sealed class BenchRunner
 {
@@ -47,58 +49,112 @@ public sealed class BenchRunner
         return frames;
     }
 
-    public BenchRun Run(OnnxModel model, int depth, int size, byte[][] frames)
-    {
-        using var clf = Classifier.Create(model, new ClassifierOptions { Backend = Backend, Threads = Threads, TopK = 5 });
-        string bareProvider = Backend.StartsWith("ort-", StringComparison.Ordinal) ? Backend : OrtBackend.Cpu;
-        using var so = OrtBackend.MakeSessionOptions(bareProvider, new BackendOptions { Threads = Threads });
-        using var session = new InferenceSession(model.ToBytes(), so);
-        using var runOptions = new RunOptions();
-        var pre = new float[clf.Preprocessor.OutputLength];
-        clf.Preprocessor.Run(frames[0], FrameWidth, FrameHeight, FrameWidth * 4, PixelFormat.Bgra32, pre);
-        var be = clf.Backend;
-        using var bareInput = OrtValue.CreateTensorValueFromMemory(pre, new long[] { 1, be.Channels, be.Height, be.Width });
-        string inputName = session.InputNames[0];
-        var inputNames = new[] { inputName };
-        var inputValues = new[] { bareInput };
-        var outputNames = new[] { session.OutputNames[0] };
+    public BenchRun Run(OnnxModel model, int depth, int size, byte[][] frames) =>
+        Run([(model, Int8Quantizer.IsQuantized(model) ? Int8Cache.Int8 : Int8Cache.Fp32)], depth, size, frames)[0];
 
-        int k = 0;
-        var pp = new double[Frames]; var inf = new double[Frames]; var post = new double[Frames];
-        var tot = new double[Frames]; var bare = new double[Frames];
-        int nOurs = 0, nBare = 0;
-        long allocated = 0;
-        LatencyRecord Ours()
+    /// <summary>
+    /// Times every (model, precision) lane of one depth in the same loop: each lane's whole path and its own bare
+    /// session, blocks of <see cref="BlockSize"/> frames in turn across all lanes, so fp32 and int8 see the same drift.
+    /// The models are run as given (an int8 lane takes an already quantized model: its bare session runs that model too).
+    /// </summary>
+    public IReadOnlyList<BenchRun> Run(IReadOnlyList<(OnnxModel Model, string Precision)> lanes, int depth, int size, byte[][] frames)
+    {
+        var ls = new List<Lane>();
+        try
         {
-            var f = frames[k++ % frames.Length];
+            foreach (var (m, p) in lanes) ls.Add(new Lane(this, m, p, frames));
+            foreach (var l in ls) for (int i = 0; i < Warmup; i++) { l.Ours(); l.Bare(); }
+            foreach (var l in ls) l.Allocated = 0;
+            int reported = -1, done = 0;
+            while (done < Frames)
+            {
+                int n = Math.Min(BlockSize, Frames - done);
+                foreach (var l in ls) l.OursBlock(done, n);
+                foreach (var l in ls) l.BareBlock(done, n);
+                done += n;
+                int pct = done * 100 / Frames / 25 * 25;
+                if (pct != reported) { reported = pct; Progress($"ResNet-{depth}: {pct}% ({done}/{Frames} frames each{(ls.Count > 1 ? $", {string.Join(" + ", ls.Select(l => l.Precision))} interleaved" : "")})"); }
+            }
+            return ls.Select(l => l.Result(depth, size, Frames)).ToList();
+        }
+        finally
+        {
+            foreach (var l in ls) l.Dispose();
+        }
+    }
+
+    /// <summary>One model's classifier and bare session, and its samples.</summary>
+    sealed class Lane : IDisposable
+    {
+        public readonly string Precision;
+        public long Allocated;
+        readonly Classifier _clf;
+        readonly SessionOptions _so;
+        readonly InferenceSession _session;
+        readonly RunOptions _runOptions = new();
+        readonly OrtValue _bareInput;
+        readonly string[] _inputNames, _outputNames;
+        readonly OrtValue[] _inputValues;
+        readonly byte[][] _frames;
+        readonly double[] _pp, _inf, _post, _tot, _bare;
+        int _k;
+
+        public Lane(BenchRunner r, OnnxModel model, string precision, byte[][] frames)
+        {
+            Precision = precision;
+            _frames = frames;
+            // The model is already in its precision (Int8Cache.Get for int8): Create takes it as it is.
+            _clf = Classifier.Create(model, new ClassifierOptions { Backend = r.Backend, Threads = r.Threads, TopK = 5, Precision = precision });
+            string bareProvider = r.Backend.StartsWith("ort-", StringComparison.Ordinal) ? r.Backend : OrtBackend.Cpu;
+            _so = OrtBackend.MakeSessionOptions(bareProvider, new BackendOptions { Threads = r.Threads });
+            _session = new InferenceSession(model.ToBytes(), _so);
+            var pre = new float[_clf.Preprocessor.OutputLength];
+            _clf.Preprocessor.Run(frames[0], FrameWidth, FrameHeight, FrameWidth * 4, PixelFormat.Bgra32, pre);
+            var be = _clf.Backend;
+            _bareInput = OrtValue.CreateTensorValueFromMemory(pre, new long[] { 1, be.Channels, be.Height, be.Width });
+            _inputNames = [_session.InputNames[0]];
+            _inputValues = [_bareInput];
+            _outputNames = [_session.OutputNames[0]];
+            _pp = new double[r.Frames]; _inf = new double[r.Frames]; _post = new double[r.Frames]; _tot = new double[r.Frames]; _bare = new double[r.Frames];
+        }
+
+        public LatencyRecord Ours()
+        {
+            var f = _frames[_k++ % _frames.Length];
             long a0 = GC.GetAllocatedBytesForCurrentThread();
-            var r = clf.Classify(f, FrameWidth, FrameHeight, FrameWidth * 4, PixelFormat.Bgra32);
-            allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
+            var r = _clf.Classify(f, FrameWidth, FrameHeight, FrameWidth * 4, PixelFormat.Bgra32);
+            Allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
             return r.Latency;
         }
-        double Bare()
+
+        public double Bare()
         {
             long t = Stopwatch.GetTimestamp();
-            using (session.Run(runOptions, inputNames, inputValues, outputNames)) { }
+            using (_session.Run(_runOptions, _inputNames, _inputValues, _outputNames)) { }
             return LatencyRecord.TicksToMs(Stopwatch.GetTimestamp() - t);
         }
-        for (int i = 0; i < Warmup; i++) { Ours(); Bare(); }
-        allocated = 0;
 
-        int reported = -1;
-        while (nOurs < Frames || nBare < Frames)
+        public void OursBlock(int from, int n)
         {
-            for (int i = 0; i < BlockSize && nOurs < Frames; i++, nOurs++)
+            for (int i = from; i < from + n; i++)
             {
                 var r = Ours();
-                pp[nOurs] = r.PreprocessMs; inf[nOurs] = r.InferenceMs; post[nOurs] = r.PostprocessMs; tot[nOurs] = r.TotalMs;
+                _pp[i] = r.PreprocessMs; _inf[i] = r.InferenceMs; _post[i] = r.PostprocessMs; _tot[i] = r.TotalMs;
             }
-            for (int i = 0; i < BlockSize && nBare < Frames; i++, nBare++) bare[nBare] = Bare();
-            int pct = Math.Min(nOurs, nBare) * 100 / Frames / 25 * 25;
-            if (pct != reported) { reported = pct; Progress($"ResNet-{depth}: {pct}% ({Math.Min(nOurs, nBare)}/{Frames} frames each)"); }
         }
-        double meanTotal = tot.Average();
-        return new BenchRun(depth, be.Name, size, Percentiles.Of(pp), Percentiles.Of(inf), Percentiles.Of(post), Percentiles.Of(tot),
-                            Percentiles.Of(bare), 1000.0 / meanTotal, (double)allocated / Frames);
+
+        public void BareBlock(int from, int n)
+        {
+            for (int i = from; i < from + n; i++) _bare[i] = Bare();
+        }
+
+        public BenchRun Result(int depth, int size, int frames) =>
+            new(depth, _clf.Backend.Name, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
+                Percentiles.Of(_bare), 1000.0 / _tot.Average(), (double)Allocated / frames);
+
+        public void Dispose()
+        {
+            _clf.Dispose(); _session.Dispose(); _so.Dispose(); _runOptions.Dispose(); _bareInput.Dispose();
+        }
     }
 }

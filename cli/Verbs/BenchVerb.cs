@@ -4,12 +4,13 @@ using ResNetRealtime.Cli.Bench;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Quantization;
 
 namespace ResNetRealtime.Cli;
 
 /// <summary>
 /// `rr bench [--depths 18,34,50,101,152] [--backend B] [--size 224] [--frames N] [--warmup W]
-///  [--models DIR] [--json F] [--svg F] [--threads T]` — per depth, the whole per-frame path on
+///  [--models DIR] [--json F] [--svg F] [--threads T] [--precision fp32,int8]` — per depth, the whole per-frame path on
 /// synthetic 1280×720 BGRA frames beside a bare ONNX Runtime session on the same model, interleaved
 /// (see <see cref="BenchRunner"/>). Models: DIR/resnet{depth}.onnx when --models is given, else built
 /// with random weights (seed 0). Training speed is its own verb, <see cref="BenchTrainVerb"/> (`rr bench --train`).
@@ -27,15 +28,17 @@ public static class BenchVerb
         var modelsOpt = Cli.Str("--models", "DIR", "load DIR/resnet{depth}.onnx instead of building random-weight models", absent: "built, seed 0");
         var jsonOpt = Cli.Str("--json", "F", "write the per-depth report as JSON", absent: "not written");
         var svgOpt = Cli.Str("--svg", "F", "write a latency-against-depth chart", absent: "not written");
+        var precisionOpt = Cli.List("--precision", "fp32,int8", "precisions to measure, interleaved per depth; int8 quantizes each model on first use " +
+                                    "(cached; seeded Gaussian calibration, accuracy not measured) or runs an int8 --models file as it is", "fp32");
         var cmd = new Command("bench", "Per-frame latency across depths: the whole path (preprocess, inference, top-k) beside a bare ONNX Runtime " +
                                        "session, interleaved. Training speed: rr bench-train (or rr bench --train).")
-            { depthsOpt, backendOpt, sizeOpt, framesOpt, warmupOpt, threadsOpt, modelsOpt, jsonOpt, svgOpt };
+            { depthsOpt, backendOpt, sizeOpt, framesOpt, warmupOpt, threadsOpt, modelsOpt, jsonOpt, svgOpt, precisionOpt };
         cmd.SetAction(pr =>
         {
             string modelsDir = pr.GetValue(modelsOpt);
             if (modelsDir != null) pr.NotApplicable("with --models (the models' own input size is used)", sizeOpt);
             return Execute(pr.Ints(depthsOpt), pr.GetValue(backendOpt), pr.GetValue(sizeOpt), pr.GetValue(framesOpt), pr.GetValue(warmupOpt),
-                           pr.GetValue(threadsOpt), modelsDir, pr.GetValue(jsonOpt), pr.GetValue(svgOpt), Cli.CommandLine(pr));
+                           pr.GetValue(threadsOpt), modelsDir, pr.GetValue(jsonOpt), pr.GetValue(svgOpt), Precisions(pr.Items(precisionOpt)), Cli.CommandLine(pr));
         });
         return cmd;
     }
@@ -43,9 +46,19 @@ public static class BenchVerb
     /// <summary>`rr bench ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    static int Execute(int[] depths, string backend, int size, int frames, int warmup, int threads, string modelsDir, string json, string svg, string commandLine)
+    static string[] Precisions(string[] given)
+    {
+        var p = given.Length == 0 ? [Int8Cache.Fp32] : given.Distinct().ToArray();
+        foreach (var x in p)
+            if (!Int8Cache.Precisions.Contains(x)) throw new UsageException($"--precision: unknown precision '{x}'; one or more of: {string.Join(", ", Int8Cache.Precisions)}");
+        return p;
+    }
+
+    static int Execute(int[] depths, string backend, int size, int frames, int warmup, int threads, string modelsDir, string json, string svg,
+                       string[] precisions, string commandLine)
     {
         BackendFactory.Validate(backend);
+        if (precisions.Contains(Int8Cache.Int8)) Int8Cache.RequireCpu(backend);
         if (depths.Length == 0) throw new UsageException("--depths needs at least one depth");
         foreach (var d in depths)
             if (modelsDir == null && !ResNetSpec.KnownNames.Contains($"resnet{d}"))
@@ -53,7 +66,7 @@ public static class BenchVerb
         if (modelsDir != null && !Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models: {modelsDir}: directory not found");
 
         Console.WriteLine($"bench: backend {backend}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
-                          $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; bare ORT interleaved in blocks of 5");
+                          $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions)}; bare ORT interleaved in blocks of 5");
         var runner = new BenchRunner { Backend = backend, Threads = threads, Frames = frames, Warmup = warmup, Progress = m => Console.Error.WriteLine("  " + m) };
         var inputs = BenchRunner.SyntheticFrames();
         var runs = new List<BenchRun>();
@@ -73,12 +86,17 @@ public static class BenchVerb
             }
             // A loaded model runs at its own input size; the report says that size, not --size's default.
             long modelSize = modelsDir != null ? ModelInspector.Inspect(model).InputShape[^1] : size;
-            runs.Add(runner.Run(model, d, modelSize > 0 ? (int)modelSize : size, inputs));
+            // fp32 of an int8 --models file does not exist: only the int8 lane can run it.
+            if (precisions.Contains(Int8Cache.Fp32) && Int8Quantizer.IsQuantized(model))
+                throw new InvalidDataException($"ResNet-{d}: the model is already int8; --precision fp32 needs a float32 model");
+            var lanes = precisions.Select(p => (p == Int8Cache.Int8 ? Int8Cache.Get(model) : model, p)).ToList();
+            runs.AddRange(runner.Run(lanes, d, modelSize > 0 ? (int)modelSize : size, inputs));
             GC.Collect();
         }
         Console.WriteLine();
         Console.Write(BenchReport.Table(runs));
-        Console.WriteLine("times in ms; ratio = our total p50 / bare ORT p50; fps = 1000 / mean total; B/frame = bytes allocated per Classify");
+        Console.WriteLine("times in ms; ratio = our total p50 / bare ORT p50 (same model, same precision); vs fp32 = total p50 / fp32 total p50 at that depth; " +
+                          "fps = 1000 / mean total; B/frame = bytes allocated per Classify");
 
         var about = new Dictionary<string, string>
         {
@@ -92,16 +110,27 @@ public static class BenchVerb
         if (json != null) { BenchReport.WriteJson(json, runs, about); Console.WriteLine($"wrote {json}"); }
         if (svg != null)
         {
-            var chart = SvgChart.Render($"ResNet latency per frame, {backend}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", runs.Select(r => r.Depth).ToList(), new[]
-            {
-                new SvgChart.Series("whole path (preprocess + inference + top-k)", "#d62728", runs.Select(r => (r.Total.P50, r.Total.P95)).ToList()),
-                new SvgChart.Series("bare ONNX Runtime session", "#1f77b4", runs.Select(r => (r.BareOrt.P50, r.BareOrt.P95)).ToList()),
-            });
+            var chart = SvgChart.Render($"ResNet latency per frame, {backend}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", depths, Series(runs, precisions));
             var dir = Path.GetDirectoryName(Path.GetFullPath(svg));
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
             File.WriteAllText(svg, chart);
             Console.WriteLine($"wrote {svg}");
         }
         return 0;
+    }
+
+    /// <summary>Per precision: the whole path and the bare session (fp32 red/blue, int8 orange/green).</summary>
+    static List<SvgChart.Series> Series(List<BenchRun> runs, string[] precisions)
+    {
+        var list = new List<SvgChart.Series>();
+        foreach (var p in precisions)
+        {
+            var rs = runs.Where(r => r.Precision == p).ToList();
+            bool int8 = p == Int8Cache.Int8;
+            string tag = precisions.Length > 1 || int8 ? $"{(int8 ? "int8" : "float32")}: " : "";
+            list.Add(new SvgChart.Series($"{tag}whole path (preprocess + inference + top-k)", int8 ? "#ff7f0e" : "#d62728", rs.Select(r => (r.Total.P50, r.Total.P95)).ToList()));
+            list.Add(new SvgChart.Series($"{tag}bare ONNX Runtime session", int8 ? "#2ca02c" : "#1f77b4", rs.Select(r => (r.BareOrt.P50, r.BareOrt.P95)).ToList()));
+        }
+        return list;
     }
 }

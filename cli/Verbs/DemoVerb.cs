@@ -34,9 +34,11 @@ public static class DemoVerb
         var bare = Cli.Flag("--bare", "headless: also write each screenshot without the overlay");
         var record = Cli.Str("--record", "DIR", "record labelled scene frames (rr-frames-v1) for rr train --data frames:DIR", absent: "no recording");
         var size = Cli.Int("--size", "S", "--record: square frame size", d.Size, 8, 1024);
+        var precision = Cli.Str("--precision", "fp32|int8", "int8: each model quantized on first use and cached (seeded Gaussian calibration, accuracy " +
+                                "not measured; an int8 --model runs as it is); CPU only (auto picks ort-cpu); --budget-ms then times int8", d.Precision);
         var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
                                       "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")
-            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size };
+            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size, precision };
         cmd.SetAction(pr =>
         {
             var o = new DemoOptions
@@ -45,7 +47,7 @@ public static class DemoVerb
                 Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
                 Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
-                Keys = pr.GetValue(keys),
+                Keys = pr.GetValue(keys), Precision = pr.GetValue(precision),
             };
             try
             {
@@ -54,13 +56,20 @@ public static class DemoVerb
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             if (!Backends.Contains(o.Backend)) throw new UsageException($"--backend '{o.Backend}' is not one of: {string.Join(", ", Backends)}");
+            try { Runtime.Quantization.Int8Cache.ValidatePrecision(o.Precision); }
+            catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
+            if (o.Precision == Runtime.Quantization.Int8Cache.Int8)
+            {
+                if (o.Backend == "auto") o.Backend = "ort-cpu";
+                Runtime.Quantization.Int8Cache.RequireCpu(o.Backend);
+            }
             if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be >= 0 (got {o.BudgetMs})");
             if (!ModelProvider.Depths.Contains(o.Depth)) throw new UsageException($"--depth must be one of {string.Join(", ", ModelProvider.Depths)} (got {o.Depth})");
 
             if (o.RecordDir != null)
             {
                 pr.NotApplicable("with --record (it records the rendered scene offscreen at --size)",
-                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare);
+                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare, precision);
                 if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N >= 1)");
                 return DemoApp.Record(o, Console.Error);
             }

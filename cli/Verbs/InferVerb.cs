@@ -5,13 +5,14 @@ using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Runtime.Tensors;
 
 namespace ResNetRealtime.Cli;
 
 /// <summary>
 /// `rr infer --model M.onnx --input X.npy|IMAGE [--backend B] [--output Y.npy] [--topk K]
-///  [--taps a,b --taps-out DIR] [--threads T]` (`--compare A,B` is its own verb, <see cref="CompareVerb"/>).
+///  [--taps a,b --taps-out DIR] [--threads T] [--precision fp32|int8]` (`--compare A,B` is its own verb, <see cref="CompareVerb"/>).
 /// A .npy input is float32 NCHW: its rows run as-is, the raw model output goes to --output and the
 /// top-k per row is printed. Anything else is decoded as an image (ffmpeg), preprocessed like a frame
 /// and classified; top-k with labels and the latency record are printed. Taps go to DIR/&lt;name&gt;.npy.
@@ -28,15 +29,18 @@ public static class InferVerb
         var threads = Cli.Int("--threads", "T", "inference threads; 0 = the backend's default", 0, min: 0);
         var taps = Cli.List("--taps", "a,b", "intermediate outputs to write: stem, layer1..layer4, pool or node output names", absent: "none");
         var tapsOut = Cli.Str("--taps-out", "DIR", "folder for the taps, DIR/<tap>.npy (with --taps)", absent: "none");
+        var precision = Cli.Str("--precision", "fp32|int8", "int8: a float32 model is quantized on first use and cached (seeded Gaussian calibration, " +
+                                "accuracy not measured: for a trained model run rr quantize --calib on its data), an int8 model runs as it is; ort-cpu only", "fp32");
         var cmd = new Command("infer", "One input through a model: top-k, raw output, intermediate taps. " +
                                        "To compare two backends layer by layer: rr compare (or rr infer --compare A,B).")
-            { model, input, backend, output, topk, threads, taps, tapsOut };
+            { model, input, backend, output, topk, threads, taps, tapsOut, precision };
         cmd.SetAction(pr =>
         {
             string[] t = pr.Items(taps);
             if (t.Length > 0 && !pr.Given(tapsOut)) throw new UsageException("--taps needs --taps-out DIR (where DIR/<tap>.npy are written)");
             if (t.Length == 0) pr.NotApplicable("without --taps a,b (it is where the taps go)", tapsOut);
-            return Execute(pr.GetValue(model), pr.GetValue(input), pr.GetValue(backend), pr.GetValue(output), pr.GetValue(topk), pr.GetValue(threads), t, pr.GetValue(tapsOut));
+            return Execute(pr.GetValue(model), pr.GetValue(input), pr.GetValue(backend), pr.GetValue(output), pr.GetValue(topk), pr.GetValue(threads), t, pr.GetValue(tapsOut),
+                           pr.GetValue(precision));
         });
         return cmd;
     }
@@ -44,11 +48,16 @@ public static class InferVerb
     /// <summary>`rr infer ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    static int Execute(string modelPath, string inputPath, string backend, string output, int topk, int threads, string[] taps, string tapsOut)
+    static int Execute(string modelPath, string inputPath, string backend, string output, int topk, int threads, string[] taps, string tapsOut, string precision)
     {
         BackendFactory.Validate(backend);
+        try { Int8Cache.ValidatePrecision(precision); }
+        catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
+        if (precision == Int8Cache.Int8) Int8Cache.RequireCpu(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
         var model = OnnxModel.Load(modelPath);
+        // The one int8 path (Int8Cache): the classifiers below then take the model as it is.
+        if (precision == Int8Cache.Int8) model = Int8Cache.Get(model);
         var input = model.Graph.RealInputs().FirstOrDefault()
                     ?? throw new InvalidDataException($"{Path.GetFileName(modelPath)}: the graph has no input");
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} — {Describe(model)}");

@@ -22,6 +22,9 @@ public sealed class DemoOptions
     /// <summary>Recorded frame size (square) for --record.</summary>
     public int Size { get; set; } = 64;
     public double BudgetMs { get; set; }
+    /// <summary>"fp32" or "int8" (Runtime.Quantization.Int8Cache: quantized on first use, ort-cpu only); --budget-ms then
+    /// times the int8 models, since it reads the running classifier's own inference times.</summary>
+    public string Precision { get; set; } = "fp32";
     public ulong Seed { get; set; } = 1;
     public int Width { get; set; } = 960;
     public int Height { get; set; } = 600;

@@ -187,16 +187,20 @@ public sealed class InferenceWorker : IInferencePath
             var tapNames = model.Stages;
             IInferenceBackend be;
             string note = null;
+            // --precision int8: the runtime's one int8 path; a live switch to a GPU backend is refused there and falls back below.
+            bool int8 = _options.Precision == Runtime.Quantization.Int8Cache.Int8;
+            var onnx = int8 ? Runtime.Quantization.Int8Cache.Get(model.Model) : model.Model;
             try
             {
-                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = tapNames });
+                if (int8) Runtime.Quantization.Int8Cache.RequireCpu(backend);
+                be = BackendFactory.Create(backend, onnx, new BackendOptions { Taps = tapNames });
             }
             catch (Exception e) when (backend != "ort-cpu" && e is NotSupportedException or ArgumentException or InvalidOperationException or Runtime.Gl.GlException or DllNotFoundException or EntryPointNotFoundException)
             {
                 note = $"{backend} unavailable ({e.Message}); using ort-cpu";
                 _log.WriteLine($"rr demo: {note}");
                 backend = "ort-cpu";
-                be = BackendFactory.Create(backend, model.Model, new BackendOptions { Taps = tapNames });
+                be = BackendFactory.Create(backend, onnx, new BackendOptions { Taps = tapNames });
             }
             var old = _classifier;
             // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,

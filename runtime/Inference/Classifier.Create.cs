@@ -17,6 +17,12 @@ public sealed partial class Classifier
     {
         options ??= new ClassifierOptions();
         BackendFactory.Validate(options.Backend);
+        Quantization.Int8Cache.ValidatePrecision(options.Precision);
+        if (options.Precision == Quantization.Int8Cache.Int8)
+        {
+            Quantization.Int8Cache.RequireCpu(options.Backend);
+            model = Quantization.Int8Cache.Get(model);
+        }
         // Labels and mean/std from metadata (ImageNet defaults); throws one-line errors for non-image models.
         var info = ModelInspector.Inspect(model);
         var backend = BackendFactory.Create(options.Backend, model, new BackendOptions

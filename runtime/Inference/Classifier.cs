@@ -21,6 +21,9 @@ public sealed class ClassifierOptions
     public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
     /// <summary>GPU adapter for ort-dml / ort-cuda.</summary>
     public int DeviceId { get; init; }
+    /// <summary>"fp32" (default) or "int8": a float model is quantized on first use and cached, an int8 model runs as it is
+    /// (<see cref="Quantization.Int8Cache"/>). Int8 is CPU-only for now (ort-cpu); other backends are refused.</summary>
+    public string Precision { get; init; } = Quantization.Int8Cache.Fp32;
 }
 
 /// <summary>One predicted class.</summary>
