@@ -171,7 +171,7 @@ public static class InferVerb
         int at = Finite.FirstNonFinite(r.Logits);
         if (at >= 0)
             throw new InvalidDataException(FormattableString.Invariant(
-                $"{what}: the model output is not finite (value {at} = {r.Logits[at]}); not printed. The input is finite, so its values are too large for the model (overflow) or the model is corrupt"));
+                $"{what}: the model output is not finite (value {at} = {r.Logits[at]}); not printed as a probability or feature. The input is finite, so its values are too large for the model (overflow) or the model is corrupt"));
     }
 
     static void PrintResult(Classifier clf, ClassificationResult r, int topk)

@@ -34,8 +34,9 @@ public sealed class LoadedModel
     public int InputWidth => Info.InputWidth;
     public HeadKind Head => Info.Head;
     public bool IsFeatureExtractor => Info.IsFeatureExtractor;
-    /// <summary>Stage names ("layer1".."layerK") in graph order; empty when the model is not a ResNet.</summary>
-    public string[] Stages => Info.ResNet?.Stages.Select(s => s.Name).ToArray() ?? [];
+    /// <summary>Stage names ("layer1".."layerK") in graph order; empty when the model is not a ResNet.
+    /// Built once: per-frame readers (the demo's mosaic) must not allocate.</summary>
+    public string[] Stages { get; }
     /// <summary>The final fully-connected layer for the CAM, or null (feature extractors, fc-less graphs).</summary>
     public FcWeights Fc => _fc.Value;
 
@@ -52,6 +53,7 @@ public sealed class LoadedModel
             if (r.PoolOutput != null) stages["pool"] = r.PoolOutput;
         }
         StageTensors = stages;
+        Stages = Info.ResNet?.Stages.Select(s => s.Name).ToArray() ?? [];
         _fc = new Lazy<FcWeights>(() => Info.IsFeatureExtractor ? null : FindFc(model.Graph), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
