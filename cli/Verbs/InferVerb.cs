@@ -74,8 +74,10 @@ public static class InferVerb
         var info = model.Info;
         string shape = "[" + string.Join(",", info.InputShape.Select((d, k) => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : k == 0 ? "N" : "?")) + "]";
         string head = info.IsFeatureExtractor ? $"feature extractor: {info.Classes} features (no classifier head)" : $"{info.Classes} classes";
+        // ResNet names count the fc, so a headless trunk counts one layer less: say which network it is the trunk of.
+        string trunk = info.IsFeatureExtractor && info.ResNet != null ? $" (the trunk of a ResNet-{info.ResNet.Depth + 1}, no fc)" : "";
         string structure = info.ResNet != null
-            ? $"{info.ResNet} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
+            ? $"{info.ResNet}{trunk} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
             : $"not a ResNet (no residual blocks; a plain network of {model.Onnx.Graph.Nodes.Count} nodes) — running it as a generic {(info.IsFeatureExtractor ? "feature extractor" : "classifier")}";
         return $"input '{info.InputName}' {shape}, {head}, {structure}";
     }

@@ -99,6 +99,7 @@ public class FeatureExtractorTests
         var r = CliRunner.Run("infer", "--model", model, "--input", input, "--output", output, "--topk", "3");
         Assert.That(r.code, Is.EqualTo(0), r.stdout + r.stderr);
         Assert.That(r.stdout, Does.Contain("feature extractor: 512 features"));
+        Assert.That(r.stdout, Does.Contain("ResNet-17 (Basic, blocks [2,2,2,2]) (the trunk of a ResNet-18, no fc)"));
         Assert.That(r.stdout, Does.Contain("L2 norm"));
         Assert.That(r.stdout, Does.Not.Contain("%"), "no softmax probabilities over features");
         var y = Npy.Read(output);
