@@ -14,6 +14,9 @@ public sealed class GlBackendOptions
     public int MaxBatch { get; init; } = 1;
     /// <summary>Tensor names (ONNX value names) to keep and return as taps.</summary>
     public IReadOnlyList<string> Taps { get; init; } = Array.Empty<string>();
+    /// <summary>What each tap is called in <see cref="GlBackend.Taps"/> and <see cref="GlBackend.GetTapTexture"/> (the names
+    /// the caller asked for, e.g. "stem" for the tensor it resolves to, as ORT reports them); null = the tensor names.</summary>
+    public IReadOnlyList<string> TapNames { get; init; }
     /// <summary>How many top classes the softmax shader ranks (read back with the logits).</summary>
     public int TopK { get; init; } = 5;
     /// <summary>Compute the class-activation map texture after every inference (needs GAP → FC at the end).</summary>
@@ -107,6 +110,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         var std = _opt.Std ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetStd);
         if (mean.Length < Math.Min(Channels, 3) || std.Length < Math.Min(Channels, 3))
             throw new ArgumentException($"mean/std need {Channels} values each (got {mean.Length} and {std.Length})");
+        if (_opt.TapNames != null && _opt.TapNames.Count != _opt.Taps.Count)
+            throw new ArgumentException($"{_opt.TapNames.Count} tap names given for {_opt.Taps.Count} taps");
         _tapIndex = _opt.Taps.Select(name =>
         {
             int t = _net.FindTensor(name);
@@ -125,7 +130,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _taps = _tapIndex.Select((t, j) =>
             {
                 var x = _net.Tensors[t];
-                return new TapTensor(_opt.Taps[j], new[] { MaxBatch, x.C, x.H, x.W }, new float[MaxBatch * x.Size]);
+                return new TapTensor(TapName(j), new[] { MaxBatch, x.C, x.H, x.W }, new float[MaxBatch * x.Size]);
             }).ToArray();
             _smallBlocks = GlObjects.Buffer(_gl, GLEnum.UniformBuffer, 4 * _runner.ParamStrideBytes);
             int k = Math.Min(_opt.TopK, Classes);
@@ -142,6 +147,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
             throw;
         }
     }
+
+    string TapName(int j) => _opt.TapNames?[j] ?? _opt.Taps[j];
 
     /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
     void Check(string what)
@@ -361,7 +368,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
     }
 
     /// <summary>
-    /// A tap (requested in the options) of image 0 as an r32f mosaic texture for the overlay, as
+    /// A tap (requested in the options; by its name or its tensor's) of image 0 as an r32f mosaic texture for the overlay, as
     /// <see cref="ActivationMosaic"/> defines it (first <paramref name="maxChannels"/> channels, 0 = all, each
     /// scaled to its own min..max). Stays on the GPU; made on first use and refreshed by each call (so call it
     /// after the inference you want to show was submitted).
@@ -369,8 +376,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
     public (uint Texture, int Width, int Height) GetTapTexture(string name, int maxChannels = 0)
     {
         int j = -1;
-        for (int i = 0; i < _opt.Taps.Count; i++) if (_opt.Taps[i] == name) { j = i; break; }
-        if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _opt.Taps)})");
+        for (int i = 0; i < _opt.Taps.Count; i++) if (TapName(i) == name || _opt.Taps[i] == name) { j = i; break; }
+        if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _taps.Select(t => t.Name))})");
         _ctx.MakeCurrent();
         return _visuals.TapTexture(name, _tapIndex[j], maxChannels);
     }
