@@ -32,6 +32,10 @@ public sealed class GlBackendOptions
     public float[] Mean { get; init; }
     public float[] Std { get; init; }
     public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
+    /// <summary>In a host's context (<see cref="Context"/> set): save the GL state the backend changes (program,
+    /// buffer and texture bindings, see <see cref="GlHostState"/>) at each public call and restore it on return, so
+    /// the host's renderer is not disturbed. Ignored for the backend's own headless context.</summary>
+    public bool RestoreHostState { get; init; } = true;
 }
 
 
@@ -68,6 +72,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
     readonly int[] _tapIndex;
     readonly TapTensor[] _taps;
     readonly float[] _topkHost;
+    readonly bool _restoreHost;
+    GlHostState _host;
+    int _hostDepth;
 
     public string Name => "gl";
     public BackendCapabilities Capabilities => BackendCapabilities.Taps | BackendCapabilities.Batch | BackendCapabilities.TextureInput
@@ -125,6 +132,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _ctx.MakeCurrent();
             _ctx.RequireCompute();
             _gl = _ctx.Gl;
+            _restoreHost = _opt.RestoreHostState && !_ownsContext;
+            if (_restoreHost) _host = GlHostState.Save(_gl);
             _shaders = new GlShaders(_ctx, _opt.ShaderCacheDirectory);
             _runner = new GlNetworkRunner(_gl, _shaders, _net, MaxBatch, _opt.TopK, _tapIndex, _opt.CheckErrors);
             _taps = _tapIndex.Select((t, j) =>
@@ -140,15 +149,34 @@ public sealed unsafe class GlBackend : IInferenceBackend
                 _tapIndex.Select(i => _net.Tensors[i].C).DefaultIfEmpty(1).Max(), _opt.CheckErrors);
             _ring = new GlReadbackRing(_gl, _opt.MaxInFlight, MaxBatch, Classes, k, _opt.CheckErrors);
             Check("gl backend setup (buffers, textures, programs)");
+            if (_restoreHost) _host.Restore(_gl);
         }
         catch
         {
+            if (_restoreHost) _host.Restore(_gl);
             Dispose();
             throw;
         }
     }
 
     string TapName(int j) => _opt.TapNames?[j] ?? _opt.Taps[j];
+
+    /// <summary>Saves the host's GL state on the outermost public call (context made current first) …</summary>
+    void EnterHost()
+    {
+        if (_hostDepth == 0)
+        {
+            _ctx.MakeCurrent();
+            if (_restoreHost) _host = GlHostState.Save(_gl);
+        }
+        _hostDepth++;
+    }
+
+    /// <summary>… and puts it back when that call returns or throws.</summary>
+    void LeaveHost()
+    {
+        if (--_hostDepth == 0 && _restoreHost) _host.Restore(_gl);
+    }
 
     /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
     void Check(string what)
@@ -169,14 +197,19 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// <summary>Uploads <paramref name="batch"/> NCHW images (already preprocessed) as the next inference's input.</summary>
     public void SetInput(ReadOnlySpan<float> input, int batch)
     {
-        int need = batch * Channels * Height * Width;
-        if (input.Length != need) throw new ArgumentException($"input has {input.Length} floats, expected {batch}x{Channels}x{Height}x{Width} = {need}");
-        ResNetRealtime.Runtime.Tensors.Finite.Require(input);
-        BeginInput(batch);
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_net.Input));
-        _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
-        Check("gl input upload");
-        _runner.Ready();
+        EnterHost();
+        try
+        {
+            int need = batch * Channels * Height * Width;
+            if (input.Length != need) throw new ArgumentException($"input has {input.Length} floats, expected {batch}x{Channels}x{Height}x{Width} = {need}");
+            ResNetRealtime.Runtime.Tensors.Finite.Require(input);
+            BeginInput(batch);
+            _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_net.Input));
+            _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
+            Check("gl input upload");
+            _runner.Ready();
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>
@@ -186,23 +219,33 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public void SetInputTexture(uint texture, int width, int height, bool flipY = true)
     {
-        if (texture == 0) throw new ArgumentException("texture 0 is not a texture");
-        RequireImageInput();
-        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"texture size must be positive (got {width}x{height})");
-        BeginInput(1);
-        _pre.FromTexture(texture, width, height, flipY, _runner.TensorBuffer(_net.Input), _smallBlocks);
-        _runner.Ready();
+        EnterHost();
+        try
+        {
+            if (texture == 0) throw new ArgumentException("texture 0 is not a texture");
+            RequireImageInput();
+            if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"texture size must be positive (got {width}x{height})");
+            BeginInput(1);
+            _pre.FromTexture(texture, width, height, flipY, _runner.TensorBuffer(_net.Input), _smallBlocks);
+            _runner.Ready();
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>The next inference's input is an RGBA8 frame (row 0 = top), uploaded and preprocessed on the GPU.</summary>
     public void SetInputRgba(ReadOnlySpan<byte> rgba, int width, int height)
     {
-        if (width < 1 || height < 1 || rgba.Length != width * height * 4)
-            throw new ArgumentException($"frame has {rgba.Length} bytes, expected {width}x{height}x4 = {Math.Max(0, width * height * 4)}");
-        RequireImageInput();
-        BeginInput(1);
-        _pre.FromRgba(rgba, width, height, _runner.TensorBuffer(_net.Input), _smallBlocks);
-        _runner.Ready();
+        EnterHost();
+        try
+        {
+            if (width < 1 || height < 1 || rgba.Length != width * height * 4)
+                throw new ArgumentException($"frame has {rgba.Length} bytes, expected {width}x{height}x4 = {Math.Max(0, width * height * 4)}");
+            RequireImageInput();
+            BeginInput(1);
+            _pre.FromRgba(rgba, width, height, _runner.TensorBuffer(_net.Input), _smallBlocks);
+            _runner.Ready();
+        }
+        finally { LeaveHost(); }
     }
 
     void RequireImageInput()
@@ -219,13 +262,18 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public bool Step(int maxLayers)
     {
-        if (_runner.Cursor < 0) throw new InvalidOperationException("gl backend: Step without an input; call SetInput, SetInputTexture or SetInputRgba first");
-        if (maxLayers < 1) throw new ArgumentOutOfRangeException(nameof(maxLayers), $"maxLayers must be ≥ 1 (got {maxLayers})");
-        _ctx.MakeCurrent();
-        if (!_runner.EncodeNext(maxLayers)) return false;
-        Finish();
-        _runner.End();
-        return true;
+        EnterHost();
+        try
+        {
+            if (_runner.Cursor < 0) throw new InvalidOperationException("gl backend: Step without an input; call SetInput, SetInputTexture or SetInputRgba first");
+            if (maxLayers < 1) throw new ArgumentOutOfRangeException(nameof(maxLayers), $"maxLayers must be ≥ 1 (got {maxLayers})");
+            _ctx.MakeCurrent();
+            if (!_runner.EncodeNext(maxLayers)) return false;
+            Finish();
+            _runner.End();
+            return true;
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Time-budgeted variant of <see cref="Step"/>: encodes layers until <paramref name="budget"/> of CPU time
@@ -272,40 +320,56 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         batch = 0;
         if (_ring.Count == 0) return false;
-        _ctx.MakeCurrent();
-        return _ring.TryTake(logits, _topkHost, out batch, timeoutNs);
+        EnterHost();
+        try { return _ring.TryTake(logits, _topkHost, out batch, timeoutNs); }
+        finally { LeaveHost(); }
     }
 
     // ------------------------------------------------------------------ synchronous API
 
     public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits)
     {
-        if (logits.Length < batch * Classes) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {batch * Classes}");
-        DrainPending();
-        SetInput(input, batch);
-        Submit();
-        WaitResult(logits);
-        ReadTaps();
+        EnterHost();
+        try
+        {
+            if (logits.Length < batch * Classes) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {batch * Classes}");
+            DrainPending();
+            SetInput(input, batch);
+            Submit();
+            WaitResult(logits);
+            ReadTaps();
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Synchronous texture inference (see <see cref="SetInputTexture"/>); logits of the one image.</summary>
     public void RunFromTexture(uint texture, int width, int height, Span<float> logits, bool flipY = true)
     {
-        DrainPending();
-        SetInputTexture(texture, width, height, flipY);
-        Submit();
-        WaitResult(logits);
-        ReadTaps();
+        EnterHost();
+        try
+        {
+            DrainPending();
+            SetInputTexture(texture, width, height, flipY);
+            Submit();
+            WaitResult(logits);
+            ReadTaps();
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Synchronous RGBA8-frame inference (see <see cref="SetInputRgba"/>).</summary>
     public void RunFromRgba(ReadOnlySpan<byte> rgba, int width, int height, Span<float> logits)
     {
-        DrainPending();
-        SetInputRgba(rgba, width, height);
-        Submit();
-        WaitResult(logits);
-        ReadTaps();
+        EnterHost();
+        try
+        {
+            DrainPending();
+            SetInputRgba(rgba, width, height);
+            Submit();
+            WaitResult(logits);
+            ReadTaps();
+        }
+        finally { LeaveHost(); }
     }
 
     void DrainPending()
@@ -321,50 +385,65 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public List<(string Layer, double Ms)> Profile(ReadOnlySpan<float> input, int batch)
     {
-        DrainPending();
-        var q = new uint[_net.Ops.Count + 2];
-        for (int i = 0; i < q.Length; i++) q[i] = GlObjects.Query(_gl);
+        EnterHost();
         try
         {
-            SetInput(input, batch);
-            _gl.QueryCounter(q[0], QueryCounterTarget.Timestamp);
-            for (int i = 0; i < _net.Ops.Count; i++) { _runner.EncodeNext(1); _gl.QueryCounter(q[i + 1], QueryCounterTarget.Timestamp); }
-            Finish();
-            _runner.End();
-            _gl.QueryCounter(q[^1], QueryCounterTarget.Timestamp);
-            var scratch = new float[batch * Classes];
-            WaitResult(scratch);
-            _gl.Finish();
-            var list = new List<(string, double)>();
-            for (int i = 1; i < q.Length; i++)
+            DrainPending();
+            var q = new uint[_net.Ops.Count + 2];
+            for (int i = 0; i < q.Length; i++) q[i] = GlObjects.Query(_gl);
+            try
             {
-                _gl.GetQueryObject(q[i], QueryObjectParameterName.Result, out ulong t1);
-                _gl.GetQueryObject(q[i - 1], QueryObjectParameterName.Result, out ulong t0);
-                double ms = (t1 - t0) / 1e6;
-                list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
+                SetInput(input, batch);
+                _gl.QueryCounter(q[0], QueryCounterTarget.Timestamp);
+                for (int i = 0; i < _net.Ops.Count; i++) { _runner.EncodeNext(1); _gl.QueryCounter(q[i + 1], QueryCounterTarget.Timestamp); }
+                Finish();
+                _runner.End();
+                _gl.QueryCounter(q[^1], QueryCounterTarget.Timestamp);
+                var scratch = new float[batch * Classes];
+                WaitResult(scratch);
+                _gl.Finish();
+                var list = new List<(string, double)>();
+                for (int i = 1; i < q.Length; i++)
+                {
+                    _gl.GetQueryObject(q[i], QueryObjectParameterName.Result, out ulong t1);
+                    _gl.GetQueryObject(q[i - 1], QueryObjectParameterName.Result, out ulong t0);
+                    double ms = (t1 - t0) / 1e6;
+                    list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
+                }
+                return list;
             }
-            return list;
+            finally { foreach (var x in q) GlObjects.DeleteQuery(_gl, x); }
         }
-        finally { foreach (var x in q) GlObjects.DeleteQuery(_gl, x); }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Reads the requested taps back into <see cref="Taps"/> (blocking; the sync paths call it).</summary>
     public void ReadTaps()
     {
-        for (int j = 0; j < _tapIndex.Length; j++)
+        EnterHost();
+        try
         {
-            var t = _net.Tensors[_tapIndex[j]];
-            _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_tapIndex[j]));
-            _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, _taps[j].Data.AsSpan(0, _runner.Batch * t.Size));
+            for (int j = 0; j < _tapIndex.Length; j++)
+            {
+                var t = _net.Tensors[_tapIndex[j]];
+                _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_tapIndex[j]));
+                _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, _taps[j].Data.AsSpan(0, _runner.Batch * t.Size));
+            }
         }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Softmax probabilities of the last finished inference (blocking read; [batch × Classes]).</summary>
     public void ReadProbabilities(Span<float> probs)
     {
-        _ctx.MakeCurrent();
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.ProbabilityBuffer);
-        _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, probs[..Math.Min(probs.Length, MaxBatch * Classes)]);
+        EnterHost();
+        try
+        {
+            _ctx.MakeCurrent();
+            _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.ProbabilityBuffer);
+            _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, probs[..Math.Min(probs.Length, MaxBatch * Classes)]);
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>
@@ -375,18 +454,28 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public (uint Texture, int Width, int Height) GetTapTexture(string name, int maxChannels = 0)
     {
-        int j = -1;
-        for (int i = 0; i < _opt.Taps.Count; i++) if (TapName(i) == name || _opt.Taps[i] == name) { j = i; break; }
-        if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _taps.Select(t => t.Name))})");
-        _ctx.MakeCurrent();
-        return _visuals.TapTexture(name, _tapIndex[j], maxChannels);
+        EnterHost();
+        try
+        {
+            int j = -1;
+            for (int i = 0; i < _opt.Taps.Count; i++) if (TapName(i) == name || _opt.Taps[i] == name) { j = i; break; }
+            if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _taps.Select(t => t.Name))})");
+            _ctx.MakeCurrent();
+            return _visuals.TapTexture(name, _tapIndex[j], maxChannels);
+        }
+        finally { LeaveHost(); }
     }
 
     /// <summary>Reads a texture this backend made (CAM or a tap mosaic) back to the CPU, row 0 first. For tests and saving.</summary>
     public float[] ReadTexture(uint texture, int width, int height)
     {
-        _ctx.MakeCurrent();
-        return _visuals.ReadTexture(texture, width, height);
+        EnterHost();
+        try
+        {
+            _ctx.MakeCurrent();
+            return _visuals.ReadTexture(texture, width, height);
+        }
+        finally { LeaveHost(); }
     }
 
     public bool IsDisposed { get; private set; }

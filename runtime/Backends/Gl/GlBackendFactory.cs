@@ -34,6 +34,7 @@ public static class GlBackendFactory
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
             Mean = o.Mean ?? MetadataFloats(model, MetadataKeys.Mean, MetadataKeys.MeanAliases),
             Std = o.Std ?? MetadataFloats(model, MetadataKeys.Std, MetadataKeys.StdAliases), CropRatio = o.CropRatio,
+            RestoreHostState = o.RestoreHostState,
         });
     }
 
