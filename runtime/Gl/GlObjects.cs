@@ -30,26 +30,15 @@ public static unsafe class GlObjects
     }
 
     /// <summary>A buffer name with no storage yet (the caller sizes it: glBufferStorage, or BufferData on first use).</summary>
-    public static uint NewBufferName(GL gl)
-    {
-        uint b = gl.GenBuffer();
-        GlObjectCounter.Created(GlObjectKind.Buffer, b);
-        return b;
-    }
+    public static uint NewBufferName(GL gl) => Created(GlObjectKind.Buffer, gl.GenBuffer());
 
-    public static void DeleteBuffer(GL gl, uint b)
-    {
-        if (b == 0) return;
-        gl.DeleteBuffer(b);
-        GlObjectCounter.Deleted(GlObjectKind.Buffer, b);
-    }
+    public static void DeleteBuffer(GL gl, uint name) => Deleted(gl, GlObjectKind.Buffer, name, static (g, n) => g.DeleteBuffer(n));
 
     /// <summary>An r32f texture for the overlay: the CAM is smooth (linear), a mosaic shows each activation as a
     /// block (nearest: linear filtering would also blend neighbouring channels across tile borders).</summary>
     public static uint TextureR32F(GL gl, int w, int h, bool linear = true)
     {
-        uint t = gl.GenTexture();
-        GlObjectCounter.Created(GlObjectKind.Texture, t);
+        uint t = Created(GlObjectKind.Texture, gl.GenTexture());
         var filter = linear ? GLEnum.Linear : GLEnum.Nearest;
         gl.BindTexture(GLEnum.Texture2D, t);
         gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32f, (uint)w, (uint)h);
@@ -61,12 +50,7 @@ public static unsafe class GlObjects
         return t;
     }
 
-    public static void DeleteTexture(GL gl, uint t)
-    {
-        if (t == 0) return;
-        gl.DeleteTexture(t);
-        GlObjectCounter.Deleted(GlObjectKind.Texture, t);
-    }
+    public static void DeleteTexture(GL gl, uint name) => Deleted(gl, GlObjectKind.Texture, name, static (g, n) => g.DeleteTexture(n));
 
     /// <summary>A fence after everything submitted so far (glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE)).</summary>
     public static nint Fence(GL gl)
@@ -83,45 +67,29 @@ public static unsafe class GlObjects
         GlObjectCounter.Deleted(GlObjectKind.Sync, 0);
     }
 
-    public static uint Program(GL gl)
+    public static uint Program(GL gl) => Created(GlObjectKind.Program, gl.CreateProgram());
+
+    public static void DeleteProgram(GL gl, uint name) => Deleted(gl, GlObjectKind.Program, name, static (g, n) => g.DeleteProgram(n));
+
+    public static uint Shader(GL gl, ShaderType type) => Created(GlObjectKind.Shader, gl.CreateShader(type));
+
+    public static void DeleteShader(GL gl, uint name) => Deleted(gl, GlObjectKind.Shader, name, static (g, n) => g.DeleteShader(n));
+
+    public static uint Query(GL gl) => Created(GlObjectKind.Query, gl.GenQuery());
+
+    public static void DeleteQuery(GL gl, uint name) => Deleted(gl, GlObjectKind.Query, name, static (g, n) => g.DeleteQuery(n));
+
+    static uint Created(GlObjectKind kind, uint name)
     {
-        uint p = gl.CreateProgram();
-        if (p != 0) GlObjectCounter.Created(GlObjectKind.Program, p);
-        return p;
+        GlObjectCounter.Created(kind, name); // a failed create (name 0) is not counted
+        return name;
     }
 
-    public static void DeleteProgram(GL gl, uint p)
+    // The delete calls are static lambdas: cached by the compiler, so a delete allocates nothing.
+    static void Deleted(GL gl, GlObjectKind kind, uint name, Action<GL, uint> delete)
     {
-        if (p == 0) return;
-        gl.DeleteProgram(p);
-        GlObjectCounter.Deleted(GlObjectKind.Program, p);
-    }
-
-    public static uint Shader(GL gl, ShaderType type)
-    {
-        uint s = gl.CreateShader(type);
-        if (s != 0) GlObjectCounter.Created(GlObjectKind.Shader, s);
-        return s;
-    }
-
-    public static void DeleteShader(GL gl, uint s)
-    {
-        if (s == 0) return;
-        gl.DeleteShader(s);
-        GlObjectCounter.Deleted(GlObjectKind.Shader, s);
-    }
-
-    public static uint Query(GL gl)
-    {
-        uint q = gl.GenQuery();
-        GlObjectCounter.Created(GlObjectKind.Query, q);
-        return q;
-    }
-
-    public static void DeleteQuery(GL gl, uint q)
-    {
-        if (q == 0) return;
-        gl.DeleteQuery(q);
-        GlObjectCounter.Deleted(GlObjectKind.Query, q);
+        if (name == 0) return;
+        delete(gl, name);
+        GlObjectCounter.Deleted(kind, name);
     }
 }

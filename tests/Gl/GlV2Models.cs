@@ -76,17 +76,6 @@ static class GlV2Models
             }
         }
         h = Relu(Bn(h, ch, "resnetv20_batchnorm2"));
-        g.Nodes.Add(new OnnxNode("GlobalAveragePool", "resnetv20_pool1", new[] { h }, new[] { "resnetv20_pool1_fwd" }));
-        g.Nodes.Add(new OnnxNode("Flatten", "flatten0", new[] { "resnetv20_pool1_fwd" }, new[] { "flatten0_fwd" }, OnnxAttribute.Int("axis", 1)));
-        var fw = new float[classes * ch];
-        float fs = MathF.Sqrt(3f / ch);
-        for (int i = 0; i < fw.Length; i++) fw[i] = R() * fs;
-        g.Initializers.Add(OnnxTensor.FromFloats("resnetv20_dense0_weight", new[] { classes, ch }, fw));
-        g.Initializers.Add(OnnxTensor.FromFloats("resnetv20_dense0_bias", new[] { classes }, Enumerable.Range(0, classes).Select(_ => 0.1f * R()).ToArray()));
-        g.Nodes.Add(new OnnxNode("Gemm", "resnetv20_dense0", new[] { "flatten0_fwd", "resnetv20_dense0_weight", "resnetv20_dense0_bias" }, new[] { "logits" },
-            OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1)));
-        var m = new OnnxModel { IrVersion = 8, ProducerName = "gl-tests", Graph = g };
-        m.OpsetImports.Add(new OnnxOpset("", 13));
-        return m;
+        return GlTestModels.Head(g, h, ch, classes, R, "resnetv20_pool1_fwd", "flatten0_fwd", "resnetv20_dense0", "_");
     }
 }
