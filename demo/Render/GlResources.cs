@@ -30,8 +30,8 @@ public static class ShaderSources
         }
         finally
         {
-            gl.DeleteShader(vs);
-            if (fs != 0) gl.DeleteShader(fs);
+            GlObjects.DeleteShader(gl, vs);
+            GlObjects.DeleteShader(gl, fs);
         }
     }
 }

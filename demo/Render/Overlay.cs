@@ -198,6 +198,6 @@ public sealed unsafe class Overlay : IDisposable
         _gl.DeleteTexture(_atlasTex);
         _gl.DeleteTexture(_heatTex);
         _gl.DeleteTexture(_mosaicTex);
-        _gl.DeleteProgram(_program);
+        GlObjects.DeleteProgram(_gl, _program);
     }
 }

@@ -115,7 +115,7 @@ public sealed unsafe class SceneRenderer : IDisposable
             _gl.DeleteBuffer(_ibos[c]);
         }
         _gl.DeleteVertexArray(_emptyVao);
-        _gl.DeleteProgram(_meshProgram);
-        _gl.DeleteProgram(_bgProgram);
+        GlObjects.DeleteProgram(_gl, _meshProgram);
+        GlObjects.DeleteProgram(_gl, _bgProgram);
     }
 }

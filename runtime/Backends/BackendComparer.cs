@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Backends;
@@ -12,6 +13,8 @@ public sealed class ComparisonReport
     public string BackendB { get; init; }
     public double Tolerance { get; init; }
     public IReadOnlyList<LayerDifference> Layers { get; init; }
+    /// <summary>Layer outputs not compared because a backend never materialises them (gl fuses them into a kernel).</summary>
+    public int FusedAway { get; init; }
     /// <summary>The first layer over tolerance (where two backends start to disagree), or null.</summary>
     public LayerDifference FirstDivergence => Layers.FirstOrDefault(l => !l.WithinTolerance);
     public bool Agree => FirstDivergence == null;
@@ -19,7 +22,7 @@ public sealed class ComparisonReport
     public string Format()
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"compare {BackendA} vs {BackendB}: {Layers.Count} tensors, tolerance {Tolerance:G3} of each tensor's max |{BackendA}|");
+        sb.AppendLine($"compare {BackendA} vs {BackendB}: {Layers.Count} tensors{(FusedAway > 0 ? $" ({FusedAway} inside fused gl kernels not compared)" : "")}, tolerance {Tolerance:G3} of each tensor's max |{BackendA}|");
         int w = Math.Max(6, Layers.Max(l => l.Tensor.Length));
         sb.AppendLine($"  {"tensor".PadRight(w)}  {"op",-18} {"shape",-18} {"max|diff|",11} {"max|ref|",11} {"relative",10}");
         foreach (var l in Layers)
@@ -37,6 +40,8 @@ public sealed class ComparisonReport
 /// (after its BatchNorm), Relu, Add and pooling output is requested as a tap from both, and the outputs are
 /// compared in graph order, each relative to the first backend's max |value| for that tensor, so early tiny
 /// tensors and late large ones are judged alike. The first tensor over tolerance names where they diverge.
+/// When one side is gl, only tensors its fused network computes anyway (kernel boundaries) are compared, so gl runs
+/// the same fused kernels as without compare: tapping a tensor inside a fused conv+BN+add+ReLU would split it.
 /// </summary>
 public static class BackendComparer
 {
@@ -60,10 +65,23 @@ public static class BackendComparer
         return list;
     }
 
-    public static ComparisonReport Compare(OnnxModel model, string backendA, string backendB, float[] input, int batch, double tolerance = 1e-4)
+    /// <summary>The layer outputs both backends materialise: <see cref="LayerOutputs"/>, minus (when either is gl) the
+    /// tensors gl's fused network does not compute.</summary>
+    public static List<(string Tensor, string OpType)> ComparedTensors(OnnxModel model, string backendA, string backendB)
     {
         ArgumentNullException.ThrowIfNull(model);
         var layers = LayerOutputs(model);
+        if (backendA != GlBackendFactory.Name && backendB != GlBackendFactory.Name) return layers;
+        var fused = GlNetworkBuilder.Build(model);
+        var computed = new HashSet<string>(fused.Tensors.SelectMany(t => t.Aliases.Prepend(t.Name)), StringComparer.Ordinal);
+        return layers.Where(l => computed.Contains(l.Tensor)).ToList();
+    }
+
+    public static ComparisonReport Compare(OnnxModel model, string backendA, string backendB, float[] input, int batch, double tolerance = 1e-4)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var layers = ComparedTensors(model, backendA, backendB);
+        int fusedAway = LayerOutputs(model).Count - layers.Count;
         var taps = layers.Select(l => l.Tensor).ToArray();
         var opts = new BackendOptions { Taps = taps, MaxBatch = batch };
         using var a = BackendFactory.Create(backendA, model, opts);
@@ -86,7 +104,7 @@ public static class BackendComparer
             result.Add(Diff(layers[i].Tensor, layers[i].OpType, shape, ta.Data.AsSpan(0, batch * per), tb.Data.AsSpan(0, batch * per), tolerance));
         }
         result.Add(Diff(model.Graph.Outputs[0].Name, "output", new[] { batch, a.Classes }, la, lb, tolerance));
-        return new ComparisonReport { BackendA = backendA, BackendB = backendB, Tolerance = tolerance, Layers = result };
+        return new ComparisonReport { BackendA = backendA, BackendB = backendB, Tolerance = tolerance, Layers = result, FusedAway = fusedAway };
     }
 
     public static LayerDifference Diff(string name, string op, int[] shape, ReadOnlySpan<float> a, ReadOnlySpan<float> b, double tolerance)

@@ -10,7 +10,12 @@ namespace ResNetRealtime.Runtime.Models;
 
 public static class Taps
 {
-    public static (OnnxModel model, string[] outputNames) AddOutputs(OnnxModel model, IReadOnlyList<string> taps)
+    /// <summary>The tensor name <paramref name="tap"/> stands for (see the file header); throws ArgumentException naming
+    /// the stages and some node outputs when it is neither. Every backend resolves taps here.</summary>
+    public static string Resolve(OnnxModel model, string tap) => Resolve(model, new[] { tap })[0];
+
+    /// <summary>Resolves each of <paramref name="taps"/> (the model is inspected at most once).</summary>
+    public static string[] Resolve(OnnxModel model, IReadOnlyList<string> taps)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(taps);
@@ -44,7 +49,13 @@ public static class Taps
             if (resolved == null) throw new ArgumentException(UnknownTapMessage(tap, Structure(), g));
             names[k] = resolved;
         }
+        return names;
+    }
 
+    public static (OnnxModel model, string[] outputNames) AddOutputs(OnnxModel model, IReadOnlyList<string> taps)
+    {
+        var names = Resolve(model, taps);
+        var g = model.Graph;
         var copy = new OnnxModel
         {
             IrVersion = model.IrVersion, ProducerName = model.ProducerName, ProducerVersion = model.ProducerVersion,

@@ -62,7 +62,7 @@ public unsafe class GlContextTests
             for (int i = 0; i < data.Length; i++)
                 Assert.That(back[i], Is.EqualTo(i < n ? data[i] * 2 + i : data[i]), $"element {i}");
         }
-        finally { gl.DeleteBuffer(buf); gl.DeleteProgram(prog); }
+        finally { gl.DeleteBuffer(buf); GlObjects.DeleteProgram(gl, prog); }
     }
 
     [Test]
@@ -87,7 +87,7 @@ public unsafe class GlContextTests
             Assert.That(e.Message, Does.StartWith("program a+b failed to link:\n"));
             Assert.That(e.Message.Length, Is.GreaterThan("program a+b failed to link:\n".Length), "the info log is empty");
         }
-        finally { gl.DeleteShader(a); gl.DeleteShader(b); }
+        finally { GlObjects.DeleteShader(gl, a); GlObjects.DeleteShader(gl, b); }
     }
 
     [Test]

@@ -168,4 +168,17 @@ public class GlOpTests
         var (gl, reference) = RunOne(net, 2, 24);
         AssertClose(gl, reference, 1e-5, "add+relu");
     }
+
+    [TestCase(3, 13, 11, 2, false, TestName = "Affine 3 ch 13x11 batch 2")]
+    [TestCase(7, 5, 3, 1, true, TestName = "Affine+ReLU 7 ch 5x3")]
+    [TestCase(130, 1, 1, 3, true, TestName = "Affine+ReLU 130 ch 1x1 batch 3")]
+    public void Affine(int c, int h, int w, int batch, bool relu)
+    {
+        var net = new GlNetwork();
+        net.Input = net.AddTensor("x", c, h, w);
+        net.Output = net.AddTensor("y", c, h, w);
+        net.Ops.Add(new GlOp { Kind = GlOpKind.Affine, Name = "bn", Inputs = new[] { net.Input }, Output = net.Output, Weights = Random(c, 7, 2f), Bias = Random(c, 8), Relu = relu });
+        var (gl, reference) = RunOne(net, batch, 25);
+        AssertClose(gl, reference, 1e-6, "affine"); // one fma per value: only float rounding differs
+    }
 }

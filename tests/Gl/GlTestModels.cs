@@ -89,14 +89,21 @@ static class GlTestModels
                 ch = outCh;
             }
         }
-        g.Nodes.Add(new OnnxNode("GlobalAveragePool", "avgpool", new[] { h }, new[] { "avgpool" }));
-        g.Nodes.Add(new OnnxNode("Flatten", "flatten", new[] { "avgpool" }, new[] { "flatten" }, OnnxAttribute.Int("axis", 1)));
+        return Head(g, h, ch, classes, R, "avgpool", "flatten", "fc", ".");
+    }
+
+    /// <summary>GlobalAveragePool → Flatten → Gemm(transB) to "logits", as torchvision and gluoncv export the classifier;
+    /// weights named <paramref name="fc"/> + sep + "weight"/"bias". Returns the finished opset-13 model.</summary>
+    internal static OnnxModel Head(OnnxGraph g, string features, int ch, int classes, Func<float> r, string gap, string flatten, string fc, string sep)
+    {
+        g.Nodes.Add(new OnnxNode("GlobalAveragePool", gap, new[] { features }, new[] { gap }));
+        g.Nodes.Add(new OnnxNode("Flatten", flatten, new[] { gap }, new[] { flatten }, OnnxAttribute.Int("axis", 1)));
         var fw = new float[classes * ch];
         float fs = MathF.Sqrt(3f / ch);
-        for (int i = 0; i < fw.Length; i++) fw[i] = R() * fs;
-        g.Initializers.Add(OnnxTensor.FromFloats("fc.weight", new[] { classes, ch }, fw));
-        g.Initializers.Add(OnnxTensor.FromFloats("fc.bias", new[] { classes }, Enumerable.Range(0, classes).Select(_ => 0.1f * R()).ToArray()));
-        g.Nodes.Add(new OnnxNode("Gemm", "fc", new[] { "flatten", "fc.weight", "fc.bias" }, new[] { "logits" },
+        for (int i = 0; i < fw.Length; i++) fw[i] = r() * fs;
+        g.Initializers.Add(OnnxTensor.FromFloats(fc + sep + "weight", new[] { classes, ch }, fw));
+        g.Initializers.Add(OnnxTensor.FromFloats(fc + sep + "bias", new[] { classes }, Enumerable.Range(0, classes).Select(_ => 0.1f * r()).ToArray()));
+        g.Nodes.Add(new OnnxNode("Gemm", fc, new[] { flatten, fc + sep + "weight", fc + sep + "bias" }, new[] { "logits" },
             OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1)));
         var m = new OnnxModel { IrVersion = 8, ProducerName = "gl-tests", Graph = g };
         m.OpsetImports.Add(new OnnxOpset("", 13));

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.RegularExpressions;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
@@ -18,7 +17,7 @@ public static class GlBackendFactory
 
     /// <summary>
     /// The factory path: own headless context (or <paramref name="context"/>), taps resolved to tensor names
-    /// (node output names, or stage names "layer1".."layer4" = the last output inside that stage).
+    /// as on every backend (<see cref="ResolveTap"/>).
     /// Threads and DeviceId do not apply (the GPU is the one EGL picks: Mesa surfaceless, else the first device).
     /// </summary>
     public static GlBackend Create(OnnxModel model, BackendOptions options, Gl.GlBackendOptions glOptions = null) =>
@@ -30,31 +29,22 @@ public static class GlBackendFactory
         ArgumentNullException.ThrowIfNull(loaded);
         var model = loaded.Onnx;
         options ??= new BackendOptions();
-        var taps = (options.Taps ?? Array.Empty<string>()).Select(t => ResolveTap(model, t)).ToArray();
+        var requested = options.Taps ?? Array.Empty<string>();
+        var taps = Models.Taps.Resolve(model, requested);
         var net = GlNetworkBuilder.Build(model, taps);
         var o = glOptions ?? new GlBackendOptions();
         return new GlBackend(net, new GlBackendOptions
         {
-            Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TopK = o.TopK, Cam = o.Cam,
+            Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TapNames = requested.ToArray(), TopK = o.TopK, Cam = o.Cam,
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
             // GL preprocessing takes 1 or 3 channels; for other counts it refuses any mean/std, so pass none.
             Mean = o.Mean ?? (loaded.Channels is 1 or 3 ? loaded.Mean : null),
             Std = o.Std ?? (loaded.Channels is 1 or 3 ? loaded.Std : null), CropRatio = o.CropRatio,
+            RestoreHostState = o.RestoreHostState,
         });
     }
 
-    /// <summary>A node output (or the graph input) name as is; "layerK" → the output of the last node whose name or output sits in stage K.</summary>
-    public static string ResolveTap(OnnxModel model, string tap)
-    {
-        var g = model.Graph;
-        if (g.Nodes.Any(n => n.Outputs.Contains(tap)) || g.RealInputs().Any(i => i.Name == tap)) return tap;
-        var m = Regex.Match(tap, @"^layer(\d+)$");
-        if (m.Success)
-        {
-            var re = new Regex($@"(^|[/._]){Regex.Escape(tap)}([/._]|$)");
-            var last = g.Nodes.LastOrDefault(n => re.IsMatch(n.Name ?? "") || n.Outputs.Any(re.IsMatch));
-            if (last != null) return last.Outputs[0];
-        }
-        throw new ArgumentException($"tap '{tap}' is neither a node output of the model nor a stage name (layer1..layer4) found in it");
-    }
+    /// <summary>The tensor a tap name stands for, resolved as on every backend (<see cref="Models.Taps.Resolve(OnnxModel, string)"/>):
+    /// "stem", "layer1".."layerK", "pool", or a node output / the graph input by its exact name.</summary>
+    public static string ResolveTap(OnnxModel model, string tap) => Models.Taps.Resolve(model, tap);
 }

@@ -1,7 +1,7 @@
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>What a lowered layer does. Flatten/Reshape to [N,-1] are not layers: they alias tensors.</summary>
-public enum GlOpKind { Conv, MaxPool, GlobalAvgPool, FullyConnected, Add, Relu }
+public enum GlOpKind { Conv, MaxPool, GlobalAvgPool, FullyConnected, Add, Relu, Affine }
 
 /// <summary>One activation tensor, per image: C × H × W (a vector is C × 1 × 1). Batch comes from the backend.</summary>
 public sealed class GlTensor
@@ -21,6 +21,7 @@ public sealed class GlTensor
 /// One lowered layer. Conv: Weights [Cout][Cin/groups][KH][KW] with BatchNorm already folded, Bias [Cout]
 /// (zeros when the graph had none), optional fused residual (tensor index) and ReLU.
 /// FullyConnected: Weights [Out][In], Bias [Out]. Add: Inputs[0] + Inputs[1] (+ ReLU). Relu: max(x, 0).
+/// Affine: a BatchNormalization that could not be folded, x·Weights[c] + Bias[c] per channel (+ ReLU).
 /// </summary>
 public sealed class GlOp
 {
@@ -104,6 +105,10 @@ public sealed class GlNetwork
                     break;
                 case GlOpKind.Relu:
                     if (o.Size != a.Size) Fail($"output {o} differs from input {a}");
+                    break;
+                case GlOpKind.Affine:
+                    if (o.Size != a.Size || o.C != a.C) Fail($"output {o} differs from input {a}");
+                    if (op.Weights.Length != a.C || op.Bias.Length != a.C) Fail($"scale/shift have {op.Weights.Length}/{op.Bias.Length} values, expected {a.C}");
                     break;
                 case GlOpKind.GlobalAvgPool:
                     if (o.C != a.C || o.H != 1 || o.W != 1) Fail($"output {o} is not {a.C}x1x1");

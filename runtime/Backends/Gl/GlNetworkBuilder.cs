@@ -4,7 +4,8 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>
 /// ONNX graph → <see cref="GlNetwork"/>. Supports what ResNet exports contain: Conv (+ BatchNormalization,
-/// folded into the weights), Relu, Add, MaxPool, GlobalAveragePool, AveragePool covering the whole map,
+/// folded into the weights; a BatchNormalization that cannot be folded, as in pre-activation v2 ResNets, becomes a
+/// per-channel affine layer), Relu, Add, MaxPool, GlobalAveragePool, AveragePool covering the whole map,
 /// Flatten, Reshape to [N, -1], Gemm, MatMul (+ Add of a constant bias), Identity/Dropout, and the
 /// shape arithmetic some exporters emit before Reshape (Shape, Gather, Unsqueeze, Concat, Constant).
 /// Anything else throws NotSupportedException naming the op and the node.
@@ -115,11 +116,26 @@ public static class GlNetworkBuilder
                 {
                     int x = Act(n, 0);
                     var conv = net.Ops.LastOrDefault(o => o.Output == x);
-                    if (conv == null || conv.Kind != GlOpKind.Conv || conv.Relu || conv.Residual >= 0 || Consumers(g, n.Inputs[0]) != 1 || keepSet.Contains(n.Inputs[0]) || g.Outputs.Any(o => o.Name == n.Inputs[0]))
-                        throw new NotSupportedException($"gl backend: {where}: BatchNormalization is supported only right after a Conv whose output nothing else reads (it is folded into the Conv)");
                     var scale = Const(n, 1, "scale"); var bias = Const(n, 2, "B"); var mean = Const(n, 3, "mean"); var var_ = Const(n, 4, "var");
                     float eps = n.GetFloat("epsilon", 1e-5f);
-                    int cout = net.Tensors[x].C, per = conv.Weights.Length / cout;
+                    int cout = net.Tensors[x].C;
+                    foreach (var (what, v) in new[] { ("scale", scale), ("B", bias), ("mean", mean), ("var", var_) })
+                        if (v == null || v.Length != cout) throw new NotSupportedException($"gl backend: {where}: {what} has {v?.Length ?? 0} values, expected one per channel ({cout})");
+                    if (conv == null || conv.Kind != GlOpKind.Conv || conv.Relu || conv.Residual >= 0 || Consumers(g, n.Inputs[0]) != 1 || keepSet.Contains(n.Inputs[0]) || g.Outputs.Any(o => o.Name == n.Inputs[0]))
+                    {
+                        // Not foldable (pre-activation ResNets: BN → ReLU on a block input that is also the residual, or on
+                        // the image): a per-channel affine layer, y = x·s + (beta − mean·s).
+                        var sc = new float[cout]; var sh = new float[cout];
+                        for (int c = 0; c < cout; c++)
+                        {
+                            double s = scale[c] / Math.Sqrt(var_[c] + (double)eps);
+                            sc[c] = (float)s; sh[c] = (float)(bias[c] - mean[c] * s);
+                        }
+                        var xt = net.Tensors[x];
+                        net.Ops.Add(new GlOp { Kind = GlOpKind.Affine, Name = n.Name, Inputs = new[] { x }, Output = Out(n, xt.C, xt.H, xt.W), Weights = sc, Bias = sh });
+                        break;
+                    }
+                    int per = conv.Weights.Length / cout;
                     // y = (conv(x) + b - mean) * s + beta with s = gamma / sqrt(var + eps): scale each output row of W.
                     for (int c = 0; c < cout; c++)
                     {
@@ -310,7 +326,7 @@ public static class GlNetworkBuilder
                 {
                     int x = op.Inputs[0];
                     var prod = net.Ops.FirstOrDefault(o => o.Output == x);
-                    if (prod != null && prod.Kind is GlOpKind.Conv or GlOpKind.Add or GlOpKind.FullyConnected && !prod.Relu && Readers(x) == 1 && !Kept(x))
+                    if (prod != null && prod.Kind is GlOpKind.Conv or GlOpKind.Add or GlOpKind.FullyConnected or GlOpKind.Affine && !prod.Relu && Readers(x) == 1 && !Kept(x))
                     {
                         prod.Relu = true;
                         Replace(net, op.Output, x);

@@ -58,6 +58,18 @@ struct EltwiseParams
     };
 }
 
+/// <summary>shaders/affine.comp: per-channel scale and shift over the whole batch.</summary>
+[StructLayout(LayoutKind.Sequential)]
+struct AffineParams
+{
+    public int Count, Channels, Hw, Relu;
+
+    public static AffineParams For(GlOp op, GlTensor o, int batch) => new()
+    {
+        Count = batch * o.Size, Channels = o.C, Hw = o.H * o.W, Relu = op.Relu ? 1 : 0,
+    };
+}
+
 /// <summary>shaders/fc.comp.</summary>
 [StructLayout(LayoutKind.Sequential)]
 struct FcParams

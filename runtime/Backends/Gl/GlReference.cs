@@ -80,6 +80,19 @@ public static class GlReference
             }
     }
 
+    /// <summary>Unfolded BatchNormalization: y[n,c,i] = x[n,c,i]·scale[c] + shift[c] (ReLU).</summary>
+    public static void Affine(float[] x, int n, int c, int hw, float[] scale, float[] shift, bool relu, float[] y)
+    {
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < hw; i++)
+                {
+                    int idx = (b * c + ch) * hw + i;
+                    float v = MathF.FusedMultiplyAdd(x[idx], scale[ch], shift[ch]);
+                    y[idx] = relu ? MathF.Max(v, 0) : v;
+                }
+    }
+
     public static void Softmax(float[] logits, int n, int classes, float[] probs)
     {
         for (int b = 0; b < n; b++)
@@ -114,6 +127,7 @@ public static class GlReference
                 case GlOpKind.Relu:
                     for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(t[op.Inputs[0]][i], 0);
                     break;
+                case GlOpKind.Affine: Affine(t[op.Inputs[0]], batch, a.C, a.H * a.W, op.Weights, op.Bias, op.Relu, y); break;
             }
             t[op.Output] = y;
         }

@@ -132,13 +132,13 @@ public sealed unsafe class GlShaders : IDisposable
                 if (bytes.Length > 4)
                 {
                     uint format = BitConverter.ToUInt32(bytes, 0);
-                    uint prog = _gl.CreateProgram();
+                    uint prog = GlObjects.Program(_gl);
                     _gl.ProgramBinary<byte>(prog, (GLEnum)format, bytes.AsSpan(4));
                     // A rejected binary may set GL_INVALID_ENUM/VALUE: that is the documented "fall back to
                     // compile" signal (with LinkStatus 0), so drain errors here instead of throwing.
                     GlErrors.Drain(_gl);
                     if (_gl.GetProgram(prog, GLEnum.LinkStatus) != 0) { CacheHits++; return prog; }
-                    _gl.DeleteProgram(prog);
+                    GlObjects.DeleteProgram(_gl, prog);
                 }
                 File.Delete(path); // rejected (driver changed): recompile below and rewrite
             }
@@ -170,7 +170,7 @@ public sealed unsafe class GlShaders : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in _programs.Values) _gl.DeleteProgram(p);
+        foreach (var p in _programs.Values) GlObjects.DeleteProgram(_gl, p);
         _programs.Clear();
     }
 }

@@ -1,0 +1,91 @@
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Backends.Gl;
+using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Onnx;
+
+namespace ResNetRealtime.Tests.Gl;
+
+/// <summary>
+/// Every GL object the backend makes is freed by Dispose (issue 12: counts must balance across depth and model
+/// switches). <see cref="GlObjectCounter"/> sees what goes through <see cref="GlObjects"/>; the backend makes all its
+/// objects there, so a delete missing from any Dispose path leaves a live count here.
+/// </summary>
+[TestFixture]
+public class GlObjectBalanceTests
+{
+    static OnnxModel Scene() => OnnxModel.Load(Path.Combine(RepoPaths.Root, "models", "scene-resnet.onnx"));
+
+    /// <summary>Exercises what a frame loop and the overlay create lazily: RGBA and texture preprocessing, a spread
+    /// inference, tap mosaics, the CAM, a profile, async results left pending at Dispose, and dropped results.</summary>
+    static void Work(GlBackend be, GlContext ctx, bool profile)
+    {
+        var rgba = new byte[40 * 30 * 4];
+        new Random(3).NextBytes(rgba);
+        var logits = new float[be.MaxBatch * be.Classes];
+        be.RunFromRgba(rgba, 40, 30, logits);
+        uint tex = GlTestContext.RgbaTexture(ctx.Gl, rgba, 40, 30);
+        try
+        {
+            be.SetInputTexture(tex, 40, 30);
+            while (!be.Step(3)) { }
+            be.WaitResult(logits);
+        }
+        finally { ctx.Gl.DeleteTexture(tex); }
+        foreach (var t in be.Taps) be.GetTapTexture(t.Name, 16);
+        if (be.CamTexture != 0) be.ReadTexture(be.CamTexture, be.CamWidth, be.CamHeight);
+        var input = new float[be.Channels * be.Height * be.Width];
+        if (profile) be.Profile(input, 1);
+        // More submits than readback slots, none collected: drops the oldest and leaves fences pending for Dispose.
+        for (int i = 0; i < 5; i++) { be.SetInput(input, 1); be.Submit(); }
+    }
+
+    [Test]
+    public void CreatedEqualsDeletedAcrossDepthsModelsTapsAndSwitches()
+    {
+        var ctx = GlTestContext.Get();
+        var before = GlObjectCounter.Snapshot();
+        OnnxModel R18() => GlTestModels.ResNet(new[] { 2, 2, 2, 2 }, false, 16, stem: 8);
+        OnnxModel R50() => GlTestModels.ResNet(new[] { 3, 4, 6, 3 }, true, 16, stem: 8);
+        // A demo-like switch sequence: depth up, model change, back down; with and without taps and CAM, at two
+        // batch sizes. Programs come from the shared binary cache (or are compiled and cached).
+        var steps = new (Func<OnnxModel> Make, string[] Taps, bool Cam, int Batch)[]
+        {
+            (R18, new[] { "layer1", "layer3" }, true, 1),
+            (R50, new[] { "layer4" }, false, 2),
+            (Scene, Array.Empty<string>(), true, 1),
+            (R18, Array.Empty<string>(), false, 2),
+        };
+        for (int i = 0; i < steps.Length; i++)
+        {
+            var (make, taps, cam, batch) = steps[i];
+            using var be = GlBackendFactory.Create(make(), new BackendOptions { Taps = taps, MaxBatch = batch },
+                new GlBackendOptions { Context = ctx, Cam = cam, MaxInFlight = 2, CheckErrors = true });
+            Work(be, ctx, profile: i == 0);
+        }
+        // A backend with its own headless context (the factory default).
+        using (var own = GlBackendFactory.Create(GlTestModels.ResNet(new[] { 1, 1 }, false, 16, stem: 8), new BackendOptions()))
+            Work(own, own.Context, profile: false);
+        ctx.MakeCurrent();
+        var delta = GlObjectCounter.Since(before);
+        TestContext.Progress.WriteLine("GL objects: " + string.Join("; ", delta.Select(d => d.ToString())));
+        foreach (var d in delta)
+            Assert.That(d.Live, Is.EqualTo(0), $"{d.Kind}: {d.Created} created, {d.Deleted} deleted");
+        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Buffer).Created, Is.GreaterThan(100), "buffers were counted");
+        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Texture).Created, Is.GreaterThan(0), "CAM and tap textures were counted");
+        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Program).Created, Is.GreaterThan(10), "programs were counted");
+        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Sync).Created, Is.GreaterThan(10), "fences were counted");
+        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Query).Created, Is.GreaterThan(0), "profile queries were counted");
+    }
+
+    [Test]
+    public void FailedSetupLeavesNothingLive()
+    {
+        var ctx = GlTestContext.Get();
+        var before = GlObjectCounter.Snapshot();
+        // A tap the network does not have fails before any GL object; MaxInFlight 0 fails up front too.
+        Assert.Throws<ArgumentException>(() => new GlBackend(GlNetworkBuilder.Build(Scene()), new GlBackendOptions { Context = ctx, Taps = new[] { "nope" } }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GlBackend(GlNetworkBuilder.Build(Scene()), new GlBackendOptions { Context = ctx, MaxInFlight = 0 }));
+        foreach (var d in GlObjectCounter.Since(before)) Assert.That(d.Live, Is.EqualTo(0), d.ToString());
+    }
+}
