@@ -50,7 +50,7 @@ public class PretrainedEquivalenceTests
 
     [TestCase("ort-cpu", 1)]
     [TestCase("ort-cpu", 2)]
-    //GLCASE
+    [TestCase("gl", 1)]
     public void Converted_model_gives_the_original_features(string backend, int seed)
     {
         var (_, converted) = PretrainedFixture.Require();
