@@ -11,13 +11,15 @@ namespace ResNetRealtime.Tests.Pretrained;
 /// </summary>
 static class PretrainedFixture
 {
+    /// <summary>The run's private cache folder (RR_PRETRAINED_CACHE for CLI tests); removed after the run.</summary>
+    public static readonly string CacheDir = Path.Combine(Path.GetTempPath(), $"rr-pretrained-tests-{Environment.ProcessId}");
+
     static readonly Lazy<(PretrainedFiles files, string converted, string error)> State = new(() =>
     {
         try
         {
             var files = new PretrainedPackage().Locate();
-            string dir = Path.Combine(Path.GetTempPath(), $"rr-pretrained-tests-{Environment.ProcessId}");
-            string converted = new PretrainedCache(dir).Get();
+            string converted = new PretrainedCache(CacheDir).Get();
             return (files, converted, null);
         }
         catch (PretrainedUnavailableException e) { return (null, null, e.Message); }
@@ -67,5 +69,17 @@ static class PretrainedFixture
                 for (int c = 0; c < 3; c++) px[(y * s + x) * 3 + c] = (byte)Math.Clamp(v[c] + rng.Next(-12, 13), 0, 255);
             }
         return px;
+    }
+}
+
+/// <summary>Removes the run's converted model (45 MB) when the namespace's tests are done.</summary>
+[SetUpFixture]
+public class PretrainedCleanup
+{
+    [OneTimeTearDown]
+    public void RemoveCache()
+    {
+        try { if (Directory.Exists(PretrainedFixture.CacheDir)) Directory.Delete(PretrainedFixture.CacheDir, recursive: true); }
+        catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
