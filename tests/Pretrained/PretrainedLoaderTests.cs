@@ -26,5 +26,8 @@ public class PretrainedLoaderTests
         foreach (var name in new[] { "conv1.weight", "layer3.1.conv2.weight", "layer4.1.bn2.running_var", "layer2.0.downsample.0.weight" })
             Assert.That(after[name], Is.EqualTo(model.Graph.FindInitializer(name).ToFloatArray()), name);
         Assert.That(after["fc.weight"], Is.EqualTo(before["fc.weight"]), "the new head keeps its fresh initialisation");
+        // Training must feed the backbone what it was trained on: 0..255 pixels minus the channel means (std 1/255).
+        Assert.That(r.Std, Is.EqualTo(new[] { 1 / 255f, 1 / 255f, 1 / 255f }).Within(1e-9));
+        Assert.That(r.Mean.Select(v => v * 255), Is.EqualTo(new[] { 123.15, 115.90, 103.06 }).Within(0.01));
     }
 }

@@ -23,7 +23,10 @@ namespace ResNetRealtime.Training.Export;
 /// </summary>
 public static class PretrainedLoader
 {
-    public sealed record Result(string Mode, IReadOnlyList<string> LoadedParameters, bool NewHead, int SourceClasses);
+    /// <param name="Mean">For a backbone without a classifier that states its rr.mean/rr.std: the normalisation its
+    /// weights expect (pretrained:resnet18: pixels 0..255 minus the channel means), which training should feed it;
+    /// null otherwise (a trained classifier keeps the data's own statistics, as before).</param>
+    public sealed record Result(string Mode, IReadOnlyList<string> LoadedParameters, bool NewHead, int SourceClasses, float[] Mean = null, float[] Std = null);
 
     public static Result Load(ResNet net, string path)
     {
@@ -35,7 +38,10 @@ public static class PretrainedLoader
         if (convs == 0) throw new InvalidDataException($"{file}: has no Conv nodes — not a ResNet");
         bool headless = !model.Graph.Nodes.Any(n => n.OpType is "Gemm" or "MatMul");
         bool named = inits.ContainsKey("conv1.weight") && (inits.ContainsKey("fc.weight") || headless);
-        return named ? ByName(net, file, inits, state) : ByStructure(net, file, model, inits);
+        var r = named ? ByName(net, file, inits, state) : ByStructure(net, file, model, inits);
+        if (!headless) return r;
+        var info = Runtime.Models.ModelInspector.Inspect(model);
+        return info.NormalizationSource == Runtime.Models.ValueSource.Metadata ? r with { Mean = info.Mean, Std = info.Std } : r;
     }
 
     static string Dims(IEnumerable<long> d) => "[" + string.Join(",", d) + "]";
