@@ -5,6 +5,7 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
+using ResNetRealtime.Training.Charts;
 
 namespace ResNetRealtime.Cli;
 
@@ -112,7 +113,8 @@ public static class BenchVerb
         if (json != null) { BenchReport.WriteJson(json, runs, about); Console.WriteLine($"wrote {json}"); }
         if (svg != null)
         {
-            var chart = SvgChart.Render($"ResNet latency per frame, {backend}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", depths, Series(runs, precisions));
+            var chart = SvgChart.Render($"ResNet latency per frame, {backend}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", "depth", Series(runs, precisions),
+                                        leftLabel: "latency per frame, ms (p50, whisker to p95)", xCategories: depths.Select(d => $"ResNet-{d}").ToArray());
             var dir = Path.GetDirectoryName(Path.GetFullPath(svg));
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
             File.WriteAllText(svg, chart);
@@ -130,8 +132,11 @@ public static class BenchVerb
             var rs = runs.Where(r => r.Precision == p).ToList();
             bool int8 = p == Int8Cache.Int8;
             string tag = precisions.Length > 1 || int8 ? $"{(int8 ? "int8" : "float32")}: " : "";
-            list.Add(new SvgChart.Series($"{tag}whole path (preprocess + inference + top-k)", int8 ? "#ff7f0e" : "#d62728", rs.Select(r => (r.Total.P50, r.Total.P95)).ToList()));
-            list.Add(new SvgChart.Series($"{tag}bare ONNX Runtime session", int8 ? "#2ca02c" : "#1f77b4", rs.Select(r => (r.BareOrt.P50, r.BareOrt.P95)).ToList()));
+            double[] x = rs.Select((_, i) => (double)i).ToArray();
+            list.Add(new SvgChart.Series($"{tag}whole path (preprocess + inference + top-k)", x, rs.Select(r => r.Total.P50).ToArray(),
+                                         Upper: rs.Select(r => r.Total.P95).ToArray(), Color: int8 ? "#ff7f0e" : "#d62728"));
+            list.Add(new SvgChart.Series($"{tag}bare ONNX Runtime session", x, rs.Select(r => r.BareOrt.P50).ToArray(),
+                                         Upper: rs.Select(r => r.BareOrt.P95).ToArray(), Color: int8 ? "#2ca02c" : "#1f77b4"));
         }
         return list;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Tensors;
 
@@ -42,12 +43,11 @@ public static class CompareVerb
         if (!(tol > 0)) throw new UsageException($"--tolerance must be > 0 (got {tol})");
         foreach (var b in pair) BackendFactory.Validate(b);
 
-        var model = OnnxModel.Load(modelPath);
-        var inInfo = model.Graph.RealInputs().FirstOrDefault() ?? throw new InvalidDataException($"{modelPath}: the graph has no input");
-        var dims = inInfo.ShapeOrMinusOne();
-        if (dims == null || dims.Length != 4 || dims.Skip(1).Any(d => d <= 0))
-            throw new InvalidDataException($"{modelPath}: input '{inInfo.Name}' must be [N,C,H,W] with fixed C,H,W to compare");
-        int c = (int)dims[1], h = (int)dims[2], w = (int)dims[3];
+        // The model object's input size: symbolic H/W are bound from rr.input_size (else 224), as every backend binds them.
+        var loaded = LoadedModel.Load(modelPath);
+        var model = loaded.Onnx;
+        int c = loaded.Channels, h = loaded.InputHeight, w = loaded.InputWidth;
+        if (c <= 0) throw new InvalidDataException($"{modelPath}: input '{loaded.Info.InputName}' has no fixed channel count to compare");
 
         float[] x;
         int batch;

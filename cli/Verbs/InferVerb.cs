@@ -4,7 +4,6 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
-using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Runtime.Tensors;
 
@@ -16,6 +15,9 @@ namespace ResNetRealtime.Cli;
 /// A .npy input is float32 NCHW: its rows run as-is, the raw model output goes to --output and the
 /// top-k per row is printed. Anything else is decoded as an image (ffmpeg), preprocessed like a frame
 /// and classified; top-k with labels and the latency record are printed. Taps go to DIR/&lt;name&gt;.npy.
+/// A feature extractor (<see cref="ModelInfo.Head"/>: no labels, output straight from a pool) prints
+/// "feature extractor: F features" with the L2 norm and the K largest values instead of a softmax top-k,
+/// and --output keeps the model's own output shape ([N,512,1,1] stays 4-D).
 /// </summary>
 public static class InferVerb
 {
@@ -56,43 +58,51 @@ public static class InferVerb
         if (precision == Int8Cache.Int8) Int8Cache.RequireCpu(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
         modelPath = Runtime.Models.Pretrained.ModelSource.Resolve(modelPath);
-        var model = OnnxModel.Load(modelPath);
+        var model = LoadedModel.Load(modelPath);
         // The one int8 path (Int8Cache): the classifiers below then take the model as it is.
-        if (precision == Int8Cache.Int8) model = Int8Cache.Get(model);
-        var input = model.Graph.RealInputs().FirstOrDefault()
-                    ?? throw new InvalidDataException($"{Path.GetFileName(modelPath)}: the graph has no input");
+        if (precision == Int8Cache.Int8) model = LoadedModel.From(Int8Cache.Get(model.Onnx), modelPath);
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} — {Describe(model)}");
 
         bool npy = inputPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
-        if (npy) return RunTensor(model, input, modelPath, inputPath, backend, threads, topk, taps, tapsOut, output);
+        if (npy) return RunTensor(model, inputPath, backend, threads, topk, taps, tapsOut, output);
         if (output != null) throw new UsageException("--output writes the raw model output for a .npy input; for an image the top-k is printed");
         return RunImage(model, inputPath, backend, threads, topk, taps, tapsOut);
     }
 
     /// <summary>One line on what the model is; a non-ResNet is fine for inference and said so.</summary>
-    static string Describe(OnnxModel model)
+    static string Describe(LoadedModel model)
     {
-        var info = ModelInspector.Inspect(model);
+        var info = model.Info;
         string shape = "[" + string.Join(",", info.InputShape.Select((d, k) => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : k == 0 ? "N" : "?")) + "]";
+        string head = info.IsFeatureExtractor ? $"feature extractor: {info.Classes} features (no classifier head)" : $"{info.Classes} classes";
+        // ResNet names count the fc, so a headless trunk counts one layer less: say which network it is the trunk of.
+        string trunk = info.IsFeatureExtractor && info.ResNet != null ? $" (the trunk of a ResNet-{info.ResNet.Depth + 1}, no fc)" : "";
         string structure = info.ResNet != null
-            ? $"{info.ResNet} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
-            : $"not a ResNet (no residual blocks; a plain network of {model.Graph.Nodes.Count} nodes) — running it as a generic classifier";
-        return $"input '{info.InputName}' {shape}, {info.Classes} classes, {structure}";
+            ? $"{info.ResNet}{trunk} stages {string.Join(", ", info.ResNet.Stages.Select(s => $"{s.Name}={s.Blocks}x{s.Channels}ch/{s.Stride}"))}"
+            : $"not a ResNet (no residual blocks; a plain network of {model.Onnx.Graph.Nodes.Count} nodes) — running it as a generic {(info.IsFeatureExtractor ? "feature extractor" : "classifier")}";
+        return $"input '{info.InputName}' {shape}, {head}, {structure}";
     }
 
-    static int RunTensor(OnnxModel model, OnnxValueInfo input, string modelPath, string inputPath, string backend, int threads,
+    /// <summary>Shape of one row of the raw output: the declared [C,...] when it is fixed and matches, else [outputs].</summary>
+    static int[] RowShape(ModelInfo info, int outputs)
+    {
+        var d = info.OutputShape;
+        if (d != null && d.Length >= 2 && d.Skip(1).All(v => v > 0) && d.Skip(1).Aggregate(1L, (a, v) => a * v) == outputs)
+            return d.Skip(1).Select(v => (int)v).ToArray();
+        return [outputs];
+    }
+
+    static int RunTensor(LoadedModel model, string inputPath, string backend, int threads,
                          int topk, string[] taps, string tapsOut, string output)
     {
         var x = Npy.Read(inputPath);
-        var dims = input.Shape?.Select(d => d.Value).ToArray();
-        string expected = dims == null ? "[N,C,H,W]" : "[" + string.Join(",", dims.Select((d, k) => k == 0 ? "N" : d?.ToString(CultureInfo.InvariantCulture) ?? "?")) + "]";
-        bool shapeOk = x.Shape.Length == 4 && x.Shape[0] >= 1 && dims is { Length: 4 }
-                       && Enumerable.Range(1, 3).All(k => dims[k] == null || dims[k] == x.Shape[k]);
+        var dims = model.Info.InputShape;   // [N,C,H,W], -1 where symbolic
+        string expected = "[" + string.Join(",", dims.Select((d, k) => k == 0 ? "N" : d > 0 ? d.ToString(CultureInfo.InvariantCulture) : "?")) + "]";
+        bool shapeOk = x.Shape.Length == 4 && x.Shape[0] >= 1 && Enumerable.Range(1, 3).All(k => dims[k] <= 0 || dims[k] == x.Shape[k]);
         if (!shapeOk)
             throw new InvalidDataException($"{Path.GetFileName(inputPath)} has shape {x.ShapeText}; the model expects {expected}");
         int n = x.Shape[0];
-        long? fixedBatch = dims[0];
-        int maxBatch = fixedBatch is > 0 ? (int)fixedBatch.Value : n;
+        int maxBatch = dims[0] > 0 ? (int)dims[0] : n;
 
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps, MaxBatch = maxBatch });
         var be = clf.Backend;
@@ -101,7 +111,7 @@ public static class InferVerb
         int per = be.Channels * be.Height * be.Width, classes = be.Classes;
         var logits = new float[n * classes];
         var tapData = new float[taps.Length][];
-        Console.WriteLine($"backend: {be.Name}; {n} row{(n == 1 ? "" : "s")}, top-{clf.TopK}");
+        Console.WriteLine($"backend: {be.Name}; {n} row{(n == 1 ? "" : "s")}, {(clf.IsFeatureExtractor ? $"{classes} features" : $"top-{clf.TopK}")}");
         for (int start = 0; start < n; start += maxBatch)
         {
             int b = Math.Min(maxBatch, n - start);
@@ -111,7 +121,7 @@ public static class InferVerb
                 res[i].Logits.CopyTo(logits.AsSpan((start + i) * classes));
                 RequireFiniteLogits(res[i], $"{Path.GetFileName(inputPath)} row {start + i}");
                 Console.WriteLine($"row {start + i}:");
-                PrintTopK(res[i]);
+                PrintResult(clf, res[i], topk);
             }
             for (int t = 0; t < taps.Length; t++)
             {
@@ -123,8 +133,9 @@ public static class InferVerb
         }
         if (output != null)
         {
-            Npy.Write(output, logits, new[] { n, classes });
-            Console.WriteLine($"wrote {output} [{n},{classes}]");
+            int[] shape = [n, .. RowShape(model.Info, classes)];
+            Npy.Write(output, logits, shape);
+            Console.WriteLine($"wrote {output} {Npy.ShapeText(shape)}");
         }
         for (int t = 0; t < taps.Length; t++)
         {
@@ -135,7 +146,7 @@ public static class InferVerb
         return 0;
     }
 
-    static int RunImage(OnnxModel model, string inputPath, string backend, int threads, int topk, string[] taps, string tapsOut)
+    static int RunImage(LoadedModel model, string inputPath, string backend, int threads, int topk, string[] taps, string tapsOut)
     {
         var img = ImageDecoder.Decode(inputPath);
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps });
@@ -144,7 +155,7 @@ public static class InferVerb
         var r = clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
         RequireFiniteLogits(r, Path.GetFileName(inputPath));
         Console.WriteLine($"backend: {clf.Backend.Name}; image {Path.GetFileName(inputPath)} {img.Width}x{img.Height} → {clf.Backend.Channels}x{clf.Backend.Height}x{clf.Backend.Width}");
-        PrintTopK(r);
+        PrintResult(clf, r, topk);
         Console.WriteLine($"latency (after one warm-up run): {r.Latency}");
         for (int t = 0; t < taps.Length; t++)
         {
@@ -163,7 +174,23 @@ public static class InferVerb
         int at = Finite.FirstNonFinite(r.Logits);
         if (at >= 0)
             throw new InvalidDataException(FormattableString.Invariant(
-                $"{what}: the model output is not finite (logit {at} = {r.Logits[at]}); not printed as a probability. The input is finite, so its values are too large for the model (overflow) or the model is corrupt"));
+                $"{what}: the model output is not finite (value {at} = {r.Logits[at]}); not printed as a probability or feature. The input is finite, so its values are too large for the model (overflow) or the model is corrupt"));
+    }
+
+    static void PrintResult(Classifier clf, ClassificationResult r, int topk)
+    {
+        if (clf.IsFeatureExtractor) PrintFeatures(r.Features, topk);
+        else PrintTopK(r);
+    }
+
+    /// <summary>Features have no probabilities: their count, L2 norm and the k largest values with their indices.</summary>
+    static void PrintFeatures(ReadOnlySpan<float> f, int k)
+    {
+        double norm = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(f, f));
+        Console.WriteLine(FormattableString.Invariant($"  feature extractor: {f.Length} features, L2 norm {norm:F4}"));
+        var values = f.ToArray();
+        var largest = Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k);
+        Console.WriteLine("  largest: " + string.Join(", ", largest.Select(i => FormattableString.Invariant($"[{i}] {values[i]:F4}"))));
     }
 
     static void PrintTopK(ClassificationResult r)

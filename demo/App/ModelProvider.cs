@@ -4,16 +4,29 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Demo.App;
 
-/// <summary>One model ready to hand to a backend, with what the HUD says about it.</summary>
-/// <summary>A model ready for the demo. Depth and Stages are what the graph itself says (a CIFAR-style
-/// ResNet-20 is 20 deep with stages layer1..layer3), not the depth key that chose it.</summary>
-public sealed record ModelChoice(OnnxModel Model, int Depth, string[] Stages, string Description, bool RandomWeights, string[] Labels, float[] FcWeight, int FcIn, float[] Mean, float[] Std);
+/// <summary>
+/// A model ready for the demo: the runtime's <see cref="LoadedModel"/> (inspected once) plus what the HUD
+/// says about it. Depth and Stages are what the graph itself says (a CIFAR-style ResNet-20 is 20 deep with
+/// stages layer1..layer3), not the depth key that chose it; Labels are the scene's classes for the scene source.
+/// Everything else is the model object's, so the demo, the Classifier and every backend agree on it.
+/// </summary>
+public sealed record ModelChoice(LoadedModel Loaded, int Depth, string Description, bool RandomWeights, string[] Labels)
+{
+    public OnnxModel Model => Loaded.Onnx;
+    public string[] Stages => Loaded.Stages;
+    /// <summary>Final fc as [classes, features] for the CPU CAM.</summary>
+    public float[] FcWeight => Loaded.Fc?.Weight;
+    public int FcIn => Loaded.Fc?.Features ?? 0;
+    /// <summary>Per-channel mean/std from rr.mean/rr.std (one value for a 1-channel model), else the documented defaults.</summary>
+    public float[] Mean => Loaded.Mean;
+    public float[] Std => Loaded.Std;
+}
 
 /// <summary>
 /// Finds the model for a depth: --model FILE (fixed), DIR/resnet{D}.onnx from --models, the shipped
 /// models/scene-resnet.onnx (default), else a ResNet built on the fly with random weights (said in the
-/// HUD and on stderr). Also extracts the final fully-connected weights [classes, features] for the CPU CAM
-/// and checks the class count against the scene's labels.
+/// HUD and on stderr). Checks the class count against the scene's labels; the model facts (labels, mean/std,
+/// stages, fc weights for the CAM) come from <see cref="LoadedModel"/>.
 /// </summary>
 public static class ModelProvider
 {
@@ -44,28 +57,26 @@ public static class ModelProvider
         }
         else why = null;
 
-        OnnxModel model;
+        LoadedModel model;
         bool random = path == null;
         if (random)
         {
             if (BuildRandom == null) throw new InvalidOperationException($"no model: {DefaultModelPath()} is missing and this build cannot build a ResNet on the fly; pass --model M.onnx");
-            model = BuildRandom(depth, SceneScript.Classes.Length, sceneSize, o.Seed);
             string reason = o.ModelsDir != null ? $"no resnet{depth}.onnx in {o.ModelsDir}"
                 : depth != o.Depth ? $"the trained scene model sits on depth key {o.Depth}; pass --models DIR for trained resnet{depth}"
                 : $"{DemoOptions.DefaultModel} not found";
             why = $"RANDOM weights, built on the fly ({reason})";
+            model = LoadedModel.From(BuildRandom(depth, SceneScript.Classes.Length, sceneSize, o.Seed), why);
         }
-        else model = OnnxModel.Load(path);
+        else model = LoadedModel.Load(path);
 
-        var (fc, fcIn, classes) = FindFc(model);
-        var labels = ReadLabels(model, classes);
+        int classes = model.Info.Classes;
+        if (model.Fc == null)
+            throw new InvalidDataException($"model {why} has no final fully-connected layer (Gemm/MatMul with a 2-D weight)" +
+                                           (model.IsFeatureExtractor ? $": it is a feature extractor ({classes} features)" : "") + "; the demo needs a classifier");
         if (sceneSource && classes != SceneScript.Classes.Length)
             throw new InvalidDataException($"model {why} has {classes} classes but the scene has {SceneScript.Classes.Length} ({string.Join(", ", SceneScript.Classes)}); pass a model trained on `rr demo --record` frames, or use --source webcam/video/image");
-        if (sceneSource) labels = SceneScript.Classes;
-        var structure = ModelInspector.Inspect(model).ResNet;
-        var stages = structure?.Stages.Select(st => st.Name).ToArray() ?? Array.Empty<string>();
-        return new ModelChoice(model, structure?.Depth ?? depth, stages, why, random, labels, fc, fcIn,
-            ReadFloats(model, MetadataKeys.Mean, "mean"), ReadFloats(model, MetadataKeys.Std, "std"));
+        return new ModelChoice(model, model.Info.ResNet?.Depth ?? depth, why, random, sceneSource ? SceneScript.Classes : model.Labels);
     }
 
     public static string DefaultModelPath()
@@ -77,46 +88,5 @@ public static class ModelProvider
         for (var d = new DirectoryInfo(dir); d != null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, DemoOptions.DefaultModel))) return Path.Combine(d.FullName, DemoOptions.DefaultModel);
         return Path.GetFullPath(DemoOptions.DefaultModel);
-    }
-
-    /// <summary>Last Gemm (or MatMul) weight as [classes, features] row-major.</summary>
-    public static (float[] W, int In, int Classes) FindFc(OnnxModel m)
-    {
-        var g = m.Graph;
-        for (int i = g.Nodes.Count - 1; i >= 0; i--)
-        {
-            var n = g.Nodes[i];
-            if (n.OpType != "Gemm" && n.OpType != "MatMul") continue;
-            var w = g.FindInitializer(n.Inputs[1]);
-            if (w == null || w.Dims.Length != 2) continue;
-            var data = w.ToFloatArray();
-            bool transB = n.OpType == "Gemm" && n.GetInt("transB", 0) != 0;
-            int rows = (int)w.Dims[0], cols = (int)w.Dims[1];
-            if (transB) return (data, cols, rows); // already [classes, features]
-            var t = new float[data.Length];        // [features, classes] → [classes, features]
-            for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-            return (t, rows, cols);
-        }
-        throw new InvalidDataException("the model has no final fully-connected layer (Gemm/MatMul with a 2-D weight); not a classifier");
-    }
-
-    static float[] ReadFloats(OnnxModel m, string key, string alias)
-    {
-        var s = m.GetMetadata(key) ?? m.GetMetadata(alias);
-        if (string.IsNullOrWhiteSpace(s)) return null;
-        var parts = s.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var v = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out v[i]))
-                throw new InvalidDataException($"model metadata {key} = '{s}' is not a comma-separated list of numbers");
-        return v.Length == 3 ? v : null;
-    }
-
-    static string[] ReadLabels(OnnxModel m, int classes)
-    {
-        var s = m.GetMetadata(MetadataKeys.Labels) ?? m.GetMetadata("labels") ?? m.GetMetadata("class_names") ?? m.GetMetadata("classes");
-        if (s == null) return null;
-        var parts = s.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.TrimEntries).Select(p => p.Trim('"')).ToArray();
-        return parts.Length == classes ? parts : null;
     }
 }

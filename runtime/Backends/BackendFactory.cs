@@ -7,21 +7,22 @@ namespace ResNetRealtime.Runtime.Backends;
 /// <summary>
 /// Backends by name. The ONNX Runtime ones ("ort-cpu", "ort-dml", "ort-cuda") are built in; others
 /// register themselves (the GL backend registers "gl" from a [ModuleInitializer] in its assembly).
-/// Thread-safe.
+/// Thread-safe. Makers take the <see cref="LoadedModel"/>: the model is inspected once, and every backend
+/// gets the same input size, mean/std and stage map from it.
 /// </summary>
 public static class BackendFactory
 {
     /// <summary>Every name the project knows, registered or not.</summary>
     public static readonly IReadOnlyList<string> KnownNames = new[] { OrtBackend.Cpu, OrtBackend.Dml, OrtBackend.Cuda, "gl" };
 
-    static readonly Dictionary<string, Func<OnnxModel, BackendOptions, IInferenceBackend>> Makers = new(StringComparer.Ordinal)
+    static readonly Dictionary<string, Func<LoadedModel, BackendOptions, IInferenceBackend>> Makers = new(StringComparer.Ordinal)
     {
         [OrtBackend.Cpu] = (m, o) => CreateOrt(OrtBackend.Cpu, m, o),
         [OrtBackend.Dml] = (m, o) => CreateOrt(OrtBackend.Dml, m, o),
         [OrtBackend.Cuda] = (m, o) => CreateOrt(OrtBackend.Cuda, m, o),
     };
 
-    public static void Register(string name, Func<OnnxModel, BackendOptions, IInferenceBackend> maker)
+    public static void Register(string name, Func<LoadedModel, BackendOptions, IInferenceBackend> maker)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(maker);
@@ -43,21 +44,25 @@ public static class BackendFactory
         throw new NotSupportedException($"backend '{name}' is not available in this build (its assembly is not loaded); use --backend ort-cpu");
     }
 
-    public static IInferenceBackend Create(string name, OnnxModel model, BackendOptions options = null)
+    public static IInferenceBackend Create(string name, OnnxModel model, BackendOptions options = null) =>
+        Create(name, LoadedModel.From(model ?? throw new ArgumentNullException(nameof(model))), options);
+
+    public static IInferenceBackend Create(string name, LoadedModel model, BackendOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Validate(name);
-        Func<OnnxModel, BackendOptions, IInferenceBackend> maker;
+        Func<LoadedModel, BackendOptions, IInferenceBackend> maker;
         lock (Makers) maker = Makers[name];
         return maker(model, options ?? new BackendOptions());
     }
 
-    static IInferenceBackend CreateOrt(string provider, OnnxModel model, BackendOptions options)
+    static IInferenceBackend CreateOrt(string provider, LoadedModel loaded, BackendOptions options)
     {
         // Fail on the provider before paying for graph surgery and serialisation.
         OrtBackend.MakeSessionOptions(provider, options).Dispose();
+        var model = loaded.Onnx;
         GraphValidator.Validate(model);   // same checks and messages as gl (GlNetworkBuilder), before ORT sees it
-        var info = ModelInspector.Inspect(model);
+        var info = loaded.Info;
         var taps = options.Taps ?? Array.Empty<string>();
         var (withTaps, tapOutputs) = taps.Count == 0 ? (model, Array.Empty<string>()) : Taps.AddOutputs(model, taps);
         // Where the graph's H/W are symbolic, the inspector's size (rr.input_size metadata, else 224) is bound.

@@ -46,8 +46,8 @@ public readonly record struct CropGeometry(int ResizedWidth, int ResizedHeight, 
 public sealed class Preprocessor
 {
     public const double DefaultCropRatio = 224.0 / 256.0;
-    public static readonly float[] ImageNetMean = { 0.485f, 0.456f, 0.406f };
-    public static readonly float[] ImageNetStd = { 0.229f, 0.224f, 0.225f };
+    public static readonly float[] ImageNetMean = Models.MetadataKeys.ImageNetMean;   // one table: MetadataKeys
+    public static readonly float[] ImageNetStd = Models.MetadataKeys.ImageNetStd;
 
     readonly float[] _scale, _bias; // per channel: out = v*scale + bias = (v/255 − mean)/std
     readonly float[] _mean, _std;
@@ -68,8 +68,8 @@ public sealed class Preprocessor
         if (channels is not (1 or 3)) throw new ArgumentException($"preprocessing supports 1 or 3 channels, not {channels}");
         if (height < 1 || width < 1) throw new ArgumentException($"bad model input size {height}x{width}");
         if (!(cropRatio > 0 && cropRatio <= 1)) throw new ArgumentException($"crop ratio must be in (0, 1], got {cropRatio}");
-        if (mean.IsEmpty) mean = channels == 3 ? ImageNetMean : new[] { 0.5f };
-        if (std.IsEmpty) std = channels == 3 ? ImageNetStd : new[] { 0.5f };
+        if (mean.IsEmpty) mean = Models.MetadataKeys.DefaultMean(channels);   // the one default table
+        if (std.IsEmpty) std = Models.MetadataKeys.DefaultStd(channels);
         if (mean.Length != channels || std.Length != channels)
             throw new ArgumentException($"mean/std need {channels} values each (got {mean.Length} and {std.Length})");
         Channels = channels; Height = height; Width = width; CropRatio = cropRatio;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Models;
 
 namespace ResNetRealtime.Runtime.Inference;
 
@@ -49,10 +50,15 @@ public sealed class ClassificationResult
         Top = new Prediction[k]; Probs = new float[classes]; Raw = new float[classes];
     }
 
-    /// <summary>Best classes first, probabilities from a softmax over the logits.</summary>
+    /// <summary>Best classes first, probabilities from a softmax over the logits. Empty for a feature extractor.</summary>
     public ReadOnlySpan<Prediction> TopK => Top.AsSpan(0, Count);
-    public Prediction Best => Top[0];
+    public Prediction Best => Count > 0 ? Top[0]
+        : throw new InvalidOperationException("no best class: the model is a feature extractor (no classifier head); read Features");
+    /// <summary>The raw output row (logits of a classifier, features of a feature extractor).</summary>
     public ReadOnlySpan<float> Logits => Raw;
+    /// <summary>The raw output row of a feature extractor (same memory as <see cref="Logits"/>).</summary>
+    public ReadOnlySpan<float> Features => Raw;
+    /// <summary>Softmax of the logits; all zero for a feature extractor (a softmax over features means nothing).</summary>
     public ReadOnlySpan<float> Probabilities => Probs;
     /// <summary>Taps filled by the run that produced this result (rows = batch index; owned by the backend).</summary>
     public IReadOnlyList<TapTensor> Taps { get; internal set; } = Array.Empty<TapTensor>();
@@ -98,7 +104,12 @@ public sealed partial class Classifier : IDisposable
     bool _disposed;
 
     public IInferenceBackend Backend => _backend;
+    /// <summary>Outputs per image: classes, or features for a feature extractor.</summary>
     public int Classes => _backend.Classes;
+    /// <summary>True when the model has no classifier head (<see cref="HeadKind.FeatureExtractor"/>): results carry
+    /// <see cref="ClassificationResult.Features"/> and no top-k.</summary>
+    public bool IsFeatureExtractor { get; }
+    /// <summary>Predictions per image; 0 for a feature extractor.</summary>
     public int TopK { get; }
     public int MaxBatch => _backend.MaxBatch;
     public IReadOnlyList<string> Labels => _labels;
@@ -106,14 +117,16 @@ public sealed partial class Classifier : IDisposable
     /// <summary>Rolling per-stage statistics of every Classify/ClassifyBatch call (window 1024).</summary>
     public StageStats Stats { get; } = new();
 
-    /// <summary>Wraps an existing backend (takes ownership). labels: null → "class N". mean/std: null → ImageNet (3 channels) or 0.5 (1 channel).</summary>
+    /// <summary>Wraps an existing backend (takes ownership). labels: null → "class N". mean/std: null → ImageNet (3 channels) or 0.5 (1 channel).
+    /// head: FeatureExtractor skips softmax and top-k (see <see cref="ModelInfo.Head"/>).</summary>
     public Classifier(IInferenceBackend backend, ClassifierOptions options = null, IReadOnlyList<string> labels = null,
-                      float[] mean = null, float[] std = null)
+                      float[] mean = null, float[] std = null, HeadKind head = HeadKind.Classifier)
     {
         options ??= new ClassifierOptions();
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
         if (options.TopK < 1) throw new ArgumentException($"TopK must be ≥ 1, got {options.TopK}");
-        TopK = Math.Min(options.TopK, backend.Classes);
+        IsFeatureExtractor = head == HeadKind.FeatureExtractor;
+        TopK = IsFeatureExtractor ? 0 : Math.Min(options.TopK, backend.Classes);
         _pre = new Preprocessor(backend.Channels, backend.Height, backend.Width, mean, std, options.CropRatio);
         _input = new float[backend.MaxBatch * _pre.OutputLength];
         _logits = new float[backend.MaxBatch * backend.Classes];
@@ -211,14 +224,17 @@ public sealed partial class Classifier : IDisposable
         return _batch;
     }
 
-    /// <summary>Row <paramref name="row"/> of the logits → softmax → top-k into r. Allocates nothing.</summary>
+    /// <summary>Row <paramref name="row"/> of the logits → softmax → top-k into r (a feature extractor: the row only). Allocates nothing.</summary>
     void Postprocess(int row, ClassificationResult r)
     {
         int c = _backend.Classes;
         var logits = _logits.AsSpan(row * c, c);
         logits.CopyTo(r.Raw);
-        Softmax(logits, r.Probs);
-        SelectTopK(r.Probs, r.Top, _labels);
+        if (!IsFeatureExtractor)
+        {
+            Softmax(logits, r.Probs);
+            SelectTopK(r.Probs, r.Top, _labels);
+        }
         r.Count = r.Top.Length;
         r.Taps = _backend.Taps;
         r.TapRow = row;

@@ -11,9 +11,9 @@ namespace ResNetRealtime.Runtime.Models;
 ///   separated by newlines or commas), as some exporters and model zoos write them.</description></item>
 /// <item><term>rr.mean</term><description>Per-channel mean subtracted after scaling pixels to 0..1, comma-separated,
 ///   one value per input channel or one for all: <c>0.485,0.456,0.406</c> (ImageNet, the default when absent for
-///   3 channels; 0.449 per channel otherwise). Also read: <c>mean</c>.</description></item>
+///   3 channels; 0.5 per channel otherwise). Also read: <c>mean</c>.</description></item>
 /// <item><term>rr.std</term><description>Per-channel standard deviation the centred pixels are divided by, same format:
-///   <c>0.229,0.224,0.225</c> (ImageNet default; 0.226 per channel for other channel counts). Also read: <c>std</c>.</description></item>
+///   <c>0.229,0.224,0.225</c> (ImageNet default; 0.5 per channel for other channel counts). Also read: <c>std</c>.</description></item>
 /// <item><term>rr.input_size</term><description>Square input side in pixels, e.g. <c>224</c>: used when the graph's
 ///   input has symbolic height/width. A graph with fixed H and W wins over this key.</description></item>
 /// <item><term>rr.arch</term><description>Architecture name as accepted by <see cref="ResNetSpec.FromName"/>,
@@ -45,11 +45,12 @@ public static class MetadataKeys
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
     /// <summary>
-    /// Default mean/std when a model says nothing: ImageNet's for 3 channels; for any other channel
-    /// count the average of ImageNet's three (0.449 / 0.226) on every channel.
+    /// Default mean/std when a model says nothing: ImageNet's for 3 channels; for any other channel count
+    /// 0.5 / 0.5 on every channel (pixels to [-1, 1]). The one default table: the CPU preprocessor and the
+    /// gl backend use the same values (the gl backend still holds its own copy; see its constructor).
     /// </summary>
-    public static float[] DefaultMean(int channels) => channels == 3 ? (float[])ImageNetMean.Clone() : Enumerable.Repeat(0.449f, Math.Max(channels, 1)).ToArray();
-    public static float[] DefaultStd(int channels) => channels == 3 ? (float[])ImageNetStd.Clone() : Enumerable.Repeat(0.226f, Math.Max(channels, 1)).ToArray();
+    public static float[] DefaultMean(int channels) => channels == 3 ? (float[])ImageNetMean.Clone() : Enumerable.Repeat(0.5f, Math.Max(channels, 1)).ToArray();
+    public static float[] DefaultStd(int channels) => channels == 3 ? (float[])ImageNetStd.Clone() : Enumerable.Repeat(0.5f, Math.Max(channels, 1)).ToArray();
 
     /// <summary>"0.485,0.456,0.406" with invariant culture and round-trip precision.</summary>
     public static string FormatFloats(IEnumerable<float> values) =>

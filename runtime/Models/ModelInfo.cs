@@ -11,6 +11,15 @@ public enum ValueSource
     Default,
 }
 
+/// <summary>What a model's output is. See <see cref="ModelInspector"/> for the rule that decides it.</summary>
+public enum HeadKind
+{
+    /// <summary>Class scores (logits or probabilities): softmax and top-k apply.</summary>
+    Classifier,
+    /// <summary>A feature vector ([N,C] or [N,C,1,1]) with no classifier head: no softmax, no top-k.</summary>
+    FeatureExtractor,
+}
+
 public sealed class ModelInfo
 {
     public string InputName { get; init; }
@@ -20,8 +29,12 @@ public sealed class ModelInfo
     public string OutputName { get; init; }
     /// <summary>Declared shape of the output; -1 for symbolic dims; null if undeclared.</summary>
     public long[] OutputShape { get; init; }
-    /// <summary>Number of classes (output dim 1, else the classifier weight's rows); -1 if unknown.</summary>
+    /// <summary>Number of classes (output dim 1, else the classifier weight's rows); -1 if unknown.
+    /// For a feature extractor, the number of features.</summary>
     public int Classes { get; init; }
+    /// <summary>Classifier, or FeatureExtractor for a model without a classifier head.</summary>
+    public HeadKind Head { get; init; }
+    public bool IsFeatureExtractor => Head == HeadKind.FeatureExtractor;
     public int Channels { get; init; }
     public int InputHeight { get; init; }
     public int InputWidth { get; init; }
@@ -46,7 +59,7 @@ public sealed class ModelInfo
         Labels != null && classIndex >= 0 && classIndex < Labels.Length ? Labels[classIndex] : $"class {classIndex}";
 
     public override string ToString() =>
-        $"input '{InputName}' [{string.Join(",", InputShape)}] -> output '{OutputName}' ({Classes} classes), " +
+        $"input '{InputName}' [{string.Join(",", InputShape)}] -> output '{OutputName}' ({Classes} {(IsFeatureExtractor ? "features" : "classes")}), " +
         $"{InputWidth}x{InputHeight} ({InputSizeSource}), {(ResNet != null ? ResNet.ToString() : "no residual structure")}";
 }
 

@@ -13,6 +13,15 @@
 //     layer1, layer2, ... in graph order. A block's output is its Add, or the ReLU right after it.
 //  4. Depth = convs before the first block + main-branch convs of all blocks + Conv/Gemm/MatMul after
 //     the last block (the classifier): 18, 34, 50, 101, 152 for torchvision models, 6n+2 for CIFAR.
+// Head: a model is a feature extractor (HeadKind.FeatureExtractor) when it has no labels (rr.labels or an
+// alias) AND its output, followed back through shape-only ops (Identity, Flatten, Reshape, Squeeze,
+// Unsqueeze), comes from a pooling op (GlobalAveragePool, GlobalMaxPool, ReduceMean, AveragePool) — no
+// Gemm/MatMul/Conv/Softmax after the last pool. The op decides, not the shape: [N,C,1,1] is also what a 1x1
+// Conv classifier over pooled features outputs, and that is a classifier. Labels always mean a classifier.
+// Everything else (an unknown last op included) is a classifier, as before this rule existed.
+//
+// This is the one reader of a model's metadata_props (MetadataKeys); everyone else asks the ModelInfo
+// it returns, or the LoadedModel that carries it.
 using System.Globalization;
 using System.Text.Json;
 using ResNetRealtime.Runtime.Onnx;
@@ -109,6 +118,7 @@ public static class ModelInspector
             Mean = mean,
             Std = std,
             NormalizationSource = normSource,
+            Head = labels == null && EndsInPool(output.Name, producer) ? HeadKind.FeatureExtractor : HeadKind.Classifier,
             Arch = model.GetMetadata(MetadataKeys.Arch),
             ResNet = FindStructure(g, input.Name, init, producer),
         };
@@ -191,6 +201,19 @@ public static class ModelInspector
             t = n.Inputs[0];
         }
         return -1;
+    }
+
+    /// <summary>True when the output comes from a pooling op through shape-only ops (the head rule in the header).</summary>
+    static bool EndsInPool(string output, Dictionary<string, OnnxNode> producer)
+    {
+        string t = output;
+        for (int step = 0; step < 8 && producer.TryGetValue(t, out var n); step++)
+        {
+            if (n.OpType is "GlobalAveragePool" or "GlobalMaxPool" or "ReduceMean" or "AveragePool") return true;
+            if (n.OpType is not ("Identity" or "Flatten" or "Reshape" or "Squeeze" or "Unsqueeze") || n.Inputs.Count == 0) return false;
+            t = n.Inputs[0];
+        }
+        return false;
     }
 
     static int ChannelsFromFirstConv(string input, OnnxGraph g, Dictionary<string, OnnxTensor> init)

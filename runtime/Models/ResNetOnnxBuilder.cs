@@ -7,6 +7,8 @@
 //          shortcut = identity or Conv 1x1 + BN (downsample.0/.1), Add, Relu
 //   the last block's Relu of stage k outputs the tensor "layer{k}"; other blocks output "layer{k}.{b}"
 //   GlobalAveragePool = "avgpool" (the "pool" tap) -> Flatten = "flatten" -> Gemm(fc, transB=1) = "logits" [N,classes]
+//   Output = PooledFeatures stops at "avgpool" [N,F,1,1], FlatFeatures at "flatten" [N,F] (F = spec.FeatureCount):
+//   a feature extractor without fc (the shape of an ImageNet featurizer), no labels allowed.
 // Node names are "<torchvision module path>" ("layer2.0.conv1", "layer2.0.bn1", "layer2.0.relu_out",
 // "layer2.0.add"); a node's output tensor has the node's name unless stated above.
 // Initializer names are torchvision's parameter names (ResNetSpec.StateShapes()).
@@ -23,6 +25,17 @@ using ResNetRealtime.Runtime.Onnx;
 namespace ResNetRealtime.Runtime.Models;
 
 /// <summary>Options for <see cref="ResNetOnnxBuilder.Build(ResNetSpec, ResNetBuildOptions)"/>.</summary>
+/// <summary>Where a built graph ends.</summary>
+public enum ResNetOutput
+{
+    /// <summary>fc → "logits" [N,classes] (the default).</summary>
+    Logits,
+    /// <summary>No fc: the pool "avgpool" [N,F,1,1] is the output (a feature extractor).</summary>
+    PooledFeatures,
+    /// <summary>No fc: "flatten" [N,F] is the output (a feature extractor).</summary>
+    FlatFeatures,
+}
+
 public sealed record ResNetBuildOptions
 {
     public int Seed { get; init; }
@@ -39,6 +52,8 @@ public sealed record ResNetBuildOptions
     public int Opset { get; init; } = 17;
     /// <summary>Batch dimension: null = dynamic "N", else fixed.</summary>
     public int? FixedBatch { get; init; }
+    /// <summary>Logits (default), or a headless feature extractor; see <see cref="ResNetOutput"/>.</summary>
+    public ResNetOutput Output { get; init; } = ResNetOutput.Logits;
 }
 
 public static class ResNetOnnxBuilder
@@ -61,6 +76,8 @@ public static class ResNetOnnxBuilder
         foreach (var (what, v) in new[] { ("Mean", options.Mean), ("Std", options.Std) })
             if (v != null && v.Length != 1 && v.Length != spec.InChannels)
                 throw new ArgumentException($"{what} has {v.Length} values: give 1 or one per input channel ({spec.InChannels})");
+        if (options.Output != ResNetOutput.Logits && options.Labels != null)
+            throw new ArgumentException($"{options.Labels.Count} labels given for a feature extractor (Output = {options.Output}): it has no classes");
         if (options.FixedBatch is < 1) throw new ArgumentException($"FixedBatch must be >= 1, got {options.FixedBatch}");
         var b = new GraphWriter(spec, options);
         return b.Build();
@@ -162,7 +179,12 @@ public static class ResNetOnnxBuilder
         {
             OnnxDim batch = options.FixedBatch is int fb ? new OnnxDim(fb) : new OnnxDim("N");
             _g.Inputs.Add(new OnnxValueInfo(InputName, OnnxDataType.Float, batch, spec.InChannels, spec.InputSize, spec.InputSize));
-            _g.Outputs.Add(new OnnxValueInfo(OutputName, OnnxDataType.Float, batch, spec.NumClasses));
+            _g.Outputs.Add(options.Output switch
+            {
+                ResNetOutput.PooledFeatures => new OnnxValueInfo("avgpool", OnnxDataType.Float, batch, spec.FeatureCount, 1, 1),
+                ResNetOutput.FlatFeatures => new OnnxValueInfo("flatten", OnnxDataType.Float, batch, spec.FeatureCount),
+                _ => new OnnxValueInfo(OutputName, OnnxDataType.Float, batch, spec.NumClasses),
+            });
 
             string x = InputName;
             int k = spec.Cifar ? 3 : 7;
@@ -186,17 +208,20 @@ public static class ResNetOnnxBuilder
                 }
             }
             Node("GlobalAveragePool", "avgpool", [x], "avgpool");
-            Node("Flatten", "flatten", ["avgpool"], "flatten", OnnxAttribute.Int("axis", 1));
-            Init("fc.weight"); Init("fc.bias");
-            Node("Gemm", "fc", ["flatten", "fc.weight", "fc.bias"], OutputName,
-                OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1));
+            if (options.Output != ResNetOutput.PooledFeatures) Node("Flatten", "flatten", ["avgpool"], "flatten", OnnxAttribute.Int("axis", 1));
+            if (options.Output == ResNetOutput.Logits)
+            {
+                Init("fc.weight"); Init("fc.bias");
+                Node("Gemm", "fc", ["flatten", "fc.weight", "fc.bias"], OutputName,
+                    OnnxAttribute.Float("alpha", 1f), OnnxAttribute.Float("beta", 1f), OnnxAttribute.Int("transB", 1));
+            }
 
             var m = new OnnxModel
             {
                 IrVersion = 8,
                 ProducerName = "ResNetRealtime",
                 ProducerVersion = typeof(ResNetOnnxBuilder).Assembly.GetName().Version?.ToString() ?? "0",
-                DocString = $"{spec.Name}: {spec.Depth} layers, {spec.NumClasses} classes, built by ResNetOnnxBuilder",
+                DocString = $"{spec.Name}: {spec.Depth} layers, {(options.Output == ResNetOutput.Logits ? $"{spec.NumClasses} classes" : $"no fc, {spec.FeatureCount} features")}, built by ResNetOnnxBuilder",
                 OpsetImports = [new OnnxOpset(null, options.Opset)],
                 Graph = _g,
             };

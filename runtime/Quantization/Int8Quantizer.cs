@@ -6,7 +6,6 @@
 //   5. write int8 weights, int32 biases and the Q/DQ pairs (QdqRewriter); keep every metadata entry,
 //      add rr.precision=int8 and rr.calibration.
 // The caller supplies preprocessed float32 NCHW batches; the runtime reads no data sets itself.
-using System.Globalization;
 using System.Text.Json;
 using ResNetRealtime.Runtime.Onnx;
 
@@ -70,10 +69,12 @@ public static class Int8Quantizer
         var shape = input.ShapeOrMinusOne();
         if (input.ElemType != OnnxDataType.Float || shape == null || shape.Length != 4)
             throw new InvalidDataException($"model input {input}: a float32 NCHW input is expected");
-        int.TryParse(model.GetMetadata(Models.MetadataKeys.InputSize), NumberStyles.Integer, CultureInfo.InvariantCulture, out int hint);
+        // rr.input_size is read by its one reader, ModelInspector; only a size the metadata gave counts here.
+        var info = Models.ModelInspector.Inspect(model);
+        bool meta = info.InputSizeSource == Models.ValueSource.Metadata;
         int Dim(int i, int fallback) => shape[i] > 0 ? (int)shape[i]
             : fallback > 0 ? fallback : throw new InvalidDataException($"model input {input}: dimension {i} is symbolic and the metadata has no {Models.MetadataKeys.InputSize}");
-        return (input.Name, [Dim(1, 0), Dim(2, hint), Dim(3, hint)]);
+        return (input.Name, [Dim(1, 0), Dim(2, meta ? info.InputHeight : 0), Dim(3, meta ? info.InputWidth : 0)]);
     }
 
     static string Recipe(QuantizeOptions o, int samples)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using NUnit.Framework;
 using ResNetRealtime.Cli.Bench;
+using ResNetRealtime.Training.Charts;
 
 namespace ResNetRealtime.Tests.Cli;
 
@@ -94,7 +95,8 @@ public class BenchVerbTests
     [Test]
     public void Svg_chart_scales_points_into_the_plot()
     {
-        var svg = SvgChart.Render("t", new[] { 18, 50 }, new[] { new SvgChart.Series("a", "red", new[] { (10.0, 12.0), (20.0, 30.0) }) });
+        var svg = SvgChart.Render("t", "depth", new[] { new SvgChart.Series("a", [0, 1], [10.0, 20.0], Upper: [12.0, 30.0], Color: "red") },
+                                  xCategories: new[] { "ResNet-18", "ResNet-50" });
         var x = XDocument.Parse(svg);
         var circles = x.Descendants().Where(e => e.Name.LocalName == "circle").Select(e => double.Parse(e.Attribute("cy").Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.That(circles[1], Is.LessThan(circles[0]), "a larger latency must plot higher");

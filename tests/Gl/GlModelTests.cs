@@ -96,7 +96,7 @@ public class GlModelTests
         // tolerance must be that BN's output, not anything before it and not only the logits.
         BackendFactory.Register("test-perturbed", (model, o) =>
         {
-            var copy = OnnxModel.Parse(model.ToBytes());
+            var copy = OnnxModel.Parse(model.Onnx.ToBytes());
             var bias = copy.Graph.FindInitializer("layer2.0.bn1.bias");
             var v = bias.ToFloatArray();
             v[3] += 0.5f;

@@ -148,10 +148,16 @@ public class ModelInspectorTests
     [Test]
     public void GrayscaleBuilderModelGetsPerChannelDefaults()
     {
-        var info = ModelInspector.Inspect(Skeleton(ResNetSpec.FromName("resnet20", 10, inChannels: 1)));
+        var m = Skeleton(ResNetSpec.FromName("resnet20", 10, inChannels: 1));
+        m.SetMetadata(MetadataKeys.Mean, null);
+        m.SetMetadata(MetadataKeys.Std, null);
+        var info = ModelInspector.Inspect(m);
         Assert.That(info.Channels, Is.EqualTo(1));
-        Assert.That(info.Mean, Is.EqualTo(new[] { 0.449f }));
-        Assert.That(info.Std, Is.EqualTo(new[] { 0.226f }));
+        // The one default for non-RGB input, the same the CPU preprocessor and the gl backend apply.
+        Assert.That(info.NormalizationSource, Is.EqualTo(ValueSource.Default));
+        Assert.That(info.Mean, Is.EqualTo(new[] { 0.5f }));
+        Assert.That(info.Std, Is.EqualTo(new[] { 0.5f }));
+        Assert.That(new ResNetRealtime.Runtime.Imaging.Preprocessor(1, 8, 8).Mean.ToArray(), Is.EqualTo(info.Mean));
     }
 
     [Test]

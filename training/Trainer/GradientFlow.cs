@@ -1,6 +1,7 @@
 using ResNetRealtime.Runtime.IO;
 using System.Globalization;
 using System.Text;
+using ResNetRealtime.Training.Charts;
 using ResNetRealtime.Training.Engine;
 
 namespace ResNetRealtime.Training.Trainer;

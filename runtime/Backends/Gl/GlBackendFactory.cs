@@ -21,9 +21,14 @@ public static class GlBackendFactory
     /// (node output names, or stage names "layer1".."layer4" = the last output inside that stage).
     /// Threads and DeviceId do not apply (the GPU is the one EGL picks: Mesa surfaceless, else the first device).
     /// </summary>
-    public static GlBackend Create(OnnxModel model, BackendOptions options, Gl.GlBackendOptions glOptions = null)
+    public static GlBackend Create(OnnxModel model, BackendOptions options, Gl.GlBackendOptions glOptions = null) =>
+        Create(LoadedModel.From(model ?? throw new ArgumentNullException(nameof(model))), options, glOptions);
+
+    /// <summary>As above; mean/std (unless glOptions sets them) come from the model object, as on every backend.</summary>
+    public static GlBackend Create(LoadedModel loaded, BackendOptions options, Gl.GlBackendOptions glOptions = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loaded);
+        var model = loaded.Onnx;
         options ??= new BackendOptions();
         var taps = (options.Taps ?? Array.Empty<string>()).Select(t => ResolveTap(model, t)).ToArray();
         var net = GlNetworkBuilder.Build(model, taps);
@@ -32,23 +37,10 @@ public static class GlBackendFactory
         {
             Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TopK = o.TopK, Cam = o.Cam,
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
-            Mean = o.Mean ?? MetadataFloats(model, MetadataKeys.Mean, MetadataKeys.MeanAliases),
-            Std = o.Std ?? MetadataFloats(model, MetadataKeys.Std, MetadataKeys.StdAliases), CropRatio = o.CropRatio,
+            // GL preprocessing takes 1 or 3 channels; for other counts it refuses any mean/std, so pass none.
+            Mean = o.Mean ?? (loaded.Channels is 1 or 3 ? loaded.Mean : null),
+            Std = o.Std ?? (loaded.Channels is 1 or 3 ? loaded.Std : null), CropRatio = o.CropRatio,
         });
-    }
-
-    /// <summary>Per-channel floats from model metadata ("rr.mean" = "0.485,0.456,0.406", or an alias key); null when absent.</summary>
-    static float[] MetadataFloats(OnnxModel model, string key, IEnumerable<string> aliases)
-    {
-        var s = model.GetMetadata(key);
-        foreach (var a in aliases) s ??= model.GetMetadata(a);
-        if (string.IsNullOrWhiteSpace(s)) return null;
-        try
-        {
-            return s.Trim('[', ']', ' ').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (FormatException) { return null; }
     }
 
     /// <summary>A node output (or the graph input) name as is; "layerK" → the output of the last node whose name or output sits in stage K.</summary>
