@@ -30,7 +30,7 @@ sealed unsafe class GlNetworkRunner : IDisposable
     readonly int[] _tn, _kSplit;
     readonly bool[] _oneByOne;
     readonly uint _params, _partial, _probs, _topk;
-    readonly uint _pConv, _pConv1x1, _pConv16, _pConv1x1_16, _pReduce, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pAffine;
+    readonly uint _pConv, _pConv1x1, _pConv16, _pConv1x1_16, _pReduce, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pAffine, _pBiasImage;
     int _paramsBatch = -1;
 
     /// <summary>Bytes between parameter blocks (uniform-offset aligned); the backend's small-block buffer uses it too.</summary>
@@ -67,6 +67,7 @@ sealed unsafe class GlNetworkRunner : IDisposable
                     _bBuf[i] = GlObjects.Buffer<float>(_gl, op.Bias);
                     continue;
                 }
+                if (op.Kind == GlOpKind.BiasImage) _wBuf[i] = GlObjects.Buffer<float>(_gl, op.Weights);   // the constant image, as is
                 if (op.Kind is not (GlOpKind.Conv or GlOpKind.FullyConnected)) continue;
                 int rows = _net.Tensors[op.Output].C * (op.Kind == GlOpKind.FullyConnected ? _net.Tensors[op.Output].H * _net.Tensors[op.Output].W : 1);
                 int k = op.Weights.Length / rows;
@@ -102,7 +103,8 @@ sealed unsafe class GlNetworkRunner : IDisposable
             _pReduce = shaders.Get("conv.comp", "REDUCE");
             _pPool = shaders.Get("pool.comp"); _pGap = shaders.Get("pool.comp", "GLOBAL_AVG");
             _pElt = shaders.Get("eltwise.comp"); _pFc = shaders.Get("fc.comp"); _pSoftmax = shaders.Get("softmax.comp");
-                if (_net.Ops.Any(op => op.Kind == GlOpKind.Affine)) _pAffine = shaders.Get("affine.comp");
+            if (_net.Ops.Any(op => op.Kind == GlOpKind.Affine)) _pAffine = shaders.Get("affine.comp");
+            _pBiasImage = _net.Ops.Any(op => op.Kind == GlOpKind.BiasImage) ? shaders.Get("bias_image.comp") : 0;
             _oneByOne = _net.Ops.Select(op => op.Kind == GlOpKind.Conv && op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
                 && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (_net.Tensors[op.Output].H, _net.Tensors[op.Output].W)).ToArray();
         }
@@ -216,6 +218,9 @@ sealed unsafe class GlNetworkRunner : IDisposable
                 case GlOpKind.Affine:
                     MemoryMarshal.Write(at, AffineParams.For(op, o, batch));
                     break;
+                case GlOpKind.BiasImage:
+                    MemoryMarshal.Write(at, BiasImageParams.For(op, o, batch));
+                    break;
             }
         }
         _gl.BindBuffer(GLEnum.UniformBuffer, _params);
@@ -317,6 +322,14 @@ sealed unsafe class GlNetworkRunner : IDisposable
             {
                 _gl.UseProgram(_pElt);
                 Bind(3, op.Kind == GlOpKind.Add ? _tensorBuf[op.Inputs[1]] : _tensorBuf[op.Inputs[0]]);
+                var g = Grid(((long)Batch * o.Size + 255) / 256);
+                _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
+                break;
+            }
+            case GlOpKind.BiasImage:
+            {
+                _gl.UseProgram(_pBiasImage);
+                Bind(1, _wBuf[i]);
                 var g = Grid(((long)Batch * o.Size + 255) / 256);
                 _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
                 break;

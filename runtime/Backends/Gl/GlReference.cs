@@ -128,6 +128,7 @@ public static class GlReference
                     for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(t[op.Inputs[0]][i], 0);
                     break;
                 case GlOpKind.Affine: Affine(t[op.Inputs[0]], batch, a.C, a.H * a.W, op.Weights, op.Bias, op.Relu, y); break;
+                case GlOpKind.BiasImage: GlBiasImage.Reference(t[op.Inputs[0]], op, y); break;
             }
             t[op.Output] = y;
         }
