@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Realtime;
 using System.Diagnostics;
 using System.Text.Json;
 using ResNetRealtime.Demo.Imaging;

@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Realtime;
 using System.Diagnostics;
 using ResNetRealtime.Demo.Sources;
 using ResNetRealtime.Runtime.Backends;
