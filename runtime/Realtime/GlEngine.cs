@@ -179,7 +179,10 @@ internal sealed class GlEngine : IRealtimeEngine
         if (!_gl.IsTexture(tex)) throw new ArgumentException($"{tex} is not a texture name of this GL context");
         _gl.ActiveTexture(GLEnum.Texture0);
         _gl.BindTexture(GLEnum.Texture2D, tex);
-        if (_gl.GetError() != GLEnum.NoError) throw new ArgumentException($"texture {tex} is not a GL_TEXTURE_2D");
+        // A texture of another target fails to bind (GL_INVALID_OPERATION) and leaves the old binding: read the binding
+        // back rather than glGetError, which would also report (and swallow) errors the host left pending.
+        _gl.GetInteger(GLEnum.TextureBinding2D, out int bound);
+        if (bound != (int)tex) { _gl.GetError(); throw new ArgumentException($"texture {tex} is not a GL_TEXTURE_2D"); }
         _gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureWidth, out int w);
         _gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureHeight, out int h);
         _gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureInternalFormat, out int fmt);

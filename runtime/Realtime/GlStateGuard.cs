@@ -62,20 +62,20 @@ internal sealed unsafe class GlStateGuard
     public void Restore()
     {
         var gl = _gl;
-        gl.UseProgram((uint)_program);
+        gl.UseProgram(_program != 0 && gl.IsProgram((uint)_program) ? (uint)_program : 0);
         for (uint i = 0; i < Ssbos; i++) Rebind(GLEnum.ShaderStorageBuffer, i, _ssbo[i], _ssboStart[i], _ssboSize[i]);
         for (uint i = 0; i < Ubos; i++) Rebind(GLEnum.UniformBuffer, i, _ubo[i], _uboStart[i], _uboSize[i]);
         // Indexed binds also set the generic binding point: the generic ones go back last.
-        gl.BindBuffer(GLEnum.ShaderStorageBuffer, (uint)_ssboGeneric);
-        gl.BindBuffer(GLEnum.UniformBuffer, (uint)_uboGeneric);
-        gl.BindBuffer(GLEnum.CopyReadBuffer, (uint)_copyRead);
-        gl.BindBuffer(GLEnum.CopyWriteBuffer, (uint)_copyWrite);
-        gl.BindImageTexture(0, (uint)_image, _imageLevel, _imageLayered != 0, _imageLayer, (GLEnum)_imageAccess,
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, Buf(_ssboGeneric));
+        gl.BindBuffer(GLEnum.UniformBuffer, Buf(_uboGeneric));
+        gl.BindBuffer(GLEnum.CopyReadBuffer, Buf(_copyRead));
+        gl.BindBuffer(GLEnum.CopyWriteBuffer, Buf(_copyWrite));
+        gl.BindImageTexture(0, Tex(_image), _imageLevel, _imageLayered != 0, _imageLayer, (GLEnum)_imageAccess,
             _imageFormat == 0 ? GLEnum.R32f : (GLEnum)_imageFormat); // unit never bound: format reads 0, which is no valid format
         gl.ActiveTexture(GLEnum.Texture0);
-        gl.BindTexture(GLEnum.Texture2D, (uint)_tex0);
+        gl.BindTexture(GLEnum.Texture2D, Tex(_tex0));
         gl.ActiveTexture((GLEnum)_activeTexture);
-        gl.BindTexture(GLEnum.Texture2D, (uint)_texActive);
+        gl.BindTexture(GLEnum.Texture2D, Tex(_texActive));
         gl.PixelStore(GLEnum.PackAlignment, _pack);
         gl.PixelStore(GLEnum.UnpackAlignment, _unpack);
         gl.Viewport(_viewport[0], _viewport[1], (uint)_viewport[2], (uint)_viewport[3]);
@@ -83,9 +83,15 @@ internal sealed unsafe class GlStateGuard
         gl.BindFramebuffer(GLEnum.ReadFramebuffer, (uint)_readFb);
     }
 
+    // A name the host (or a disposed backend) deleted while it was bound reads back as bound on some drivers, and
+    // rebinding it is GL_INVALID_VALUE/OPERATION: such a binding goes back to 0, which is what deletion means.
+    uint Buf(int name) => name != 0 && _gl.IsBuffer((uint)name) ? (uint)name : 0;
+    uint Tex(int name) => name != 0 && _gl.IsTexture((uint)name) ? (uint)name : 0;
+
     void Rebind(GLEnum target, uint index, int buffer, long start, long size)
     {
-        if (buffer == 0 || size == 0) _gl.BindBufferBase(target, index, (uint)buffer);
-        else _gl.BindBufferRange(target, index, (uint)buffer, (nint)start, (nuint)size);
+        uint b = Buf(buffer);
+        if (b == 0 || size == 0) _gl.BindBufferBase(target, index, b);
+        else _gl.BindBufferRange(target, index, b, (nint)start, (nuint)size);
     }
 }
