@@ -19,9 +19,9 @@ namespace ResNetRealtime.Demo.App;
 ///   acquire (scene render at the model's input size, or the newest camera frame uploaded to a texture)
 ///   → offer to the inference path (never waits in window mode) → draw the frame, heatmap, mosaic,
 ///   top-5 and HUD → present (swap) or, headless, read back for PNGs and frames.json.
-/// Inference paths (<see cref="IInferencePath"/>, chosen by <see cref="BackendChoice"/>): ONNX Runtime on a
-/// worker thread fed with the frame's pixels (read back from the render target), or the gl backend inside
-/// this context fed with the frame's texture (<see cref="GpuInference"/>: no CPU round trip, CAM and mosaic
+/// Inference goes through the runtime's real-time API (<see cref="LivePath"/> over RealtimeClassifier, backend chosen
+/// by <see cref="BackendChoice"/>): CPU backends on their worker thread fed with the frame's pixels (read back from
+/// the render target), or gl inside this context fed with the frame's texture (no CPU round trip, CAM and mosaic
 /// drawn from GPU textures, logits polled a frame or two later).
 /// Headless runs in lock-step (each frame waits for its own prediction, bounded) so the JSON has one
 /// prediction per frame and the accuracy is exact; the window never waits.
@@ -45,9 +45,7 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly Overlay _overlay;
     readonly Hud _hud = new();
     readonly HudInfo _info = new();
-    InferenceWorker _cpu;
-    GpuInference _gpu;
-    IInferencePath _worker; // the active one of the two
+    LivePath _worker;
     BackendChoice _choice;
     readonly bool _sceneSource;
     readonly int _modelSize;
@@ -109,8 +107,7 @@ public sealed unsafe class DemoRunner : IDisposable
 
     /// <summary>
     /// Switches to <paramref name="requested"/> ("auto", "gl", "ort-cpu", ...) as <see cref="BackendChoice"/> decides
-    /// for this context: gl runs in this context on the render thread, the others on the CPU worker. Each path is
-    /// made on first use and kept (switching back is a model reload, not a new thread or context).
+    /// for this context: gl runs in this context on the render thread, the others on the runtime's worker thread.
     /// </summary>
     void Activate(string requested)
     {
@@ -118,18 +115,8 @@ public sealed unsafe class DemoRunner : IDisposable
         if (_choice.Reason != null) _log.WriteLine("rr demo: backend " + _choice.Reason);
         _backend = _choice.Backend;
         int depth = ModelProvider.Depths[_depthIndex];
-        if (_backend == "gl")
-        {
-            if (_gpu == null) _gpu = new GpuInference(_ctx, _o, _sceneSource, _modelSize, depth, _log);
-            else _gpu.RequestSwitch(depth, "gl");
-            _worker = _gpu;
-        }
-        else
-        {
-            if (_cpu == null) _cpu = new InferenceWorker(_o, _sceneSource, _modelSize, depth, _backend, _log);
-            else _cpu.RequestSwitch(depth, _backend);
-            _worker = _cpu;
-        }
+        if (_worker == null) _worker = new LivePath(_ctx, _o, _sceneSource, _modelSize, depth, _backend, _log);
+        else _worker.RequestSwitch(depth, _backend);
         _hasResult = false;
         _info.Stages.Clear(); // relabelled for the new path by FillHud
     }
@@ -348,13 +335,13 @@ public sealed unsafe class DemoRunner : IDisposable
         {
             if (_worker.TryOffer(frame, input))
             {
-                if (lockStep && !_worker.TryGetResult(ref _result, 120_000))
+                if (lockStep && !_worker.TryGetResult(_result, 120_000))
                     throw new TimeoutException($"inference of frame {_frames} did not finish within 120 s ({_worker.Error ?? _worker.Status})");
                 else if (lockStep) OnResult();
             }
             else _droppedInference++;
         }
-        if (!lockStep && _worker.TryGetResult(ref _result)) OnResult();
+        if (!lockStep && _worker.TryGetResult(_result)) OnResult();
         if (_worker.Error != null && !_worker.Ready) _info.Notice = _worker.Error;
 
         // Compose: frame, heatmap, mosaic, top-5, HUD.
@@ -445,7 +432,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Model = _worker.ModelDescription ?? _worker.Status;
         _info.RandomWeights = _worker.RandomWeights;
         _info.Notice = _worker.Error ?? _worker.Status ?? _choice.Reason;
-        _info.Lag = _worker is GpuInference && _lag.Count > 0 ? _lag.Mean : -1;
+        _info.Lag = _worker.OnGpu && _lag.Count > 0 ? _lag.Mean : -1;
         if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
         _info.Fps = _frameStats.Count == 0 ? 0 : 1000.0 / Math.Max(_frameStats.Mean, 1e-6);
         _info.Dropped = (_ffmpeg?.Slot.Dropped ?? 0);
@@ -453,7 +440,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Accuracy = _script != null && _inferred > 0 ? Accuracy() : -1;
         if (_info.Stages.Count == 0)
         {
-            bool gpu = _worker is GpuInference;
+            bool gpu = _worker.OnGpu;
             _info.Stages.Add(("capture", _capture));
             _info.Stages.Add(("upload/render", _upload));
             _info.Stages.Add((gpu ? "preprocess GPU" : "preprocess", _pre));
@@ -561,6 +548,7 @@ public sealed unsafe class DemoRunner : IDisposable
         Num(w, "seconds", seconds);
         w.WriteNumber("dropped_frames", _ffmpeg?.Slot.Dropped ?? 0);
         w.WriteNumber("frames_without_inference", _droppedInference);
+        w.WriteNumber("frames_dropped_by_runtime", _worker.Dropped); // replaced while the classifier was busy (latest wins)
         w.WriteStartObject("latency_ms");
         foreach (var (name, s) in new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d), ("submit_to_result", _submitToResult) })
         {
@@ -579,8 +567,7 @@ public sealed unsafe class DemoRunner : IDisposable
 
     public void Dispose()
     {
-        _cpu?.Dispose();
-        _gpu?.Dispose();
+        _worker?.Dispose();
         _ffmpeg?.Dispose();
         _overlay?.Dispose();
         _scene?.Dispose();

@@ -54,12 +54,15 @@ internal sealed class CpuEngine : IRealtimeEngine
         {
             _cam = CamSource.Find(model) ?? throw new NotSupportedException(
                 "Cam: the model does not end in GlobalAveragePool → Gemm/MatMul, so it has no class-activation map; set Cam = false");
-            _camTap = taps.Count;
-            taps.Add(_cam.Features);
+            // A requested tap may already be that tensor (layer4 of an ImageNet ResNet, layer3 of a CIFAR one): reuse it,
+            // since one tensor asked for twice is one ORT output.
+            var resolved = taps.Count == 0 ? Array.Empty<string>() : Models.Taps.AddOutputs(model, taps).outputNames;
+            _camTap = Array.IndexOf(resolved, _cam.Features);
+            if (_camTap < 0) { _camTap = taps.Count; taps.Add(_cam.Features); }
         }
         _classifier = Classifier.Create(model, new ClassifierOptions
         {
-            Backend = backend, Threads = o.Threads, TopK = o.TopK, Taps = taps, CropRatio = o.CropRatio,
+            Backend = backend, Threads = o.Threads, TopK = o.TopK, Taps = taps, CropRatio = o.CropRatio, Precision = o.Precision,
         });
         try
         {

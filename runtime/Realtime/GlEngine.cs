@@ -66,6 +66,8 @@ internal sealed class GlEngine : IRealtimeEngine
     public GlEngine(Onnx.OnnxModel model, RealtimeOptions o, object owner)
     {
         _o = o;
+        Quantization.Int8Cache.ValidatePrecision(o.Precision);
+        if (o.Precision == Quantization.Int8Cache.Int8) Quantization.Int8Cache.RequireCpu("gl");
         _ownsContext = o.GlContext == null;
         _ctx = o.GlContext ?? GlContext.CreateHeadless();
         _gl = _ctx.Gl;

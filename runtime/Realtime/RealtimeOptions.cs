@@ -25,6 +25,8 @@ public sealed class RealtimeOptions
     public TimeSpan FrameBudget { get; init; }
     /// <summary>gl: channels of each tap's mosaic texture (<see cref="Inference.ActivationMosaic"/>); 0 = all.</summary>
     public int TapTextureChannels { get; init; } = 16;
+    /// <summary>"fp32" (default) or "int8" (CPU backends only; <see cref="Quantization.Int8Cache"/>: quantized on first use, cached).</summary>
+    public string Precision { get; init; } = Quantization.Int8Cache.Fp32;
     /// <summary>Crop size / resize size (torchvision's 224/256); 1 = resize the whole frame to the input.</summary>
     public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
 }

@@ -114,6 +114,20 @@ public class RealtimeCpuTests
         Assert.That(r.Cam.ToArray().Max(), Is.EqualTo(1f).Within(1e-6f), "min-max scaled (x - lo) * (1 / (hi - lo)): one rounding");
     }
 
+    [Test, CancelAfter(60_000)]
+    public void TapThatIsAlsoTheCamFeatureMapIsFilled()
+    {
+        // scene-resnet is CIFAR-style: layer3 is the tensor the global average pool reads, which the CAM also needs.
+        var px = Frame(9);
+        using var rt = Create(cam: true, "layer3");
+        var r = WaitAfterSubmit(rt, px);
+        using var sync = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 1, Taps = new[] { "layer3" } });
+        var s = sync.Classify(px, W, H, W * 4, PixelFormat.Bgra32);
+        Assert.That(r.Taps[0].Data.Any(v => v != 0), Is.True, "layer3 was read back");
+        Assert.That(r.Taps[0].Data, Is.EqualTo(s.Taps[0].Data.AsSpan(0, r.Taps[0].Data.Length).ToArray()));
+        Assert.That(r.Cam.ToArray().Max(), Is.EqualTo(1f).Within(1e-6f));
+    }
+
     static RealtimeResult WaitAfterSubmit(RealtimeClassifier rt, byte[] px)
     {
         rt.Submit(FrameInput.FromPixels(px, W, H, W * 4, PixelFormat.Bgra32), 1);
