@@ -54,9 +54,13 @@ public class RealtimeHarness
         var s2r = new LatencyStats(Frames);
         var submit = new LatencyStats(Frames);
         var update = new LatencyStats(Frames);
-        // Warm-up outside the measurement: first-call JIT and lazily made GPU programs.
-        rt.Submit(frame(), -1);
-        for (int i = 0; i < 2000 && !rt.TryGetLatest(ref r); i++) { rt.Update(); Thread.Sleep(1); }
+        // Warm-up outside the measurement: first-call JIT, lazily made GPU programs, and both frame slots grown to
+        // this frame size (they swap, so each grows once).
+        for (int w = 0; w < 3; w++)
+        {
+            rt.Submit(frame(), -1);
+            for (int i = 0; i < 2000 && !rt.TryGetLatest(ref r); i++) { rt.Update(); Thread.Sleep(1); }
+        }
         long submitted0 = rt.Submitted, dropped0 = rt.Dropped;
         long bytes0 = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
