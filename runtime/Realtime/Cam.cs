@@ -44,19 +44,8 @@ internal sealed record CamSource(string Features, float[] Weight, int FeatureCha
         for (int i = g.Nodes.Count - 1; i >= 0 && features == null; i--)
             if (g.Nodes[i].OpType == "GlobalAveragePool") features = g.Nodes[i].Inputs[0];
         if (features == null) return null;
-        for (int i = g.Nodes.Count - 1; i >= 0; i--)
-        {
-            var n = g.Nodes[i];
-            if (n.OpType != "Gemm" && n.OpType != "MatMul" || n.Inputs.Count < 2) continue;
-            var w = g.FindInitializer(n.Inputs[1]);
-            if (w == null || w.Dims.Length != 2) return null;
-            var data = w.ToFloatArray();
-            int rows = (int)w.Dims[0], cols = (int)w.Dims[1];
-            if (n.OpType == "Gemm" && n.GetInt("transB", 0) != 0) return new(features, data, cols); // already [classes, features]
-            var t = new float[data.Length]; // MatMul / Gemm without transB: [features, classes] → [classes, features]
-            for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
-            return new(features, t, rows);
-        }
-        return null;
+        // The fc weights have one owner: the model object (LoadedModel.Fc, [classes, features]).
+        var fc = Models.LoadedModel.From(m).Fc;
+        return fc == null ? null : new(features, fc.Weight, fc.Features);
     }
 }
