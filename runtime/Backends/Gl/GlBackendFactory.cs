@@ -28,27 +28,15 @@ public static class GlBackendFactory
         var taps = (options.Taps ?? Array.Empty<string>()).Select(t => ResolveTap(model, t)).ToArray();
         var net = GlNetworkBuilder.Build(model, taps);
         var o = glOptions ?? new GlBackendOptions();
+        // Mean/std from the one metadata reader ORT's factory uses too, so a corrupt or half-given rr.mean/rr.std is
+        // refused by both (the fuzzer found gl silently falling back to ImageNet's) and defaults agree.
+        var info = o.Mean == null || o.Std == null ? ModelInspector.Inspect(model) : null;
         return new GlBackend(net, new GlBackendOptions
         {
             Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TopK = o.TopK, Cam = o.Cam,
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
-            Mean = o.Mean ?? MetadataFloats(model, MetadataKeys.Mean, MetadataKeys.MeanAliases),
-            Std = o.Std ?? MetadataFloats(model, MetadataKeys.Std, MetadataKeys.StdAliases), CropRatio = o.CropRatio,
+            Mean = o.Mean ?? info.Mean, Std = o.Std ?? info.Std, CropRatio = o.CropRatio,
         });
-    }
-
-    /// <summary>Per-channel floats from model metadata ("rr.mean" = "0.485,0.456,0.406", or an alias key); null when absent.</summary>
-    static float[] MetadataFloats(OnnxModel model, string key, IEnumerable<string> aliases)
-    {
-        var s = model.GetMetadata(key);
-        foreach (var a in aliases) s ??= model.GetMetadata(a);
-        if (string.IsNullOrWhiteSpace(s)) return null;
-        try
-        {
-            return s.Trim('[', ']', ' ').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(v => float.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (FormatException) { return null; }
     }
 
     /// <summary>A node output (or the graph input) name as is; "layerK" → the output of the last node whose name or output sits in stage K.</summary>
