@@ -19,10 +19,12 @@ namespace ResNetRealtime.Runtime.Onnx;
 ///   gl folded it into finite, wrong ones);
 /// - window attributes are at most <see cref="MaxWindow"/> (gl computes shapes in int32: a stride of 2^40
 ///   truncated to 0 and divided by it);
-/// - default-domain nodes come with an ai.onnx opset import (ORT refuses them without one; gl ignored it).
+/// - the model as a whole (GraphValidator.Structure.cs): ir_version and opsets ORT loads, every node's domain
+///   imported once, names without control characters, each value defined once, node names unique, and an image
+///   input of bounded size.
 /// Tensors computed at run time (e.g. a DequantizeLinear weight) are not constants and are not checked here.
 /// </summary>
-public static class GraphValidator
+public static partial class GraphValidator
 {
     /// <summary>
     /// Largest |w| accepted in a Conv/Gemm/MatMul weight. Trained weights are O(1); folding a
@@ -62,18 +64,15 @@ public static class GraphValidator
             ["Flatten"] = Op(1, 1, ("axis", I)),
             ["Reshape"] = Op(2, 2, ("allowzero", I)),
             ["Gemm"] = Op(2, 3, ("alpha", F), ("beta", F), ("transA", I), ("transB", I)),
+            ["Identity"] = Op(1, 1), ["Dropout"] = Op(1, 3, ("seed", I), ("ratio", F), ("is_test", I)),
         };
     }
 
     public static void Validate(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach (var op in model.OpsetImports)
-            if (IsDefaultDomain(op.Domain) && (op.Version < 1 || op.Version > MaxOpset))
-                Fail($"opset ai.onnx:{op.Version} is not one ONNX defines here (1..{MaxOpset})");
+        CheckStructure(model);   // GraphValidator.Structure.cs: versions, imports, names, definitions, the input
         var g = model.Graph;
-        if (g.Nodes.Any(n => IsDefaultDomain(n.Domain)) && !model.OpsetImports.Any(op => IsDefaultDomain(op.Domain)))
-            Fail($"the model imports no ai.onnx opset (imports: [{string.Join(", ", model.OpsetImports)}]) but its nodes are ai.onnx operators");
         var init = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
         foreach (var t in g.Initializers)
         {
@@ -112,7 +111,7 @@ public static class GraphValidator
                 if (a.Type != type) Fail($"{where}: attribute '{a.Name}' is {a.Type}; {type} expected");
             }
         }
-        OnnxTensor Const(int i) => i < n.Inputs.Count && init.TryGetValue(n.Inputs[i], out var t) ? t : null;
+        OnnxTensor Const(int i) => i < n.Inputs.Count && init.TryGetValue(n.Inputs[i] ?? "", out var t) ? t : null;
         switch (n.OpType)
         {
             case "Conv":

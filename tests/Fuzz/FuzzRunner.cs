@@ -175,7 +175,7 @@ public sealed class FuzzRunner : IDisposable
         {
             var eo = Try(() => ort = BackendFactory.Create("ort-cpu", m));
             var eg = Try(() => gl = GlBackendFactory.Create(m, new BackendOptions(), new GlBackendOptions { Context = _gl }));
-            if (ort == null && gl != null) { rep.Disagreements++; rep.Findings.Add($"{id}: gl builds what ort-cpu refuses: {Clip(eo.Message, 200)}"); return; }
+            if (ort == null && gl != null) { rep.Disagreements++; rep.Findings.Add($"{id}: gl builds what ort-cpu refuses: {Clip(eo.Message, 300)}"); return; }
             if (ort == null) { CleanError(rep, id, "ort-build", eo); if (Unclean(eg) is { } g) rep.Findings.Add($"{id}: gl-build: {g}"); return; }
             var x = new float[ort.Channels * ort.Height * ort.Width];
             for (int i = 0; i < x.Length; i++) x[i] = (float)(r.NextDouble() * 2 - 1);

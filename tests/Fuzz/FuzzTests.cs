@@ -39,7 +39,7 @@ public class FuzzTests
         int cases = Env("RR_FUZZ_CASES", DefaultCases), seed = Env("RR_FUZZ_SEED", 1), only = Env("RR_FUZZ_ONLY", -1);
         using var runner = new FuzzRunner(Seeds());
         var rep = runner.Run(seed, cases, Env("RR_FUZZ_SECONDS", 0), only);
-        string text = rep.Summary + "\n" + string.Join("\n", rep.Findings.Take(50)) + "\n";
+        string text = rep.Summary + "\n" + string.Join("\n", rep.Findings) + "\n";
         TestContext.Progress.WriteLine(text);
         var outDir = Path.Combine(RepoPaths.Root, "out");
         Directory.CreateDirectory(outDir);

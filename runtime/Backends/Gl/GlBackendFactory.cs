@@ -30,12 +30,14 @@ public static class GlBackendFactory
         var o = glOptions ?? new GlBackendOptions();
         // Mean/std from the one metadata reader ORT's factory uses too, so a corrupt or half-given rr.mean/rr.std is
         // refused by both (the fuzzer found gl silently falling back to ImageNet's) and defaults agree.
+        // Without metadata gl keeps its own defaults (GlBackendOptions.Mean/Std), which its preprocessing tests pin.
         var info = o.Mean == null || o.Std == null ? ModelInspector.Inspect(model) : null;
+        var fromMetadata = info?.NormalizationSource == ValueSource.Metadata ? info : null;
         return new GlBackend(net, new GlBackendOptions
         {
             Context = o.Context, MaxBatch = Math.Max(options.MaxBatch, 1), Taps = taps, TopK = o.TopK, Cam = o.Cam,
             MaxInFlight = o.MaxInFlight, CheckErrors = o.CheckErrors, ShaderCacheDirectory = o.ShaderCacheDirectory,
-            Mean = o.Mean ?? info.Mean, Std = o.Std ?? info.Std, CropRatio = o.CropRatio,
+            Mean = o.Mean ?? fromMetadata?.Mean, Std = o.Std ?? fromMetadata?.Std, CropRatio = o.CropRatio,
         });
     }
 
