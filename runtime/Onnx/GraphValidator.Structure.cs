@@ -51,7 +51,15 @@ public static partial class GraphValidator
             foreach (var i in n.Inputs) Name(i, $"{where} input");
             foreach (var o in n.Outputs) if (!string.IsNullOrEmpty(o)) Define(o, $"{where} output");
         }
-        foreach (var v in g.Outputs) Name(v.Name, "graph output");
+        foreach (var v in g.Inputs.Concat(g.Outputs))
+        {
+            string what = g.Inputs.Contains(v) ? "graph input" : "graph output";
+            Name(v.Name, what);
+            if (string.IsNullOrEmpty(v.Name)) Fail($"a {what} has no name");
+            // Both backends take float32 images in and give float32 logits out; ORT refuses other declared types.
+            if (v.HasTensorType && v.ElemType != OnnxDataType.Float && v.ElemType != OnnxDataType.Undefined && g.FindInitializer(v.Name) == null)
+                Fail($"{what} '{v.Name}' is declared {v.ElemType}; float32 is expected");
+        }
         CheckInput(g);
     }
 

@@ -140,6 +140,10 @@ public static partial class GraphValidator
                 var ks = n.GetInts("kernel_shape");
                 if (ks == null) Fail($"{where}: kernel_shape is required");
                 Window(n, where, ks.Length);
+                // ORT (pool_attributes.h) refuses a pad as large as the window: that output would see only padding.
+                if (n.GetInts("pads") is { } pads)
+                    for (int i = 0; i < pads.Length; i++)
+                        if (pads[i] >= ks[i % ks.Length]) Fail($"{where}: pads {Dims(pads)} must each be smaller than kernel_shape {Dims(ks)}");
                 break;
             }
             case "BatchNormalization":
@@ -170,6 +174,8 @@ public static partial class GraphValidator
                 if (b == null) break;
                 if (b.Dims.Length != 2) Fail($"{where}: B '{b.Name}' has dims {Dims(b.Dims)}; 2-D expected");
                 Bounded(b, where);
+                foreach (var flag in new[] { "transA", "transB" })
+                    if (n.GetInt(flag, 0) is not (0 or 1)) Fail($"{where}: {flag} = {n.GetInt(flag, 0)}; 0 or 1 expected");
                 long outs = n.GetInt("transB", 0) != 0 ? b.Dims[0] : b.Dims[1];
                 var c = Const(2);
                 if (c != null && c.ElementCount != outs && c.ElementCount != 1)

@@ -203,11 +203,7 @@ public sealed class FuzzRunner : IDisposable
                 rep.Findings.Add($"{id}: only {(ro != null ? "ort-cpu" : "gl")} failed to run: {Clip((ro ?? rg).Message, 200)}");
                 return;
             }
-            rep.Results++;
-            var diff = Compare(lo, lg, out double rel);
-            rep.MaxRelativeDiff = Math.Max(rep.MaxRelativeDiff, rel);
-            if (diff == null) rep.Agreements++;
-            else { rep.Disagreements++; rep.Findings.Add($"{id}: ort-cpu and gl disagree: {diff}"); }
+            Agree(rep, $"{id}: ort-cpu and gl disagree", lo, lg);
         }
         finally
         {
@@ -270,26 +266,17 @@ public sealed class FuzzRunner : IDisposable
             else CleanError(rep, id, "npy-run", ro);
             return;
         }
-        rep.Results++;
-        var diff = Compare(lo, lg, out double rel);
-        rep.MaxRelativeDiff = Math.Max(rep.MaxRelativeDiff, rel);
-        if (diff == null) rep.Agreements++;
-        else { rep.Disagreements++; rep.Findings.Add($"{id}: npy input: {diff}"); }
+        Agree(rep, $"{id}: npy input", lo, lg);
     }
 
-    sealed class NonSeekableStream(byte[] data) : Stream
+    /// <summary>Counts a result of both backends as an agreement or a disagreement (a finding).</summary>
+    static void Agree(FuzzReport rep, string what, float[] ort, float[] gl)
     {
-        readonly MemoryStream _s = new(data);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => _s.Read(buffer, offset, Math.Min(count, 4096));
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        rep.Results++;
+        var diff = Compare(ort, gl, out double rel);
+        rep.MaxRelativeDiff = Math.Max(rep.MaxRelativeDiff, rel);
+        if (diff == null) rep.Agreements++;
+        else { rep.Disagreements++; rep.Findings.Add($"{what}: {diff}"); }
     }
 
     public void Dispose()
@@ -297,4 +284,20 @@ public sealed class FuzzRunner : IDisposable
         OnWorker(() => { _npyOrt?.Dispose(); _npyGl?.Dispose(); _gl?.Dispose(); }, out _);
         _jobs.CompleteAdding();
     }
+}
+
+/// <summary>A stream that cannot seek or say its length, as a pipe or /dev/stdin; reads at most 4 KB at a time.</summary>
+internal sealed class NonSeekableStream(byte[] data) : Stream
+{
+    readonly MemoryStream _s = new(data);
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => _s.Read(buffer, offset, Math.Min(count, 4096));
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -157,4 +157,38 @@ public class FuzzFindingsTests
         m.Graph.Inputs[0].Shape[2] = 8192; m.Graph.Inputs[0].Shape[3] = 8192;
         GraphValidatorTests.BothRefuse(m, "201326592 values per image, over 67108864");
     }
+
+    /// <summary>Seed-3 cases: transB = 2^40 (gl: transposed; ORT: a shape error), a flipped byte declaring the logits int32,
+    /// a MaxPool pad as large as its window (ORT's pool_attributes check), and a graph output whose name a flip removed
+    /// (gl: ArgumentNullException from a dictionary).</summary>
+    [TestCase("transB", "transB = 1099511627776; 0 or 1 expected")]
+    [TestCase("int32-output", "graph output 'logits' is declared Int32; float32 is expected")]
+    [TestCase("pool-pad", "must each be smaller than kernel_shape [3,3]")]
+    [TestCase("unnamed-output", "a graph output has no name")]
+    public void SeedThreeFindingsAreRefusedByBoth(string what, string shown)
+    {
+        var m = what == "pool-pad" ? ResNetOnnxBuilder.Build(new ResNetSpec { Name = "tiny", Layers = [1, 1], StageWidths = [4, 8], NumClasses = 6, InputSize = 32 }, seed: 2) : Plain();
+        switch (what)
+        {
+            case "transB": Node(m, "Gemm").SetAttribute(OnnxAttribute.Int("transB", 1L << 40)); break;
+            case "int32-output": m.Graph.Outputs[0].ElemType = OnnxDataType.Int32; break;
+            case "pool-pad": Node(m, "MaxPool").SetAttribute(OnnxAttribute.IntList("pads", 3, 1, 1, 1)); break;
+            case "unnamed-output": m.Graph.Outputs[0].Name = null; break;
+        }
+        GraphValidatorTests.BothRefuse(m, shown);
+    }
+
+    /// <summary>Seed-3 cases 258, 10669: from a stream that cannot say its length (a pipe), a 3 KB .npy whose header claimed
+    /// a 700 KB header or 8 MB of data made Npy.Read allocate all of it before finding the stream short.</summary>
+    [Test]
+    public void NpyFromAPipeAllocatesOnlyWhatArrives()
+    {
+        var header = System.Text.Encoding.Latin1.GetBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (65536, 16), }".PadRight(117) + "\n");
+        byte[] file = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0, .. header, .. new byte[3072]];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => ResNetRealtime.Runtime.Tensors.Npy.Read(new ResNetRealtime.Tests.Fuzz.NonSeekableStream(file), "pipe.npy"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(e.Message, Does.Contain("pipe.npy: truncated data"));
+        Assert.That(allocated, Is.LessThan(1 << 20), "bytes allocated for a 3 KB stream claiming 8 MB");
+    }
 }
