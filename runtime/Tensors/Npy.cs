@@ -139,9 +139,9 @@ public static class Npy
     {
         int k = header.IndexOf("'" + key + "'", StringComparison.Ordinal);
         if (k < 0) k = header.IndexOf("\"" + key + "\"", StringComparison.Ordinal);
-        if (k < 0) throw new InvalidDataException($"{name}: .npy header has no '{key}': {header}");
+        if (k < 0) throw new InvalidDataException($"{name}: .npy header has no '{key}': {Shown(header)}");
         int colon = header.IndexOf(':', k);
-        if (colon < 0) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        if (colon < 0) throw new InvalidDataException($"{name}: malformed .npy header: {Shown(header)}");
         int start = colon + 1;
         while (start < header.Length && header[start] == ' ') start++;
         int end;
@@ -154,7 +154,7 @@ public static class Npy
             end = start;
             while (end < header.Length && header[end] != ',' && header[end] != '}') end++;
         }
-        if (end <= start) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        if (end <= start) throw new InvalidDataException($"{name}: malformed .npy header: {Shown(header)}");
         return header[start..end].Trim();
     }
 
@@ -187,6 +187,13 @@ public static class Npy
             have += n;
         }
         return buf;
+    }
+
+    /// <summary>A header as shown in a one-line error: control characters (a flipped byte can make a newline) as '?', at most 200 characters.</summary>
+    static string Shown(string header)
+    {
+        var t = new string(header.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return t.Length <= 200 ? t : t[..200] + "…";
     }
 
     static int ReadFully(Stream s, Span<byte> buf)

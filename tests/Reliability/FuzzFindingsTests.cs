@@ -191,4 +191,14 @@ public class FuzzFindingsTests
         Assert.That(e.Message, Does.Contain("pipe.npy: truncated data"));
         Assert.That(allocated, Is.LessThan(1 << 20), "bytes allocated for a 3 KB stream claiming 8 MB");
     }
+
+    /// <summary>Seed-4 case 10338: a header byte flipped to a newline inside "shape" made Npy's error echo a two-line header.</summary>
+    [Test]
+    public void NpyHeaderWithANewlineIsAOneLineError()
+    {
+        var header = System.Text.Encoding.Latin1.GetBytes("{'descr': '<f4', 'fortran_order': False, 's\nape': (1, 3, 4, 4), }".PadRight(117) + "\n");
+        byte[] file = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0, .. header, .. new byte[192]];
+        var e = Assert.Throws<InvalidDataException>(() => ResNetRealtime.Runtime.Tensors.Npy.Read(new MemoryStream(file), "nl.npy"));
+        Assert.That(e.Message, Does.Contain("nl.npy: .npy header has no 'shape'").And.Contain("'s?ape'").And.Not.Contain("\n"));
+    }
 }
