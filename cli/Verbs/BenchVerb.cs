@@ -64,7 +64,9 @@ public static class BenchVerb
         foreach (var d in depths)
             if (modelsDir == null && !ResNetSpec.KnownNames.Contains($"resnet{d}"))
                 throw new UsageException($"--depths: no ResNet of depth {d}; one of: {string.Join(", ", ResNetSpec.KnownNames.Where(n => n.StartsWith("resnet") && !n.Contains('_')).Select(n => n[6..]))}");
-        if (modelsDir != null && !Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models: {modelsDir}: directory not found");
+        string pretrained = Runtime.Models.Pretrained.ModelSource.IsPretrained(modelsDir) ? Runtime.Models.Pretrained.ModelSource.Resolve(modelsDir) : null;
+        if (pretrained != null && !depths.SequenceEqual([18])) throw new UsageException($"--models {modelsDir} is one ResNet-18: pass --depths 18 (got {string.Join(",", depths)})");
+        if (modelsDir != null && pretrained == null && !Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models: {modelsDir}: directory not found");
 
         Console.WriteLine($"bench: backend {backend}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
                           $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions)}; bare ORT interleaved in blocks of 5");
@@ -76,7 +78,7 @@ public static class BenchVerb
             OnnxModel model;
             if (modelsDir != null)
             {
-                var path = Path.Combine(modelsDir, $"resnet{d}.onnx");
+                var path = pretrained ?? Path.Combine(modelsDir, $"resnet{d}.onnx");
                 Console.Error.WriteLine($"  ResNet-{d}: loading {path}");
                 model = OnnxModel.Load(path);
             }

@@ -43,7 +43,7 @@ public static class DemoVerb
         {
             var o = new DemoOptions
             {
-                ModelPath = pr.GetValue(model), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
+                ModelPath = Runtime.Models.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
                 Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
                 Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),

@@ -157,7 +157,7 @@ public static class TrainVerb
             Seed = pr.GetValue(x.Seed),
             Size = pr.GetValue(x.Size),
             CropPad = pr.GetValue(x.CropPad),
-            InitFrom = pr.GetValue(x.InitFrom),
+            InitFrom = Runtime.Models.Pretrained.ModelSource.Resolve(pr.GetValue(x.InitFrom)),
             Freeze = pr.GetValue(x.Freeze),
             PretrainedLrScale = pr.GetValue(x.PretrainedLrScale),
             ZeroInitResidual = pr.GetValue(x.ZeroInitResidual),

@@ -5,7 +5,10 @@ namespace ResNetRealtime.Demo.Sources;
 
 /// <summary>
 /// Frames from an ffmpeg child process (webcam, video file, still image, lavfi test pattern),
-/// decoded and scaled by ffmpeg to <see cref="Width"/>×<see cref="Height"/> RGB24 on its stdout.
+/// decoded and scaled by ffmpeg to <see cref="Width"/>×<see cref="Height"/> RGB24 on its stdout: the source's
+/// own aspect ratio fitted into the caller's box (<see cref="FfmpegProbe"/>), never stretched to it.
+/// A frame's CaptureTimestamp is when the camera produced it, as ffmpeg stamps it (<see cref="FfmpegTimestamps"/>),
+/// so capture→display includes ffmpeg's decode, scale and the pipe; the end of our pipe read is only the fallback.
 /// A capture thread reads whole frames straight into the <see cref="LatestFrameSlot"/>'s write frame
 /// and publishes them; a slow consumer only ever sees the newest (stale ones are dropped and counted).
 ///
@@ -22,6 +25,7 @@ public sealed class FfmpegSource : IDisposable
     readonly Process _process;
     readonly Thread _reader;
     readonly Queue<string> _stderrTail = new();
+    readonly FfmpegTimestamps _stamps = new();
     volatile bool _disposed;
 
     public int Width { get; }
@@ -30,10 +34,15 @@ public sealed class FfmpegSource : IDisposable
     public string Description { get; }
     /// <summary>The ffmpeg command line (for messages and tests).</summary>
     public string CommandLine { get; }
+    /// <summary>Where capture times come from: "camera timestamps (v4l2 -ts abs)", …</summary>
+    public string TimestampSource { get; }
+    /// <summary>Frames whose capture time came from ffmpeg, and frames that fell back to the end of the pipe read.</summary>
+    public long StampedFrames => _stamps.Stamped;
+    public long UnstampedFrames => _stamps.Fallbacks;
 
-    FfmpegSource(SourceSpec spec, int width, int height, IReadOnlyList<string> args, string ffmpeg)
+    FfmpegSource(SourceSpec spec, int width, int height, IReadOnlyList<string> args, string ffmpeg, string timestampSource)
     {
-        _spec = spec; Width = width; Height = height;
+        _spec = spec; Width = width; Height = height; TimestampSource = timestampSource;
         _slot = new LatestFrameSlot(width, height);
         Description = spec.ToString();
         var psi = new ProcessStartInfo(ffmpeg)
@@ -53,7 +62,7 @@ public sealed class FfmpegSource : IDisposable
         }
         _process.ErrorDataReceived += (_, e) =>
         {
-            if (string.IsNullOrWhiteSpace(e.Data)) return;
+            if (string.IsNullOrWhiteSpace(e.Data) || _stamps.Offer(e.Data) || IsInfo(e.Data)) return;
             lock (_stderrTail) { _stderrTail.Enqueue(e.Data.Trim()); while (_stderrTail.Count > 8) _stderrTail.Dequeue(); }
         };
         _process.BeginErrorReadLine();
@@ -62,18 +71,30 @@ public sealed class FfmpegSource : IDisposable
     }
 
     /// <summary>
-    /// Starts ffmpeg for <paramref name="spec"/>. Throws one clear line when the source cannot even start
+    /// Starts ffmpeg for <paramref name="spec"/>, frames fitted into <paramref name="width"/>×<paramref name="height"/> with
+    /// the source's aspect ratio. Throws one clear line when the source cannot even start
     /// (file or device missing, ffmpeg not installed); later failures arrive through <see cref="Slot"/>.
     /// </summary>
     public static FfmpegSource Start(SourceSpec spec, int width, int height, string ffmpeg = "ffmpeg")
     {
         if (width <= 0 || height <= 0 || width > 8192 || height > 8192) throw new ArgumentException($"capture size {width}x{height} out of range");
-        var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error" };
+        // info level for showinfo's per-frame lines (the timestamp channel); -nostats: no progress lines.
+        var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info" };
+        int inputStart = args.Count;
+        // Timestamps: a camera's own (-copyts keeps them absolute), or the wall clock when a paced source enters the graph.
+        string stampFilter = "setpts=RTCTIME,", stampSource = "wall clock when ffmpeg produced the frame (setpts=RTCTIME)";
         switch (spec.Kind)
         {
             case SourceKind.Webcam:
                 // Low delay: no input buffering, minimal probing, so the first frame comes fast and frames don't queue.
                 args.AddRange(new[] { "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0" });
+                args.Add("-copyts");
+                stampFilter = "";
+                if (OperatingSystem.IsWindows() || OperatingSystem.IsMacOS())
+                {
+                    args.AddRange(new[] { "-use_wallclock_as_timestamps", "1" });
+                    stampSource = "wall clock when ffmpeg received the frame (-use_wallclock_as_timestamps)";
+                }
                 if (OperatingSystem.IsWindows()) args.AddRange(new[] { "-f", "dshow", "-i", "video=" + (spec.Argument ?? FirstDshowHint()) });
                 else if (OperatingSystem.IsMacOS()) args.AddRange(new[] { "-f", "avfoundation", "-framerate", "30", "-i", spec.Argument ?? "0" });
                 else
@@ -81,7 +102,9 @@ public sealed class FfmpegSource : IDisposable
                     var dev = spec.Argument ?? "/dev/video0";
                     if (!Path.Exists(dev))
                         throw new InvalidOperationException($"source {spec}: no camera at {dev} (no such device; pass webcam:/dev/videoN)");
-                    args.AddRange(new[] { "-f", "v4l2", "-i", dev });
+                    // The driver's capture timestamps, converted to the wall clock.
+                    args.AddRange(new[] { "-f", "v4l2", "-ts", "abs", "-i", dev });
+                    stampSource = "camera capture timestamps (v4l2 -ts abs)";
                 }
                 break;
             case SourceKind.Video:
@@ -99,8 +122,21 @@ public sealed class FfmpegSource : IDisposable
             default:
                 throw new ArgumentException($"source {spec} is not an ffmpeg source");
         }
-        args.AddRange(new[] { "-an", "-vf", $"scale={width}:{height}", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1" });
-        return new FfmpegSource(spec, width, height, args, ffmpeg);
+        var probed = FfmpegProbe.Probe(args.GetRange(inputStart, args.Count - inputStart).Where(a => a != "-copyts").ToList(), ffmpeg);
+        var (w, h) = probed is { } p ? FfmpegProbe.Fit(p.W, p.H, p.Sar, width, height) : (width, height);
+        // passthrough: one output frame per filtered frame (no duplicates or drops), so showinfo's n is the pipe's frame number.
+        args.AddRange(new[] { "-an", "-vf", $"settb=1/1000000,{stampFilter}scale={w}:{h},setsar=1,showinfo", "-fps_mode", "passthrough",
+                              "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1" });
+        return new FfmpegSource(spec, w, h, args, ffmpeg, stampSource);
+    }
+
+    /// <summary>ffmpeg's informational lines (stream layout, filter configuration) at the info level we need for
+    /// showinfo: not kept for error messages, which quote the last line ffmpeg said about a failure.</summary>
+    static bool IsInfo(string line)
+    {
+        var t = line.TrimStart();
+        return line.StartsWith(' ') || t.StartsWith("Input #") || t.StartsWith("Output #") || t.StartsWith("Stream mapping")
+            || t.StartsWith("Press [q]") || t.StartsWith("video:") || t.StartsWith("Exiting normally") || (t.StartsWith("[Parsed_") && t.Contains("config"));
     }
 
     static string FirstDshowHint() =>
@@ -116,7 +152,6 @@ public sealed class FfmpegSource : IDisposable
             while (!_disposed)
             {
                 var frame = _slot.WriteFrame;
-                long t0 = Stopwatch.GetTimestamp();
                 int got = ReadFull(stdout, frame.Pixels);
                 if (got < frame.Pixels.Length)
                 {
@@ -125,9 +160,11 @@ public sealed class FfmpegSource : IDisposable
                     error = DescribeExit(seq, got);
                     break;
                 }
+                long readEnd = Stopwatch.GetTimestamp();
+                frame.CaptureTimestamp = _stamps.CaptureTicks(seq, readEnd);
                 frame.Sequence = seq++;
-                frame.CaptureTimestamp = Stopwatch.GetTimestamp();
-                frame.CaptureMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                // From the camera's stamp to the frame complete in our buffer: ffmpeg's decode + scale + the pipe.
+                frame.CaptureMs = (readEnd - frame.CaptureTimestamp) * 1000.0 / Stopwatch.Frequency;
                 frame.Label = -1;
                 _slot.Publish();
             }

@@ -20,6 +20,8 @@ namespace ResNetRealtime.Runtime.Models;
 ///   e.g. <c>resnet18</c>, <c>resnet20</c>, <c>resnext50_32x4d</c>.</description></item>
 /// <item><term>rr.recipe</term><description>Free text: how the weights were made (data, epochs, optimizer, command),
 ///   or <c>random init (seed N)</c> for builder models.</description></item>
+/// <item><term>rr.source</term><description>Where pretrained weights came from: package, file and its SHA-256.</description></item>
+/// <item><term>rr.license</term><description>The licence of those weights and what they were trained on.</description></item>
 /// </list>
 /// Pixel normalisation is <c>(pixel/255 - mean[c]) / std[c]</c> with channels in RGB order.
 /// </summary>
@@ -31,6 +33,8 @@ public static class MetadataKeys
     public const string InputSize = "rr.input_size";
     public const string Arch = "rr.arch";
     public const string Recipe = "rr.recipe";
+    public const string Source = "rr.source";
+    public const string License = "rr.license";
 
     /// <summary>Keys read as labels when rr.labels is absent, in order of preference.</summary>
     public static readonly string[] LabelAliases = ["labels", "class_names", "classes"];

@@ -15,11 +15,18 @@ namespace ResNetRealtime.Training.Export;
 ///    are matched in graph order to the engine's conv / bn / fc layers, every shape checked. A folded
 ///    BatchNorm is loaded as scale 1, shift = the conv's bias, running mean 0, running variance 1 − eps,
 ///    so the eval-mode network computes exactly the ONNX one.
+/// A backbone without a classifier (pretrained:resnet18, 512 features) loads by name with a new head. Source
+/// blocks the engine's architecture has no place for are dropped and named in Result.Mode: the ImageNet
+/// network of pretrained:resnet18 is a CNTK export with [2,2,2,3] blocks, so into resnet18 [2,2,2,2] everything
+/// maps, shapes checked, except its layer4.2.
 /// Anything else (another architecture, other input channels, not a ResNet) is one clear error.
 /// </summary>
 public static class PretrainedLoader
 {
-    public sealed record Result(string Mode, IReadOnlyList<string> LoadedParameters, bool NewHead, int SourceClasses);
+    /// <param name="Mean">For a backbone without a classifier that states its rr.mean/rr.std: the normalisation its
+    /// weights expect (pretrained:resnet18: pixels 0..255 minus the channel means), which training should feed it;
+    /// null otherwise (a trained classifier keeps the data's own statistics, as before).</param>
+    public sealed record Result(string Mode, IReadOnlyList<string> LoadedParameters, bool NewHead, int SourceClasses, float[] Mean = null, float[] Std = null);
 
     public static Result Load(ResNet net, string path)
     {
@@ -29,8 +36,12 @@ public static class PretrainedLoader
         var state = net.StateDict().ToList();
         var convs = model.Graph.Nodes.Count(n => n.OpType == "Conv");
         if (convs == 0) throw new InvalidDataException($"{file}: has no Conv nodes — not a ResNet");
-        bool named = inits.ContainsKey("conv1.weight") && inits.ContainsKey("fc.weight");
-        return named ? ByName(net, file, inits, state) : ByStructure(net, file, model, inits);
+        bool headless = !model.Graph.Nodes.Any(n => n.OpType is "Gemm" or "MatMul");
+        bool named = inits.ContainsKey("conv1.weight") && (inits.ContainsKey("fc.weight") || headless);
+        var r = named ? ByName(net, file, inits, state) : ByStructure(net, file, model, inits);
+        if (!headless) return r;
+        var info = Runtime.Models.ModelInspector.Inspect(model);
+        return info.NormalizationSource == Runtime.Models.ValueSource.Metadata ? r with { Mean = info.Mean, Std = info.Std } : r;
     }
 
     static string Dims(IEnumerable<long> d) => "[" + string.Join(",", d) + "]";
@@ -48,9 +59,9 @@ public static class PretrainedLoader
     static Result ByName(ResNet net, string file, Dictionary<string, OnnxTensor> inits, List<(string name, float[] data, int[] shape)> state)
     {
         CheckStem(file, state.First(e => e.name == "conv1.weight").shape, inits["conv1.weight"].Dims);
-        var fcW = inits["fc.weight"];
-        int sourceClasses = (int)fcW.Dims[0];
-        bool newHead = sourceClasses != net.Config.Classes || fcW.Dims.Length != 2 || fcW.Dims[1] != net.Fc.InFeatures;
+        var fcW = inits.GetValueOrDefault("fc.weight");
+        int sourceClasses = fcW == null ? 0 : (int)fcW.Dims[0];
+        bool newHead = fcW == null || sourceClasses != net.Config.Classes || fcW.Dims.Length != 2 || fcW.Dims[1] != net.Fc.InFeatures;
         var loaded = new List<(string, float[], int[])>();
         foreach (var (name, _, shape) in state)
         {
@@ -64,7 +75,13 @@ public static class PretrainedLoader
         }
         net.LoadStateDict(loaded, strict: false);
         var paramNames = net.Parameters().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        return new Result("by name", loaded.Select(l => l.Item1).Where(paramNames.Contains).ToList(), newHead, sourceClasses);
+        // Whole source blocks with no counterpart ("layer4.2.conv1.weight" → "layer4.2"): said, not silently lost.
+        var ours = state.Select(s => s.name).ToHashSet(StringComparer.Ordinal);
+        var dropped = inits.Keys.Where(k => k.StartsWith("layer", StringComparison.Ordinal) && !ours.Contains(k))
+            .Select(k => string.Join('.', k.Split('.').Take(2))).Distinct().OrderBy(k => k, StringComparer.Ordinal).ToList();
+        string mode = "by name" + (fcW == null ? " (the source is a backbone without a classifier)" : "")
+            + (dropped.Count > 0 ? $"; source block(s) {string.Join(", ", dropped)} have no place in {net.Config.Name} and were dropped" : "");
+        return new Result(mode, loaded.Select(l => l.Item1).Where(paramNames.Contains).ToList(), newHead, sourceClasses);
     }
 
     /// <summary>One weight-carrying node of the ONNX graph, in graph order.</summary>

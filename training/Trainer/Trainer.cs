@@ -102,6 +102,7 @@ public sealed class Trainer
         {
             var r = PretrainedLoader.Load(net, _o.InitFrom);
             pretrained.UnionWith(r.LoadedParameters);
+            if (resume == null && r.Mean?.Length == data.Channels) { data.Mean = r.Mean; data.Std = r.Std; }   // the backbone's own input scale
             if (resume == null)
                 _log.WriteLine($"init-from {Path.GetFileName(_o.InitFrom)}: {r.LoadedParameters.Count} tensors loaded {r.Mode}" +
                                (r.NewHead ? $", new classifier head ({r.SourceClasses} → {data.Classes.Length} classes)" : ""));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Imaging;
@@ -32,6 +31,7 @@ public sealed class GlBackendOptions
     public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
 }
 
+
 /// <summary>
 /// ResNet inference in GLSL compute shaders (OpenGL 4.3+). Everything lives on the GPU: weights
 /// (BatchNorm folded, rows vec4-padded), activations (buffers reused by liveness, taps pinned), softmax +
@@ -44,58 +44,26 @@ public sealed class GlBackendOptions
 /// copied into a readback slot guarded by a fence (glFenceSync + glClientWaitSync with timeout 0), so a frame
 /// loop never blocks on them.</item>
 /// </list>
+/// A facade over four parts: <see cref="GlNetworkRunner"/> (the layers' dispatches), <see cref="GlPreprocess"/>
+/// (image input), <see cref="GlVisuals"/> (CAM, tap mosaics) and <see cref="GlReadbackRing"/> (fenced results).
 /// Not thread-safe; every call must come from a thread where the context may be made current.
 /// </summary>
 public sealed unsafe class GlBackend : IInferenceBackend
 {
-    // Blocks are the GlParams structs, each at a multiple of ParamStride (≥ the largest, ConvParams' 96 B), rounded up to
-    // UNIFORM_BUFFER_OFFSET_ALIGNMENT at runtime. Every layer binds ConvParams' size: for the smaller blocks the range
-    // just reaches past the block's end, which std140 allows.
-    const int ParamStride = 256;
-
     readonly GlContext _ctx;
     readonly bool _ownsContext;
     readonly GL _gl;
     readonly GlShaders _shaders;
     readonly GlNetwork _net;
     readonly GlBackendOptions _opt;
-    readonly int _paramStride;
-    readonly float[] _mean, _std;
-    readonly uint _pConv16, _pConv1x1_16, _pReduce, _partial;
-    readonly int[] _tn, _kSplit;
-    readonly uint _pConv, _pConv1x1, _pPool, _pGap, _pElt, _pFc, _pSoftmax, _pCam;
-    readonly bool[] _oneByOne;
-    readonly bool _hasBufferStorage;
-    /// <summary>GL_TIMEOUT_IGNORED: wait for the fence however long it takes.</summary>
-    const ulong TimeoutIgnored = ulong.MaxValue;
-    uint _pPreTex, _pPreBuf; // made on first use: many hosts use only one input path
-
-    readonly uint[] _tensorBuf;        // per tensor index
-    readonly List<uint> _pool = new(); // all activation buffers, for disposal
-    readonly uint[] _wBuf, _bBuf;      // per op (0 when the op has no weights)
-    readonly int[] _k4;                // per op: padded K (conv) or In (fc)
-    readonly uint _params, _preParams;
-    int _paramsBatch = -1;
-    readonly uint _probs, _topk, _camScratch, _tapStats;
-    readonly uint _frameBuf;
-    int _frameBufBytes;
-
-    // readback ring
-    readonly uint[] _slotBuf;
-    readonly float*[] _slotPtr;
-    readonly nint[] _slotFence;
-    readonly int[] _slotBatch;
-    readonly long[] _slotTicket;
-    int _slotHead, _slotCount;
-    long _ticket;
-
-    // scheduling state: -1 = idle, else index of the next op to encode
-    int _cursor = -1;
-    int _batch;
-
+    readonly GlNetworkRunner _runner;
+    readonly GlPreprocess _pre;
+    readonly GlVisuals _visuals;
+    readonly GlReadbackRing _ring;
+    /// <summary>Small uniform blocks, one per slot of the runner's stride: 0 preprocess, 1 softmax, 2 CAM, 3 tap mosaic.</summary>
+    readonly uint _smallBlocks;
     readonly int[] _tapIndex;
     readonly TapTensor[] _taps;
-    readonly Dictionary<string, (uint Tex, int W, int H)> _tapTextures = new(StringComparer.Ordinal);
     readonly float[] _topkHost;
 
     public string Name => "gl";
@@ -113,15 +81,15 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// <summary>Layers per inference (what <see cref="Step"/> counts).</summary>
     public int LayerCount => _net.Ops.Count;
     /// <summary>Inferences submitted and not yet collected by TryGetResult.</summary>
-    public int Pending => _slotCount;
+    public int Pending => _ring.Count;
     /// <summary>Results overwritten because MaxInFlight inferences were pending (the caller did not poll).</summary>
-    public long DroppedResults { get; private set; }
+    public long DroppedResults => _ring.Dropped;
     /// <summary>The CAM texture (r32f, <see cref="CamWidth"/>×<see cref="CamHeight"/>, [0,1], row 0 = top of the image), 0 when disabled.</summary>
-    public uint CamTexture { get; }
-    public int CamWidth { get; }
-    public int CamHeight { get; }
+    public uint CamTexture => _visuals.CamTexture;
+    public int CamWidth => _visuals.CamWidth;
+    public int CamHeight => _visuals.CamHeight;
     /// <summary>Class the CAM shows: -1 = the top-1 class of each inference (chosen on the GPU).</summary>
-    public int CamClass { get; set; } = -1;
+    public int CamClass { get => _visuals.CamClass; set => _visuals.CamClass = value; }
     /// <summary>Top-k of image 0 of the last result TryGetResult/Run returned: (class, probability) pairs.</summary>
     public ReadOnlySpan<float> TopK => _topkHost;
 
@@ -135,10 +103,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
         MaxBatch = _opt.MaxBatch;
         if (Channels is not (1 or 3) && (_opt.Mean != null || _opt.Std != null))
             throw new ArgumentException($"preprocessing supports 1 or 3 input channels, the model has {Channels}");
-        _mean = _opt.Mean ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetMean);
-        _std = _opt.Std ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetStd);
-        if (_mean.Length < Math.Min(Channels, 3) || _std.Length < Math.Min(Channels, 3))
-            throw new ArgumentException($"mean/std need {Channels} values each (got {_mean.Length} and {_std.Length})");
+        var mean = _opt.Mean ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetMean);
+        var std = _opt.Std ?? (Channels == 1 ? new[] { 0.5f } : Preprocessor.ImageNetStd);
+        if (mean.Length < Math.Min(Channels, 3) || std.Length < Math.Min(Channels, 3))
+            throw new ArgumentException($"mean/std need {Channels} values each (got {mean.Length} and {std.Length})");
+        _tapIndex = _opt.Taps.Select(name =>
+        {
+            int t = _net.FindTensor(name);
+            if (t < 0) throw new ArgumentException($"tap '{name}' is not a tensor the gl backend materialises (have: {string.Join(", ", _net.Tensors.Take(12).Select(x => x.Name))}{(_net.Tensors.Count > 12 ? ", ..." : "")})");
+            return t;
+        }).ToArray();
         _ctx = _opt.Context;
         if (_ctx == null) { _ctx = GlContext.CreateHeadless(); _ownsContext = true; }
         try
@@ -147,95 +121,20 @@ public sealed unsafe class GlBackend : IInferenceBackend
             _ctx.RequireCompute();
             _gl = _ctx.Gl;
             _shaders = new GlShaders(_ctx, _opt.ShaderCacheDirectory);
-            _hasBufferStorage = _gl.Context.TryGetProcAddress("glBufferStorage", out nint bs) && bs != 0;
-            int align = Math.Max(16, _gl.GetInteger(GLEnum.UniformBufferOffsetAlignment));
-            _paramStride = (ParamStride + align - 1) / align * align;
-
-            // Weights: rows padded to a multiple of 4 with zeros so shaders load whole vec4s.
-            int nOps = _net.Ops.Count;
-            _wBuf = new uint[nOps]; _bBuf = new uint[nOps]; _k4 = new int[nOps];
-            for (int i = 0; i < nOps; i++)
-            {
-                var op = _net.Ops[i];
-                if (op.Kind is not (GlOpKind.Conv or GlOpKind.FullyConnected)) continue;
-                int rows = _net.Tensors[op.Output].C * (op.Kind == GlOpKind.FullyConnected ? _net.Tensors[op.Output].H * _net.Tensors[op.Output].W : 1);
-                int k = op.Weights.Length / rows;
-                int k4 = (k + 3) & ~3;
-                var padded = new float[rows * k4];
-                for (int r = 0; r < rows; r++) Array.Copy(op.Weights, r * k, padded, r * k4, k);
-                _k4[i] = k4;
-                _wBuf[i] = NewBuffer<float>(padded);
-                _bBuf[i] = NewBuffer<float>(op.Bias);
-            }
-
-            _tapIndex = _opt.Taps.Select(name =>
-            {
-                int t = _net.FindTensor(name);
-                if (t < 0) throw new ArgumentException($"tap '{name}' is not a tensor the gl backend materialises (have: {string.Join(", ", _net.Tensors.Take(12).Select(x => x.Name))}{(_net.Tensors.Count > 12 ? ", ..." : "")})");
-                return t;
-            }).ToArray();
-            _tensorBuf = AllocateActivations();
+            _runner = new GlNetworkRunner(_gl, _shaders, _net, MaxBatch, _opt.TopK, _tapIndex, _opt.CheckErrors);
             _taps = _tapIndex.Select((t, j) =>
             {
                 var x = _net.Tensors[t];
                 return new TapTensor(_opt.Taps[j], new[] { MaxBatch, x.C, x.H, x.W }, new float[MaxBatch * x.Size]);
             }).ToArray();
-
-            _tn = new int[nOps]; _kSplit = new int[nOps];
-            long partialFloats = 0;
-            for (int b = 1; b <= MaxBatch; b++)
-                for (int i = 0; i < nOps; i++)
-                    if (_net.Ops[i].Kind == GlOpKind.Conv)
-                    {
-                        var (_, ks, _) = ConvSchedule(i, b);
-                        if (ks > 1) partialFloats = Math.Max(partialFloats, (long)ks * _net.Tensors[_net.Ops[i].Output].C * b * _net.Tensors[_net.Ops[i].Output].H * _net.Tensors[_net.Ops[i].Output].W);
-                    }
-            _partial = NewBuffer(partialFloats * 4, GLEnum.ShaderStorageBuffer);
-            _params = NewBuffer(nOps * _paramStride, GLEnum.UniformBuffer);
-            _preParams = NewBuffer(4 * _paramStride, GLEnum.UniformBuffer); // 0: preprocess, 1: softmax, 2: cam, 3: tap
-            int k5 = Math.Min(_opt.TopK, Classes);
-            _probs = NewBuffer(MaxBatch * Classes * 4, GLEnum.ShaderStorageBuffer);
-            _topk = NewBuffer(Math.Max(1, MaxBatch * k5) * 8, GLEnum.ShaderStorageBuffer);
-            _topkHost = new float[k5 * 2];
-            // Per-channel (min, max) of a tap for its mosaic: room for the widest tapped tensor.
-            _tapStats = NewBuffer(8L * Math.Max(1, _tapIndex.Select(i => _net.Tensors[i].C).DefaultIfEmpty(1).Max()), GLEnum.ShaderStorageBuffer);
-            _frameBuf = _gl.GenBuffer();
-
-            if (_opt.Cam && _net.CamFeatures >= 0 && _net.CamClassifier >= 0)
-            {
-                var f = _net.Tensors[_net.CamFeatures];
-                CamWidth = f.W; CamHeight = f.H;
-                _camScratch = NewBuffer(f.H * f.W * 4, GLEnum.ShaderStorageBuffer);
-                CamTexture = NewTextureR32F(f.W, f.H);
-            }
-
-            int slotFloats = MaxBatch * Classes + Math.Max(1, MaxBatch * k5) * 2;
-            int n = _opt.MaxInFlight;
-            _slotBuf = new uint[n]; _slotPtr = new float*[n]; _slotFence = new nint[n]; _slotBatch = new int[n]; _slotTicket = new long[n];
-            for (int i = 0; i < n; i++)
-            {
-                _slotBuf[i] = _gl.GenBuffer();
-                _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[i]);
-                if (_hasBufferStorage)
-                {
-                    // Persistent + coherent mapping: after the fence signals, the CPU reads the values in place.
-                    const uint flags = (uint)(GLEnum.MapReadBit | GLEnum.MapPersistentBit | GLEnum.MapCoherentBit);
-                    _gl.BufferStorage(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, flags);
-                    _slotPtr[i] = (float*)_gl.MapBufferRange(GLEnum.CopyWriteBuffer, 0, (nuint)(slotFloats * 4), flags);
-                }
-                else _gl.BufferData(GLEnum.CopyWriteBuffer, (nuint)(slotFloats * 4), null, GLEnum.StreamRead);
-            }
-            // Compile (or load from the binary cache) every program now, not inside the first frame, and keep the
-            // ids so the per-layer path does no lookups or allocations.
-            _pConv = _shaders.Get("conv.comp"); _pConv1x1 = _shaders.Get("conv.comp", "CONV_1X1");
-            _pConv16 = _shaders.Get("conv.comp", "TN=16"); _pConv1x1_16 = _shaders.Get("conv.comp", "CONV_1X1", "TN=16");
-            _pReduce = _shaders.Get("conv.comp", "REDUCE");
-            _pPool = _shaders.Get("pool.comp"); _pGap = _shaders.Get("pool.comp", "GLOBAL_AVG");
-            _pElt = _shaders.Get("eltwise.comp"); _pFc = _shaders.Get("fc.comp"); _pSoftmax = _shaders.Get("softmax.comp");
-            if (CamTexture != 0) _pCam = _shaders.Get("cam.comp");
+            _smallBlocks = GlObjects.Buffer(_gl, GLEnum.UniformBuffer, 4 * _runner.ParamStrideBytes);
+            int k = Math.Min(_opt.TopK, Classes);
+            _topkHost = new float[k * 2];
+            _pre = new GlPreprocess(_gl, _shaders, Channels, Height, Width, mean, std, _opt.CropRatio, _opt.CheckErrors);
+            _visuals = new GlVisuals(_gl, _shaders, _net, _runner, _smallBlocks, _opt.Cam,
+                _tapIndex.Select(i => _net.Tensors[i].C).DefaultIfEmpty(1).Max(), _opt.CheckErrors);
+            _ring = new GlReadbackRing(_gl, _opt.MaxInFlight, MaxBatch, Classes, k, _opt.CheckErrors);
             Check("gl backend setup (buffers, textures, programs)");
-            _oneByOne = _net.Ops.Select(op => op.Kind == GlOpKind.Conv && op.KH == 1 && op.KW == 1 && op.PadTop == 0 && op.PadLeft == 0
-                && GlNetwork.ConvOutput(_net.Tensors[op.Inputs[0]].H, _net.Tensors[op.Inputs[0]].W, op, 0, 0) == (_net.Tensors[op.Output].H, _net.Tensors[op.Output].W)).ToArray();
         }
         catch
         {
@@ -244,177 +143,20 @@ public sealed unsafe class GlBackend : IInferenceBackend
         }
     }
 
-    uint NewBuffer<T>(ReadOnlySpan<T> data) where T : unmanaged
+    /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
+    void Check(string what)
     {
-        uint b = _gl.GenBuffer();
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, b);
-        if (data.Length == 0) _gl.BufferData(GLEnum.ShaderStorageBuffer, 16, null, GLEnum.StaticDraw);
-        else _gl.BufferData(GLEnum.ShaderStorageBuffer, data, GLEnum.StaticDraw);
-        return b;
-    }
-
-    uint NewBuffer(long bytes, GLEnum target)
-    {
-        uint b = _gl.GenBuffer();
-        _gl.BindBuffer(target, b);
-        _gl.BufferData(target, (nuint)Math.Max(16, bytes), null, GLEnum.DynamicCopy);
-        return b;
-    }
-
-    /// <summary>An r32f texture for the overlay: the CAM is smooth (linear), a mosaic shows each activation as a
-    /// block (nearest: linear filtering would also blend neighbouring channels across tile borders).</summary>
-    uint NewTextureR32F(int w, int h, bool linear = true)
-    {
-        uint t = _gl.GenTexture();
-        var filter = linear ? GLEnum.Linear : GLEnum.Nearest;
-        _gl.BindTexture(GLEnum.Texture2D, t);
-        _gl.TexStorage2D(GLEnum.Texture2D, 1, GLEnum.R32f, (uint)w, (uint)h);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)filter);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)filter);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
-        _gl.BindTexture(GLEnum.Texture2D, 0);
-        return t;
-    }
-
-    /// <summary>
-    /// One buffer per tensor, reused by liveness: a tensor's buffer returns to the pool after its last reader,
-    /// and the next producer takes the smallest free buffer that fits. Input, output, taps and the CAM features
-    /// are pinned (never reused), because they are read after the inference.
-    /// </summary>
-    uint[] AllocateActivations()
-    {
-        int nt = _net.Tensors.Count;
-        var lastUse = new int[nt];
-        Array.Fill(lastUse, -1);
-        for (int i = 0; i < _net.Ops.Count; i++)
-        {
-            foreach (var t in _net.Ops[i].Inputs) lastUse[t] = i;
-            if (_net.Ops[i].Residual >= 0) lastUse[_net.Ops[i].Residual] = i;
-        }
-        var pinned = new HashSet<int>(_tapIndex) { _net.Input, _net.Output };
-        if (_net.CamFeatures >= 0) pinned.Add(_net.CamFeatures);
-        var buf = new uint[nt];
-        var free = new List<(uint Buf, long Bytes)>();
-        var sizeOf = new Dictionary<uint, long>();
-        uint Take(int t)
-        {
-            long bytes = (long)MaxBatch * _net.Tensors[t].Size * 4;
-            if (!pinned.Contains(t))
-            {
-                int best = -1;
-                for (int j = 0; j < free.Count; j++)
-                    if (free[j].Bytes >= bytes && (best < 0 || free[j].Bytes < free[best].Bytes)) best = j;
-                if (best >= 0) { var b = free[best].Buf; free.RemoveAt(best); return b; }
-            }
-            uint nb = NewBuffer(bytes, GLEnum.ShaderStorageBuffer);
-            _pool.Add(nb); sizeOf[nb] = bytes;
-            return nb;
-        }
-        buf[_net.Input] = Take(_net.Input);
-        for (int i = 0; i < _net.Ops.Count; i++)
-        {
-            var op = _net.Ops[i];
-            buf[op.Output] = Take(op.Output);
-            foreach (var t in op.Inputs.Append(op.Residual))
-                if (t >= 0 && lastUse[t] == i && !pinned.Contains(t) && buf[t] != 0 && !free.Any(f => f.Buf == buf[t]))
-                    free.Add((buf[t], sizeOf[buf[t]]));
-        }
-        return buf;
-    }
-
-    // ------------------------------------------------------------------ parameters
-
-    /// <summary>Enough workgroups to fill a big GPU (132 SMs on an H100) a couple of times over.</summary>
-    const int TargetWorkgroups = 256;
-
-    /// <summary>
-    /// Tile width and K split of conv layer <paramref name="i"/> at batch <paramref name="batch"/>: 16-pixel tiles when the
-    /// layer has under 512 output pixels; K split in chunks (multiples of 16, at least 256 long) while the grid has fewer
-    /// than <see cref="TargetWorkgroups"/> tiles. Pure function of the shapes, so every run of a layer is the same.
-    /// </summary>
-    (int Tn, int KSplit, int KChunk) ConvSchedule(int i, int batch)
-    {
-        var op = _net.Ops[i];
-        var a = _net.Tensors[op.Inputs[0]];
-        var o = _net.Tensors[op.Output];
-        long p = (long)batch * o.H * o.W;
-        int tn = p < 512 ? 16 : 64;
-        int k = a.C / op.Groups * op.KH * op.KW;
-        long tiles = (p + tn - 1) / tn * ((o.C / op.Groups + 63) / 64) * op.Groups;
-        int split = 1;
-        if (tiles < TargetWorkgroups && k >= 512)
-            split = (int)Math.Min(Math.Min((TargetWorkgroups + tiles - 1) / tiles, k / 256), 16);
-        int chunk = ((k + split - 1) / split + 15) / 16 * 16;
-        split = (k + chunk - 1) / chunk;
-        return (tn, split, chunk);
-    }
-
-    /// <summary>Writes every layer's block (at i × stride in one uniform buffer) and the softmax and CAM blocks, when the
-    /// batch changed: a batch fixes every shape, so the blocks are written once per batch size, not per frame.</summary>
-    void WriteParams(int batch)
-    {
-        if (batch == _paramsBatch) return;
-        var block = new byte[_paramStride * _net.Ops.Count];
-        for (int i = 0; i < _net.Ops.Count; i++)
-        {
-            var op = _net.Ops[i];
-            var a = _net.Tensors[op.Inputs[0]];
-            var o = _net.Tensors[op.Output];
-            var at = block.AsSpan(i * _paramStride);
-            switch (op.Kind)
-            {
-                case GlOpKind.Conv:
-                    var (tn, ks, kc) = ConvSchedule(i, batch);
-                    _tn[i] = tn; _kSplit[i] = ks;
-                    MemoryMarshal.Write(at, ConvParams.For(op, a, o, batch, _k4[i], ks, kc));
-                    break;
-                case GlOpKind.MaxPool:
-                case GlOpKind.GlobalAvgPool:
-                    MemoryMarshal.Write(at, PoolParams.For(op, a, o, batch));
-                    break;
-                case GlOpKind.FullyConnected:
-                    MemoryMarshal.Write(at, new FcParams { N = batch, In = a.Size, Out = o.Size, In4 = _k4[i], Relu = op.Relu ? 1 : 0 });
-                    break;
-                case GlOpKind.Add:
-                case GlOpKind.Relu:
-                    MemoryMarshal.Write(at, EltwiseParams.For(op, o, batch));
-                    break;
-            }
-        }
-        _gl.BindBuffer(GLEnum.UniformBuffer, _params);
-        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, 0, block);
-        // Slots 1 (softmax) and 2 (CAM) of the small-block buffer; 0 is preprocessing, 3 the tap mosaic (per call).
-        var small = new byte[_paramStride * 2];
-        MemoryMarshal.Write(small, new SoftmaxParams { N = batch, Classes = Classes, K = Math.Min(_opt.TopK, Classes) });
-        if (CamTexture != 0)
-        {
-            var f = _net.Tensors[_net.CamFeatures];
-            MemoryMarshal.Write(small.AsSpan(_paramStride), new CamParams { C = f.C, H = f.H, W = f.W, In4 = _k4[_net.CamClassifier], Cls = CamClass });
-        }
-        _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData<byte>(GLEnum.UniformBuffer, _paramStride, small);
-        _paramsBatch = batch;
-        _camClassWritten = CamClass;
-    }
-    int _camClassWritten;
-
-    static (int Groups, int X, int Y) Grid(long groups)
-    {
-        int x = (int)Math.Min(groups, 65535);
-        return ((int)groups, x, (int)((groups + x - 1) / x));
+        if (_opt.CheckErrors) GlErrors.ThrowIfError(_gl, what);
     }
 
     // ------------------------------------------------------------------ inputs
 
     void BeginInput(int batch)
     {
-        if (_cursor >= 0) throw new InvalidOperationException($"gl backend: an inference is still being scheduled ({_cursor} of {_net.Ops.Count} layers encoded); call Step until it returns true");
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), $"batch must be in [1, {MaxBatch}] (got {batch})");
+        _runner.CheckCanBegin(batch);
         _ctx.MakeCurrent();
-        _batch = batch;
-        WriteParams(batch);
-        if (CamTexture != 0 && CamClass != _camClassWritten) { _paramsBatch = -1; WriteParams(batch); }
+        _runner.Begin(batch, _smallBlocks);
+        _visuals.WriteCamParams();
     }
 
     /// <summary>Uploads <paramref name="batch"/> NCHW images (already preprocessed) as the next inference's input.</summary>
@@ -424,10 +166,10 @@ public sealed unsafe class GlBackend : IInferenceBackend
         if (input.Length != need) throw new ArgumentException($"input has {input.Length} floats, expected {batch}x{Channels}x{Height}x{Width} = {need}");
         ResNetRealtime.Runtime.Tensors.Finite.Require(input);
         BeginInput(batch);
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _tensorBuf[_net.Input]);
+        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_net.Input));
         _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
         Check("gl input upload");
-        _cursor = 0;
+        _runner.Ready();
     }
 
     /// <summary>
@@ -441,15 +183,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         RequireImageInput();
         if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"texture size must be positive (got {width}x{height})");
         BeginInput(1);
-        WritePreprocess(width, height, flipY);
-        if (_pPreTex == 0) _pPreTex = _shaders.Get("preprocess.comp", "FROM_TEXTURE");
-        _gl.UseProgram(_pPreTex);
-        _gl.ActiveTexture(GLEnum.Texture0);
-        _gl.BindTexture(GLEnum.Texture2D, texture);
-        DispatchPreprocess();
-        _gl.BindTexture(GLEnum.Texture2D, 0);
-        Check("gl preprocess from texture");
-        _cursor = 0;
+        _pre.FromTexture(texture, width, height, flipY, _runner.TensorBuffer(_net.Input), _smallBlocks);
+        _runner.Ready();
     }
 
     /// <summary>The next inference's input is an RGBA8 frame (row 0 = top), uploaded and preprocessed on the GPU.</summary>
@@ -459,46 +194,13 @@ public sealed unsafe class GlBackend : IInferenceBackend
             throw new ArgumentException($"frame has {rgba.Length} bytes, expected {width}x{height}x4 = {Math.Max(0, width * height * 4)}");
         RequireImageInput();
         BeginInput(1);
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _frameBuf);
-        if (_frameBufBytes < rgba.Length) { _gl.BufferData(GLEnum.ShaderStorageBuffer, (nuint)rgba.Length, null, GLEnum.StreamDraw); _frameBufBytes = rgba.Length; }
-        _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, rgba);
-        WritePreprocess(width, height, false);
-        if (_pPreBuf == 0) _pPreBuf = _shaders.Get("preprocess.comp");
-        _gl.UseProgram(_pPreBuf);
-        _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 0, _frameBuf);
-        DispatchPreprocess();
-        Check("gl preprocess from RGBA");
-        _cursor = 0;
+        _pre.FromRgba(rgba, width, height, _runner.TensorBuffer(_net.Input), _smallBlocks);
+        _runner.Ready();
     }
 
     void RequireImageInput()
     {
         if (Channels is not (1 or 3)) throw new NotSupportedException($"image input needs a 1- or 3-channel model; this one takes {Channels} channels");
-    }
-
-    void WritePreprocess(int srcW, int srcH, bool flipY)
-    {
-        // Same geometry object as the CPU Preprocessor, so both paths crop the same pixels.
-        var g = CropGeometry.Compute(srcW, srcH, Height, Width, _opt.CropRatio);
-        int c1 = Math.Min(1, Channels - 1), c2 = Math.Min(2, Channels - 1); // a 1-channel model repeats its one mean/std
-        var p = new PreprocessParams
-        {
-            SrcW = srcW, SrcH = srcH, OutW = Width, OutH = Height,
-            ResizedW = g.ResizedWidth, ResizedH = g.ResizedHeight, CropX = g.Left, CropY = g.Top,
-            FlipY = flipY ? 1 : 0, BatchIndex = 0, Channels = Channels,
-            MeanR = _mean[0], MeanG = _mean[c1], MeanB = _mean[c2],
-            StdR = _std[0], StdG = _std[c1], StdB = _std[c2],
-        };
-        _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData(GLEnum.UniformBuffer, 0, (nuint)sizeof(PreprocessParams), &p);
-    }
-
-    void DispatchPreprocess()
-    {
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 0, (nuint)sizeof(PreprocessParams));
-        _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 4, _tensorBuf[_net.Input]);
-        _gl.DispatchCompute((uint)((Width + 15) / 16), (uint)((Height + 15) / 16), 1);
-        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
     }
 
     // ------------------------------------------------------------------ layers
@@ -510,14 +212,12 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public bool Step(int maxLayers)
     {
-        if (_cursor < 0) throw new InvalidOperationException("gl backend: Step without an input; call SetInput, SetInputTexture or SetInputRgba first");
+        if (_runner.Cursor < 0) throw new InvalidOperationException("gl backend: Step without an input; call SetInput, SetInputTexture or SetInputRgba first");
         if (maxLayers < 1) throw new ArgumentOutOfRangeException(nameof(maxLayers), $"maxLayers must be ≥ 1 (got {maxLayers})");
         _ctx.MakeCurrent();
-        int end = (int)Math.Min(_net.Ops.Count, (long)_cursor + maxLayers);
-        for (; _cursor < end; _cursor++) Encode(_cursor);
-        if (_cursor < _net.Ops.Count) return false;
+        if (!_runner.EncodeNext(maxLayers)) return false;
         Finish();
-        _cursor = -1;
+        _runner.End();
         return true;
     }
 
@@ -535,117 +235,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// <summary>Encodes the whole inference whose input was set (no waiting). Poll <see cref="TryGetResult"/>.</summary>
     public void Submit() => Step(int.MaxValue);
 
-    void Bind(int binding, uint buffer) => _gl.BindBufferBase(GLEnum.ShaderStorageBuffer, (uint)binding, buffer);
-
-    /// <summary>Check mode (<see cref="GlBackendOptions.CheckErrors"/>): throws naming <paramref name="what"/> when GL reported an error.</summary>
-    void Check(string what)
-    {
-        if (_opt.CheckErrors) GlErrors.ThrowIfError(_gl, what);
-    }
-
-    void Encode(int i)
-    {
-        var op = _net.Ops[i];
-        var o = _net.Tensors[op.Output];
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _params, i * _paramStride, (nuint)sizeof(ConvParams));
-        Bind(0, _tensorBuf[op.Inputs[0]]);
-        Bind(4, _tensorBuf[op.Output]);
-        switch (op.Kind)
-        {
-            case GlOpKind.Conv:
-            {
-                int tn = _tn[i], ks = _kSplit[i];
-                _gl.UseProgram(tn == 16 ? (_oneByOne[i] ? _pConv1x1_16 : _pConv16) : (_oneByOne[i] ? _pConv1x1 : _pConv));
-                Bind(1, _wBuf[i]); Bind(2, _bBuf[i]);
-                Bind(3, op.Residual >= 0 ? _tensorBuf[op.Residual] : _bBuf[i]);
-                Bind(5, _partial);
-                long p = (long)_batch * o.H * o.W;
-                _gl.DispatchCompute((uint)((p + tn - 1) / tn), (uint)((o.C / op.Groups + 63) / 64), (uint)(op.Groups * ks));
-                if (ks > 1)
-                {
-                    _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
-                    _gl.UseProgram(_pReduce);
-                    var g = Grid((o.C * p + 255) / 256);
-                    _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
-                }
-                break;
-            }
-            case GlOpKind.MaxPool:
-            {
-                _gl.UseProgram(_pPool);
-                var g = Grid(((long)_batch * o.Size + 63) / 64);
-                _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
-                break;
-            }
-            case GlOpKind.GlobalAvgPool:
-            {
-                _gl.UseProgram(_pGap);
-                var g = Grid((long)_batch * o.C);
-                _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
-                break;
-            }
-            case GlOpKind.FullyConnected:
-                _gl.UseProgram(_pFc);
-                Bind(1, _wBuf[i]); Bind(2, _bBuf[i]);
-                _gl.DispatchCompute((uint)o.Size, (uint)_batch, 1);
-                break;
-            case GlOpKind.Add:
-            case GlOpKind.Relu:
-            {
-                _gl.UseProgram(_pElt);
-                Bind(3, op.Kind == GlOpKind.Add ? _tensorBuf[op.Inputs[1]] : _tensorBuf[op.Inputs[0]]);
-                var g = Grid(((long)_batch * o.Size + 255) / 256);
-                _gl.DispatchCompute((uint)g.X, (uint)g.Y, 1);
-                break;
-            }
-        }
-        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
-        if (_opt.CheckErrors) Check($"gl layer {i} ({op})"); // the message is built only in check mode
-    }
-
     /// <summary>Softmax/top-k, CAM, and the copy into a readback slot followed by a fence.</summary>
     void Finish()
     {
-        int k = Math.Min(_opt.TopK, Classes);
-        _gl.UseProgram(_pSoftmax);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, _paramStride, (nuint)sizeof(SoftmaxParams));
-        Bind(0, _tensorBuf[_net.Output]); Bind(4, _probs); Bind(5, _topk);
-        _gl.DispatchCompute((uint)_batch, 1, 1);
-        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
-        if (CamTexture != 0)
-        {
-            _gl.UseProgram(_pCam);
-            _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 2 * _paramStride, (nuint)sizeof(CamParams));
-            Bind(0, _tensorBuf[_net.CamFeatures]); Bind(1, _wBuf[_net.CamClassifier]); Bind(5, _topk); Bind(6, _camScratch);
-            _gl.BindImageTexture(0, CamTexture, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
-            _gl.DispatchCompute(1, 1, 1);
-            _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
-        }
-
-        if (_slotCount == _slotBuf.Length)
-        {
-            // Every slot is in flight: the caller is not polling. Wait for the oldest and drop it rather than grow.
-            int old = _slotHead;
-            _gl.ClientWaitSync(_slotFence[old], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
-            _gl.DeleteSync(_slotFence[old]); _slotFence[old] = 0;
-            _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
-            DroppedResults++;
-        }
-        int s = (_slotHead + _slotCount) % _slotBuf.Length;
-        int logitsBytes = _batch * Classes * 4;
-        _gl.BindBuffer(GLEnum.CopyReadBuffer, _tensorBuf[_net.Output]);
-        _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[s]);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, 0, (nuint)logitsBytes);
-        _gl.BindBuffer(GLEnum.CopyReadBuffer, _topk);
-        _gl.CopyBufferSubData(GLEnum.CopyReadBuffer, GLEnum.CopyWriteBuffer, 0, MaxBatch * Classes * 4, (nuint)(Math.Max(1, _batch * k) * 8));
-        _gl.MemoryBarrier(MemoryBarrierMask.ClientMappedBufferBarrierBit);
-        _slotFence[s] = _gl.FenceSync(SyncCondition.SyncGpuCommandsComplete, SyncBehaviorFlags.None);
-        _gl.Flush(); // the fence must reach the GPU, or a poll with timeout 0 could wait forever
-        _slotBatch[s] = _batch;
-        _slotTicket[s] = ++_ticket;
-        _slotCount++;
+        _runner.EncodeSoftmax(_smallBlocks);
+        _visuals.EncodeCam();
+        _ring.Put(_runner.TensorBuffer(_net.Output), _runner.TopKBuffer, _runner.Batch);
         Check("gl softmax/top-k, CAM and readback copy");
     }
+
+    // ------------------------------------------------------------------ results
 
     /// <summary>
     /// Non-blocking: when the oldest submitted inference has finished on the GPU, copies its logits
@@ -658,39 +257,16 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// <summary>Blocks until the oldest submitted inference is done and returns its logits.</summary>
     public void WaitResult(Span<float> logits)
     {
-        if (_slotCount == 0) throw new InvalidOperationException("gl backend: no inference submitted");
-        TryGetResult(logits, out _, TimeoutIgnored);
+        if (_ring.Count == 0) throw new InvalidOperationException("gl backend: no inference submitted");
+        TryGetResult(logits, out _, GlReadbackRing.TimeoutIgnored);
     }
 
     bool TryGetResult(Span<float> logits, out int batch, ulong timeoutNs)
     {
         batch = 0;
-        if (_slotCount == 0) return false;
+        if (_ring.Count == 0) return false;
         _ctx.MakeCurrent();
-        int s = _slotHead;
-        var r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : (uint)SyncObjectMask.SyncFlushCommandsBit, timeoutNs);
-        if (r == GLEnum.TimeoutExpired) return false;
-        if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GlErrors.Name(_gl.GetError())})");
-        batch = _slotBatch[s];
-        int n = batch * Classes;
-        if (logits.Length < n) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {n}");
-        int k = _topkHost.Length / 2;
-        if (_slotPtr[s] != null)
-        {
-            new ReadOnlySpan<float>(_slotPtr[s], n).CopyTo(logits);
-            new ReadOnlySpan<float>(_slotPtr[s] + MaxBatch * Classes, 2 * k).CopyTo(_topkHost);
-        }
-        else
-        {
-            _gl.BindBuffer(GLEnum.CopyWriteBuffer, _slotBuf[s]);
-            _gl.GetBufferSubData(GLEnum.CopyWriteBuffer, 0, logits[..n]);
-            _gl.GetBufferSubData<float>(GLEnum.CopyWriteBuffer, MaxBatch * Classes * 4, _topkHost);
-        }
-        _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
-        _slotHead = (_slotHead + 1) % _slotBuf.Length;
-        _slotCount--;
-        Check("gl result readback");
-        return true;
+        return _ring.TryTake(logits, _topkHost, out batch, timeoutNs);
     }
 
     // ------------------------------------------------------------------ synchronous API
@@ -727,15 +303,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
 
     void DrainPending()
     {
-        if (_cursor >= 0) throw new InvalidOperationException("gl backend: a scheduled inference is half encoded; finish it with Step first");
+        if (_runner.Cursor >= 0) throw new InvalidOperationException("gl backend: a scheduled inference is half encoded; finish it with Step first");
         // Results of earlier async submits would be returned in place of this one: collect and drop them.
-        while (_slotCount > 0)
-        {
-            int s = _slotHead;
-            _gl.ClientWaitSync(_slotFence[s], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
-            _gl.DeleteSync(_slotFence[s]); _slotFence[s] = 0;
-            _slotHead = (_slotHead + 1) % _slotBuf.Length; _slotCount--;
-        }
+        _ring.Drain();
     }
 
     /// <summary>
@@ -746,14 +316,14 @@ public sealed unsafe class GlBackend : IInferenceBackend
     {
         DrainPending();
         var q = new uint[_net.Ops.Count + 2];
-        for (int i = 0; i < q.Length; i++) q[i] = _gl.GenQuery();
+        for (int i = 0; i < q.Length; i++) q[i] = GlObjects.Query(_gl);
         try
         {
             SetInput(input, batch);
             _gl.QueryCounter(q[0], QueryCounterTarget.Timestamp);
-            for (; _cursor < _net.Ops.Count; _cursor++) { Encode(_cursor); _gl.QueryCounter(q[_cursor + 1], QueryCounterTarget.Timestamp); }
+            for (int i = 0; i < _net.Ops.Count; i++) { _runner.EncodeNext(1); _gl.QueryCounter(q[i + 1], QueryCounterTarget.Timestamp); }
             Finish();
-            _cursor = -1;
+            _runner.End();
             _gl.QueryCounter(q[^1], QueryCounterTarget.Timestamp);
             var scratch = new float[batch * Classes];
             WaitResult(scratch);
@@ -768,7 +338,7 @@ public sealed unsafe class GlBackend : IInferenceBackend
             }
             return list;
         }
-        finally { foreach (var x in q) _gl.DeleteQuery(x); }
+        finally { foreach (var x in q) GlObjects.DeleteQuery(_gl, x); }
     }
 
     /// <summary>Reads the requested taps back into <see cref="Taps"/> (blocking; the sync paths call it).</summary>
@@ -777,8 +347,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
         for (int j = 0; j < _tapIndex.Length; j++)
         {
             var t = _net.Tensors[_tapIndex[j]];
-            _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _tensorBuf[_tapIndex[j]]);
-            _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, _taps[j].Data.AsSpan(0, _batch * t.Size));
+            _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_tapIndex[j]));
+            _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, _taps[j].Data.AsSpan(0, _runner.Batch * t.Size));
         }
     }
 
@@ -786,11 +356,9 @@ public sealed unsafe class GlBackend : IInferenceBackend
     public void ReadProbabilities(Span<float> probs)
     {
         _ctx.MakeCurrent();
-        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _probs);
+        _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.ProbabilityBuffer);
         _gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, 0, probs[..Math.Min(probs.Length, MaxBatch * Classes)]);
     }
-
-    uint _pTapMinMax, _pTap;
 
     /// <summary>
     /// A tap (requested in the options) of image 0 as an r32f mosaic texture for the overlay, as
@@ -800,46 +368,18 @@ public sealed unsafe class GlBackend : IInferenceBackend
     /// </summary>
     public (uint Texture, int Width, int Height) GetTapTexture(string name, int maxChannels = 0)
     {
-        // Called once per inference by a frame loop: no allocation (no ToArray, no params array, no key string).
         int j = -1;
         for (int i = 0; i < _opt.Taps.Count; i++) if (_opt.Taps[i] == name) { j = i; break; }
         if (j < 0) throw new ArgumentException($"'{name}' was not requested as a tap (taps: {string.Join(", ", _opt.Taps)})");
         _ctx.MakeCurrent();
-        var t = _net.Tensors[_tapIndex[j]];
-        var (n, cols, rows) = ActivationMosaic.Grid(t.C, maxChannels);
-        int w = cols * t.W, h = rows * t.H;
-        if (!_tapTextures.TryGetValue(name, out var tex) || tex.W != w || tex.H != h)
-        {
-            if (tex.Tex != 0) _gl.DeleteTexture(tex.Tex);
-            _tapTextures[name] = tex = (NewTextureR32F(w, h, linear: false), w, h);
-        }
-        var prm = new TapParams { C = n, H = t.H, W = t.W, Cols = cols, Rows = rows };
-        _gl.BindBuffer(GLEnum.UniformBuffer, _preParams);
-        _gl.BufferSubData(GLEnum.UniformBuffer, 3 * _paramStride, (nuint)sizeof(TapParams), &prm);
-        _gl.BindBufferRange(GLEnum.UniformBuffer, 0, _preParams, 3 * _paramStride, (nuint)sizeof(TapParams));
-        Bind(0, _tensorBuf[_tapIndex[j]]); Bind(6, _tapStats);
-        if (_pTapMinMax == 0) { _pTapMinMax = _shaders.Get("tap.comp", "MINMAX"); _pTap = _shaders.Get("tap.comp"); }
-        _gl.UseProgram(_pTapMinMax);
-        _gl.DispatchCompute((uint)n, 1, 1); // one workgroup per shown channel
-        _gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit);
-        _gl.UseProgram(_pTap);
-        _gl.BindImageTexture(0, tex.Tex, 0, false, 0, GLEnum.WriteOnly, GLEnum.R32f);
-        _gl.DispatchCompute((uint)((tex.W + 15) / 16), (uint)((tex.H + 15) / 16), 1);
-        _gl.MemoryBarrier(MemoryBarrierMask.TextureFetchBarrierBit | MemoryBarrierMask.ShaderImageAccessBarrierBit);
-        Check("gl tap mosaic");
-        return tex;
+        return _visuals.TapTexture(name, _tapIndex[j], maxChannels);
     }
 
     /// <summary>Reads a texture this backend made (CAM or a tap mosaic) back to the CPU, row 0 first. For tests and saving.</summary>
     public float[] ReadTexture(uint texture, int width, int height)
     {
         _ctx.MakeCurrent();
-        var data = new float[width * height];
-        _gl.BindTexture(GLEnum.Texture2D, texture);
-        _gl.PixelStore(GLEnum.PackAlignment, 4);
-        fixed (float* p = data) _gl.GetTexImage(GLEnum.Texture2D, 0, GLEnum.Red, GLEnum.Float, p);
-        _gl.BindTexture(GLEnum.Texture2D, 0);
-        return data;
+        return _visuals.ReadTexture(texture, width, height);
     }
 
     public bool IsDisposed { get; private set; }
@@ -853,14 +393,11 @@ public sealed unsafe class GlBackend : IInferenceBackend
             try
             {
                 _ctx.MakeCurrent();
-                if (_slotFence != null) foreach (var f in _slotFence) _gl.DeleteSync(f);
-                if (_slotBuf != null) foreach (var b in _slotBuf) { if (b != 0) _gl.DeleteBuffer(b); }
-                foreach (var b in _pool) _gl.DeleteBuffer(b);
-                if (_wBuf != null) foreach (var b in _wBuf) _gl.DeleteBuffer(b);
-                if (_bBuf != null) foreach (var b in _bBuf) _gl.DeleteBuffer(b);
-                foreach (var b in new[] { _partial, _params, _preParams, _probs, _topk, _camScratch, _tapStats, _frameBuf }) _gl.DeleteBuffer(b);
-                _gl.DeleteTexture(CamTexture);
-                foreach (var t in _tapTextures.Values) _gl.DeleteTexture(t.Tex);
+                _ring?.Dispose();
+                _visuals?.Dispose();
+                _pre?.Dispose();
+                _runner?.Dispose();
+                GlObjects.DeleteBuffer(_gl, _smallBlocks);
                 _shaders?.Dispose();
             }
             catch (GlException) { } // disposing after a lost context: nothing left to free

@@ -1,7 +1,7 @@
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>What a lowered layer does. Flatten/Reshape to [N,-1] are not layers: they alias tensors.</summary>
-public enum GlOpKind { Conv, MaxPool, GlobalAvgPool, FullyConnected, Add, Relu }
+public enum GlOpKind { Conv, MaxPool, GlobalAvgPool, FullyConnected, Add, Relu, /** <see cref="GlBiasImage"/> */ BiasImage }
 
 /// <summary>One activation tensor, per image: C × H × W (a vector is C × 1 × 1). Batch comes from the backend.</summary>
 public sealed class GlTensor
@@ -104,6 +104,9 @@ public sealed class GlNetwork
                     break;
                 case GlOpKind.Relu:
                     if (o.Size != a.Size) Fail($"output {o} differs from input {a}");
+                    break;
+                case GlOpKind.BiasImage:
+                    if (o.Size != a.Size || op.Weights.Length != a.Size) Fail($"output {o} or constant of {op.Weights.Length} values differs from input {a}");
                     break;
                 case GlOpKind.GlobalAvgPool:
                     if (o.C != a.C || o.H != 1 || o.W != 1) Fail($"output {o} is not {a.C}x1x1");

@@ -141,6 +141,14 @@ public static class GlNetworkBuilder
                     net.Ops.Add(new GlOp { Kind = GlOpKind.Relu, Name = n.Name, Inputs = new[] { x }, Output = Out(n, t.C, t.H, t.W) });
                     break;
                 }
+                case "Sub" or "Add" when GlBiasImage.Matches(n, tensorOf.ContainsKey, consts, out int xi):
+                {
+                    var op = GlBiasImage.Lower(n, Act(n, xi), net.Tensors[Act(n, xi)], consts[n.Inputs[1 - xi]]);
+                    var t = net.Tensors[op.Inputs[0]];
+                    op.Output = Out(n, t.C, t.H, t.W);
+                    net.Ops.Add(op);
+                    break;
+                }
                 case "Add" when n.Inputs.All(tensorOf.ContainsKey):
                 {
                     int a = Act(n, 0), b = Act(n, 1);

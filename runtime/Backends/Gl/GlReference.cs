@@ -114,6 +114,7 @@ public static class GlReference
                 case GlOpKind.Relu:
                     for (int i = 0; i < y.Length; i++) y[i] = MathF.Max(t[op.Inputs[0]][i], 0);
                     break;
+                case GlOpKind.BiasImage: GlBiasImage.Reference(t[op.Inputs[0]], op, y); break;
             }
             t[op.Output] = y;
         }
