@@ -21,6 +21,6 @@ public static class DemoApp
 
     public static int Run(DemoOptions o, TextWriter log)
     {
-        return DemoRunner.Run(o, log);
+        return WindowHost.Run(o, log);
     }
 }

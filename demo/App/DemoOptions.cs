@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Demo.Sources;
 
 namespace ResNetRealtime.Demo.App;

@@ -1,6 +1,5 @@
+using ResNetRealtime.Runtime.Realtime;
 using System.Diagnostics;
-using System.Text.Json;
-using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Platform;
 using ResNetRealtime.Demo.Render;
 using ResNetRealtime.Demo.Scene;
@@ -14,13 +13,14 @@ using Frame = ResNetRealtime.Demo.Sources.Frame;
 namespace ResNetRealtime.Demo.App;
 
 /// <summary>
-/// The render loop shared by the window and headless modes:
+/// The frame loop shared by the window and headless modes (the window itself: <see cref="WindowHost"/>; --budget-ms:
+/// <see cref="DepthPolicy"/>; frames.json: <see cref="FramesJson"/>):
 ///   acquire (scene render at the model's input size, or the newest camera frame uploaded to a texture)
 ///   → offer to the inference path (never waits in window mode) → draw the frame, heatmap, mosaic,
 ///   top-5 and HUD → present (swap) or, headless, read back for PNGs and frames.json.
-/// Inference paths (<see cref="IInferencePath"/>, chosen by <see cref="BackendChoice"/>): ONNX Runtime on a
-/// worker thread fed with the frame's pixels (read back from the render target), or the gl backend inside
-/// this context fed with the frame's texture (<see cref="GpuInference"/>: no CPU round trip, CAM and mosaic
+/// Inference goes through the runtime's real-time API (<see cref="LivePath"/> over RealtimeClassifier, backend chosen
+/// by <see cref="BackendChoice"/>): CPU backends on their worker thread fed with the frame's pixels (read back from
+/// the render target), or gl inside this context fed with the frame's texture (no CPU round trip, CAM and mosaic
 /// drawn from GPU textures, logits polled a frame or two later).
 /// Headless runs in lock-step (each frame waits for its own prediction, bounded) so the JSON has one
 /// prediction per frame and the accuracy is exact; the window never waits.
@@ -39,22 +39,17 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly SceneRenderer _scene;
     RenderTarget _sceneView, _display, _output;
     readonly FfmpegSource _ffmpeg;
-    readonly uint _frameTex;
-    int _frameTexW, _frameTexH;
+    readonly SourceTexture _frameTex;
     readonly Overlay _overlay;
     readonly Hud _hud = new();
     readonly HudInfo _info = new();
-    InferenceWorker _cpu;
-    GpuInference _gpu;
-    IInferencePath _worker; // the active one of the two
+    LivePath _worker;
     BackendChoice _choice;
     readonly bool _sceneSource;
     readonly int _modelSize;
     Frame _sceneFrame;
     ResultSnapshot _result = new();
     bool _hasResult;
-    /// <summary>Last measured inference p50 per depth slot (adaptive mode).</summary>
-    readonly Dictionary<int, double> _p50ByDepth = new();
 
     readonly LatencyStats _capture = new(512), _upload = new(512), _pre = new(512), _inf = new(512), _post = new(512),
         _overlayStats = new(512), _c2d = new(512), _frameStats = new(512), _submitToResult = new(512), _lag = new(512);
@@ -66,19 +61,17 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly (long Frame, char Key)[] _keyScript;
     int _keyNext;
     bool _quit, _screenshotRequested;
-    byte[] _shot, _scratch;
-    readonly List<FrameRecord> _records = new();
+    readonly ScreenCapture _screens = new();
+    readonly FramesJson _json = new();
+    readonly DepthPolicy _policy;
 
-    public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence, float RunnerUp,
-        long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
-        double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend);
-
-    DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
+    internal DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
     {
         _o = o; _log = log; _headless = headless; _ctx = ctx; _gl = ctx.Gl; _window = window;
         _width = o.Width; _height = o.Height;
         _depthIndex = Math.Max(0, Array.IndexOf(ModelProvider.Depths, o.Depth));
         _keyScript = DemoKeys.Parse(o.Keys);
+        _policy = new DepthPolicy(o.BudgetMs);
         bool scene = _sceneSource = o.Source.Kind == SourceKind.Scene;
 
         var atlas = GlyphAtlas.TryCreate(15, out var fontError);
@@ -97,19 +90,13 @@ public sealed unsafe class DemoRunner : IDisposable
         {
             _ffmpeg = FfmpegSource.Start(o.Source, 640, 480);
         }
-        _frameTex = _gl.GenTexture();
-        _gl.BindTexture(GLEnum.Texture2D, _frameTex);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
-        _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
+        _frameTex = new SourceTexture(_gl);
         if (headless) _output = new RenderTarget(_gl, _width, _height, depth: false);
     }
 
     /// <summary>
     /// Switches to <paramref name="requested"/> ("auto", "gl", "ort-cpu", ...) as <see cref="BackendChoice"/> decides
-    /// for this context: gl runs in this context on the render thread, the others on the CPU worker. Each path is
-    /// made on first use and kept (switching back is a model reload, not a new thread or context).
+    /// for this context: gl runs in this context on the render thread, the others on the runtime's worker thread.
     /// </summary>
     void Activate(string requested)
     {
@@ -117,108 +104,48 @@ public sealed unsafe class DemoRunner : IDisposable
         if (_choice.Reason != null) _log.WriteLine("rr demo: backend " + _choice.Reason);
         _backend = _choice.Backend;
         int depth = ModelProvider.Depths[_depthIndex];
-        if (_backend == "gl")
-        {
-            if (_gpu == null) _gpu = new GpuInference(_ctx, _o, _sceneSource, _modelSize, depth, _log);
-            else _gpu.RequestSwitch(depth, "gl");
-            _worker = _gpu;
-        }
-        else
-        {
-            if (_cpu == null) _cpu = new InferenceWorker(_o, _sceneSource, _modelSize, depth, _backend, _log);
-            else _cpu.RequestSwitch(depth, _backend);
-            _worker = _cpu;
-        }
+        if (_worker == null) _worker = new LivePath(_ctx, _o, _sceneSource, _modelSize, depth, _backend, _log);
+        else _worker.RequestSwitch(depth, _backend);
         _hasResult = false;
         _info.Stages.Clear(); // relabelled for the new path by FillHud
     }
 
-    /// <summary>Runs the demo; returns the exit code. Chooses headless when asked or when there is no display.</summary>
-    public static int Run(DemoOptions o, TextWriter log)
-    {
-        bool headless = o.Headless;
-        string why = null;
-        if (!headless)
-        {
-            if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY")))
-                why = "no display (DISPLAY and WAYLAND_DISPLAY are unset)";
-            else if (!Glfw.TryLoad(out var e)) why = e;
-            else if (!Glfw.Init(out e)) why = $"GLFW could not start: {e}";
-        }
-        nint window = 0;
-        GlContext ctx = null;
-        if (!headless && why == null)
-        {
-            // 4.3 core for the gl backend's compute shaders; a driver that refuses gets 3.3 (then gl is
-            // unavailable and the HUD says why: BackendChoice sees no compute).
-            string refused = null;
-            foreach (var (major, minor) in new[] { (4, 3), (3, 3) })
-            {
-                Glfw.DefaultWindowHints();
-                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MAJOR, major);
-                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MINOR, minor);
-                Glfw.WindowHint(Glfw.OPENGL_PROFILE, Glfw.OPENGL_CORE_PROFILE);
-                Glfw.WindowHint(Glfw.OPENGL_FORWARD_COMPAT, Glfw.TRUE);
-                window = Glfw.CreateWindow(o.Width, o.Height, "rr demo — ResNet realtime");
-                if (window != 0) break;
-                refused = $"OpenGL {major}.{minor} core: {Glfw.LastError() ?? "no reason given"}";
-                log.WriteLine($"rr demo: no window with {refused}");
-            }
-            if (window == 0) { why = $"could not open a window ({refused})"; Glfw.Terminate(); }
-            else
-            {
-                Glfw.SetWindowSizeLimits(window, Hud.MinWidth, Hud.MinHeight, Glfw.DONT_CARE, Glfw.DONT_CARE);
-                Glfw.MakeContextCurrent(window);
-                Glfw.SwapInterval(1);
-                ctx = GlContext.FromCurrent(Glfw.GetProcAddress);
-            }
-        }
-        if (why != null)
-        {
-            headless = true;
-            o.OutDir ??= Path.Combine("out", "demo");
-            if (o.Frames <= 0) o.Frames = 120;
-            log.WriteLine($"rr demo: {why}; running headless for {o.Frames} frames, screenshots go to {Path.GetFullPath(o.OutDir)}");
-        }
-        if (headless)
-        {
-            if (o.OutDir == null) throw new ArgumentException("--headless needs --out DIR (where screenshots and frames.json go)");
-            Directory.CreateDirectory(o.OutDir);
-            ctx = GlContext.CreateHeadless();
-        }
-        try
-        {
-            using var runner = new DemoRunner(o, log, headless, ctx, window);
-            return headless ? runner.RunHeadless() : runner.RunWindow();
-        }
-        finally
-        {
-            ctx?.Dispose();
-            if (window != 0) { Glfw.DestroyWindow(window); Glfw.Terminate(); }
-        }
-    }
-
-    int RunHeadless()
+    internal int RunHeadless()
     {
         if (!_worker.WaitReady(300_000)) throw new InvalidOperationException(_worker.Error ?? "the model did not load within 300 s");
         var sw = Stopwatch.StartNew();
         var shots = new List<string>();
-        for (long i = 0; i < _o.Frames; i++)
+        string ended = null;
+        try
         {
-            ReplayKeys();
-            if (_quit) break;
-            bool last = i == _o.Frames - 1;
-            bool shot = last || i % _o.ScreenshotEvery == 0;
-            if (!Step(lockStep: true, bareShot: shot && _o.WriteBare ? Path.Combine(_o.OutDir, $"frame_{i:D5}_bare.png") : null)) break;
-            if (shot)
+            for (long i = 0; i < _o.Frames; i++)
             {
-                string path = Path.Combine(_o.OutDir, $"frame_{i:D5}.png");
-                SaveOutput(path);
-                shots.Add(path);
+                ReplayKeys();
+                if (_quit) break;
+                bool last = i == _o.Frames - 1;
+                bool shot = last || i % _o.ScreenshotEvery == 0;
+                if (!Step(lockStep: true, bareShot: shot && _o.WriteBare ? Path.Combine(_o.OutDir, $"frame_{i:D5}_bare.png") : null))
+                {
+                    ended = $"source ended after {_frames} of {_o.Frames} frames";
+                    break;
+                }
+                if (shot)
+                {
+                    string path = Path.Combine(_o.OutDir, $"frame_{i:D5}.png");
+                    SaveOutput(path);
+                    shots.Add(path);
+                }
             }
         }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+        {
+            // The source died (ffmpeg killed, a camera unplugged) or inference failed mid-run: the frames gathered so
+            // far are still the run's record. The caller prints the one line and exits non-zero.
+            WriteJson(sw.Elapsed.TotalSeconds, shots, $"{e.Message} (after {_frames} of {_o.Frames} frames)");
+            throw;
+        }
         double seconds = sw.Elapsed.TotalSeconds;
-        WriteJson(seconds, shots);
+        WriteJson(seconds, shots, ended);
         _log.WriteLine($"rr demo: {_frames} frames in {seconds:F1} s ({_frames / Math.Max(seconds, 1e-9):F1} fps), " +
             (_script != null ? $"accuracy {Accuracy() * 100:F1}% over {_inferred} predictions, " : "") +
             $"{shots.Count} screenshots and frames.json in {Path.GetFullPath(_o.OutDir)}");
@@ -226,7 +153,7 @@ public sealed unsafe class DemoRunner : IDisposable
         return 0;
     }
 
-    int RunWindow()
+    internal int RunWindow()
     {
         _log.WriteLine("rr demo: keys: " + DemoKeys.Help);
         while (!Glfw.WindowShouldClose(_window))
@@ -336,24 +263,24 @@ public sealed unsafe class DemoRunner : IDisposable
             if (!_ffmpeg.WaitFrame(lockStep ? 5000 : 0, out frame) && _ffmpeg.Slot.Completed) return false;
             if (frame == null && !_ffmpeg.Slot.TryTake(0, out frame)) frame = null;
             long t1 = Stopwatch.GetTimestamp();
-            if (frame != null) UploadFrame(frame);
+            if (frame != null) _frameTex.Upload(frame);
             uploadMs = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
             captureMs = frame?.CaptureMs ?? 0;
-            tex = _frameTex; v0 = 0; v1 = 1; srcW = _frameTexW; srcH = _frameTexH;
-            input = new FrameTexture(_frameTex, _frameTexW, _frameTexH, FlipY: false);
+            tex = _frameTex.Texture; v0 = 0; v1 = 1; srcW = _frameTex.Width; srcH = _frameTex.Height;
+            input = new FrameTexture(_frameTex.Texture, _frameTex.Width, _frameTex.Height, FlipY: false);
         }
 
         if (frame != null)
         {
             if (_worker.TryOffer(frame, input))
             {
-                if (lockStep && !_worker.TryGetResult(ref _result, 120_000))
+                if (lockStep && !_worker.TryGetResult(_result, 120_000))
                     throw new TimeoutException($"inference of frame {_frames} did not finish within 120 s ({_worker.Error ?? _worker.Status})");
                 else if (lockStep) OnResult();
             }
             else _droppedInference++;
         }
-        if (!lockStep && _worker.TryGetResult(ref _result)) OnResult();
+        if (!lockStep && _worker.TryGetResult(_result)) OnResult();
         if (_worker.Error != null && !_worker.Ready) _info.Notice = _worker.Error;
 
         // Compose: frame, heatmap, mosaic, top-5, HUD.
@@ -364,7 +291,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _gl.ClearColor(0.02f, 0.02f, 0.03f, 1);
         _gl.Clear(ClearBufferMask.ColorBufferBit);
         _overlay.Begin(_width, _height, tex);
-        var (fx, fy, fw, fh) = Fit(srcW, srcH, _width, _height);
+        var (fx, fy, fw, fh) = Hud.Fit(srcW, srcH, _width, _height);
         _overlay.Quad(fx, fy, fw, fh, 0, v0, 1, v1, 1, 1, 1, 1, QuadMode.Frame);
         if (bareShot != null) { _overlay.Flush(); SaveOutput(bareShot); }
         if (_hasResult && _showHeat && (_result.HeatW > 0 || _result.HeatTexture != 0)) _overlay.Quad(fx, fy, fw, fh, 0, 0, 1, 1, 1, 1, 1, 0.5f, QuadMode.Heat);
@@ -383,7 +310,7 @@ public sealed unsafe class DemoRunner : IDisposable
         if (!double.IsNaN(c2d)) _c2d.Add(c2d);
         _hud.AddFrameTime(frameMs);
         if (_headless)
-            _records.Add(new FrameRecord(_frames, frame?.Sequence ?? -1, frame?.Label ?? -1,
+            _json.Records.Add(new FrameRecord(_frames, frame?.Sequence ?? -1, frame?.Label ?? -1,
                 _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0, _hasResult && _result.Count > 1 ? _result.TopProb[1] : 0,
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
@@ -411,27 +338,14 @@ public sealed unsafe class DemoRunner : IDisposable
         else if (_result.MosaicW > 0) _overlay.SetMosaic(_result.Mosaic, _result.MosaicW, _result.MosaicH);
     }
 
-    /// <summary>--budget-ms: the deepest depth whose measured inference p50 fits; probe one deeper when there is headroom.</summary>
+    /// <summary>--budget-ms (<see cref="DepthPolicy"/>): switches the depth slot when the measured p50 says so.</summary>
     void Adapt()
     {
-        if (_o.BudgetMs <= 0 || !_worker.Ready || _worker.InferenceStats.Count < 20) return;
-        double p50 = _worker.InferenceStats.P50;
-        // Keyed by the depth slot (1-5 keys), not the loaded graph's depth: the default scene model in
-        // slot 18 is a ResNet-20, and a --models folder may hold anything.
-        int idx = _depthIndex, next = idx, d = ModelProvider.Depths[idx];
-        _p50ByDepth[d] = p50;
-        if (p50 > _o.BudgetMs && idx > 0) next = idx - 1;
-        else if (idx < ModelProvider.Depths.Length - 1)
-        {
-            int deeper = ModelProvider.Depths[idx + 1];
-            bool knownSlow = _p50ByDepth.TryGetValue(deeper, out var pd) && pd > _o.BudgetMs;
-            if (!knownSlow && p50 < _o.BudgetMs * 0.5) next = idx + 1;
-        }
-        if (next != idx)
-        {
-            _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{_worker.Depth} p50 {p50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
-            SwitchDepth(next);
-        }
+        if (!_policy.Enabled || !_worker.Ready) return;
+        int next = _policy.Next(_depthIndex, _worker.InferenceStats);
+        if (next == _depthIndex) return;
+        _log.WriteLine($"rr demo: budget {_o.BudgetMs} ms: ResNet-{_worker.Depth} p50 {_worker.InferenceStats.P50:F1} ms → ResNet-{ModelProvider.Depths[next]}");
+        SwitchDepth(next);
     }
 
     double Accuracy() => _inferred == 0 ? double.NaN : _correct / (double)_inferred;
@@ -444,7 +358,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Model = _worker.ModelDescription ?? _worker.Status;
         _info.RandomWeights = _worker.RandomWeights;
         _info.Notice = _worker.Error ?? _worker.Status ?? _choice.Reason;
-        _info.Lag = _worker is GpuInference && _lag.Count > 0 ? _lag.Mean : -1;
+        _info.Lag = _worker.OnGpu && _lag.Count > 0 ? _lag.Mean : -1;
         if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
         _info.Fps = _frameStats.Count == 0 ? 0 : 1000.0 / Math.Max(_frameStats.Mean, 1e-6);
         _info.Dropped = (_ffmpeg?.Slot.Dropped ?? 0);
@@ -452,7 +366,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Accuracy = _script != null && _inferred > 0 ? Accuracy() : -1;
         if (_info.Stages.Count == 0)
         {
-            bool gpu = _worker is GpuInference;
+            bool gpu = _worker.OnGpu;
             _info.Stages.Add(("capture", _capture));
             _info.Stages.Add(("upload/render", _upload));
             _info.Stages.Add((gpu ? "preprocess GPU" : "preprocess", _pre));
@@ -464,31 +378,10 @@ public sealed unsafe class DemoRunner : IDisposable
         }
     }
 
-    static (float X, float Y, float W, float H) Fit(int srcW, int srcH, int dstW, int dstH)
-    {
-        if (srcW <= 0 || srcH <= 0) return (0, 0, dstW, dstH);
-        float s = Math.Min(dstW / (float)srcW, dstH / (float)srcH);
-        float w = srcW * s, h = srcH * s;
-        return ((dstW - w) / 2, (dstH - h) / 2, w, h);
-    }
-
-    void UploadFrame(Frame f)
-    {
-        _gl.BindTexture(GLEnum.Texture2D, _frameTex);
-        _gl.PixelStore(GLEnum.UnpackAlignment, 1);
-        fixed (byte* p = f.Pixels)
-        {
-            if (_frameTexW != f.Width || _frameTexH != f.Height)
-            {
-                _gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, (uint)f.Width, (uint)f.Height, 0, GLEnum.Rgb, GLEnum.UnsignedByte, p);
-                _frameTexW = f.Width; _frameTexH = f.Height;
-            }
-            else _gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, (uint)f.Width, (uint)f.Height, GLEnum.Rgb, GLEnum.UnsignedByte, p);
-        }
-    }
-
     /// <summary>The P key: the composed frame (before the swap, while the back buffer is defined) as a PNG.
     /// A failure (full disk, unwritable folder) is one line in the log; the demo goes on.</summary>
+    void SaveOutput(string path) => _screens.Save(_gl, _output?.Framebuffer ?? 0, _width, _height, path);
+
     void SaveScreenshot()
     {
         var path = Path.GetFullPath(Path.Combine(_o.OutDir ?? "out", $"screenshot_{DateTime.Now:yyyyMMdd_HHmmss_fff}.png"));
@@ -503,87 +396,27 @@ public sealed unsafe class DemoRunner : IDisposable
         }
     }
 
-    void SaveOutput(string path)
+    /// <summary>frames.json: what was gathered, with <paramref name="ended"/> saying why the run stopped early (null: it did not).</summary>
+    void WriteJson(double seconds, List<string> shots, string ended) => _json.Write(Path.Combine(_o.OutDir, "frames.json"), new FramesSummary
     {
-        int n = _width * _height * 3;
-        if (_shot == null || _shot.Length != n) _shot = new byte[n];
-        RenderTarget.ReadRgb(_gl, _output?.Framebuffer ?? 0, _width, _height, _shot, ref _scratch);
-        Png.WriteFile(path, _shot, _width, _height, 3);
-    }
-
-    void WriteJson(double seconds, List<string> shots) =>
-        Runtime.IO.AtomicFile.Write(Path.Combine(_o.OutDir, "frames.json"), f => WriteJson(f, seconds, shots));
-
-    void WriteJson(Stream f, double seconds, List<string> shots)
-    {
-        using var w = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true });
-        static void Num(Utf8JsonWriter w, string name, double v) { if (double.IsNaN(v)) w.WriteNull(name); else w.WriteNumber(name, Math.Round(v, 4)); }
-        w.WriteStartObject();
-        w.WriteString("source", _o.Source.ToString());
-        w.WriteString("model", _worker.ModelDescription);
-        w.WriteBoolean("random_weights", _worker.RandomWeights);
-        w.WriteNumber("width", _width); w.WriteNumber("height", _height);
-        w.WriteString("mode", "lockstep");
-        w.WriteString("backend_requested", _choice.Requested);
-        w.WriteString("backend", _backend);
-        if (_choice.Reason != null) w.WriteString("backend_reason", _choice.Reason); else w.WriteNull("backend_reason");
-        w.WriteString("gl_renderer", _ctx.Renderer);
-        w.WriteString("gl_version", _ctx.Version);
-        w.WriteStartArray("classes"); foreach (var c in (_script != null ? SceneScript.Classes : Array.Empty<string>())) w.WriteStringValue(c); w.WriteEndArray();
-        w.WriteStartArray("frames");
-        foreach (var r in _records)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("index", r.Index);
-            if (r.TrueLabel >= 0) { w.WriteNumber("true_class", r.TrueLabel); w.WriteString("true_label", SceneScript.Classes[r.TrueLabel]); }
-            else { w.WriteNull("true_class"); w.WriteNull("true_label"); }
-            w.WriteNumber("predicted_class", r.Predicted);
-            w.WriteString("predicted_label", r.PredictedLabel);
-            Num(w, "confidence", r.Confidence);
-            Num(w, "runner_up_confidence", r.RunnerUp);
-            w.WriteNumber("prediction_frame", r.PredictionFrame);
-            w.WriteNumber("depth", r.Depth);
-            w.WriteString("backend", r.Backend);
-            w.WriteStartObject("latency_ms");
-            Num(w, "capture", r.CaptureMs); Num(w, "upload", r.UploadMs); Num(w, "preprocess", r.PreprocessMs);
-            Num(w, "inference", r.InferenceMs); Num(w, "readback", r.ReadbackMs); Num(w, "overlay", r.OverlayMs);
-            Num(w, "frame", r.FrameMs); Num(w, "capture_to_display", r.CaptureToDisplayMs); Num(w, "submit_to_result", r.SubmitToResultMs);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartObject("summary");
-        w.WriteNumber("frames", _frames);
-        w.WriteNumber("predictions", _inferred);
-        if (_script != null) Num(w, "accuracy", Accuracy()); else w.WriteNull("accuracy");
-        Num(w, "fps", _frames / Math.Max(seconds, 1e-9));
-        Num(w, "seconds", seconds);
-        w.WriteNumber("dropped_frames", _ffmpeg?.Slot.Dropped ?? 0);
-        w.WriteNumber("frames_without_inference", _droppedInference);
-        w.WriteStartObject("latency_ms");
-        foreach (var (name, s) in new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d), ("submit_to_result", _submitToResult) })
-        {
-            w.WriteStartObject(name); Num(w, "p50", s.Count > 0 ? s.P50 : double.NaN); Num(w, "p99", s.Count > 0 ? s.P99 : double.NaN); w.WriteEndObject();
-        }
-        w.WriteEndObject();
-        w.WriteStartObject("layout");
-        void B(string name, Box b) { w.WriteStartArray(name); w.WriteNumberValue(b.X); w.WriteNumberValue(b.Y); w.WriteNumberValue(b.W); w.WriteNumberValue(b.H); w.WriteEndArray(); }
-        B("topk", _hud.TopKBox); B("hud", _hud.HudBox); B("graph", _hud.GraphBox); B("mosaic", _hud.MosaicBox);
-        w.WriteEndObject();
-        w.WriteStartArray("screenshots"); foreach (var s in shots) w.WriteStringValue(Path.GetFileName(s)); w.WriteEndArray();
-        w.WriteBoolean("text", _overlay.HasText);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
+        Source = _o.Source.ToString(), Model = _worker.ModelDescription, RandomWeights = _worker.RandomWeights,
+        Width = _width, Height = _height, BackendRequested = _choice.Requested, Backend = _backend, BackendReason = _choice.Reason,
+        GlRenderer = _ctx.Renderer, GlVersion = _ctx.Version, Ended = ended,
+        Classes = _script != null ? SceneScript.Classes : Array.Empty<string>(),
+        Frames = _frames, Predictions = _inferred, Accuracy = _script != null ? Accuracy() : double.NaN, Seconds = seconds,
+        DroppedFrames = _ffmpeg?.Slot.Dropped ?? 0, FramesWithoutInference = _droppedInference, DroppedByRuntime = _worker.Dropped,
+        Latency = new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d), ("submit_to_result", _submitToResult) },
+        Layout = new[] { ("topk", _hud.TopKBox), ("hud", _hud.HudBox), ("graph", _hud.GraphBox), ("mosaic", _hud.MosaicBox) },
+        Screenshots = shots, Text = _overlay.HasText,
+    });
 
     public void Dispose()
     {
-        _cpu?.Dispose();
-        _gpu?.Dispose();
+        _worker?.Dispose();
         _ffmpeg?.Dispose();
         _overlay?.Dispose();
         _scene?.Dispose();
         _sceneView?.Dispose(); _display?.Dispose(); _output?.Dispose();
-        _gl.DeleteTexture(_frameTex);
+        _frameTex?.Dispose();
     }
 }

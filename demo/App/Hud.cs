@@ -25,6 +25,15 @@ public sealed class Hud
     public Box GraphBox { get; private set; }
     public Box MosaicBox { get; private set; }
 
+    /// <summary>The frame letterboxed into the window: largest size of the source's aspect that fits, centred.</summary>
+    public static (float X, float Y, float W, float H) Fit(int srcW, int srcH, int dstW, int dstH)
+    {
+        if (srcW <= 0 || srcH <= 0) return (0, 0, dstW, dstH);
+        float s = Math.Min(dstW / (float)srcW, dstH / (float)srcH);
+        float w = srcW * s, h = srcH * s;
+        return ((dstW - w) / 2, (dstH - h) / 2, w, h);
+    }
+
     public void Layout(int width, int height, float lineHeight)
     {
         int lh = (int)MathF.Ceiling(lineHeight);

@@ -88,13 +88,19 @@ public sealed class Preprocessor
 
     static void Validate(ReadOnlySpan<byte> pixels, int width, int height, int strideBytes, PixelFormat format, int outLen, int needed)
     {
+        ValidateFrame(pixels.Length, width, height, strideBytes, format);
+        if (outLen < needed) throw new ArgumentException($"output span has {outLen} floats; {needed} needed");
+    }
+
+    /// <summary>The frame checks of every pixel entry point (also the real-time API's Submit, before it copies).</summary>
+    internal static void ValidateFrame(int pixelBytes, int width, int height, int strideBytes, PixelFormat format)
+    {
         int bpp = format.BytesPerPixel();
         if (width < 1 || height < 1) throw new ArgumentException($"frame size {width}x{height} is empty");
         if (strideBytes < width * bpp) throw new ArgumentException($"row stride {strideBytes} bytes is less than width {width} × {bpp} bytes ({format})");
         long need = (long)(height - 1) * strideBytes + (long)width * bpp;
-        if (pixels.Length < need)
-            throw new ArgumentException($"pixel buffer has {pixels.Length} bytes; a {width}x{height} {format} frame with stride {strideBytes} needs {need}");
-        if (outLen < needed) throw new ArgumentException($"output span has {outLen} floats; {needed} needed");
+        if (pixelBytes < need)
+            throw new ArgumentException($"pixel buffer has {pixelBytes} bytes; a {width}x{height} {format} frame with stride {strideBytes} needs {need}");
     }
 
     /// <summary>Naive reference: every output value computed from its definition, in double.</summary>

@@ -89,7 +89,8 @@ public readonly record struct Frame(ReadOnlyMemory<byte> Pixels, int Width, int 
 /// Thread-safety: all calls on one instance are serialised by a lock, so concurrent calls are safe but
 /// do not run in parallel, and the result a call returns is overwritten by the next call from any
 /// thread. For concurrent use either pass each thread's own result (<see cref="CreateResult"/>) or,
-/// for parallel throughput, use one Classifier per thread.
+/// for parallel throughput, use one Classifier per thread. Exception: a gl classifier is used only from the thread that
+/// created it (its GL context is current there); other threads get an InvalidOperationException stating that rule.
 /// </summary>
 public sealed partial class Classifier : IDisposable
 {
@@ -101,6 +102,8 @@ public sealed partial class Classifier : IDisposable
     readonly string[] _labels;
     readonly ClassificationResult _result;
     readonly BatchResult _batch;
+    /// <summary>GPU-resident backends (gl): the context is current on the creating thread only (see Realtime.ThreadRule).</summary>
+    readonly Realtime.ThreadRule _glThread;
     bool _disposed;
 
     public IInferenceBackend Backend => _backend;
@@ -137,6 +140,7 @@ public sealed partial class Classifier : IDisposable
         var items = new ClassificationResult[backend.MaxBatch];
         for (int i = 0; i < items.Length; i++) items[i] = CreateResult();
         _batch = new BatchResult(items);
+        if ((backend.Capabilities & BackendCapabilities.GpuResident) != 0) _glThread = new Realtime.ThreadRule($"Classifier ({backend.Name})");
     }
 
     /// <summary>A result object owned by the caller, for <see cref="Classify(ReadOnlySpan{byte}, int, int, int, PixelFormat, ClassificationResult)"/>.</summary>
@@ -150,6 +154,7 @@ public sealed partial class Classifier : IDisposable
     public ClassificationResult Classify(ReadOnlySpan<byte> pixels, int width, int height, int strideBytes, PixelFormat format, ClassificationResult into)
     {
         ArgumentNullException.ThrowIfNull(into);
+        _glThread?.Check();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -170,6 +175,7 @@ public sealed partial class Classifier : IDisposable
     /// <summary>Classifies up to <see cref="MaxBatch"/> frames in one backend run. Reused result: valid until the next call.</summary>
     public BatchResult ClassifyBatch(ReadOnlySpan<Frame> frames)
     {
+        _glThread?.Check();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -197,6 +203,7 @@ public sealed partial class Classifier : IDisposable
     /// </summary>
     public BatchResult ClassifyTensor(ReadOnlySpan<float> nchw, int batch)
     {
+        _glThread?.Check();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -267,6 +274,7 @@ public sealed partial class Classifier : IDisposable
 
     public void Dispose()
     {
+        _glThread?.Check();
         lock (_gate)
         {
             if (_disposed) return;

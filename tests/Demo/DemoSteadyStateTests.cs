@@ -29,7 +29,7 @@ public class DemoSteadyStateTests
             using var view = new RenderTarget(gl, size, size);
             using var screen = new RenderTarget(gl, w, h, depth: false);
             using var overlay = new Overlay(gl, GlyphAtlas.TryCreate(15, out _)); // no font here: text draws nothing, quads still do
-            using var gpu = new GpuInference(ctx, new DemoOptions(), scene: true, sceneSize: size, depth: 18, TextWriter.Null);
+            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: size, depth: 18, backend: "gl", TextWriter.Null);
             Assert.That(gpu.WaitReady(60_000), Is.True, gpu.Error);
             var script = new SceneScript(3);
             var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
@@ -43,7 +43,7 @@ public class DemoSteadyStateTests
                 view.Bind();
                 scene.Draw(script.StateAt(n++), size, size);
                 if (gpu.TryOffer(frame, new FrameTexture(view.ColorTexture, size, size, FlipY: true))) offered++; // no Assert in here: NUnit's constraints allocate
-                if (gpu.TryGetResult(ref result, timeoutMs: 30_000)) results++;
+                if (gpu.TryGetResult(result, timeoutMs: 30_000)) results++;
                 screen.Bind();
                 gl.ClearColor(0, 0, 0, 1);
                 gl.Clear(ClearBufferMask.ColorBufferBit);

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using NUnit.Framework;
 using ResNetRealtime.Demo.App;
+using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Demo.Imaging;
 
 namespace ResNetRealtime.Tests.Demo;
 
 /// <summary>
-/// The demo's in-context gl path (GpuInference) against the ort-cpu path, and the backend choice.
+/// The demo's in-context gl path (LivePath over the runtime's gl RealtimeClassifier) against the ort-cpu path, and the backend choice.
 /// Runs on llvmpipe in CI, where the gl backend is slow (~0.7 s per ResNet-20 frame at 64×64 on 2 cores),
 /// so the runs are short: 16 frames of the default scene with the shipped scene model.
 /// </summary>
@@ -133,12 +134,12 @@ public class GpuDemoTests
 
 }
 
-/// <summary>The live-window side of GpuInference (headless runs use its waiting side): offers never wait,
-/// results arrive by polling with timeout 0, tagged with the frame they belong to.</summary>
-public class GpuInferenceAsyncTests
+/// <summary>The live-window side of the demo's gl path (headless runs use its waiting side): offers never wait,
+/// results arrive by polling, tagged with the frame they belong to, with the CAM and mosaic as GPU textures.</summary>
+public class LivePathGlTests
 {
     [Test, CancelAfter(60_000)]
-    public unsafe void PollingDeliversEachSubmittedFrameInOrderAndOffersSkipWhenFull()
+    public unsafe void PollingDeliversTheNewestOfferedFrameWithGpuTextures()
     {
         if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
         ResNetRealtime.Runtime.Gl.GlContext ctx;
@@ -156,29 +157,29 @@ public class GpuInferenceAsyncTests
             fixed (byte* p = px)
                 gl.TexImage2D(Silk.NET.OpenGL.GLEnum.Texture2D, 0, (int)Silk.NET.OpenGL.GLEnum.Rgba8, 13, 7, 0,
                     Silk.NET.OpenGL.GLEnum.Rgba, Silk.NET.OpenGL.GLEnum.UnsignedByte, p);
-            using var gpu = new GpuInference(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, TextWriter.Null);
+            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, backend: "gl", TextWriter.Null);
             Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
+            Assert.That(gpu.OnGpu && !gpu.NeedsPixels, Is.True, "gl takes the texture, not pixels");
             var input = new FrameTexture(tex, 13, 7, FlipY: false);
             var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
-            int offered = 0;
-            for (; offered < GpuInference.MaxInFlight; offered++)
+            for (int i = 0; i < 3; i++)
             {
-                frame.Sequence = 100 + offered;
-                Assert.That(gpu.TryOffer(frame, input), Is.True, $"offer {offered}");
+                frame.Sequence = 100 + i; frame.Label = i;
+                Assert.That(gpu.TryOffer(frame, input), Is.True, $"offer {i}: never refused, never waits");
             }
-            Assert.That(gpu.TryOffer(frame, input), Is.False, "all readback slots pending: the frame is skipped, not waited for");
             var r = new ResultSnapshot();
-            var got = new List<long>();
+            var got = new List<(long Seq, int Label)>();
             var end = DateTime.UtcNow.AddSeconds(30);
-            while (got.Count < offered && DateTime.UtcNow < end)
-                if (gpu.TryGetResult(ref r)) got.Add(r.FrameSequence); else Thread.Sleep(1);
-            Assert.That(got, Is.EqualTo(new long[] { 100, 101, 102 }));
+            while (got.Count < 2 && DateTime.UtcNow < end)
+                if (gpu.TryGetResult(r)) got.Add((r.FrameSequence, r.TrueLabel)); else Thread.Sleep(1);
+            // 100 started at once, 101 was replaced by 102 while 100 ran (latest wins).
+            Assert.That(got, Is.EqualTo(new[] { (100L, 0), (102L, 2) }));
+            Assert.That(gpu.Dropped, Is.EqualTo(1));
             Assert.That(r.Count, Is.EqualTo(5));
             Assert.That(r.TopProb[0], Is.GreaterThanOrEqualTo(r.TopProb[1]));
             Assert.That(r.HeatTexture, Is.Not.Zero);
             Assert.That(r.MosaicTexture, Is.Not.Zero);
-            Assert.That(gpu.DroppedResults, Is.Zero);
-            Assert.That(gpu.TryGetResult(ref r), Is.False, "nothing left pending");
+            Assert.That(gpu.TryGetResult(r), Is.False, "nothing left pending");
             gl.DeleteTexture(tex);
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NUnit.Framework;
 using ResNetRealtime.Demo.App;
+using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Models;

@@ -67,7 +67,7 @@ public class PackageTests
     public void Readme_has_the_cpu_and_gl_programs()
     {
         var programs = ReadmeExamples.Programs();
-        Assert.That(programs.Keys, Is.SupersetOf(new[] { "cpu-pixels", "gl-texture" }));
+        Assert.That(programs.Keys, Is.SupersetOf(new[] { "cpu-pixels", "gl-texture", "realtime-cpu" }));
     }
 
     [Test, CancelAfter(600_000)]
@@ -81,6 +81,19 @@ public class PackageTests
         Assert.That(lines, Has.Length.EqualTo(6));
         Assert.That(lines[0], Does.StartWith($"{top.Label}: "), "top-1 of the packaged run vs in-process");
         Assert.That(lines[5], Does.StartWith("latency: "));
+    }
+
+    [Test, CancelAfter(600_000)]
+    public void Realtime_cpu_example_polls_the_in_process_top1()
+    {
+        var lines = BuildAndRun("realtime-cpu");
+        var bgra = new byte[640 * 480 * 4];
+        new Random(1).NextBytes(bgra); // the example's frame
+        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2, TopK = 3 });
+        var top = classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
+        Assert.That(lines, Has.Length.EqualTo(4));
+        Assert.That(lines.Take(3), Has.All.StartWith($"{top.Label}: "), "top-1 of each polled result vs in-process");
+        Assert.That(lines[3], Does.StartWith("submitted "));
     }
 
     [Test, Category("Gl"), CancelAfter(600_000)]

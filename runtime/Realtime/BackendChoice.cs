@@ -1,8 +1,8 @@
-namespace ResNetRealtime.Demo.App;
+namespace ResNetRealtime.Runtime.Realtime;
 
 /// <summary>
-/// The one place that decides which backend the demo runs, from what was asked (--backend, default
-/// "auto") and what the demo's own GL context offers:
+/// The one place that decides which backend runs ("auto" included), from what was asked (--backend / RealtimeOptions.Backend, default
+/// "auto") and what the host's (or demo's) GL context offers:
 /// <list type="bullet">
 /// <item>auto → gl when the context has OpenGL 4.3 compute on hardware; ort-cpu on a software renderer
 /// (llvmpipe, softpipe, SwiftShader, "Software…": the CPU runs ONNX Runtime faster than it emulates a GPU)

@@ -1,4 +1,4 @@
-namespace ResNetRealtime.Demo.App;
+namespace ResNetRealtime.Runtime.Realtime;
 
 /// <summary>
 /// Class-activation maps on the CPU (Zhou et al. 2016): for a network ending in global average pooling
@@ -29,5 +29,34 @@ public static class Cam
         for (int i = 0; i < hw; i++) { if (map[i] < lo) lo = map[i]; if (map[i] > hi) hi = map[i]; }
         float s = hi > lo ? 1 / (hi - lo) : 0;
         for (int i = 0; i < hw; i++) map[i] = (map[i] - lo) * s;
+    }
+}
+
+/// <summary>Where a model's CAM comes from: the feature map entering its last global average pooling and the
+/// weights of the linear layer after it, as [classes, features].</summary>
+internal sealed record CamSource(string Features, float[] Weight, int FeatureChannels)
+{
+    /// <summary>null when the model does not end in GlobalAveragePool → (Flatten) → Gemm/MatMul.</summary>
+    public static CamSource Find(Onnx.OnnxModel m)
+    {
+        var g = m.Graph;
+        string features = null;
+        for (int i = g.Nodes.Count - 1; i >= 0 && features == null; i--)
+            if (g.Nodes[i].OpType == "GlobalAveragePool") features = g.Nodes[i].Inputs[0];
+        if (features == null) return null;
+        for (int i = g.Nodes.Count - 1; i >= 0; i--)
+        {
+            var n = g.Nodes[i];
+            if (n.OpType != "Gemm" && n.OpType != "MatMul" || n.Inputs.Count < 2) continue;
+            var w = g.FindInitializer(n.Inputs[1]);
+            if (w == null || w.Dims.Length != 2) return null;
+            var data = w.ToFloatArray();
+            int rows = (int)w.Dims[0], cols = (int)w.Dims[1];
+            if (n.OpType == "Gemm" && n.GetInt("transB", 0) != 0) return new(features, data, cols); // already [classes, features]
+            var t = new float[data.Length]; // MatMul / Gemm without transB: [features, classes] → [classes, features]
+            for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = data[r * cols + c];
+            return new(features, t, rows);
+        }
+        return null;
     }
 }

@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Realtime;
+using Frame = ResNetRealtime.Demo.Sources.Frame;
+
+namespace ResNetRealtime.Demo.App;
+
+/// <summary>The frame as a GL texture in the demo's context: what the gl backend reads (no CPU copy).
+/// <see cref="FlipY"/>: row 0 is the bottom of the picture (render targets).</summary>
+public readonly record struct FrameTexture(uint Texture, int Width, int Height, bool FlipY);
+
+/// <summary>
+/// The demo as a client of the runtime's real-time API: one <see cref="RealtimeClassifier"/> at a time, and the
+/// demo's own concerns around it — choosing the model for a depth key (<see cref="ModelProvider"/>), loading it
+/// without stalling the window, remembering each frame's true label and capture time, and turning a
+/// <see cref="RealtimeResult"/> into what the overlay draws (<see cref="ResultSnapshot"/>: CAM and mosaic as GPU
+/// textures on gl, as arrays on the CPU backends).
+/// Loading: the model is chosen (and, for CPU backends, the classifier made) on a pool thread; a gl classifier is
+/// made on the render thread, the only one where the demo's context is current (the API's thread rule).
+/// The old classifier keeps classifying until the new one is ready.
+/// </summary>
+public sealed class LivePath : IDisposable
+{
+    /// <summary>Channels the overlay's mosaic shows.</summary>
+    public const int MosaicChannels = 16;
+    const int Ring = 16;
+
+    readonly GlContext _ctx;
+    readonly DemoOptions _o;
+    readonly bool _scene;
+    readonly int _sceneSize;
+    readonly TextWriter _log;
+    RealtimeClassifier _rt;
+    RealtimeResult _rr;
+    ModelChoice _model;
+    Task<(ModelChoice Model, RealtimeClassifier Classifier, string Backend, string Note)> _loading;
+    int _mosaicLayer = int.MaxValue;
+    long _lastSubmitted = -1, _version;
+    // Per-frame facts the runtime does not carry, by frame id (the runtime returns the id).
+    readonly long[] _seq = new long[Ring], _captureTs = new long[Ring];
+    readonly int[] _label = new int[Ring];
+
+    public string Backend { get; private set; }
+    public int Depth { get; private set; }
+    public string ModelDescription => _model?.Description;
+    public bool RandomWeights => _model?.RandomWeights ?? false;
+    /// <summary>A line for the HUD while loading or after a fallback; null when nothing to say.</summary>
+    public string Status { get; private set; } = "loading model…";
+    public string Error { get; private set; }
+    public bool Ready => _rt != null;
+    /// <summary>Inference time per result (what --budget-ms compares): GPU time on gl, CPU time otherwise.</summary>
+    public LatencyStats InferenceStats { get; } = new(256);
+    /// <summary>Frames the runtime replaced by newer ones while busy (latest wins), over every classifier so far.</summary>
+    public long Dropped => _droppedBefore + (_rt?.Dropped ?? 0);
+    long _droppedBefore;
+    /// <summary>True when frames go in as textures (gl): the top-5 then trails the frame (the HUD shows the lag).</summary>
+    public bool OnGpu => _rt?.AcceptsTextures ?? Backend == "gl";
+
+    public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
+    {
+        _ctx = context; _o = options; _scene = scene; _sceneSize = sceneSize; _log = log;
+        RequestSwitch(depth, backend);
+    }
+
+    /// <summary>Index into the model's stages for the mosaic (wraps).</summary>
+    public int MosaicLayer
+    {
+        get => _mosaicLayer;
+        set { int n = Math.Max(1, _model?.Stages.Length ?? 1); _mosaicLayer = ((value % n) + n) % n; }
+    }
+
+    /// <summary>True when <see cref="TryOffer"/> reads <see cref="Frame.Pixels"/> (the caller must fill them).</summary>
+    public bool NeedsPixels { get { PollLoad(wait: false); return !OnGpu; } }
+
+    RealtimeOptions Options(ModelChoice m, string backend) => new()
+    {
+        Backend = backend, GlContext = backend == "gl" ? _ctx : null, TopK = 5, Taps = m.Stages, Cam = true, Precision = _o.Precision,
+        // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
+        // exactly as the recorded training frames were seen (and the same on every backend).
+        CropRatio = 1.0,
+    };
+
+    /// <summary>Loads the model of a depth slot on a backend; the current classifier runs on until it is ready.</summary>
+    public void RequestSwitch(int depth, string backend)
+    {
+        Status = $"loading ResNet-{depth} on {backend}…";
+        Backend ??= backend;
+        var previous = _loading;
+        var o = _o; bool scene = _scene; int size = _sceneSize; var log = _log;
+        _loading = Task.Run(() =>
+        {
+            var m = ModelProvider.Choose(o, depth, scene, size);
+            if (backend == "gl") return (m, (RealtimeClassifier)null, backend, (string)null);
+            try { return (m, RealtimeClassifier.Create(m.Model, Options(m, backend)), backend, (string)null); }
+            catch (Exception e) when (backend != "ort-cpu" && e is NotSupportedException or ArgumentException or InvalidOperationException or GlException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                var note = $"{backend} unavailable ({e.Message}); using ort-cpu";
+                log.WriteLine($"rr demo: {note}");
+                return (m, RealtimeClassifier.Create(m.Model, Options(m, "ort-cpu")), "ort-cpu", note);
+            }
+        });
+        // A load overtaken by this one: its classifier (CPU backends make it in the task) is never used.
+        previous?.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Classifier?.Dispose(); }, TaskScheduler.Default);
+    }
+
+    /// <summary>Finishes a load on the render thread (a gl classifier is made here, in the demo's context).</summary>
+    void PollLoad(bool wait)
+    {
+        if (_loading == null || (!wait && !_loading.IsCompleted)) return;
+        var task = _loading;
+        _loading = null;
+        try
+        {
+            var (m, rt, backend, note) = task.GetAwaiter().GetResult();
+            rt ??= RealtimeClassifier.Create(m.Model, Options(m, backend));
+            if (_rt != null) { _droppedBefore += _rt.Dropped; _rt.Dispose(); }
+            _rt = rt; _rr = rt.CreateResult(); _model = m;
+            Backend = rt.Backend; Depth = m.Depth;
+            _mosaicLayer = Math.Min(_mosaicLayer, m.Stages.Length - 1);
+            _lastSubmitted = -1;
+            InferenceStats.Clear();
+            Error = null;
+            Status = note ?? (m.RandomWeights ? "predictions are meaningless until a trained model is used" : null);
+            if (m.RandomWeights) _log.WriteLine($"rr demo: model: {m.Description}");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException or ArgumentException or GlException)
+        {
+            Error = e.Message;
+            Status = "model failed: " + e.Message;
+            _log.WriteLine($"rr demo: {e.Message}");
+        }
+    }
+
+    /// <summary>Waits until the requested model is loaded (or failed), up to <paramref name="timeoutMs"/>.</summary>
+    public bool WaitReady(int timeoutMs)
+    {
+        if (_loading != null && !_loading.Wait(timeoutMs)) return false;
+        PollLoad(wait: true);
+        return Ready && Error == null;
+    }
+
+    /// <summary>Hands the frame to the runtime (it never waits; while busy the newest frame wins). False before a model is loaded.</summary>
+    public bool TryOffer(Frame frame, in FrameTexture tex)
+    {
+        PollLoad(wait: false);
+        if (_rt == null) return false;
+        long id = frame.Sequence;
+        int i = (int)(id % Ring);
+        _seq[i] = id; _label[i] = frame.Label; _captureTs[i] = frame.CaptureTimestamp;
+        if (_rt.AcceptsTextures)
+        {
+            if (tex.Texture == 0 || tex.Width <= 0) return false;
+            _rt.Submit(FrameInput.FromTexture(tex.Texture, tex.Width, tex.Height, tex.FlipY), id);
+        }
+        else _rt.Submit(FrameInput.FromPixels(frame.Pixels, frame.Width, frame.Height, frame.Stride, PixelFormat.Rgb24), id);
+        _lastSubmitted = id;
+        return true;
+    }
+
+    /// <summary>
+    /// Pumps the runtime and copies the newest result into <paramref name="into"/>. With a timeout (headless lock-step)
+    /// it waits, pumping, for the result of the frame offered last.
+    /// </summary>
+    public bool TryGetResult(ResultSnapshot into, int timeoutMs = 0)
+    {
+        PollLoad(wait: false);
+        if (_rt == null) return false;
+        long end = Environment.TickCount64 + timeoutMs;
+        while (true)
+        {
+            _rt.Update();
+            if (_rt.TryGetLatest(ref _rr) && (timeoutMs <= 0 || _rr.FrameId == _lastSubmitted)) { Fill(into); return true; }
+            if (timeoutMs <= 0 || Environment.TickCount64 >= end) return false;
+            Thread.Sleep(1);
+        }
+    }
+
+    void Fill(ResultSnapshot s)
+    {
+        var r = _rr;
+        var top = r.TopK;
+        s.Count = Math.Min(5, top.Length);
+        for (int k = 0; k < s.Count; k++) { s.TopIndex[k] = top[k].ClassIndex; s.TopLabel[k] = top[k].Label; s.TopProb[k] = top[k].Probability; }
+        s.FrameSequence = r.FrameId;
+        int i = (int)(r.FrameId % Ring);
+        bool known = r.FrameId >= 0 && _seq[i] == r.FrameId;
+        s.TrueLabel = known ? _label[i] : -1; s.CaptureTimestamp = known ? _captureTs[i] : 0;
+        var l = r.Latency;
+        s.PreprocessMs = l.PreprocessMs; s.InferenceMs = l.InferenceMs; s.PostprocessMs = l.PostprocessMs; s.CamMs = 0;
+        s.SubmitToResultMs = l.SubmitToResultMs;
+        if (!double.IsNaN(l.InferenceMs)) InferenceStats.Add(l.InferenceMs);
+        long t0 = Stopwatch.GetTimestamp();
+        s.HeatTexture = r.CamTexture; s.HeatW = r.CamWidth; s.HeatH = r.CamHeight;
+        if (r.CamTexture == 0 && r.Cam.Length > 0)
+        {
+            if (s.Heat.Length < r.Cam.Length) s.Heat = new float[r.Cam.Length];
+            r.Cam.CopyTo(s.Heat);
+        }
+        int stage = Math.Min(_mosaicLayer, r.Taps.Count - 1);
+        s.MosaicTexture = 0; s.MosaicW = s.MosaicH = 0;
+        if (stage >= 0)
+        {
+            var t = r.Taps[stage];
+            if (t.Shape.Length == 4)
+            {
+                int c = t.Shape[1], h = t.Shape[2], w = t.Shape[3];
+                var (n, cols, rows) = ActivationMosaic.Grid(c, MosaicChannels);
+                if (t.Texture != 0) { s.MosaicTexture = t.Texture; s.MosaicW = t.TextureWidth; s.MosaicH = t.TextureHeight; }
+                else
+                {
+                    if (s.Mosaic.Length < cols * w * rows * h) s.Mosaic = new float[cols * w * rows * h];
+                    (s.MosaicW, s.MosaicH) = ActivationMosaic.Render(t.Data, c, h, w, MosaicChannels, s.Mosaic);
+                }
+                s.MosaicChannels = n; s.MosaicLayer = _model.Stages[stage];
+            }
+        }
+        s.CamMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds; // the demo's own copy/mosaic of the result
+        s.Depth = Depth; s.Backend = Backend;
+        s.Version = ++_version;
+    }
+
+    public void Dispose()
+    {
+        try { _loading?.Wait(30_000); } catch (AggregateException) { } // a failed load has nothing to free
+        if (_loading is { IsCompletedSuccessfully: true } t) t.Result.Classifier?.Dispose();
+        _rt?.Dispose();
+    }
+}
