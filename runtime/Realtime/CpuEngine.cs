@@ -6,7 +6,7 @@ namespace ResNetRealtime.Runtime.Realtime;
 
 /// <summary>
 /// The CPU backends (ort-cpu, ort-dml, ort-cuda) in LIVE_STREAM mode: a <see cref="Classifier"/> on its own worker
-/// thread. Submit copies the frame into the pending slot under a short lock and returns; a frame still pending
+/// thread. Submit copies the frame into a write slot and swaps it in as the pending one; a frame still pending
 /// when the next one arrives is replaced and counted as dropped (latest wins). The worker swaps the pending slot
 /// with its own, classifies it, fills a spare result (top-k, taps, CAM), raises ResultReady on the worker
 /// thread, then publishes it as the latest. Safe from any thread; nothing is allocated per frame once the slots
@@ -28,9 +28,9 @@ internal sealed class CpuEngine : IRealtimeEngine
     readonly int _userTaps;
     readonly (string, int[])[] _tapShapes;
     readonly int _camW, _camH;
-    readonly object _lock = new();
+    readonly object _lock = new(), _submitGate = new();
     readonly Thread _thread;
-    Slot _pending = new(), _work = new();
+    Slot _write = new(), _pending = new(), _work = new(); // producers' / latest submitted / the worker's
     bool _hasPending, _stop;
     RealtimeResult _latest, _spare;
     bool _hasLatest;
@@ -93,18 +93,24 @@ internal sealed class CpuEngine : IRealtimeEngine
         f.ValidatePixels();
         int bytes = (f.Height - 1) * f.StrideBytes + f.Width * f.Format.BytesPerPixel();
         long ts = Stopwatch.GetTimestamp();
-        lock (_lock)
+        // Producers take turns on their own gate and copy into the write slot, which only they touch; the worker's
+        // lock is held just for the swap, so a Submit never waits for the worker beyond that.
+        lock (_submitGate)
         {
-            ThrowIfFaulted();
-            var s = _pending;
+            lock (_lock) ThrowIfFaulted();
+            var s = _write;
             if (s.Pixels.Length < bytes) s.Pixels = new byte[bytes]; // only when frames grow
             f.Pixels[..bytes].CopyTo(s.Pixels);
             s.Width = f.Width; s.Height = f.Height; s.Stride = f.StrideBytes; s.Format = f.Format;
             s.FrameId = frameId; s.SubmitTs = ts;
-            if (_hasPending) _dropped++;
-            _hasPending = true;
-            _submitted++;
-            Monitor.Pulse(_lock);
+            lock (_lock)
+            {
+                (_write, _pending) = (_pending, _write);
+                if (_hasPending) _dropped++;
+                _hasPending = true;
+                _submitted++;
+                Monitor.Pulse(_lock);
+            }
         }
     }
 

@@ -116,8 +116,6 @@ internal sealed class GlEngine : IRealtimeEngine
         return r;
     }
 
-    public void CheckThread() => _rule.Check();
-
     public void Submit(in FrameInput f, long frameId)
     {
         _rule.Check();

@@ -74,10 +74,7 @@ public class PackageTests
     public void Cpu_pixels_example_prints_the_in_process_top1()
     {
         var lines = BuildAndRun("cpu-pixels");
-        var bgra = new byte[640 * 480 * 4];
-        new Random(1).NextBytes(bgra); // the example's frame
-        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2, TopK = 5 });
-        var top = classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
+        var top = InProcessTop1();
         Assert.That(lines, Has.Length.EqualTo(6));
         Assert.That(lines[0], Does.StartWith($"{top.Label}: "), "top-1 of the packaged run vs in-process");
         Assert.That(lines[5], Does.StartWith("latency: "));
@@ -87,10 +84,7 @@ public class PackageTests
     public void Realtime_cpu_example_polls_the_in_process_top1()
     {
         var lines = BuildAndRun("realtime-cpu");
-        var bgra = new byte[640 * 480 * 4];
-        new Random(1).NextBytes(bgra); // the example's frame
-        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2, TopK = 3 });
-        var top = classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
+        var top = InProcessTop1();
         Assert.That(lines, Has.Length.EqualTo(4));
         Assert.That(lines.Take(3), Has.All.StartWith($"{top.Label}: "), "top-1 of each polled result vs in-process");
         Assert.That(lines[3], Does.StartWith("submitted "));
@@ -114,6 +108,15 @@ public class PackageTests
         var lines = BuildAndRun("gl-texture");
         Assert.That(lines, Has.Length.EqualTo(3));
         Assert.That(lines, Has.All.StartWith($"class {expect}: "), "class of each polled result vs in-process");
+    }
+
+    /// <summary>Top-1 of the CPU examples' frame (640×480 BGRA from Random(1)) classified here, in-process.</summary>
+    static Prediction InProcessTop1()
+    {
+        var bgra = new byte[640 * 480 * 4];
+        new Random(1).NextBytes(bgra);
+        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2 });
+        return classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
     }
 
     /// <summary>Pastes the README program as Program.cs, builds the host project and runs it on the model; its stdout lines.</summary>

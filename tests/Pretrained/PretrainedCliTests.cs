@@ -35,7 +35,7 @@ public class PretrainedCliTests
         PretrainedFixture.Require();
         var (code, stdout, stderr) = WithEnv(FixtureCache(), () => CliRunner.Run("infer", "--model", "pretrained:resnet18", "--input", TestPng(), "--topk", "2"));
         Assert.That(code, Is.EqualTo(0), stderr);
-        Assert.That(stdout, Does.Contain("blocks [2,2,2,3]").And.Contain("512 classes"));
+        Assert.That(stdout, Does.Contain("blocks [2,2,2,3]").And.Contain("512 features"));
         using var clf = WithEnv(FixtureCache(), () => Classifier.Create("pretrained:resnet18"));
         Assert.That(clf, Is.Not.Null);
     }
