@@ -29,7 +29,7 @@ public static class DemoVerb
         var width = Cli.Int("--width", "W", "window / render width", d.Width, Hud.MinWidth, 8192);
         var height = Cli.Int("--height", "H", "window / render height", d.Height, Hud.MinHeight, 8192);
         var depth = Cli.Int("--depth", "18|34|50|101|152", "starting depth key", d.Depth);
-        var keys = Cli.Str("--keys", "FRAME:KEY,...", "replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q)", absent: "none");
+        var keys = Cli.Str("--keys", "FRAME:KEY,...", "replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q; --teach: 1-9 teach, c then digit clear, s save)", absent: "none");
         var every = Cli.Int("--screenshot-every", "N", "headless: a PNG every N frames (the last frame always)", d.ScreenshotEvery, 1);
         var bare = Cli.Flag("--bare", "headless: also write each screenshot without the overlay");
         var record = Cli.Str("--record", "DIR", "record labelled scene frames (rr-frames-v1) for rr train --data frames:DIR", absent: "no recording");

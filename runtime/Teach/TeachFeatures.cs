@@ -4,6 +4,8 @@
 // outweighed by layer4's larger activations; unit length makes the head's step size and sharpness mean the same
 // for any layout. The same arithmetic is appended to the ONNX graph by TeachOnnx (GlobalAveragePool → Flatten →
 // LpNormalization per block, Concat, the 1/√blocks folded into the Gemm weights), so one owner describes it here.
+using System.Numerics.Tensors;
+
 namespace ResNetRealtime.Runtime.Teach;
 
 public sealed class TeachFeatures
@@ -48,8 +50,8 @@ public sealed class TeachFeatures
             for (int j = 0; j < hw; j++) s += plane[j];
             dst[i] = s / hw;
         }
-        float norm = MathF.Sqrt(TeachMath.Dot(dst, dst));
+        float norm = MathF.Sqrt(TensorPrimitives.Dot(dst, dst));
         // An all-zero block (a black frame after ReLU) stays zero rather than dividing by zero; ONNX's LpNormalization does the same.
-        TeachMath.Scale(dst, norm > 0 ? BlockScale / norm : 0);
+        TensorPrimitives.Multiply(dst, norm > 0 ? BlockScale / norm : 0, dst);
     }
 }

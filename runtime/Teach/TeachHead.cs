@@ -8,6 +8,8 @@
 //   Train       multinomial logistic regression, full-batch gradient descent from the FromMeans weights with an L2
 //               penalty (a few hundred taught frames: every step sees all of them; no randomness, so the same
 //               samples always give the same head).
+using System.Numerics.Tensors;
+
 namespace ResNetRealtime.Runtime.Teach;
 
 public sealed class TeachHead
@@ -46,17 +48,10 @@ public sealed class TeachHead
     static void Logits(ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> x, Span<float> z)
     {
         int d = x.Length;
-        for (int k = 0; k < z.Length; k++) z[k] = b[k] + TeachMath.Dot(w.Slice(k * d, d), x);
+        for (int k = 0; k < z.Length; k++) z[k] = b[k] + TensorPrimitives.Dot(w.Slice(k * d, d), x);
     }
 
-    static void Softmax(Span<float> z)
-    {
-        float max = float.NegativeInfinity;
-        foreach (var v in z) max = Math.Max(max, v);
-        float sum = 0;
-        for (int i = 0; i < z.Length; i++) { z[i] = MathF.Exp(z[i] - max); sum += z[i]; }
-        for (int i = 0; i < z.Length; i++) z[i] /= sum;
-    }
+    static void Softmax(Span<float> z) => Inference.Classifier.Softmax(z, z); // the runtime's one softmax, in place
 
     /// <summary>Nearest class mean (see the header). samples[k] are the feature vectors of class classIds[k].</summary>
     public static TeachHead FromMeans(IReadOnlyList<float[]>[] samples, int[] classIds, int features)
@@ -68,10 +63,10 @@ public sealed class TeachHead
         for (int k = 0; k < K; k++)
         {
             var row = w.AsSpan(k * features, features);
-            foreach (var s in samples[k]) TeachMath.AddScaled(s, 1f, row);
-            TeachMath.Scale(row, 1f / samples[k].Count);
-            b[k] = -0.5f * Sharpness * TeachMath.Dot(row, row);
-            TeachMath.Scale(row, Sharpness);
+            foreach (var s in samples[k]) TensorPrimitives.Add(row, s, row);
+            TensorPrimitives.Multiply(row, 1f / samples[k].Count, row);
+            b[k] = -0.5f * Sharpness * TensorPrimitives.Dot(row, row);
+            TensorPrimitives.Multiply(row, Sharpness, row);
         }
         return new TeachHead(w, b, (int[])classIds.Clone(), features, "class means");
     }
@@ -108,14 +103,14 @@ public sealed class TeachHead
                         if (g == 0) continue;
                         gb[j] += g;
                         var row = gw.AsSpan(j * features, features);
-                        TeachMath.AddScaled(x, g, row);
+                        TensorPrimitives.MultiplyAdd(x, g, row, row);
                     }
                 }
             }
             // W -= lr (gW + l2 W); b -= lr gb
-            TeachMath.AddScaled(w, l2, gw);
-            TeachMath.AddScaled(gw, -learningRate, w);
-            TeachMath.AddScaled(gb, -learningRate, b);
+            TensorPrimitives.MultiplyAdd(w, l2, gw, gw);
+            TensorPrimitives.MultiplyAdd(gw, -learningRate, w, w);
+            TensorPrimitives.MultiplyAdd(gb, -learningRate, b, b);
         }
         return new TeachHead(w, b, (int[])classIds.Clone(), features, "softmax regression");
     }

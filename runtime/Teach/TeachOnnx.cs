@@ -10,6 +10,8 @@
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
+using System.Numerics.Tensors;
+
 namespace ResNetRealtime.Runtime.Teach;
 
 public static class TeachOnnx
@@ -45,7 +47,7 @@ public static class TeachOnnx
             x = "teach_concat";
         }
         var w = (float[])head.Weight.Clone();
-        TeachMath.Scale(w, features.BlockScale);
+        TensorPrimitives.Multiply(w, features.BlockScale, w);
         g.Initializers.Add(OnnxTensor.FromFloats("teach_fc.weight", [head.Classes, head.Features], w));
         g.Initializers.Add(OnnxTensor.FromFloats("teach_fc.bias", [head.Classes], (float[])head.Bias.Clone()));
         g.Nodes.Add(new OnnxNode("Gemm", "teach_fc", [x, "teach_fc.weight", "teach_fc.bias"], [OutputName], OnnxAttribute.Int("transB", 1)));
