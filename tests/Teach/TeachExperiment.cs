@@ -23,7 +23,11 @@ public class TeachExperiment
     public static readonly int[] Ns = [5, 10, 20];
     // Augmentations of one taught frame, in the order they are embedded: 0 = the frame itself.
     static readonly string[] Augs = ["frame", "flip", "crop-tl", "crop-tr", "crop-bl", "crop-br", "crop-tl-flip", "crop-tr-flip", "crop-bl-flip", "crop-br-flip", "dark", "bright"];
-    static readonly (string Name, int Count)[] AugSets = [("none", 1), ("flip", 2), ("flip+crops", 10), ("flip+crops+brightness", 12)];
+    static readonly (string Name, int Count)[] AllAugSets = [("none", 1), ("flip", 2), ("flip+crops", 10), ("flip+crops+brightness", 12)];
+    // RR_TEACH_QUICK=1: no augmentation rows (a quarter of the backbone passes).
+    static readonly bool Quick = Environment.GetEnvironmentVariable("RR_TEACH_QUICK") == "1";
+    static (string Name, int Count)[] AugSets => Quick ? AllAugSets[..1] : AllAugSets;
+    static int AugCount => AugSets[^1].Count;
 
     [Test]
     public void Teach_accuracy_table()
@@ -51,7 +55,7 @@ public class TeachExperiment
         {
             int k = teach.Label(idx);
             if (seen[k] >= nMax) continue;
-            taught[k][seen[k]++] = Augs.Select(a => Embed(bb, teach, idx, a)).ToArray();
+            taught[k][seen[k]++] = Augs.Take(AugCount).Select(a => Embed(bb, teach, idx, a)).ToArray();
         }
         Assert.That(seen.Min(), Is.EqualTo(nMax), $"seed 3 recording has fewer than {nMax} frames of some class: {string.Join(",", seen)}");
         var testX = Enumerable.Range(0, test.Count).Select(i => Embed(bb, test, i, "frame")).ToArray();
@@ -90,8 +94,47 @@ public class TeachExperiment
                     }
                     table.AppendLine($"| {fname} | {aname} | {head} | {string.Join(" | ", cells)} | {ms:F0} |");
                 }
+        // Centring (SimpleShot's CL2N): subtract the mean of all taught embeddings, normalise again. ReLU features share
+        // a large common component; removing it lets the class differences set the angles.
+        foreach (var head in new[] { "class means", "softmax regression" })
+        {
+            var cells = new List<string>();
+            foreach (int n in Ns)
+            {
+                var raw = Enumerable.Range(0, classes).Select(k => taught[k].Take(n).Select(a => View(bb.Features, a[0], true)).ToList()).ToArray();
+                int d = raw[0][0].Length;
+                var mu = new float[d];
+                int count = 0;
+                foreach (var l in raw) foreach (var x in l) { for (int j = 0; j < d; j++) mu[j] += x[j]; count++; }
+                for (int j = 0; j < d; j++) mu[j] /= count;
+                float[] C(float[] x) { var y = new float[d]; for (int j = 0; j < d; j++) y[j] = x[j] - mu[j]; float nn = MathF.Sqrt(y.Sum(v => v * v)); for (int j = 0; j < d; j++) y[j] /= nn; return y; }
+                var samples = raw.Select(l => (IReadOnlyList<float[]>)l.Select(C).ToList()).ToArray();
+                var ids = Enumerable.Range(0, classes).ToArray();
+                var h = head == "class means" ? TeachHead.FromMeans(samples, ids, d) : TeachHead.Train(samples, ids, d);
+                var p = new float[classes];
+                int right = 0;
+                for (int i = 0; i < testX.Length; i++) { h.Predict(C(View(bb.Features, testX[i], true)), p); if (Array.IndexOf(p, p.Max()) == testY[i]) right++; }
+                cells.Add($"{100.0 * right / testX.Length:F1}%");
+            }
+            table.AppendLine($"| layer4, centred (CL2N) | none | {head} | {string.Join(" | ", cells)} | |");
+        }
+        // The softmax head's settings (TeachHead.Train defaults: 300 steps, step 2, L2 1e-3) against weaker/stronger ones.
+        foreach (var (steps, lr, l2) in new[] { (1000, 2f, 1e-4f), (1000, 4f, 0f), (300, 2f, 1e-2f) })
+        {
+            var cells = new List<string>();
+            foreach (int n in Ns)
+            {
+                var samples = Enumerable.Range(0, classes).Select(k => (IReadOnlyList<float[]>)taught[k].Take(n).Select(a => View(bb.Features, a[0], true)).ToList()).ToArray();
+                var h = TeachHead.Train(samples, Enumerable.Range(0, classes).ToArray(), samples[0][0].Length, steps, lr, l2);
+                var p = new float[classes];
+                int right = 0;
+                for (int i = 0; i < testX.Length; i++) { h.Predict(View(bb.Features, testX[i], true), p); if (Array.IndexOf(p, p.Max()) == testY[i]) right++; }
+                cells.Add($"{100.0 * right / testX.Length:F1}%");
+            }
+            table.AppendLine($"| layer4 | none | softmax regression, {steps} steps, step {lr}, L2 {l2} | {string.Join(" | ", cells)} | |");
+        }
         table.AppendLine();
-        table.AppendLine($"Backbone passes: {classes * nMax * Augs.Length + test.Count} in {embedS:F0} s.");
+        table.AppendLine($"Backbone passes: {classes * nMax * AugCount + test.Count} in {embedS:F0} s.");
         string outPath = Environment.GetEnvironmentVariable("RR_TEACH_OUT") ?? Path.Combine(Path.GetTempPath(), "rr-teach-experiment.md");
         File.WriteAllText(outPath, table.ToString());
         TestContext.Out.WriteLine(table.ToString());
