@@ -124,8 +124,7 @@ public sealed class TeachSession : IDisposable
         var map = r.Taps[_tapIndex[^1]];
         int c = map.Shape[1], h = map.Shape[2], w = map.Shape[3];
         if (s.Heat.Length < h * w) s.Heat = new float[h * w];
-        int off = _features.Offset(_tapIndex.Length - 1);
-        Cam.Compute(map.Data, c, h, w, head.Weight.AsSpan(_order[0] * head.Features + off, c), 0, s.Heat);
+        Cam.Compute(map.Data, c, h, w, _features.CamWeights(head, _order[0]), 0, s.Heat);
         s.HeatW = w; s.HeatH = h;
         return taught;
     }

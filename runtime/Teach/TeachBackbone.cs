@@ -66,9 +66,7 @@ public sealed class TeachBackbone : IDisposable
     /// <summary>The CAM of head row <paramref name="row"/> over the last stage's map (its part of the head's weights).</summary>
     public void Cam(TeachHead head, int row, ReadOnlySpan<float> camMap, Span<float> heat)
     {
-        int off = Features.Offset(Features.Tensors.Length - 1);
-        var w = head.Weight.AsSpan(row * head.Features + off, CamChannels);
-        Realtime.Cam.Compute(camMap, CamChannels, CamHeight, CamWidth, w, 0, heat);
+        Realtime.Cam.Compute(camMap, CamChannels, CamHeight, CamWidth, Features.CamWeights(head, row), 0, heat);
     }
 
     public void Dispose() => _classifier.Dispose();

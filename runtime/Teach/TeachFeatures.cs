@@ -32,6 +32,13 @@ public sealed class TeachFeatures
     public float BlockScale { get; }
     public int Offset(int block) { int o = 0; for (int i = 0; i < block; i++) o += Channels[i]; return o; }
 
+    /// <summary>The CAM weights of head row <paramref name="row"/>: its weights over the last block (the map the CAM is drawn on).</summary>
+    public ReadOnlySpan<float> CamWeights(TeachHead head, int row)
+    {
+        int last = Channels.Length - 1;
+        return head.Weight.AsSpan(row * head.Features + Offset(last), Channels[last]);
+    }
+
     /// <summary>
     /// Writes block <paramref name="block"/> of the embedding: <paramref name="map"/> is that tensor for one image,
     /// [C,h,w] row-major (h·w may be 1). Allocates nothing.
