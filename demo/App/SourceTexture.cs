@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Render;
 using Silk.NET.OpenGL;
@@ -17,7 +18,7 @@ public sealed unsafe class SourceTexture : IDisposable
     public SourceTexture(GL gl)
     {
         _gl = gl;
-        Texture = gl.GenTexture();
+        Texture = GlObjects.NewTextureName(gl);
         gl.BindTexture(GLEnum.Texture2D, Texture);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
@@ -40,7 +41,7 @@ public sealed unsafe class SourceTexture : IDisposable
         }
     }
 
-    public void Dispose() => _gl.DeleteTexture(Texture);
+    public void Dispose() => GlObjects.DeleteTexture(_gl, Texture);
 }
 
 /// <summary>PNGs of the composed frame (read back from the output framebuffer), buffers reused between shots.</summary>
