@@ -1,8 +1,8 @@
+using ResNetRealtime.Demo.Sources;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Render;
 using Silk.NET.OpenGL;
-using Frame = ResNetRealtime.Demo.Sources.Frame;
 
 namespace ResNetRealtime.Demo.App;
 
@@ -26,7 +26,7 @@ public sealed unsafe class SourceTexture : IDisposable
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
     }
 
-    public void Upload(Frame f)
+    public void Upload(CapturedFrame f)
     {
         _gl.BindTexture(GLEnum.Texture2D, Texture);
         _gl.PixelStore(GLEnum.UnpackAlignment, 1);
