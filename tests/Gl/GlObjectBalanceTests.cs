@@ -68,16 +68,12 @@ public class GlObjectBalanceTests
         // A backend with its own headless context (the factory default).
         using (var own = GlBackendFactory.Create(GlTestModels.ResNet(new[] { 1, 1 }, false, 16, stem: 8), new BackendOptions()))
             Work(own, own.Context, profile: false);
-        ctx.MakeCurrent();
-        var delta = GlObjectCounter.Since(before);
-        TestContext.Progress.WriteLine("GL objects: " + string.Join("; ", delta.Select(d => d.ToString())));
-        foreach (var d in delta)
-            Assert.That(d.Live, Is.EqualTo(0), $"{d.Kind}: {d.Created} created, {d.Deleted} deleted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Buffer).Created, Is.GreaterThan(100), "buffers were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Texture).Created, Is.GreaterThan(0), "CAM and tap textures were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Program).Created, Is.GreaterThan(10), "programs were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Sync).Created, Is.GreaterThan(10), "fences were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Query).Created, Is.GreaterThan(0), "profile queries were counted");
+        var created = AssertBalanced(ctx, before, "GL objects");
+        Assert.That(created(GlObjectKind.Buffer), Is.GreaterThan(100), "buffers were counted");
+        Assert.That(created(GlObjectKind.Texture), Is.GreaterThan(0), "CAM and tap textures were counted");
+        Assert.That(created(GlObjectKind.Program), Is.GreaterThan(10), "programs were counted");
+        Assert.That(created(GlObjectKind.Sync), Is.GreaterThan(10), "fences were counted");
+        Assert.That(created(GlObjectKind.Query), Is.GreaterThan(0), "profile queries were counted");
     }
 
     /// <summary>The real-time API on gl (issue 9) in the host's context: create, submit texture and pixel frames, update
@@ -117,13 +113,21 @@ public class GlObjectBalanceTests
             }
         }
         finally { ctx.Gl.DeleteTexture(tex); }
+        var created = AssertBalanced(ctx, before, "GL objects (real-time)");
+        Assert.That(created(GlObjectKind.Query), Is.GreaterThanOrEqualTo(6), "the engine's timer queries were counted");
+        Assert.That(created(GlObjectKind.Texture), Is.GreaterThan(0), "CAM and tap textures were counted");
+    }
+
+    /// <summary>Created == deleted for every kind since <paramref name="before"/>; returns the created count per kind
+    /// (so a caller can check the counting saw the objects at all).</summary>
+    static Func<GlObjectKind, long> AssertBalanced(GlContext ctx, GlObjectCount[] before, string label)
+    {
         ctx.MakeCurrent();
         var delta = GlObjectCounter.Since(before);
-        TestContext.Progress.WriteLine("GL objects (real-time): " + string.Join("; ", delta.Select(d => d.ToString())));
+        TestContext.Progress.WriteLine(label + ": " + string.Join("; ", delta.Select(d => d.ToString())));
         foreach (var d in delta)
             Assert.That(d.Live, Is.EqualTo(0), $"{d.Kind}: {d.Created} created, {d.Deleted} deleted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Query).Created, Is.GreaterThanOrEqualTo(6), "the engine's timer queries were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Texture).Created, Is.GreaterThan(0), "CAM and tap textures were counted");
+        return kind => delta.Single(d => d.Kind == kind).Created;
     }
 
     [Test]
