@@ -29,16 +29,19 @@ public static class DemoVerb
         var width = Cli.Int("--width", "W", "window / render width", d.Width, Hud.MinWidth, 8192);
         var height = Cli.Int("--height", "H", "window / render height", d.Height, Hud.MinHeight, 8192);
         var depth = Cli.Int("--depth", "18|34|50|101|152", "starting depth key", d.Depth);
-        var keys = Cli.Str("--keys", "FRAME:KEY,...", "replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q)", absent: "none");
+        var keys = Cli.Str("--keys", "FRAME:KEY,...", "replay live keys at frames (1-5 depth, b backend, h, m, l, p, space, q; --teach: 1-9 teach, c then digit clear, s save)", absent: "none");
         var every = Cli.Int("--screenshot-every", "N", "headless: a PNG every N frames (the last frame always)", d.ScreenshotEvery, 1);
         var bare = Cli.Flag("--bare", "headless: also write each screenshot without the overlay");
         var record = Cli.Str("--record", "DIR", "record labelled scene frames (rr-frames-v1) for rr train --data frames:DIR", absent: "no recording");
         var size = Cli.Int("--size", "S", "--record: square frame size", d.Size, 8, 1024);
         var precision = Cli.Str("--precision", "fp32|int8", "int8: each model quantized on first use and cached (seeded Gaussian calibration, accuracy " +
                                 "not measured; an int8 --model runs as it is); CPU only (auto picks ort-cpu); --budget-ms then times int8", d.Precision);
+        var teach = Cli.Flag("--teach", "teach mode: keys 1-9 teach the current frame as a class to a head over the backbone's features (C+digit clears, S saves)");
+        var autoTeach = Cli.Int("--auto-teach", "N", "--teach on the scene: teach the first N frames of each scene class under its true label, then classify", 0, 0, 100_000);
+        var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: the S key writes backbone + taught head here as one ONNX", absent: "not written");
         var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
                                       "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")
-            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size, precision };
+            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size, precision, teach, autoTeach, saveTeach };
         cmd.SetAction(pr =>
         {
             var o = new DemoOptions
@@ -48,6 +51,7 @@ public static class DemoVerb
                 Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
                 Keys = pr.GetValue(keys), Precision = pr.GetValue(precision),
+                Teach = pr.GetValue(teach), AutoTeach = pr.GetValue(autoTeach), SaveTeach = pr.GetValue(saveTeach),
             };
             try
             {
@@ -66,10 +70,27 @@ public static class DemoVerb
             if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be >= 0 (got {o.BudgetMs})");
             if (!ModelProvider.Depths.Contains(o.Depth)) throw new UsageException($"--depth must be one of {string.Join(", ", ModelProvider.Depths)} (got {o.Depth})");
 
+            if (o.Teach)
+            {
+                // The frozen pretrained backbone is teach mode's default; its features are read on the CPU backends.
+                o.ModelPath ??= Runtime.Models.Pretrained.ModelSource.Resolve(Runtime.Models.Pretrained.ModelSource.Prefix + "resnet18");
+                // The scene is rendered at the backbone's input size (as the teach experiment recorded it), not the scene model's 64².
+                int inputSize = Runtime.Models.LoadedModel.Load(o.ModelPath).InputHeight;
+                if (inputSize > 0) o.Size = inputSize;
+                if (o.Backend == "auto") o.Backend = "ort-cpu";
+                if (o.Backend == "gl") throw new UsageException("--teach reads the backbone's feature maps on the CPU: use --backend ort-cpu (or auto), not gl");
+                if (o.AutoTeach > 0 && o.Source.Kind != SourceKind.Scene) throw new UsageException($"--auto-teach {o.AutoTeach} needs --source scene (it teaches the scene's true labels); got {o.Source}");
+                if (o.BudgetMs > 0) throw new UsageException("--budget-ms does not apply with --teach (the backbone is fixed)");
+            }
+            else
+            {
+                if (o.AutoTeach > 0) throw new UsageException("--auto-teach needs --teach");
+                if (o.SaveTeach != null) throw new UsageException("--save-teach needs --teach");
+            }
             if (o.RecordDir != null)
             {
                 pr.NotApplicable("with --record (it records the rendered scene offscreen at --size)",
-                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare, precision);
+                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare, precision, teach, autoTeach, saveTeach);
                 if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N >= 1)");
                 return DemoApp.Record(o, Console.Error);
             }

@@ -10,14 +10,18 @@ namespace ResNetRealtime.Demo.App;
 public static class DemoKeys
 {
     public const string Help = "1-5 depth 18/34/50/101/152 · B backend · H heatmap · M mosaic · L mosaic layer · P screenshot · Space pause · Esc/Q quit";
+    /// <summary>--teach: the backbone is fixed, so the digits teach classes instead of choosing a depth.</summary>
+    public const string TeachHelp = "1-9 teach the frame as class 1-9 (hold: burst) · C then 1-9 clear that class · S save (--save-teach) · H heatmap · M mosaic · L mosaic layer · P screenshot · Space pause · Esc/Q quit";
 
     /// <summary>The demo's actions, named by the character --keys uses for them.</summary>
-    public const char Depth1 = '1', Backend = 'b', Heat = 'h', Mosaic = 'm', Layer = 'l', Screenshot = 'p', Pause = ' ', Quit = 'q';
+    public const char Depth1 = '1', Backend = 'b', Heat = 'h', Mosaic = 'm', Layer = 'l', Screenshot = 'p', Pause = ' ', Quit = 'q', Clear = 'c', Save = 's';
 
     /// <summary>GLFW key codes → action characters (several keys may share an action).</summary>
     public static readonly (int GlfwKey, char Action)[] Window =
     {
         (Glfw.KEY_1, '1'), (Glfw.KEY_2, '2'), (Glfw.KEY_3, '3'), (Glfw.KEY_4, '4'), (Glfw.KEY_5, '5'),
+        (Glfw.KEY_1 + 5, '6'), (Glfw.KEY_1 + 6, '7'), (Glfw.KEY_1 + 7, '8'), (Glfw.KEY_1 + 8, '9'), // GLFW's digit codes are consecutive
+        (Glfw.KEY_C, Clear), (Glfw.KEY_S, Save),
         (Glfw.KEY_B, Backend), (Glfw.KEY_H, Heat), (Glfw.KEY_M, Mosaic), (Glfw.KEY_L, Layer),
         (Glfw.KEY_P, Screenshot), (Glfw.KEY_F12, Screenshot), (Glfw.KEY_SPACE, Pause),
         (Glfw.KEY_ESCAPE, Quit), (Glfw.KEY_Q, Quit),
@@ -41,8 +45,8 @@ public static class DemoKeys
             {
                 "space" => Pause,
                 "esc" => Quit,
-                _ when key.Length == 1 && (key[0] is >= '1' and <= '5' || "bhmlpq".Contains(key[0])) => key[0],
-                _ => throw new ArgumentException($"--keys entry '{raw}': '{key}' is not a demo key (one of 1-5, b, h, m, l, p, q, space, esc)"),
+                _ when key.Length == 1 && (key[0] is >= '1' and <= '9' || "bhmlpqcs".Contains(key[0])) => key[0],
+                _ => throw new ArgumentException($"--keys entry '{raw}': '{key}' is not a demo key (one of 1-9, b, h, m, l, p, q, c, s, space, esc)"),
             };
             list.Add((frame, c));
         }

@@ -37,4 +37,10 @@ public sealed class DemoOptions
     public string Keys { get; set; }
     /// <summary>Headless: also write the frame without overlay next to each screenshot (tests compare the two).</summary>
     public bool WriteBare { get; set; }
+    /// <summary>--teach: digits teach classes to a head over the backbone's features (<see cref="TeachSession"/>).</summary>
+    public bool Teach { get; set; }
+    /// <summary>--auto-teach N (scene, with --teach): teach the first N frames of every scene class under its true label.</summary>
+    public int AutoTeach { get; set; }
+    /// <summary>--save-teach FILE: where the S key writes backbone + head as one ONNX.</summary>
+    public string SaveTeach { get; set; }
 }

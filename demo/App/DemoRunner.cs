@@ -63,6 +63,11 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly ScreenCapture _screens = new();
     readonly FramesJson _json = new();
     readonly DepthPolicy _policy;
+    // --teach (TeachSession): whether this frame's result was taught, and the predictions that count for the accuracy
+    // (teach mode: only frames classified after teaching, never a taught one).
+    readonly TeachSession _teach;
+    bool _frameTaught;
+    long _scored;
 
     internal DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
     {
@@ -80,6 +85,11 @@ public sealed unsafe class DemoRunner : IDisposable
 
         _modelSize = o.Size;
         Activate(o.Backend ?? "auto");
+        if (o.Teach)
+        {
+            _teach = new TeachSession(scene ? SceneScript.Classes : Array.Empty<string>(), o.AutoTeach, o.SaveTeach, log);
+            _worker.OnFill = (r, s) => _frameTaught = _teach.OnResult(r, s, _worker.Model);
+        }
         if (scene)
         {
             _script = new SceneScript(o.Seed);
@@ -121,6 +131,8 @@ public sealed unsafe class DemoRunner : IDisposable
             {
                 ReplayKeys();
                 if (_quit) break;
+                if (_teach != null && _script != null && _teach.AutoClass(_script.StateAt(_frames).Label, SceneScript.Classes.Length) is int c and >= 0)
+                    OnKey((char)('1' + c)); // --auto-teach presses the class key, as a user would
                 bool last = i == _o.Frames - 1;
                 bool shot = last || i % _o.ScreenshotEvery == 0;
                 if (!Step(lockStep: true, bareShot: shot && _o.WriteBare ? Path.Combine(_o.OutDir, $"frame_{i:D5}_bare.png") : null))
@@ -128,6 +140,7 @@ public sealed unsafe class DemoRunner : IDisposable
                     ended = $"source ended after {_frames} of {_o.Frames} frames";
                     break;
                 }
+                if (_script != null) _teach?.CheckAutoDone(_frames, SceneScript.Classes.Length);
                 if (shot)
                 {
                     string path = Path.Combine(_o.OutDir, $"frame_{i:D5}.png");
@@ -146,7 +159,7 @@ public sealed unsafe class DemoRunner : IDisposable
         double seconds = sw.Elapsed.TotalSeconds;
         WriteJson(seconds, shots, ended);
         _log.WriteLine($"rr demo: {_frames} frames in {seconds:F1} s ({_frames / Math.Max(seconds, 1e-9):F1} fps), " +
-            (_script != null ? $"accuracy {Accuracy() * 100:F1}% over {_inferred} predictions, " : "") +
+            (_script != null ? $"accuracy {Accuracy() * 100:F1}% over {_scored} predictions{(_teach != null ? " after teaching" : "")}, " : "") +
             $"{shots.Count} screenshots and frames.json in {Path.GetFullPath(_o.OutDir)}");
         if (_worker.Error != null && _inferred == 0) throw new InvalidOperationException(_worker.Error);
         return 0;
@@ -154,12 +167,12 @@ public sealed unsafe class DemoRunner : IDisposable
 
     internal int RunWindow()
     {
-        _log.WriteLine("rr demo: keys: " + DemoKeys.Help);
+        _log.WriteLine("rr demo: keys: " + (_teach != null ? DemoKeys.TeachHelp : DemoKeys.Help));
         while (!Glfw.WindowShouldClose(_window))
         {
             Glfw.PollEvents();
             foreach (var (key, action) in DemoKeys.Window)
-                if (Pressed(key)) OnKey(action);
+                if (Pressed(key) || (_teach != null && action is >= '1' and <= '9' && _keyDown[key])) OnKey(action); // teach: a held digit is a burst
             ReplayKeys();
             if (_quit) Glfw.SetWindowShouldClose(_window, true);
             var (w, h) = Glfw.GetFramebufferSize(_window);
@@ -191,6 +204,14 @@ public sealed unsafe class DemoRunner : IDisposable
     /// <summary>One live control (<see cref="DemoKeys"/>), from the keyboard or from --keys.</summary>
     void OnKey(char key)
     {
+        if (_teach != null)
+            switch (key) // teach mode: the backbone is fixed, so the digits teach instead of choosing a depth
+            {
+                case >= '1' and <= '9': _teach.OnClassKey(key - '1'); return;
+                case DemoKeys.Clear: _teach.OnClearKey(); return;
+                case DemoKeys.Save: _teach.Save(); return;
+                case DemoKeys.Backend: _log.WriteLine("rr demo: teach mode stays on the CPU backend it started on"); return;
+            }
         switch (key)
         {
             case >= '1' and <= '5': SwitchDepth(key - '1'); break;
@@ -231,6 +252,7 @@ public sealed unsafe class DemoRunner : IDisposable
     bool Step(bool lockStep, string bareShot)
     {
         long t0 = Stopwatch.GetTimestamp();
+        _frameTaught = false;
         CapturedFrame frame;
         double captureMs, uploadMs;
         uint tex; float v0, v1; int srcW, srcH;
@@ -313,7 +335,8 @@ public sealed unsafe class DemoRunner : IDisposable
                 _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0, _hasResult && _result.Count > 1 ? _result.TopProb[1] : 0,
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
-                overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend));
+                overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend,
+                _teach != null ? _frameTaught : null));
         _frames++;
         Adapt();
         return true;
@@ -323,7 +346,9 @@ public sealed unsafe class DemoRunner : IDisposable
     {
         _hasResult = true;
         _inferred++;
-        if (_result.TrueLabel >= 0 && _result.Count > 0 && _result.TopIndex[0] == _result.TrueLabel) _correct++;
+        bool scored = _teach == null || (!_frameTaught && _result.Count > 0 && (_o.AutoTeach == 0 || _teach.AutoTeachDone));
+        if (scored) _scored++;
+        if (scored && _result.TrueLabel >= 0 && _result.Count > 0 && _result.TopIndex[0] == _result.TrueLabel) _correct++;
         // GPU times arrive when their queries have (NaN until then): those samples are left out, not zeroed.
         if (!double.IsNaN(_result.PreprocessMs)) _pre.Add(_result.PreprocessMs);
         if (!double.IsNaN(_result.InferenceMs)) _inf.Add(_result.InferenceMs);
@@ -347,7 +372,7 @@ public sealed unsafe class DemoRunner : IDisposable
         SwitchDepth(next);
     }
 
-    double Accuracy() => _inferred == 0 ? double.NaN : _correct / (double)_inferred;
+    double Accuracy() => _scored == 0 ? double.NaN : _correct / (double)_scored;
 
     void FillHud()
     {
@@ -359,10 +384,11 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Notice = _worker.Error ?? _worker.Status ?? _choice.Reason;
         _info.Lag = _worker.OnGpu && _lag.Count > 0 ? _lag.Mean : -1;
         if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
+        if (_teach != null) _info.Notice = _worker.Error ?? _teach.Status;
         _info.Fps = _frameStats.Count == 0 ? 0 : 1000.0 / Math.Max(_frameStats.Mean, 1e-6);
         _info.Dropped = (_ffmpeg?.Slot.Dropped ?? 0);
         _info.Inferred = _inferred;
-        _info.Accuracy = _script != null && _inferred > 0 ? Accuracy() : -1;
+        _info.Accuracy = _script != null && _scored > 0 ? Accuracy() : -1;
         if (_info.Stages.Count == 0)
         {
             bool gpu = _worker.OnGpu;
@@ -372,6 +398,7 @@ public sealed unsafe class DemoRunner : IDisposable
             _info.Stages.Add((gpu ? "inference GPU" : "inference", _inf));
             _info.Stages.Add((gpu ? "readback map" : "readback+CAM", _post));
             if (gpu) _info.Stages.Add(("submit→logits", _submitToResult));
+            if (_teach != null) _info.Stages.Add(("teach update", _teach.UpdateStats));
             _info.Stages.Add(("overlay", _overlayStats));
             _info.Stages.Add(("capture→display", _c2d));
         }
@@ -407,11 +434,13 @@ public sealed unsafe class DemoRunner : IDisposable
         Latency = new[] { ("capture", _capture), ("upload", _upload), ("preprocess", _pre), ("inference", _inf), ("readback", _post), ("overlay", _overlayStats), ("frame", _frameStats), ("capture_to_display", _c2d), ("submit_to_result", _submitToResult) },
         Layout = new[] { ("topk", _hud.TopKBox), ("hud", _hud.HudBox), ("graph", _hud.GraphBox), ("mosaic", _hud.MosaicBox) },
         Screenshots = shots, Text = _overlay.HasText,
+        Teach = _teach == null ? null : w => _teach.WriteJson(w, _scored),
     });
 
     public void Dispose()
     {
         _worker?.Dispose();
+        _teach?.Dispose();
         _ffmpeg?.Dispose();
         _overlay?.Dispose();
         _scene?.Dispose();

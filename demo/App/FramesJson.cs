@@ -6,7 +6,7 @@ namespace ResNetRealtime.Demo.App;
 /// <summary>One headless frame as frames.json records it.</summary>
 public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence, float RunnerUp,
     long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
-    double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend);
+    double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend, bool? Taught = null);
 
 /// <summary>What frames.json says about the whole run (gathered by the frame loop when it writes the file).</summary>
 public sealed record FramesSummary
@@ -22,6 +22,8 @@ public sealed record FramesSummary
     public IReadOnlyList<string> Screenshots = Array.Empty<string>();
     /// <summary>Why the run stopped before its --frames (the source died, ...); null when it ran to the end.</summary>
     public string Ended;
+    /// <summary>--teach: writes summary.teach (TeachSession); null otherwise.</summary>
+    public Action<Utf8JsonWriter> Teach;
 }
 
 /// <summary>
@@ -69,6 +71,7 @@ public sealed class FramesJson
             w.WriteNumber("prediction_frame", r.PredictionFrame);
             w.WriteNumber("depth", r.Depth);
             w.WriteString("backend", r.Backend);
+            if (r.Taught is bool taught) w.WriteBoolean("taught", taught);
             w.WriteStartObject("latency_ms");
             Num(w, "capture", r.CaptureMs); Num(w, "upload", r.UploadMs); Num(w, "preprocess", r.PreprocessMs);
             Num(w, "inference", r.InferenceMs); Num(w, "readback", r.ReadbackMs); Num(w, "overlay", r.OverlayMs);
@@ -100,6 +103,7 @@ public sealed class FramesJson
         w.WriteEndObject();
         w.WriteStartArray("screenshots"); foreach (var p in s.Screenshots) w.WriteStringValue(Path.GetFileName(p)); w.WriteEndArray();
         w.WriteBoolean("text", s.Text);
+        s.Teach?.Invoke(w);
         w.WriteEndObject();
         w.WriteEndObject();
     }

@@ -57,6 +57,10 @@ public sealed class LivePath : IDisposable
     long _droppedBefore;
     /// <summary>True when frames go in as textures (gl): the top-5 then trails the frame (the HUD shows the lag).</summary>
     public bool OnGpu => _rt?.AcceptsTextures ?? Backend == "gl";
+    /// <summary>The running backbone (teach mode exports it with the head).</summary>
+    public Runtime.Onnx.OnnxModel Model => _model?.Model;
+    /// <summary>Teach mode's hook: sees every result with its taps after the snapshot is filled (render thread).</summary>
+    public Action<RealtimeResult, ResultSnapshot> OnFill { get; set; }
 
     public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
     {
@@ -76,7 +80,8 @@ public sealed class LivePath : IDisposable
 
     RealtimeOptions Options(ModelChoice m, string backend) => new()
     {
-        Backend = backend, GlContext = backend == "gl" ? _ctx : null, TopK = 5, Taps = m.Stages, Cam = true, Precision = _o.Precision,
+        // Teach mode: the backbone has no fc for a CAM; TeachSession draws the CAM through the taught head.
+        Backend = backend, GlContext = backend == "gl" ? _ctx : null, TopK = 5, Taps = m.Stages, Cam = !_o.Teach, Precision = _o.Precision,
         // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
         // exactly as the recorded training frames were seen (and the same on every backend).
         CropRatio = 1.0,
@@ -218,6 +223,7 @@ public sealed class LivePath : IDisposable
         }
         s.CamMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds; // the demo's own copy/mosaic of the result
         s.Depth = Depth; s.Backend = Backend;
+        OnFill?.Invoke(r, s);
         s.Version = ++_version;
     }
 

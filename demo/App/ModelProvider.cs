@@ -71,6 +71,8 @@ public static class ModelProvider
         else model = LoadedModel.Load(path);
 
         int classes = model.Info.Classes;
+        if (o.Teach)  // teach mode: the model is the backbone and the taught head supplies the classes
+            return new ModelChoice(model, model.Info.ResNet?.Depth ?? depth, why + " (teach mode backbone)", random, model.Labels);
         if (model.Fc == null)
             throw new InvalidDataException($"model {why} has no final fully-connected layer (Gemm/MatMul with a 2-D weight)" +
                                            (model.IsFeatureExtractor ? $": it is a feature extractor ({classes} features)" : "") + "; the demo needs a classifier");

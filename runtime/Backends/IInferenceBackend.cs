@@ -46,6 +46,13 @@ public interface IInferenceBackend : IDisposable
     int MaxBatch { get; }
     /// <summary>Runs <paramref name="batch"/> images: input.Length == batch*C*H*W, logits.Length ≥ batch*Classes.</summary>
     void Run(ReadOnlySpan<float> input, int batch, Span<float> logits);
+    /// <summary>
+    /// <see cref="Run"/> for input the caller vouches is finite: the Preprocessor's output from pixels (bytes
+    /// cannot be NaN or ±Inf, and mean/std are checked finite with std &gt; 0 when it is made), so the
+    /// finiteness check every float input pays in Run is skipped. Internal: only the runtime's pixel path
+    /// (Classifier) may vouch; a backend without a cheaper path runs the checked one.
+    /// </summary>
+    internal void RunFinite(ReadOnlySpan<float> input, int batch, Span<float> logits) => Run(input, batch, logits);
     /// <summary>Tap tensors filled by the last Run, in the order they were requested.</summary>
     IReadOnlyList<TapTensor> Taps { get; }
 }

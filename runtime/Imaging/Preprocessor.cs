@@ -80,6 +80,11 @@ public sealed class Preprocessor
             if (!(std[c] > 0)) throw new ArgumentException($"std[{c}] must be > 0, got {std[c]}");
             _scale[c] = 1f / (255f * std[c]);
             _bias[c] = -mean[c] / std[c];
+            // Every output lies between bias (byte 0) and 255·scale + bias (byte 255). Both ends finite means the
+            // output of any pixels is finite, which is what lets Classifier skip the backends' finiteness check.
+            if (!float.IsFinite(mean[c]) || !float.IsFinite(std[c]) || !float.IsFinite(_bias[c]) || !float.IsFinite(255f * _scale[c] + _bias[c]))
+                throw new ArgumentException(FormattableString.Invariant(
+                    $"mean[{c}] = {mean[c]}, std[{c}] = {std[c]}: (v/255 - mean)/std must be finite for every byte v (finite mean, std not tiny)"));
         }
     }
 

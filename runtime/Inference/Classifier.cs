@@ -162,7 +162,7 @@ public sealed partial class Classifier : IDisposable
             long t0 = Stopwatch.GetTimestamp();
             _pre.Run(pixels, width, height, strideBytes, format, _input.AsSpan(0, n));
             long t1 = Stopwatch.GetTimestamp();
-            _backend.Run(_input.AsSpan(0, n), 1, _logits);
+            _backend.RunFinite(_input.AsSpan(0, n), 1, _logits);   // from pixels: finite by construction (Preprocessor)
             long t2 = Stopwatch.GetTimestamp();
             Postprocess(0, into);
             long t3 = Stopwatch.GetTimestamp();
@@ -189,7 +189,7 @@ public sealed partial class Classifier : IDisposable
                 _pre.Run(f.Pixels.Span, f.Width, f.Height, f.StrideBytes, f.Format, _input.AsSpan(i * n, n));
             }
             long t1 = Stopwatch.GetTimestamp();
-            _backend.Run(_input.AsSpan(0, b * n), b, _logits);
+            _backend.RunFinite(_input.AsSpan(0, b * n), b, _logits);
             long t2 = Stopwatch.GetTimestamp();
             for (int i = 0; i < b; i++) Postprocess(i, _batch.Items[i]);
             long t3 = Stopwatch.GetTimestamp();

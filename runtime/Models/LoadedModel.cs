@@ -44,6 +44,9 @@ public sealed class LoadedModel
     {
         Onnx = model ?? throw new ArgumentNullException(nameof(model));
         Source = source;
+        // Validate before inspecting: every backend then refuses a bad graph with the validator's one message,
+        // never with whatever the inspector trips over first (the fuzzer found both orders).
+        GraphValidator.Validate(model);
         Info = ModelInspector.Inspect(model);
         var stages = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Info.ResNet is { } r)

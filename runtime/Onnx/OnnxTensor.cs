@@ -89,7 +89,7 @@ public sealed class OnnxTensor
             case OnnxDataType.Float:
                 if (RawData != null)
                 {
-                    CheckCount(RawData.LongLength, n * 4, "raw_data bytes");
+                    CheckCount(RawData.LongLength, Bytes(n, 4), "raw_data bytes");
                     var f = new float[n];
                     if (BitConverter.IsLittleEndian) RawData.AsSpan().CopyTo(MemoryMarshal.AsBytes(f.AsSpan()));
                     else for (int i = 0; i < f.Length; i++) f[i] = BinaryPrimitives.ReadSingleLittleEndian(RawData.AsSpan(i * 4));
@@ -100,7 +100,7 @@ public sealed class OnnxTensor
             case OnnxDataType.Double:
                 if (RawData != null)
                 {
-                    CheckCount(RawData.LongLength, n * 8, "raw_data bytes");
+                    CheckCount(RawData.LongLength, Bytes(n, 8), "raw_data bytes");
                     var f = new float[n];
                     for (int i = 0; i < f.Length; i++) f[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(RawData.AsSpan(i * 8));
                     return f;
@@ -110,7 +110,7 @@ public sealed class OnnxTensor
             case OnnxDataType.Float16:
                 if (RawData != null)
                 {
-                    CheckCount(RawData.LongLength, n * 2, "raw_data bytes");
+                    CheckCount(RawData.LongLength, Bytes(n, 2), "raw_data bytes");
                     var f = new float[n];
                     for (int i = 0; i < f.Length; i++) f[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(RawData.AsSpan(i * 2));
                     return f;
@@ -138,7 +138,7 @@ public sealed class OnnxTensor
             case OnnxDataType.Int64:
                 if (RawData != null)
                 {
-                    CheckCount(RawData.LongLength, n * 8, "raw_data bytes");
+                    CheckCount(RawData.LongLength, Bytes(n, 8), "raw_data bytes");
                     var a = new long[n];
                     if (BitConverter.IsLittleEndian) RawData.AsSpan().CopyTo(MemoryMarshal.AsBytes(a.AsSpan()));
                     else for (int i = 0; i < a.Length; i++) a[i] = BinaryPrimitives.ReadInt64LittleEndian(RawData.AsSpan(i * 8));
@@ -149,7 +149,7 @@ public sealed class OnnxTensor
             case OnnxDataType.Int32:
                 if (RawData != null)
                 {
-                    CheckCount(RawData.LongLength, n * 4, "raw_data bytes");
+                    CheckCount(RawData.LongLength, Bytes(n, 4), "raw_data bytes");
                     var a = new long[n];
                     for (int i = 0; i < a.Length; i++) a[i] = BinaryPrimitives.ReadInt32LittleEndian(RawData.AsSpan(i * 4));
                     return a;
@@ -162,6 +162,10 @@ public sealed class OnnxTensor
         if (n == 0) return [];
         throw new InvalidDataException($"tensor '{Name}' ({DataType} {FormatDims(Dims)}) has no data");
     }
+
+    /// <summary>n elements of <paramref name="size"/> bytes; a count no file could hold (2^62 floats) is an error, not a wrap to 0.</summary>
+    long Bytes(long n, int size) => n <= long.MaxValue / size ? n * size
+        : throw new InvalidDataException($"tensor '{Name}': dims {FormatDims(Dims)} claim {n} elements, too many bytes for any model");
 
     void CheckCount(long have, long need, string what)
     {

@@ -53,8 +53,7 @@ public static class Npy
         if (headerLen <= 0 || headerLen > 1 << 20 || headerLen > left)
             throw new InvalidDataException($"{name}: bad .npy header length {headerLen} (0x{headerLen:X}): " +
                                            (headerLen > left ? $"the file has only {left} bytes after the preamble" : "expected 1 byte to 1 MB"));
-        var hb = new byte[headerLen];
-        if (ReadFully(stream, hb) != headerLen) throw new InvalidDataException($"{name}: truncated .npy header");
+        var hb = ReadExactly(stream, headerLen) ?? throw new InvalidDataException($"{name}: truncated .npy header");
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb).Trim();
 
         string descr = DictValue(header, "descr", name);
@@ -82,10 +81,8 @@ public static class Npy
         long need = count * elemSize;
         if (stream.CanSeek && need > stream.Length - stream.Position)   // before allocating what the file cannot fill
             throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {need} bytes of {descr}, file has {stream.Length - stream.Position}");
-        var raw = new byte[need];
-        int got = ReadFully(stream, raw);
-        if (got != raw.Length)
-            throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {raw.Length} bytes of {descr}, file has {got}");
+        var raw = ReadExactly(stream, need)
+            ?? throw new InvalidDataException($"{name}: truncated data: shape {ShapeText(shape)} needs {need} bytes of {descr}, the stream ended before");
         var data = new float[count];
         if (elemSize == 4)
         {
@@ -142,9 +139,9 @@ public static class Npy
     {
         int k = header.IndexOf("'" + key + "'", StringComparison.Ordinal);
         if (k < 0) k = header.IndexOf("\"" + key + "\"", StringComparison.Ordinal);
-        if (k < 0) throw new InvalidDataException($"{name}: .npy header has no '{key}': {header}");
+        if (k < 0) throw new InvalidDataException($"{name}: .npy header has no '{key}': {Shown(header)}");
         int colon = header.IndexOf(':', k);
-        if (colon < 0) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        if (colon < 0) throw new InvalidDataException($"{name}: malformed .npy header: {Shown(header)}");
         int start = colon + 1;
         while (start < header.Length && header[start] == ' ') start++;
         int end;
@@ -157,7 +154,7 @@ public static class Npy
             end = start;
             while (end < header.Length && header[end] != ',' && header[end] != '}') end++;
         }
-        if (end <= start) throw new InvalidDataException($"{name}: malformed .npy header: {header}");
+        if (end <= start) throw new InvalidDataException($"{name}: malformed .npy header: {Shown(header)}");
         return header[start..end].Trim();
     }
 
@@ -170,6 +167,33 @@ public static class Npy
             if (!int.TryParse(parts[i].TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
                 throw new InvalidDataException($"{name}: bad .npy shape '{text}'");
         return shape;
+    }
+
+    /// <summary>
+    /// Exactly <paramref name="count"/> bytes, or null when the stream ends first. A stream that cannot say its length
+    /// (a pipe) is read in chunks that grow as data arrives, so a header claiming gigabytes allocates only what
+    /// actually came (the fuzzer's non-seekable reads allocated a header's 16 MB claim up front).
+    /// </summary>
+    static byte[] ReadExactly(Stream s, long count)
+    {
+        if (s.CanSeek) { var all = new byte[count]; return ReadFully(s, all) == count ? all : null; }
+        var buf = new byte[Math.Min(count, 1 << 16)];
+        long have = 0;
+        while (have < count)
+        {
+            if (have == buf.Length) Array.Resize(ref buf, (int)Math.Min(count, 2L * buf.Length));
+            int n = s.Read(buf, (int)have, buf.Length - (int)have);
+            if (n == 0) return null;
+            have += n;
+        }
+        return buf;
+    }
+
+    /// <summary>A header as shown in a one-line error: control characters (a flipped byte can make a newline) as '?', at most 200 characters.</summary>
+    static string Shown(string header)
+    {
+        var t = new string(header.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return t.Length <= 200 ? t : t[..200] + "…";
     }
 
     static int ReadFully(Stream s, Span<byte> buf)

@@ -66,6 +66,6 @@ public class LiveControlTests
         Assert.That(Assert.Throws<ArgumentException>(() => DemoKeys.Parse("b")).Message, Does.Contain("FRAME:KEY"));
         // Every window key maps to an action OnKey handles, and every scriptable key is reachable from the keyboard.
         Assert.That(DemoKeys.Window.Select(k => k.Action).Distinct().OrderBy(c => c),
-            Is.EqualTo("12345bhlmpq ".OrderBy(c => c)));
+            Is.EqualTo("123456789bchlmpqs ".OrderBy(c => c))); // 6-9, c, s: teach mode (DemoKeys.TeachHelp)
     }
 }

@@ -20,7 +20,7 @@ public class GraphValidatorTests
     }
 
     /// <summary>Both backends refuse with the validator's message (gl needs no GL context to build its network).</summary>
-    static void BothRefuse(OnnxModel m, params string[] contains)
+    internal static void BothRefuse(OnnxModel m, params string[] contains)
     {
         var eo = Assert.Throws<InvalidDataException>(() => BackendFactory.Create("ort-cpu", m).Dispose());
         var eg = Assert.Throws<InvalidDataException>(() => GlNetworkBuilder.Build(m));

@@ -195,14 +195,17 @@ public sealed unsafe class GlBackend : IInferenceBackend
     }
 
     /// <summary>Uploads <paramref name="batch"/> NCHW images (already preprocessed) as the next inference's input.</summary>
-    public void SetInput(ReadOnlySpan<float> input, int batch)
+    public void SetInput(ReadOnlySpan<float> input, int batch) => SetInput(input, batch, check: true);
+
+    /// <summary><paramref name="check"/> false only for input known finite (IInferenceBackend.RunFinite: preprocessed pixels).</summary>
+    void SetInput(ReadOnlySpan<float> input, int batch, bool check)
     {
         EnterHost();
         try
         {
             int need = batch * Channels * Height * Width;
             if (input.Length != need) throw new ArgumentException($"input has {input.Length} floats, expected {batch}x{Channels}x{Height}x{Width} = {need}");
-            ResNetRealtime.Runtime.Tensors.Finite.Require(input);
+            if (check) ResNetRealtime.Runtime.Tensors.Finite.Require(input);
             BeginInput(batch);
             _gl.BindBuffer(GLEnum.ShaderStorageBuffer, _runner.TensorBuffer(_net.Input));
             _gl.BufferSubData(GLEnum.ShaderStorageBuffer, 0, input);
@@ -327,14 +330,18 @@ public sealed unsafe class GlBackend : IInferenceBackend
 
     // ------------------------------------------------------------------ synchronous API
 
-    public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits)
+    public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits) => Run(input, batch, logits, check: true);
+
+    void IInferenceBackend.RunFinite(ReadOnlySpan<float> input, int batch, Span<float> logits) => Run(input, batch, logits, check: false);
+
+    void Run(ReadOnlySpan<float> input, int batch, Span<float> logits, bool check)
     {
         EnterHost();
         try
         {
             if (logits.Length < batch * Classes) throw new ArgumentException($"logits span has {logits.Length} floats, need {batch}x{Classes} = {batch * Classes}");
             DrainPending();
-            SetInput(input, batch);
+            SetInput(input, batch, check);
             Submit();
             WaitResult(logits);
             ReadTaps();

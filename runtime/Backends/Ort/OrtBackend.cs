@@ -203,7 +203,21 @@ public sealed class OrtBackend : IInferenceBackend
         return results.Select(r => r.GetTensorTypeAndShape().Shape.Skip(1).Select(d => (int)d).ToArray()).ToArray();
     }
 
-    public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits)
+    public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits) => Run(input, batch, logits, check: true);
+
+    void IInferenceBackend.RunFinite(ReadOnlySpan<float> input, int batch, Span<float> logits) => Run(input, batch, logits, check: false);
+
+    /// <summary>
+    /// The copy into ORT's pinned input: with <paramref name="check"/>, fused with the finiteness check (one pass);
+    /// without, the plain copy the pixel path pays. Internal so FiniteCheckCost times exactly this.
+    /// </summary>
+    internal static void CopyInput(ReadOnlySpan<float> input, Span<float> pinned, bool check)
+    {
+        if (check) Tensors.Finite.CopyRequire(input, pinned);
+        else input.CopyTo(pinned);
+    }
+
+    void Run(ReadOnlySpan<float> input, int batch, Span<float> logits, bool check)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in [1, {MaxBatch}]");
@@ -211,7 +225,7 @@ public sealed class OrtBackend : IInferenceBackend
             throw new ArgumentException($"input has {input.Length} floats; batch {batch} of {Channels}x{Height}x{Width} needs {batch * _imageLen}");
         if (logits.Length < batch * _classes)
             throw new ArgumentException($"logits span has {logits.Length} floats; {batch * _classes} needed");
-        Tensors.Finite.CopyRequire(input, _input);   // the copy ORT needs anyway, checked in the same pass
+        CopyInput(input, _input, check);   // the copy ORT needs anyway, checked in the same pass
         int bound = batch;
         if (_fixedBatch && batch < MaxBatch)
         {

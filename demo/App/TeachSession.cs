@@ -1,0 +1,208 @@
+// TeachSession: `rr demo --teach` — the demo's side of teach mode over runtime/Teach. The frozen backbone runs in
+// the normal live path (a RealtimeClassifier on a CPU backend, tapping the ResNet stages); this class turns each
+// result's layer4 tap into an embedding, teaches it when a class key asked for the current frame, and
+// replaces the (empty) top-k and the heatmap with the taught head's prediction and its CAM.
+// Keys (DemoKeys): 1-9 teach the current frame as that class (held = a burst, one sample per frame); C then a digit
+// clears that class; S writes --save-teach. --auto-teach N plays the user on the scene: before each frame it presses
+// the digit of the frame's true class while that class has fewer than N taught frames — the same OnKey path.
+// Nothing here runs the head's training: TeachLearner does that on its own thread.
+using System.Diagnostics;
+using System.Text.Json;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Realtime;
+using ResNetRealtime.Runtime.Teach;
+
+namespace ResNetRealtime.Demo.App;
+
+public sealed class TeachSession : IDisposable
+{
+    /// <summary>Stages the embedding pools. TeachExperiment (README "Teach mode") measured layer4 alone ahead of
+    /// layer3+layer4 (84.8% vs 83.2% at N = 20 with softmax regression), and flips/crops/brightness of the taught
+    /// frames did not help, so teach mode pools layer4 and teaches the frames as they are.</summary>
+    public static readonly string[] FeatureStages = ["layer4"];
+
+    readonly string[] _names;
+    readonly int _autoTeach;
+    readonly string _savePath;
+    readonly TextWriter _log;
+    TeachLearner _learner;
+    TeachFeatures _features;
+    Runtime.Onnx.OnnxModel _backbone;
+    int[] _tapIndex;
+    float[] _embedding, _probs = new float[TeachLearner.MaxClasses];
+    readonly int[] _order = new int[TeachLearner.MaxClasses];
+    int _pending = -1;
+    bool _clearArmed;
+    readonly System.Text.StringBuilder _status = new();
+
+    public TeachSession(IReadOnlyList<string> classNames, int autoTeach, string savePath, TextWriter log)
+    {
+        _names = Enumerable.Range(0, TeachLearner.MaxClasses).Select(i => i < classNames.Count ? classNames[i] : $"class {i + 1}").ToArray();
+        _autoTeach = autoTeach; _savePath = savePath; _log = log;
+    }
+
+    /// <summary>Head update time per retrain (the HUD's "teach update" row).</summary>
+    public LatencyStats UpdateStats { get; } = new(256);
+    long _updatesSeen;
+    /// <summary>Frames taught so far, and the frame index at which --auto-teach finished (-1: not yet / not automatic).</summary>
+    public long TaughtFrames { get; private set; }
+    public long EndedAtFrame { get; private set; } = -1;
+    /// <summary>True once --auto-teach has taught N frames of every scene class (always false without --auto-teach).</summary>
+    public bool AutoTeachDone => EndedAtFrame >= 0;
+    /// <summary>The HUD's teach line; rebuilt only when the head or the counts change (no per-frame string).</summary>
+    public string Status { get; private set; }
+    (TeachHead, long, long) _statusKey = (null, -1, -1);
+
+    /// <summary>--auto-teach: the class to teach before a frame of true class <paramref name="label"/>, or -1.</summary>
+    public int AutoClass(int label, int sceneClasses)
+    {
+        if (_autoTeach <= 0 || AutoTeachDone || label < 0 || label >= TeachLearner.MaxClasses) return -1;
+        return Taught(label) < _autoTeach ? label : -1;
+    }
+
+    int Taught(int k) => _learner == null ? 0 : (int)_learner.Added(k);
+
+    /// <summary>A key: 0-8 = teach that class with the current frame; handled by the runner's OnKey.</summary>
+    public void OnClassKey(int classId)
+    {
+        if (_clearArmed) { _clearArmed = false; _learner?.Clear(classId); _log.WriteLine($"rr demo: teach: cleared {_names[classId]}"); return; }
+        _pending = classId;
+    }
+
+    public void OnClearKey() => _clearArmed = true;
+
+    /// <summary>The S key: backbone + head as one ONNX in --save-teach. A failure is one line; the head stays in memory.</summary>
+    public void Save()
+    {
+        if (_savePath == null) { _log.WriteLine("rr demo: teach: no --save-teach FILE given; nothing written"); return; }
+        var head = _learner?.Head;
+        if (head == null || _backbone == null) { _log.WriteLine("rr demo: teach: nothing taught yet; nothing written"); return; }
+        try
+        {
+            var labels = head.ClassIds.Select(k => _names[k]).ToArray();
+            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {_learner.Count(k)}"))} frames over {string.Join("+", FeatureStages)} of the backbone";
+            TeachOnnx.Save(_savePath, _backbone, _features, head, labels, recipe);
+            _log.WriteLine($"rr demo: teach: wrote {Path.GetFullPath(_savePath)} ({head.Classes} classes, {head.Kind})");
+        }
+        catch (IOException e) { _log.WriteLine($"rr demo: teach: {e.Message}; the taught head stays in memory"); }
+    }
+
+    /// <summary>
+    /// Called with every result (LivePath.OnFill): embeds it, teaches it if a key asked, and writes the head's top-k and
+    /// CAM into <paramref name="s"/>. Returns true when this frame was taught.
+    /// </summary>
+    public bool OnResult(RealtimeResult r, ResultSnapshot s, Runtime.Onnx.OnnxModel backbone)
+    {
+        if (!Bind(r, backbone)) { s.Count = 0; _pending = -1; return false; }
+        for (int b = 0; b < _tapIndex.Length; b++) _features.Embed(b, r.Taps[_tapIndex[b]].Data, _embedding);
+        bool taught = false;
+        if (_pending >= 0)
+        {
+            _learner.Add(_pending, _embedding);
+            TaughtFrames++;
+            taught = true;
+            _pending = -1;
+        }
+        if (_learner.Updates != _updatesSeen) { _updatesSeen = _learner.Updates; UpdateStats.Add(_learner.LastUpdateMs); }
+        var head = _learner.Predict(_embedding, _probs);
+        WriteStatus(head);
+        s.Count = 0;
+        s.HeatW = s.HeatH = 0;
+        if (head == null) return taught;
+        // Top-5 of the head's classes, labelled by class slot (the scene's class index when teaching the scene).
+        int n = head.Classes;
+        for (int i = 0; i < n; i++) _order[i] = i;
+        Array.Sort(_order, 0, n, Comparer.Instance.With(_probs));
+        s.Count = Math.Min(5, n);
+        for (int i = 0; i < s.Count; i++)
+        {
+            int row = _order[i];
+            s.TopIndex[i] = head.ClassIds[row]; s.TopLabel[i] = _names[head.ClassIds[row]]; s.TopProb[i] = _probs[row];
+        }
+        // The CAM of the top class through the head's layer4 weights.
+        var map = r.Taps[_tapIndex[^1]];
+        int c = map.Shape[1], h = map.Shape[2], w = map.Shape[3];
+        if (s.Heat.Length < h * w) s.Heat = new float[h * w];
+        Cam.Compute(map.Data, c, h, w, _features.CamWeights(head, _order[0]), 0, s.Heat);
+        s.HeatW = w; s.HeatH = h;
+        return taught;
+    }
+
+    /// <summary>Once per backbone: finds the stage taps and makes the learner (the layout is fixed by the backbone).</summary>
+    bool Bind(RealtimeResult r, Runtime.Onnx.OnnxModel backbone)
+    {
+        if (_learner != null && ReferenceEquals(backbone, _backbone)) return true;
+        if (backbone == null) return false;
+        var idx = FeatureStages.Select(st => r.Taps.Select(t => t.Name).ToList().IndexOf(st)).ToArray();
+        if (idx.Any(i => i < 0 || r.Taps[i].Shape.Length != 4))
+        {
+            Status = $"teach mode needs a ResNet backbone with stages {string.Join(", ", FeatureStages)}";
+            return false;
+        }
+        var stages = LoadedModel.From(backbone).StageTensors;
+        _features = new TeachFeatures(FeatureStages.Select(st => stages[st]).ToArray(), idx.Select(i => r.Taps[i].Shape[1]).ToArray());
+        _learner?.Dispose();
+        _learner = new TeachLearner(_features);
+        _backbone = backbone; _tapIndex = idx;
+        _embedding = new float[_features.Length];
+        return true;
+    }
+
+    void WriteStatus(TeachHead head)
+    {
+        var key = (head, _learner.Updates, TaughtFrames);
+        if (key == _statusKey && Status != null) return;
+        _statusKey = key;
+        _status.Clear();
+        if (head == null) { Status = "teach: nothing taught yet — press 1-9 to teach the current frame as a class"; return; }
+        if (head.Classes == 1) _status.Append("teach: one class taught — teach a second to classify · ");
+        else _status.Append("teach: ").Append(head.Kind).Append(" · ");
+        foreach (var k in head.ClassIds) _status.Append(_names[k]).Append(' ').Append(_learner.Count(k)).Append("  ");
+        Status = _status.ToString();
+    }
+
+    /// <summary>Blocks until the head has learnt every taught frame (headless runs, so what follows is deterministic).</summary>
+    public void WaitForHead() { if (_learner != null && !_learner.WaitUntilCurrent(60_000)) throw new TimeoutException("the teach head did not finish training within 60 s"); }
+
+    /// <summary>Marks the end of --auto-teach at frame <paramref name="frame"/> once every scene class has N taught frames.</summary>
+    public void CheckAutoDone(long frame, int sceneClasses)
+    {
+        if (_autoTeach <= 0 || AutoTeachDone || _learner == null) return;
+        for (int k = 0; k < sceneClasses; k++) if (Taught(k) < _autoTeach) return;
+        EndedAtFrame = frame;
+        WaitForHead();
+        _log.WriteLine($"rr demo: teach: auto-teach done at frame {frame} ({TaughtFrames} frames taught, {_learner.Head?.Kind}, update {_learner.LastUpdateMs:F1} ms)");
+    }
+
+    /// <summary>summary.teach in frames.json.</summary>
+    public void WriteJson(Utf8JsonWriter w, long classifiedAfter)
+    {
+        w.WriteStartObject("teach");
+        w.WriteNumber("auto_teach", _autoTeach);
+        w.WriteNumber("taught_frames", TaughtFrames);
+        w.WriteNumber("first_frame_after_teaching", EndedAtFrame);
+        w.WriteNumber("classified_after_teaching", classifiedAfter);
+        w.WriteString("head", _learner?.Head?.Kind);
+        w.WriteString("features", string.Join("+", FeatureStages));
+        w.WriteStartObject("samples_per_class");
+        if (_learner != null) for (int k = 0; k < TeachLearner.MaxClasses; k++) if (_learner.Count(k) > 0) w.WriteNumber(_names[k], _learner.Count(k));
+        w.WriteEndObject();
+        w.WriteStartObject("update_ms");
+        w.WriteNumber("count", UpdateStats.Count);
+        if (UpdateStats.Count > 0) { w.WriteNumber("p50", Math.Round(UpdateStats.P50, 3)); w.WriteNumber("p99", Math.Round(UpdateStats.P99, 3)); }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    public void Dispose() => _learner?.Dispose();
+
+    /// <summary>Descending by probability without a per-frame closure (the comparer is reused).</summary>
+    sealed class Comparer : IComparer<int>
+    {
+        public static readonly Comparer Instance = new();
+        float[] _p;
+        public Comparer With(float[] p) { _p = p; return this; }
+        public int Compare(int a, int b) => _p[b].CompareTo(_p[a]);
+    }
+}

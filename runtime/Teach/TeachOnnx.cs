@@ -1,0 +1,71 @@
+// TeachOnnx: backbone + taught head as ONE ONNX file that `rr infer`, Classifier.Create and RealtimeClassifier
+// load as they load any classifier. The backbone graph is kept whole; its outputs are replaced by the
+// TeachFeatures arithmetic and the head:
+//   per block  GlobalAveragePool → Flatten(axis 1) → LpNormalization(p 2, axis 1)      [N,Ci]
+//   Concat(axis 1) when there are several blocks                                      [N,D]
+//   Gemm(transB 1), W·BlockScale and b of the head                                     [N,classes] "logits"
+// Metadata: rr.labels (one per head row), the backbone's rr.mean / rr.std / rr.input_size / rr.source / rr.license
+// kept, rr.recipe = how the head was taught. Softmax stays out of the graph: classifiers apply it to the logits,
+// so the file's probabilities are the live head's.
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Onnx;
+
+using System.Numerics.Tensors;
+
+namespace ResNetRealtime.Runtime.Teach;
+
+public static class TeachOnnx
+{
+    public const string OutputName = "logits";
+
+    /// <summary>The combined model (the backbone is copied, not changed). labels: one per head row.</summary>
+    public static OnnxModel Build(OnnxModel backbone, TeachFeatures features, TeachHead head, IReadOnlyList<string> labels, string recipe)
+    {
+        ArgumentNullException.ThrowIfNull(backbone); ArgumentNullException.ThrowIfNull(features); ArgumentNullException.ThrowIfNull(head);
+        if (head.Features != features.Length) throw new ArgumentException($"the head takes {head.Features} features, the layout gives {features.Length}");
+        if (labels == null || labels.Count != head.Classes) throw new ArgumentException($"{labels?.Count ?? 0} labels for a head of {head.Classes} classes");
+        var m = OnnxModel.Parse(backbone.ToBytes(), "teach backbone");
+        var g = m.Graph;
+        var input = g.RealInputs().FirstOrDefault() ?? throw new InvalidDataException("the backbone graph has no input");
+        var batch = input.Shape is { Length: > 0 } s ? s[0] : new OnnxDim("N");
+        foreach (var t in features.Tensors)
+            if (g.FindProducer(t) == null) throw new ArgumentException($"the backbone has no tensor '{t}' (the feature layout names it)");
+
+        var blocks = new List<string>();
+        for (int i = 0; i < features.Tensors.Length; i++)
+        {
+            string p = $"teach_{i}";
+            g.Nodes.Add(new OnnxNode("GlobalAveragePool", p + "_gap", [features.Tensors[i]], [p + "_gap"]));
+            g.Nodes.Add(new OnnxNode("Flatten", p + "_flat", [p + "_gap"], [p + "_flat"], OnnxAttribute.Int("axis", 1)));
+            g.Nodes.Add(new OnnxNode("LpNormalization", p + "_l2", [p + "_flat"], [p + "_l2"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("p", 2)));
+            blocks.Add(p + "_l2");
+        }
+        string x = blocks[0];
+        if (blocks.Count > 1)
+        {
+            g.Nodes.Add(new OnnxNode("Concat", "teach_concat", blocks, ["teach_concat"], OnnxAttribute.Int("axis", 1)));
+            x = "teach_concat";
+        }
+        var w = (float[])head.Weight.Clone();
+        TensorPrimitives.Multiply(w, features.BlockScale, w);
+        g.Initializers.Add(OnnxTensor.FromFloats("teach_fc.weight", [head.Classes, head.Features], w));
+        g.Initializers.Add(OnnxTensor.FromFloats("teach_fc.bias", [head.Classes], (float[])head.Bias.Clone()));
+        g.Nodes.Add(new OnnxNode("Gemm", "teach_fc", [x, "teach_fc.weight", "teach_fc.bias"], [OutputName], OnnxAttribute.Int("transB", 1)));
+        g.Outputs.Clear();
+        g.Outputs.Add(new OnnxValueInfo(OutputName, OnnxDataType.Float, batch, head.Classes));
+        m.SetMetadata(MetadataKeys.Labels, MetadataKeys.FormatLabels(labels));
+        m.SetMetadata(MetadataKeys.Recipe, recipe ?? $"teach mode: {head.Kind} over {string.Join("+", features.Tensors)}");
+        return m;
+    }
+
+    /// <summary>Builds and writes atomically (a failed write leaves no partial file; the exception names the path).</summary>
+    public static void Save(string path, OnnxModel backbone, TeachFeatures features, TeachHead head, IReadOnlyList<string> labels, string recipe)
+    {
+        var m = Build(backbone, features, head, labels, recipe);
+        try { m.Save(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write the taught model to {path}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// The saved teach model (backbone + head as one ONNX) classifies as the live head does: same top-1 and the same
+// probabilities within 1e-5 through `rr infer` (the file loaded as it is, like any classifier), and the CAM comes
+// from the head's weights over the last stage.
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Tensors;
+using ResNetRealtime.Runtime.Teach;
+using ResNetRealtime.Tests.Cli;
+
+namespace ResNetRealtime.Tests.Teach;
+
+public class TeachOnnxTests
+{
+    // ResNet-18 at 32x32 with no fc (a stand-in for pretrained:resnet18 that needs no download); layer3+layer4 exercises the concat.
+    static readonly ResNetSpec Spec = ResNetSpec.FromName("resnet18", numClasses: 10, inChannels: 3, inputSize: 32);
+
+    static float[] Image(int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[3 * 32 * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 4 - 2) + (seed % 3) * 0.5f;
+        return x;
+    }
+
+    [TestCase("layer4")]
+    [TestCase("layer3,layer4")]
+    public void Saved_model_matches_the_live_head_through_rr_infer(string stages)
+    {
+        var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
+        using var bb = new TeachBackbone(backbone, stages.Split(','));
+        using var learner = new TeachLearner(bb.Features);
+        var emb = new float[bb.Features.Length];
+        for (int i = 0; i < 12; i++) { bb.EmbedTensor(Image(i), emb); learner.Add(i % 3, emb); }
+        Assert.That(learner.WaitUntilCurrent(30_000), Is.True);
+        var head = learner.Head;
+        Assert.That(head.Kind, Is.EqualTo("softmax regression"));
+
+        var dir = Path.Combine(Path.GetTempPath(), "rr-teach-onnx-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "taught.onnx");
+            string[] labels = ["red", "green", "blue"];
+            TeachOnnx.Save(path, backbone.Onnx, bb.Features, head, labels, "test");
+            var info = ModelInspector.Inspect(Runtime.Onnx.OnnxModel.Load(path));
+            Assert.That(info.Head, Is.EqualTo(HeadKind.Classifier));
+            Assert.That(info.Labels, Is.EqualTo(labels));
+
+            const int N = 5;
+            var input = new float[N * 3 * 32 * 32];
+            var live = new float[N * 3];
+            var probs = new float[3];
+            for (int n = 0; n < N; n++)
+            {
+                var x = Image(100 + n);
+                x.CopyTo(input, n * x.Length);
+                bb.EmbedTensor(x, emb);
+                head.Predict(emb, probs);
+                probs.CopyTo(live, n * 3);
+            }
+            string inPath = Path.Combine(dir, "x.npy"), outPath = Path.Combine(dir, "y.npy");
+            Npy.Write(inPath, input, [N, 3, 32, 32]);
+            var (code, stdout, stderr) = CliRunner.Run("infer", "--model", path, "--input", inPath, "--output", outPath);
+            Assert.That(code, Is.Zero, stderr);
+            var logits = Npy.Read(outPath);
+            Assert.That(logits.Shape, Is.EqualTo(new[] { N, 3 }));
+            for (int n = 0; n < N; n++)
+            {
+                var z = logits.Data.AsSpan(n * 3, 3).ToArray();
+                float max = z.Max();
+                var e = z.Select(v => MathF.Exp(v - max)).ToArray();
+                var p = e.Select(v => v / e.Sum()).ToArray();
+                var l = live.AsSpan(n * 3, 3).ToArray();
+                Assert.That(Array.IndexOf(p, p.Max()), Is.EqualTo(Array.IndexOf(l, l.Max())), $"top-1 of image {n}");
+                // 1e-5: the same float32 arithmetic in another order (ORT's pooling/GEMM vs our loops).
+                for (int k = 0; k < 3; k++) Assert.That(p[k], Is.EqualTo(l[k]).Within(1e-5), $"image {n} class {k}");
+            }
+            Assert.That(stdout, Does.Contain("red").Or.Contain("green").Or.Contain("blue"), "rr infer names the taught labels");
+
+            // Classifier.Create loads it as it is.
+            using var c = Classifier.Create(path);
+            Assert.That(c.IsFeatureExtractor, Is.False);
+            Assert.That(c.Labels, Is.EqualTo(labels));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
+    public void Cam_uses_the_heads_weights_over_the_last_stage()
+    {
+        var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
+        using var bb = new TeachBackbone(backbone, ["layer3", "layer4"]);
+        var emb = new float[bb.Features.Length];
+        var map = new float[bb.CamChannels * bb.CamHeight * bb.CamWidth];
+        bb.EmbedTensor(Image(1), emb, map);
+        int c = bb.CamChannels, hw = bb.CamHeight * bb.CamWidth, off = bb.Features.Offset(1);
+        // A head whose row 0 weights only channel 5 of layer4: its CAM is that channel's map, min-max scaled.
+        var w = new float[2 * bb.Features.Length];
+        w[off + 5] = 1;
+        w[bb.Features.Length + off + 6] = 1;
+        var head = new TeachHead(w, new float[2], [0, 1], bb.Features.Length, "test");
+        var heat = new float[hw];
+        bb.Cam(head, 0, map, heat);
+        var ch = map.AsSpan(5 * hw, hw).ToArray();
+        float lo = ch.Min(), hi = ch.Max();
+        for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(hi > lo ? (ch[i] - lo) / (hi - lo) : 0).Within(1e-6));
+    }
+
+    [Test]
+    public void Unwritable_path_is_one_line_naming_it()
+    {
+        var backbone = ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures });
+        var layout = new TeachFeatures(["avgpool"], [512]);
+        var head = TeachHead.FromMeans([new List<float[]> { new float[512] }], [0], 512);
+        string path = "/proc/rr-teach/taught.onnx";
+        var e = Assert.Throws<IOException>(() => TeachOnnx.Save(path, backbone, layout, head, ["one"], null));
+        Assert.That(e.Message, Does.Contain(path));
+    }
+}
