@@ -8,7 +8,6 @@ using ResNetRealtime.Demo.Text;
 using ResNetRealtime.Runtime.Gl;
 using Silk.NET.OpenGL;
 using ResNetRealtime.Runtime.Inference;
-using Frame = ResNetRealtime.Demo.Sources.Frame;
 
 namespace ResNetRealtime.Demo.App;
 
@@ -47,7 +46,7 @@ public sealed unsafe class DemoRunner : IDisposable
     BackendChoice _choice;
     readonly bool _sceneSource;
     readonly int _modelSize;
-    Frame _sceneFrame;
+    CapturedFrame _sceneFrame;
     ResultSnapshot _result = new();
     bool _hasResult;
 
@@ -254,7 +253,7 @@ public sealed unsafe class DemoRunner : IDisposable
     {
         long t0 = Stopwatch.GetTimestamp();
         _frameTaught = false;
-        Frame frame;
+        CapturedFrame frame;
         double captureMs, uploadMs;
         uint tex; float v0, v1; int srcW, srcH;
         FrameTexture input;
@@ -262,7 +261,7 @@ public sealed unsafe class DemoRunner : IDisposable
         {
             var state = _script.StateAt(_paused ? Math.Max(0, _frames - 1) : _frames);
             _sceneView ??= new RenderTarget(_gl, _modelSize, _modelSize);
-            _sceneFrame ??= new Frame(_modelSize, _modelSize);
+            _sceneFrame ??= new CapturedFrame(_modelSize, _modelSize);
             // The classifier sees the scene rendered at its own input size (as recorded for training).
             _sceneView.Bind();
             _scene.Draw(state, _modelSize, _modelSize);
@@ -326,7 +325,7 @@ public sealed unsafe class DemoRunner : IDisposable
         if (_screenshotRequested) { _screenshotRequested = false; SaveScreenshot(); }
 
         if (_headless) _gl.Finish();
-        double c2d = frame != null ? Frame.MsSince(frame.CaptureTimestamp) : double.NaN;
+        double c2d = frame != null ? CapturedFrame.MsSince(frame.CaptureTimestamp) : double.NaN;
         double frameMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         _capture.Add(captureMs); _upload.Add(uploadMs); _overlayStats.Add(overlayMs); _frameStats.Add(frameMs);
         if (!double.IsNaN(c2d)) _c2d.Add(c2d);

@@ -1,9 +1,9 @@
+using ResNetRealtime.Demo.Sources;
 using System.Diagnostics;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Realtime;
-using Frame = ResNetRealtime.Demo.Sources.Frame;
 
 namespace ResNetRealtime.Demo.App;
 
@@ -75,7 +75,7 @@ public sealed class LivePath : IDisposable
         set { int n = Math.Max(1, _model?.Stages.Length ?? 1); _mosaicLayer = ((value % n) + n) % n; }
     }
 
-    /// <summary>True when <see cref="TryOffer"/> reads <see cref="Frame.Pixels"/> (the caller must fill them).</summary>
+    /// <summary>True when <see cref="TryOffer"/> reads <see cref="CapturedFrame.Pixels"/> (the caller must fill them).</summary>
     public bool NeedsPixels { get { PollLoad(wait: false); return !OnGpu; } }
 
     RealtimeOptions Options(ModelChoice m, string backend) => new()
@@ -147,7 +147,7 @@ public sealed class LivePath : IDisposable
     }
 
     /// <summary>Hands the frame to the runtime (it never waits; while busy the newest frame wins). False before a model is loaded.</summary>
-    public bool TryOffer(Frame frame, in FrameTexture tex)
+    public bool TryOffer(CapturedFrame frame, in FrameTexture tex)
     {
         PollLoad(wait: false);
         if (_rt == null) return false;
@@ -159,7 +159,7 @@ public sealed class LivePath : IDisposable
             if (tex.Texture == 0 || tex.Width <= 0) return false;
             _rt.Submit(FrameInput.FromTexture(tex.Texture, tex.Width, tex.Height, tex.FlipY), id);
         }
-        else _rt.Submit(FrameInput.FromPixels(frame.Pixels, frame.Width, frame.Height, frame.Stride, PixelFormat.Rgb24), id);
+        else _rt.Submit(FrameInput.FromFrame(frame.View), id);
         _lastSubmitted = id;
         return true;
     }

@@ -1,7 +1,8 @@
+using ResNetRealtime.Demo.Sources;
+using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Render;
 using Silk.NET.OpenGL;
-using Frame = ResNetRealtime.Demo.Sources.Frame;
 
 namespace ResNetRealtime.Demo.App;
 
@@ -17,7 +18,7 @@ public sealed unsafe class SourceTexture : IDisposable
     public SourceTexture(GL gl)
     {
         _gl = gl;
-        Texture = gl.GenTexture();
+        Texture = GlObjects.NewTextureName(gl);
         gl.BindTexture(GLEnum.Texture2D, Texture);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
@@ -25,7 +26,7 @@ public sealed unsafe class SourceTexture : IDisposable
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
     }
 
-    public void Upload(Frame f)
+    public void Upload(CapturedFrame f)
     {
         _gl.BindTexture(GLEnum.Texture2D, Texture);
         _gl.PixelStore(GLEnum.UnpackAlignment, 1);
@@ -40,7 +41,7 @@ public sealed unsafe class SourceTexture : IDisposable
         }
     }
 
-    public void Dispose() => _gl.DeleteTexture(Texture);
+    public void Dispose() => GlObjects.DeleteTexture(_gl, Texture);
 }
 
 /// <summary>PNGs of the composed frame (read back from the output framebuffer), buffers reused between shots.</summary>

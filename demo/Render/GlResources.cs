@@ -54,19 +54,19 @@ public sealed unsafe class RenderTarget : IDisposable
     {
         if (width <= 0 || height <= 0 || width > 16384 || height > 16384) throw new ArgumentException($"render target size {width}x{height} out of range");
         _gl = gl; Width = width; Height = height;
-        ColorTexture = gl.GenTexture();
+        ColorTexture = GlObjects.NewTextureName(gl);
         gl.BindTexture(GLEnum.Texture2D, ColorTexture);
         gl.TexImage2D(GLEnum.Texture2D, 0, (int)GLEnum.Rgba8, (uint)width, (uint)height, 0, GLEnum.Rgba, GLEnum.UnsignedByte, null);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Linear);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
         gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
-        Framebuffer = gl.GenFramebuffer();
+        Framebuffer = GlObjects.Framebuffer(gl);
         gl.BindFramebuffer(GLEnum.Framebuffer, Framebuffer);
         gl.FramebufferTexture2D(GLEnum.Framebuffer, GLEnum.ColorAttachment0, GLEnum.Texture2D, ColorTexture, 0);
         if (depth)
         {
-            DepthBuffer = gl.GenRenderbuffer();
+            DepthBuffer = GlObjects.Renderbuffer(gl);
             gl.BindRenderbuffer(GLEnum.Renderbuffer, DepthBuffer);
             gl.RenderbufferStorage(GLEnum.Renderbuffer, GLEnum.DepthComponent24, (uint)width, (uint)height);
             gl.FramebufferRenderbuffer(GLEnum.Framebuffer, GLEnum.DepthAttachment, GLEnum.Renderbuffer, DepthBuffer);
@@ -103,8 +103,8 @@ public sealed unsafe class RenderTarget : IDisposable
 
     public void Dispose()
     {
-        _gl.DeleteFramebuffer(Framebuffer); Framebuffer = 0;
-        _gl.DeleteTexture(ColorTexture); ColorTexture = 0;
-        _gl.DeleteRenderbuffer(DepthBuffer); DepthBuffer = 0;
+        GlObjects.DeleteFramebuffer(_gl, Framebuffer); Framebuffer = 0;
+        GlObjects.DeleteTexture(_gl, ColorTexture); ColorTexture = 0;
+        GlObjects.DeleteRenderbuffer(_gl, DepthBuffer); DepthBuffer = 0;
     }
 }

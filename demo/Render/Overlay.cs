@@ -41,9 +41,9 @@ public sealed unsafe class Overlay : IDisposable
         gl.Uniform1(gl.GetUniformLocation(_program, "uHeat"), 2);
         gl.Uniform1(gl.GetUniformLocation(_program, "uMosaic"), 3);
 
-        _vao = gl.GenVertexArray();
+        _vao = GlObjects.VertexArray(gl);
         gl.BindVertexArray(_vao);
-        _vbo = gl.GenBuffer();
+        _vbo = GlObjects.NewBufferName(gl);
         gl.BindBuffer(GLEnum.ArrayBuffer, _vbo);
         gl.BufferData(GLEnum.ArrayBuffer, (nuint)(_verts.Length * 4), null, GLEnum.StreamDraw);
         const uint stride = FloatsPerVertex * 4;
@@ -69,7 +69,7 @@ public sealed unsafe class Overlay : IDisposable
 
     uint NewTexture(GLEnum filter)
     {
-        uint t = _gl.GenTexture();
+        uint t = GlObjects.NewTextureName(_gl);
         _gl.BindTexture(GLEnum.Texture2D, t);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)filter);
         _gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)filter);
@@ -193,11 +193,11 @@ public sealed unsafe class Overlay : IDisposable
 
     public void Dispose()
     {
-        _gl.DeleteVertexArray(_vao);
-        _gl.DeleteBuffer(_vbo);
-        _gl.DeleteTexture(_atlasTex);
-        _gl.DeleteTexture(_heatTex);
-        _gl.DeleteTexture(_mosaicTex);
+        GlObjects.DeleteVertexArray(_gl, _vao);
+        GlObjects.DeleteBuffer(_gl, _vbo);
+        GlObjects.DeleteTexture(_gl, _atlasTex);
+        GlObjects.DeleteTexture(_gl, _heatTex);
+        GlObjects.DeleteTexture(_gl, _mosaicTex);
         GlObjects.DeleteProgram(_gl, _program);
     }
 }

@@ -38,19 +38,19 @@ public sealed unsafe class SceneRenderer : IDisposable
         _uTop = gl.GetUniformLocation(_bgProgram, "uTop");
         _uBottom = gl.GetUniformLocation(_bgProgram, "uBottom");
         _uStripes = gl.GetUniformLocation(_bgProgram, "uStripes");
-        _emptyVao = gl.GenVertexArray();
+        _emptyVao = GlObjects.VertexArray(gl);
 
         int n = SceneScript.Classes.Length;
         _vaos = new uint[n]; _vbos = new uint[n]; _ibos = new uint[n]; _indexCounts = new int[n];
         for (int c = 0; c < n; c++)
         {
             var mesh = SceneScript.BuildMesh(c);
-            _vaos[c] = gl.GenVertexArray();
+            _vaos[c] = GlObjects.VertexArray(gl);
             gl.BindVertexArray(_vaos[c]);
-            _vbos[c] = gl.GenBuffer();
+            _vbos[c] = GlObjects.NewBufferName(gl);
             gl.BindBuffer(GLEnum.ArrayBuffer, _vbos[c]);
             gl.BufferData<float>(GLEnum.ArrayBuffer, mesh.Vertices, GLEnum.StaticDraw);
-            _ibos[c] = gl.GenBuffer();
+            _ibos[c] = GlObjects.NewBufferName(gl);
             gl.BindBuffer(GLEnum.ElementArrayBuffer, _ibos[c]);
             gl.BufferData<ushort>(GLEnum.ElementArrayBuffer, mesh.Indices, GLEnum.StaticDraw);
             gl.VertexAttribPointer(0, 3, GLEnum.Float, false, Mesh.FloatsPerVertex * 4, (void*)0);
@@ -110,11 +110,11 @@ public sealed unsafe class SceneRenderer : IDisposable
     {
         for (int c = 0; c < _vaos.Length; c++)
         {
-            _gl.DeleteVertexArray(_vaos[c]);
-            _gl.DeleteBuffer(_vbos[c]);
-            _gl.DeleteBuffer(_ibos[c]);
+            GlObjects.DeleteVertexArray(_gl, _vaos[c]);
+            GlObjects.DeleteBuffer(_gl, _vbos[c]);
+            GlObjects.DeleteBuffer(_gl, _ibos[c]);
         }
-        _gl.DeleteVertexArray(_emptyVao);
+        GlObjects.DeleteVertexArray(_gl, _emptyVao);
         GlObjects.DeleteProgram(_gl, _meshProgram);
         GlObjects.DeleteProgram(_gl, _bgProgram);
     }

@@ -203,7 +203,7 @@ public sealed class FfmpegSource : IDisposable
     /// (camera start-up), later ones <paramref name="timeoutMs"/>. Throws one clear line when the source
     /// failed or timed out; returns false at a normal end (video EOF).
     /// </summary>
-    public bool WaitFrame(int timeoutMs, out Frame frame)
+    public bool WaitFrame(int timeoutMs, out CapturedFrame frame)
     {
         int wait = _slot.Published == 0 ? Math.Max(timeoutMs, FirstFrameTimeoutMs) : timeoutMs;
         if (_slot.TryTake(wait, out frame)) return true;

@@ -8,7 +8,7 @@ namespace ResNetRealtime.Demo.Sources;
 /// </summary>
 public sealed class LatestFrameSlot
 {
-    readonly Frame[] _frames;
+    readonly CapturedFrame[] _frames;
     readonly object _lock = new();
     int _write = 0, _ready = 1, _read = 2;
     bool _hasNew;
@@ -19,7 +19,7 @@ public sealed class LatestFrameSlot
     public LatestFrameSlot(int width, int height)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"frame size must be positive (got {width}x{height})");
-        _frames = new[] { new Frame(width, height), new Frame(width, height), new Frame(width, height) };
+        _frames = new[] { new CapturedFrame(width, height), new CapturedFrame(width, height), new CapturedFrame(width, height) };
         Width = width; Height = height;
     }
 
@@ -33,7 +33,7 @@ public sealed class LatestFrameSlot
     public bool Completed { get { lock (_lock) return _completed; } }
 
     /// <summary>The frame the producer may fill now (only the producer thread touches it until Publish).</summary>
-    public Frame WriteFrame => _frames[_write];
+    public CapturedFrame WriteFrame => _frames[_write];
 
     /// <summary>Makes the write frame the latest one; the previous unread one (if any) is dropped.</summary>
     public void Publish()
@@ -65,7 +65,7 @@ public sealed class LatestFrameSlot
     /// The returned frame stays valid until the next TryTake. False when nothing new arrived in time
     /// or the producer completed with nothing pending.
     /// </summary>
-    public bool TryTake(int timeoutMs, out Frame frame)
+    public bool TryTake(int timeoutMs, out CapturedFrame frame)
     {
         lock (_lock)
         {

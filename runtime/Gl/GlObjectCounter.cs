@@ -1,7 +1,7 @@
 namespace ResNetRealtime.Runtime.Gl;
 
 /// <summary>The kinds of GL object <see cref="GlObjects"/> makes. Framebuffers are listed for hosts' code; the runtime makes none.</summary>
-public enum GlObjectKind { Buffer, Texture, Program, Shader, Framebuffer, Sync, Query }
+public enum GlObjectKind { Buffer, Texture, Program, Shader, Framebuffer, Sync, Query, VertexArray, Renderbuffer }
 
 /// <summary>Created and deleted counts of one kind; <see cref="Live"/> = created − deleted.</summary>
 public readonly record struct GlObjectCount(GlObjectKind Kind, long Created, long Deleted)

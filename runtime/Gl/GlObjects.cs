@@ -4,7 +4,7 @@ namespace ResNetRealtime.Runtime.Gl;
 
 /// <summary>
 /// The one place this project's GPU code creates and deletes GL objects (buffers, textures, programs, shaders,
-/// sync objects, queries). Going through these helpers keeps the setup code short and lets
+/// sync objects, queries; the demo's vertex arrays, framebuffers and renderbuffers). Going through these helpers keeps the setup code short and lets
 /// <see cref="GlObjectCounter"/> see every object, so a test can require that what is created is also deleted.
 /// Deleting 0 is a no-op (as in GL) and is not counted.
 /// </summary>
@@ -50,6 +50,9 @@ public static unsafe class GlObjects
         return t;
     }
 
+    /// <summary>A texture name with no storage yet (the caller binds it, sets its parameters and its image).</summary>
+    public static uint NewTextureName(GL gl) => Created(GlObjectKind.Texture, gl.GenTexture());
+
     public static void DeleteTexture(GL gl, uint name) => Deleted(gl, GlObjectKind.Texture, name, static (g, n) => g.DeleteTexture(n));
 
     /// <summary>A fence after everything submitted so far (glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE)).</summary>
@@ -78,6 +81,18 @@ public static unsafe class GlObjects
     public static uint Query(GL gl) => Created(GlObjectKind.Query, gl.GenQuery());
 
     public static void DeleteQuery(GL gl, uint name) => Deleted(gl, GlObjectKind.Query, name, static (g, n) => g.DeleteQuery(n));
+
+    public static uint VertexArray(GL gl) => Created(GlObjectKind.VertexArray, gl.GenVertexArray());
+
+    public static void DeleteVertexArray(GL gl, uint name) => Deleted(gl, GlObjectKind.VertexArray, name, static (g, n) => g.DeleteVertexArray(n));
+
+    public static uint Framebuffer(GL gl) => Created(GlObjectKind.Framebuffer, gl.GenFramebuffer());
+
+    public static void DeleteFramebuffer(GL gl, uint name) => Deleted(gl, GlObjectKind.Framebuffer, name, static (g, n) => g.DeleteFramebuffer(n));
+
+    public static uint Renderbuffer(GL gl) => Created(GlObjectKind.Renderbuffer, gl.GenRenderbuffer());
+
+    public static void DeleteRenderbuffer(GL gl, uint name) => Deleted(gl, GlObjectKind.Renderbuffer, name, static (g, n) => g.DeleteRenderbuffer(n));
 
     static uint Created(GlObjectKind kind, uint name)
     {

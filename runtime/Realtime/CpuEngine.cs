@@ -54,11 +54,10 @@ internal sealed class CpuEngine : IRealtimeEngine
         {
             _cam = CamSource.Find(model) ?? throw new NotSupportedException(
                 "Cam: the model does not end in GlobalAveragePool → Gemm/MatMul, so it has no class-activation map; set Cam = false");
-            // A requested tap may already be that tensor (layer4 of an ImageNet ResNet, layer3 of a CIFAR one): reuse it,
-            // since one tensor asked for twice is one ORT output.
-            var resolved = taps.Count == 0 ? Array.Empty<string>() : Models.Taps.AddOutputs(model, taps).outputNames;
-            _camTap = Array.IndexOf(resolved, _cam.Features);
-            if (_camTap < 0) { _camTap = taps.Count; taps.Add(_cam.Features); }
+            // The feature map is one more (hidden) tap; it may be a requested tap too (layer4 of an ImageNet ResNet),
+            // which the backend binds once and fills for both.
+            _camTap = taps.Count;
+            taps.Add(_cam.Features);
         }
         _classifier = Classifier.Create(model, new ClassifierOptions
         {

@@ -1,4 +1,5 @@
 using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Inference;
 
 namespace ResNetRealtime.Runtime.Realtime;
 
@@ -26,6 +27,10 @@ public readonly ref struct FrameInput
 
     public static FrameInput FromPixels(ReadOnlySpan<byte> pixels, int width, int height, int strideBytes, PixelFormat format) =>
         new(pixels, width, height, strideBytes, format, 0, false);
+
+    /// <summary>A runtime <see cref="Frame"/> (the batch API's pixel view) as a real-time frame.</summary>
+    public static FrameInput FromFrame(in Frame frame) =>
+        FromPixels(frame.Pixels.Span, frame.Width, frame.Height, frame.StrideBytes, frame.Format);
 
     public static FrameInput FromTexture(uint texture, int width, int height, bool flipY = true)
     {

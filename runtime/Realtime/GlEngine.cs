@@ -21,7 +21,8 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// starts the pending frame, and encodes layers for at most <see cref="RealtimeOptions.FrameBudget"/> of measured
 /// CPU time (<see cref="GlBackend.StepFor"/>), or the whole inference when the budget is zero.</item>
 /// <item>One inference at a time: a result's logits, taps, tap textures and CAM texture all belong to its frame.</item>
-/// <item>Every entry checks the thread rule first and saves/restores the host's GL state around our work.</item>
+/// <item>Every entry checks the thread rule first and saves/restores the host's GL state around our work
+/// (<see cref="GlHostState"/>, once per call: see <see cref="Enter"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class GlEngine : IRealtimeEngine
@@ -30,7 +31,9 @@ internal sealed class GlEngine : IRealtimeEngine
     readonly bool _ownsContext;
     readonly GL _gl;
     readonly GlBackend _be;
-    readonly GlStateGuard _state;
+    // Whether to guard the host's state: not in our own headless context, where no host renders.
+    readonly bool _guard;
+    GlHostState _host;
     readonly ThreadRule _rule = new("RealtimeClassifier (gl)");
     readonly RealtimeOptions _o;
     readonly string[] _labels;
@@ -71,26 +74,28 @@ internal sealed class GlEngine : IRealtimeEngine
         _ownsContext = o.GlContext == null;
         _ctx = o.GlContext ?? GlContext.CreateHeadless();
         _gl = _ctx.Gl;
-        _state = new GlStateGuard(_gl);
+        _guard = !_ownsContext;
         try
         {
             _ctx.RequireCompute();
             var info = ModelInspector.Inspect(model);
-            _state.Save();
+            Enter();
             try
             {
+                // RestoreHostState off: this engine guards each of its entries itself (it makes GL calls of its own:
+                // timer queries, the input texture check), so the backend saving again inside would double the cost.
                 _be = GlBackendFactory.Create(model, new BackendOptions { Taps = o.Taps ?? Array.Empty<string>() }, new GlBackendOptions
                 {
-                    Context = _ctx, TopK = o.TopK, Cam = o.Cam, MaxInFlight = 1, CropRatio = o.CropRatio,
+                    Context = _ctx, TopK = o.TopK, Cam = o.Cam, MaxInFlight = 1, CropRatio = o.CropRatio, RestoreHostState = false,
                 });
                 if (o.Cam && _be.CamTexture == 0)
                     throw new NotSupportedException("Cam: the model does not end in GlobalAveragePool → Gemm, so it has no class-activation map; set Cam = false");
                 // Timer queries are core since 3.3, but a host may hand us a context without them: then GPU times read NaN.
                 _timer = true;
-                try { for (int i = 0; i < _queries.Length; i++) _queries[i] = _gl.GenQuery(); }
+                try { for (int i = 0; i < _queries.Length; i++) _queries[i] = GlObjects.Query(_gl); }
                 catch (Exception e) when (e is GlException or NullReferenceException) { _timer = false; }
             }
-            finally { _state.Restore(); }
+            finally { Leave(); }
             _labels = new string[_be.Classes];
             for (int i = 0; i < _labels.Length; i++) _labels[i] = info.LabelFor(i);
             _topK = Math.Min(o.TopK, _be.Classes);
@@ -103,6 +108,7 @@ internal sealed class GlEngine : IRealtimeEngine
         }
         catch
         {
+            DeleteQueries();
             _be?.Dispose();
             if (_ownsContext) _ctx.Dispose();
             throw;
@@ -120,7 +126,7 @@ internal sealed class GlEngine : IRealtimeEngine
     {
         _rule.Check();
         long ts = Stopwatch.GetTimestamp();
-        _state.Save();
+        Enter();
         try
         {
             if (f.IsTexture) CheckTexture(f.Texture, f.Width, f.Height);
@@ -137,13 +143,13 @@ internal sealed class GlEngine : IRealtimeEngine
             _submitted++;
             if (!_scheduling && !_inFlight) StartPending();
         }
-        finally { _state.Restore(); }
+        finally { Leave(); }
     }
 
     public void Update()
     {
         _rule.Check();
-        _state.Save();
+        Enter();
         try
         {
             if (_inFlight && _be.TryGetResult(_logits)) Collect();
@@ -158,10 +164,19 @@ internal sealed class GlEngine : IRealtimeEngine
                 }
             }
         }
-        finally { _state.Restore(); }
+        finally { Leave(); }
     }
 
     bool Step() { _be.Submit(); return true; }
+
+    // Also after a failed GenQuery (_timer false): the queries made before it are deleted (0 is skipped).
+    void DeleteQueries() { foreach (var q in _queries) GlObjects.DeleteQuery(_gl, q); }
+
+    /// <summary>Saves the host's GL state before our work on a host's context (nothing to save in our own) …</summary>
+    void Enter() { if (_guard) _host = GlHostState.Save(_gl); }
+
+    /// <summary>… and puts it back when that work returns or throws.</summary>
+    void Leave() { if (_guard) _host.Restore(_gl); }
 
     public bool TryGetLatest(ref RealtimeResult into)
     {
@@ -280,13 +295,13 @@ internal sealed class GlEngine : IRealtimeEngine
     public void Dispose()
     {
         _rule.Check();
-        _state.Save();
+        Enter();
         try
         {
-            if (_timer) foreach (var q in _queries) if (q != 0) _gl.DeleteQuery(q);
+            DeleteQueries();
             _be.Dispose();
         }
-        finally { if (!_ownsContext) _state.Restore(); }
+        finally { Leave(); }
         if (_ownsContext) _ctx.Dispose();
     }
 }

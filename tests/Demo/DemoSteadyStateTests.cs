@@ -32,7 +32,7 @@ public class DemoSteadyStateTests
             using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: size, depth: 18, backend: "gl", TextWriter.Null);
             Assert.That(gpu.WaitReady(60_000), Is.True, gpu.Error);
             var script = new SceneScript(3);
-            var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
+            var frame = new ResNetRealtime.Demo.Sources.CapturedFrame(1, 1);
             var result = new ResultSnapshot();
             var line = new TextLine();
             long n = 0;

@@ -161,7 +161,7 @@ public class LivePathGlTests
             Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
             Assert.That(gpu.OnGpu && !gpu.NeedsPixels, Is.True, "gl takes the texture, not pixels");
             var input = new FrameTexture(tex, 13, 7, FlipY: false);
-            var frame = new ResNetRealtime.Demo.Sources.Frame(1, 1);
+            var frame = new ResNetRealtime.Demo.Sources.CapturedFrame(1, 1);
             for (int i = 0; i < 3; i++)
             {
                 frame.Sequence = 100 + i; frame.Label = i;

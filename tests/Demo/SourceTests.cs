@@ -58,7 +58,7 @@ public class SourceTests
             seen.Add(f.Sequence);
             // testsrc2 is colourful: a real picture has many distinct byte values, a zeroed buffer has one.
             Assert.That(f.Pixels.Distinct().Count(), Is.GreaterThan(20));
-            Assert.That(Frame.MsSince(f.CaptureTimestamp), Is.GreaterThanOrEqualTo(0));
+            Assert.That(CapturedFrame.MsSince(f.CaptureTimestamp), Is.GreaterThanOrEqualTo(0));
         }
         Assert.That(seen, Is.Ordered.Ascending);
         Assert.That(seen.Distinct().Count(), Is.EqualTo(5));

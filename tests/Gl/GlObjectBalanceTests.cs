@@ -3,6 +3,8 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Realtime;
+using PixelFormat = ResNetRealtime.Runtime.Imaging.PixelFormat;
 
 namespace ResNetRealtime.Tests.Gl;
 
@@ -66,16 +68,66 @@ public class GlObjectBalanceTests
         // A backend with its own headless context (the factory default).
         using (var own = GlBackendFactory.Create(GlTestModels.ResNet(new[] { 1, 1 }, false, 16, stem: 8), new BackendOptions()))
             Work(own, own.Context, profile: false);
+        var created = AssertBalanced(ctx, before, "GL objects");
+        Assert.That(created(GlObjectKind.Buffer), Is.GreaterThan(100), "buffers were counted");
+        Assert.That(created(GlObjectKind.Texture), Is.GreaterThan(0), "CAM and tap textures were counted");
+        Assert.That(created(GlObjectKind.Program), Is.GreaterThan(10), "programs were counted");
+        Assert.That(created(GlObjectKind.Sync), Is.GreaterThan(10), "fences were counted");
+        Assert.That(created(GlObjectKind.Query), Is.GreaterThan(0), "profile queries were counted");
+    }
+
+    /// <summary>The real-time API on gl (issue 9) in the host's context: create, submit texture and pixel frames, update
+    /// until results arrive (timer queries, taps, tap textures, CAM), dispose with a frame pending, across two models.</summary>
+    [Test]
+    public void RealtimeClassifierCyclesBalanceAcrossModels()
+    {
+        var ctx = GlTestContext.Get();
+        var before = GlObjectCounter.Snapshot();
+        var rgba = new byte[40 * 30 * 4];
+        new Random(4).NextBytes(rgba);
+        uint tex = GlTestContext.RgbaTexture(ctx.Gl, rgba, 40, 30);
+        try
+        {
+            var models = new (OnnxModel Model, string Tap)[]
+            {
+                (Scene(), "layer3"),
+                (GlTestModels.ResNet(new[] { 2, 2, 2, 2 }, false, 16, stem: 8), "layer2"),
+            };
+            foreach (var (model, tap) in models)
+            {
+                using var rt = RealtimeClassifier.Create(model, new RealtimeOptions
+                {
+                    Backend = "gl", GlContext = ctx, TopK = 3, Cam = true, Taps = new[] { tap }, FrameBudget = TimeSpan.FromMilliseconds(1),
+                });
+                var r = rt.CreateResult();
+                for (int frame = 0; frame < 2; frame++)
+                {
+                    if (frame == 0) rt.Submit(FrameInput.FromTexture(tex, 40, 30), frame);
+                    else rt.Submit(FrameInput.FromPixels(rgba, 40, 30, 40 * 4, PixelFormat.Rgba32), frame);
+                    int updates = 0;
+                    while (!rt.TryGetLatest(ref r) && updates++ < 10_000) rt.Update();
+                    Assert.That(r.FrameId, Is.EqualTo(frame), "a result came back");
+                }
+                rt.Submit(FrameInput.FromTexture(tex, 40, 30), 2); // left in flight for Dispose
+                rt.Update();
+            }
+        }
+        finally { ctx.Gl.DeleteTexture(tex); }
+        var created = AssertBalanced(ctx, before, "GL objects (real-time)");
+        Assert.That(created(GlObjectKind.Query), Is.GreaterThanOrEqualTo(6), "the engine's timer queries were counted");
+        Assert.That(created(GlObjectKind.Texture), Is.GreaterThan(0), "CAM and tap textures were counted");
+    }
+
+    /// <summary>Created == deleted for every kind since <paramref name="before"/>; returns the created count per kind
+    /// (so a caller can check the counting saw the objects at all).</summary>
+    static Func<GlObjectKind, long> AssertBalanced(GlContext ctx, GlObjectCount[] before, string label)
+    {
         ctx.MakeCurrent();
         var delta = GlObjectCounter.Since(before);
-        TestContext.Progress.WriteLine("GL objects: " + string.Join("; ", delta.Select(d => d.ToString())));
+        TestContext.Progress.WriteLine(label + ": " + string.Join("; ", delta.Select(d => d.ToString())));
         foreach (var d in delta)
             Assert.That(d.Live, Is.EqualTo(0), $"{d.Kind}: {d.Created} created, {d.Deleted} deleted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Buffer).Created, Is.GreaterThan(100), "buffers were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Texture).Created, Is.GreaterThan(0), "CAM and tap textures were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Program).Created, Is.GreaterThan(10), "programs were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Sync).Created, Is.GreaterThan(10), "fences were counted");
-        Assert.That(delta.Single(d => d.Kind == GlObjectKind.Query).Created, Is.GreaterThan(0), "profile queries were counted");
+        return kind => delta.Single(d => d.Kind == kind).Created;
     }
 
     [Test]

@@ -85,6 +85,25 @@ public class OrtBackendTests
     }
 
     [Test]
+    public void A_tensor_tapped_twice_fills_both_taps()
+    {
+        // "relu1" twice is one graph output bound once; before the fix the second TapTensor stayed all zero.
+        var model = TestModels.PlainCnn(size: 9, classes: 6);
+        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1", "conv1", "relu1" } });
+        using var single = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1" } });
+        var x = RandomInput(2 * 3 * 81, 6);
+        var logits = new float[12];
+        be.Run(x, 2, logits);
+        single.Run(x, 2, logits);
+        Assert.That(be.Taps.Select(t => t.Name), Is.EqualTo(new[] { "relu1", "conv1", "relu1" }));
+        Assert.That(be.Taps[2].Shape, Is.EqualTo(be.Taps[0].Shape));
+        Assert.That(single.Taps[0].Data.Any(v => v != 0), "the input gives a non-zero relu1");
+        // Same session, same input: the values are identical, not just close.
+        Assert.That(be.Taps[0].Data, Is.EqualTo(single.Taps[0].Data), "first occurrence");
+        Assert.That(be.Taps[2].Data, Is.EqualTo(single.Taps[0].Data), "second occurrence");
+    }
+
+    [Test]
     public void Run_allocates_nothing()
     {
         using var be = BackendFactory.Create("ort-cpu", TestModels.PlainCnn(size: 16), new BackendOptions { MaxBatch = 2, Threads = 1, Taps = new[] { "relu1" } });

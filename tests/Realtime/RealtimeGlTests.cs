@@ -214,7 +214,7 @@ public unsafe class RealtimeGlTests
         }
     }
 
-    /// <summary>The state a host's renderer relies on, as one comparable string (queried independently of GlStateGuard).</summary>
+    /// <summary>The state a host's renderer relies on, as one comparable string (queried independently of GlHostState).</summary>
     static string Snapshot(GL gl)
     {
         var s = new System.Text.StringBuilder();

@@ -133,8 +133,16 @@ public sealed class OrtBackend : IInferenceBackend
             var modelOutputs = _session.OutputNames.Where(n => !tapOutputs.Contains(n)).ToList();
             if (modelOutputs.Count == 0) throw new InvalidDataException("the model has no output besides the taps");
             OutputName = modelOutputs[0];
+            // Each distinct output is bound once: ORT fills one buffer per bound name, so a tensor tapped twice (a stage
+            // alias and its node-output name, or a tap that is also the CAM's feature map) binding a second buffer under
+            // the same name left one of them empty. Taps of the same tensor share its array (read-only to callers).
             var outNames = new List<string> { OutputName };
-            outNames.AddRange(tapOutputs);
+            var tapOut = new int[tapOutputs.Count];   // tap i → index in outNames
+            for (int i = 0; i < tapOutputs.Count; i++)
+            {
+                tapOut[i] = outNames.IndexOf(tapOutputs[i], 1);
+                if (tapOut[i] < 0) { tapOut[i] = outNames.Count; outNames.Add(tapOutputs[i]); }
+            }
 
             // Per-image shapes of every output; symbolic non-batch dims are found by one run at batch 1.
             var perImage = new int[outNames.Count][];
@@ -142,7 +150,7 @@ public sealed class OrtBackend : IInferenceBackend
             for (int i = 0; i < outNames.Count; i++)
             {
                 if (!_session.OutputMetadata.TryGetValue(outNames[i], out var m))
-                    throw new ArgumentException($"tap '{tapNames[i - 1]}' (output '{outNames[i]}') is not an output of the model");
+                    throw new ArgumentException($"tap '{tapNames[Array.IndexOf(tapOut, i)]}' (output '{outNames[i]}') is not an output of the model");
                 perImage[i] = m.Dimensions.Length == 0 ? Array.Empty<int>() : m.Dimensions[1..];
                 if (perImage[i].Any(d => d <= 0)) unknown = true;
             }
@@ -166,7 +174,7 @@ public sealed class OrtBackend : IInferenceBackend
             }
             _taps = new TapTensor[tapNames.Count];
             for (int i = 0; i < tapNames.Count; i++)
-                _taps[i] = new TapTensor(tapNames[i], new[] { MaxBatch }.Concat(perImage[i + 1]).ToArray(), outArrays[i + 1]);
+                _taps[i] = new TapTensor(tapNames[i], new[] { MaxBatch }.Concat(perImage[tapOut[i]]).ToArray(), outArrays[tapOut[i]]);
         }
         catch
         {
