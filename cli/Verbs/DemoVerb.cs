@@ -25,6 +25,7 @@ public static class DemoVerb
         var frames = Cli.Int("--frames", "N", "frames to run, then stop (with --record: frames to record); 0 = until closed (headless: 120)", d.Frames, 0, 10_000_000);
         var outDir = Cli.Str("--out", "DIR", "where screenshots (and headless frames.json) go", absent: "window: out/; --headless: required; headless for want of a display: out/demo");
         var budget = Cli.Num("--budget-ms", "X", "adaptive: the deepest ResNet whose inference fits X ms; 0 = off", d.BudgetMs);
+        var glBudget = Cli.Num("--gl-frame-budget-ms", "X", "gl: encode at most X ms of layers per frame, spreading one inference over frames; 0 = whole network per frame", d.GlFrameBudgetMs);
         var seed = Cli.Int("--seed", "S", "scene and random-weight seed", (int)d.Seed, 0);
         var width = Cli.Int("--width", "W", "window / render width", d.Width, Hud.MinWidth, 8192);
         var height = Cli.Int("--height", "H", "window / render height", d.Height, Hud.MinHeight, 8192);
@@ -41,14 +42,14 @@ public static class DemoVerb
         var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: the S key writes backbone + taught head here as one ONNX", absent: "not written");
         var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
                                       "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")
-            { source, model, models, backend, headless, frames, outDir, budget, seed, width, height, depth, keys, every, bare, record, size, precision, teach, autoTeach, saveTeach };
+            { source, model, models, backend, headless, frames, outDir, budget, glBudget, seed, width, height, depth, keys, every, bare, record, size, precision, teach, autoTeach, saveTeach };
         cmd.SetAction(pr =>
         {
             var o = new DemoOptions
             {
                 ModelPath = Runtime.Models.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
                 Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
-                Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
+                Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), GlFrameBudgetMs = pr.GetValue(glBudget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
                 Keys = pr.GetValue(keys), Precision = pr.GetValue(precision),
                 Teach = pr.GetValue(teach), AutoTeach = pr.GetValue(autoTeach), SaveTeach = pr.GetValue(saveTeach),
@@ -68,6 +69,7 @@ public static class DemoVerb
                 Runtime.Quantization.Int8Cache.RequireCpu(o.Backend);
             }
             if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be >= 0 (got {o.BudgetMs})");
+            if (o.GlFrameBudgetMs < 0) throw new UsageException($"--gl-frame-budget-ms must be >= 0 (got {o.GlFrameBudgetMs})");
             if (!ModelProvider.Depths.Contains(o.Depth)) throw new UsageException($"--depth must be one of {string.Join(", ", ModelProvider.Depths)} (got {o.Depth})");
 
             if (o.Teach)
@@ -90,7 +92,7 @@ public static class DemoVerb
             if (o.RecordDir != null)
             {
                 pr.NotApplicable("with --record (it records the rendered scene offscreen at --size)",
-                    source, model, models, backend, headless, outDir, budget, width, height, depth, keys, every, bare, precision, teach, autoTeach, saveTeach);
+                    source, model, models, backend, headless, outDir, budget, glBudget, width, height, depth, keys, every, bare, precision, teach, autoTeach, saveTeach);
                 if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N >= 1)");
                 return DemoApp.Record(o, Console.Error);
             }

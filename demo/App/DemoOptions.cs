@@ -23,6 +23,9 @@ public sealed class DemoOptions
     /// <summary>Recorded frame size (square) for --record.</summary>
     public int Size { get; set; } = 64;
     public double BudgetMs { get; set; }
+    /// <summary>gl: milliseconds of layers encoded per displayed frame (RealtimeOptions.FrameBudget, measured by
+    /// GlBackend.StepFor), so one inference spreads over several frames; 0 = the whole network in the frame it starts.</summary>
+    public double GlFrameBudgetMs { get; set; }
     /// <summary>"fp32" or "int8" (Runtime.Quantization.Int8Cache: quantized on first use, ort-cpu only); --budget-ms then
     /// times the int8 models, since it reads the running classifier's own inference times.</summary>
     public string Precision { get; set; } = "fp32";

@@ -336,7 +336,7 @@ public sealed unsafe class DemoRunner : IDisposable
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
                 overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend,
-                _teach != null ? _frameTaught : null));
+                _teach != null ? _frameTaught : null, _hasResult ? _result.Updates : 0));
         _frames++;
         Adapt();
         return true;

@@ -6,7 +6,7 @@ namespace ResNetRealtime.Demo.App;
 /// <summary>One headless frame as frames.json records it.</summary>
 public readonly record struct FrameRecord(long Index, long Sequence, int TrueLabel, int Predicted, string PredictedLabel, float Confidence, float RunnerUp,
     long PredictionFrame, double CaptureMs, double UploadMs, double PreprocessMs, double InferenceMs, double ReadbackMs,
-    double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend, bool? Taught = null);
+    double OverlayMs, double FrameMs, double CaptureToDisplayMs, double SubmitToResultMs, int Depth, string Backend, bool? Taught = null, int Updates = 0);
 
 /// <summary>What frames.json says about the whole run (gathered by the frame loop when it writes the file).</summary>
 public sealed record FramesSummary
@@ -71,6 +71,7 @@ public sealed class FramesJson
             w.WriteNumber("prediction_frame", r.PredictionFrame);
             w.WriteNumber("depth", r.Depth);
             w.WriteString("backend", r.Backend);
+            if (r.Updates > 0) w.WriteNumber("gl_updates", r.Updates);
             if (r.Taught is bool taught) w.WriteBoolean("taught", taught);
             w.WriteStartObject("latency_ms");
             Num(w, "capture", r.CaptureMs); Num(w, "upload", r.UploadMs); Num(w, "preprocess", r.PreprocessMs);

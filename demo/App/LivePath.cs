@@ -85,6 +85,7 @@ public sealed class LivePath : IDisposable
         // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
         // exactly as the recorded training frames were seen (and the same on every backend).
         CropRatio = 1.0,
+        FrameBudget = backend == "gl" ? TimeSpan.FromMilliseconds(_o.GlFrameBudgetMs) : TimeSpan.Zero,
     };
 
     /// <summary>Loads the model of a depth slot on a backend; the current classifier runs on until it is ready.</summary>
@@ -194,7 +195,7 @@ public sealed class LivePath : IDisposable
         s.TrueLabel = known ? _label[i] : -1; s.CaptureTimestamp = known ? _captureTs[i] : 0;
         var l = r.Latency;
         s.PreprocessMs = l.PreprocessMs; s.InferenceMs = l.InferenceMs; s.PostprocessMs = l.PostprocessMs; s.CamMs = 0;
-        s.SubmitToResultMs = l.SubmitToResultMs;
+        s.SubmitToResultMs = l.SubmitToResultMs; s.Updates = r.Updates;
         if (!double.IsNaN(l.InferenceMs)) InferenceStats.Add(l.InferenceMs);
         long t0 = Stopwatch.GetTimestamp();
         s.HeatTexture = r.CamTexture; s.HeatW = r.CamWidth; s.HeatH = r.CamHeight;

@@ -14,6 +14,8 @@ public sealed class ResultSnapshot
     public double PreprocessMs, InferenceMs, PostprocessMs, CamMs;
     /// <summary>gl path: wall time from Submit to the poll that returned the logits (NaN on the CPU path).</summary>
     public double SubmitToResultMs = double.NaN;
+    /// <summary>gl path: frames (Update calls) the inference was spread over; 0 on the CPU path.</summary>
+    public int Updates;
     /// <summary>The heatmap and mosaic come either as CPU arrays (Heat/Mosaic) or as GL textures (HeatTexture/
     /// MosaicTexture, non-zero); values 0..1, row 0 = top, either way.</summary>
     public float[] Heat = new float[0];

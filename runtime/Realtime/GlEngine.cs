@@ -45,6 +45,7 @@ internal sealed class GlEngine : IRealtimeEngine
     readonly bool _timer;
 
     // The pending frame (latest wins).
+    int _updates;   // Update calls that encoded layers of the inference in flight
     bool _hasPending, _pendingIsTexture, _pendingFlip;
     uint _pendingTex;
     int _pendingW, _pendingH;
@@ -156,6 +157,7 @@ internal sealed class GlEngine : IRealtimeEngine
             if (!_scheduling && !_inFlight && _hasPending) StartPending();
             if (_scheduling)
             {
+                _updates++;
                 bool done = _o.FrameBudget > TimeSpan.Zero ? _be.StepFor(_o.FrameBudget) : Step();
                 if (done)
                 {
@@ -239,6 +241,7 @@ internal sealed class GlEngine : IRealtimeEngine
         }
         if (_timer) _gl.QueryCounter(_queries[1], QueryCounterTarget.Timestamp);
         _scheduling = true;
+        _updates = 0;
     }
 
     void Collect()
@@ -284,6 +287,7 @@ internal sealed class GlEngine : IRealtimeEngine
             }
         }
         long t1 = Stopwatch.GetTimestamp();
+        o.Updates = _updates;
         o.Latency = new RealtimeLatency(LatencyRecord.TicksToMs(_curStartTs - _curSubmitTs), pre, inf,
             LatencyRecord.TicksToMs(t1 - t0), LatencyRecord.TicksToMs(t1 - _curSubmitTs));
         ResultReady?.Invoke(o);

@@ -71,4 +71,7 @@ public sealed class RealtimeResult
     /// <summary>gl: the CAM as an r32f texture of the host's context (0 elsewhere or without Cam), row 0 = top.</summary>
     public uint CamTexture { get; internal set; }
     public RealtimeLatency Latency { get; internal set; }
+    /// <summary>gl: how many <see cref="RealtimeClassifier.Update"/> calls encoded this result's layers (1 = the whole
+    /// network in one frame; more when RealtimeOptions.FrameBudget spreads it); 0 on the CPU backends (worker thread).</summary>
+    public int Updates { get; internal set; }
 }
