@@ -19,6 +19,7 @@ public static class Program
         BenchTrainVerb.Create,
         TrainVerb.Create,
         QuantizeVerb.Create,
+        EvalVerb.Create,
     };
 
     /// <summary>

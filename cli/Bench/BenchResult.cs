@@ -23,7 +23,20 @@ public sealed record BenchRun(int Depth, string Backend, string Precision, int S
                               Percentiles Total, Percentiles BareOrt, double Fps, double AllocBytesPerFrame)
 {
     public double RatioTotalToBare => Total.P50 / BareOrt.P50;
+    /// <summary>p50s of consecutive segments of the same interleaved run (`rr bench --repeat R`); empty with one.</summary>
+    public IReadOnlyList<SegmentP50> Repeats { get; init; } = [];
+    /// <summary>Median over <see cref="Repeats"/> of each segment's total/bare ratio (the plain ratio without segments).</summary>
+    public double MedianRepeatRatio => Repeats.Count == 0 ? RatioTotalToBare : Median(Repeats.Select(r => r.Total / r.Bare));
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
 }
+
+/// <summary>One segment's p50 of our total and of the bare session, in ms.</summary>
+public readonly record struct SegmentP50(double Total, double Bare);
 
 /// <summary>Writes bench results as JSON (keys fixed by the command-line contract) and as a table.</summary>
 public static class BenchReport
@@ -51,6 +64,18 @@ public static class BenchReport
             w.WriteEndObject();
             P(w, "bare_ort", r.BareOrt);
             w.WriteNumber("ratio_total_to_bare", Math.Round(r.RatioTotalToBare, 4));
+            if (r.Repeats.Count > 0)
+            {
+                w.WriteNumber("ratio_total_to_bare_median_of_repeats", Math.Round(r.MedianRepeatRatio, 4));
+                w.WriteStartArray("repeats");
+                foreach (var seg in r.Repeats)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("total_p50", Math.Round(seg.Total, 4)); w.WriteNumber("bare_p50", Math.Round(seg.Bare, 4));
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
             w.WriteNumber("fps", Math.Round(r.Fps, 2));
             w.WriteNumber("alloc_bytes_per_frame", Math.Round(r.AllocBytesPerFrame, 2));
             w.WriteEndObject();

@@ -24,6 +24,9 @@ public sealed class BenchRunner
     public int Frames { get; init; } = 100;
     public int Warmup { get; init; } = 10;
     public int Threads { get; init; }
+    /// <summary>Segments the timed frames are cut into, in time order, each with its own p50s (BenchRun.Repeats): several
+    /// repetitions measured in one interleaved run, so one burst of load moves one segment, not the median.</summary>
+    public int Repeats { get; init; } = 1;
     public string Backend { get; init; } = "ort-cpu";
     public Action<string> Progress { get; init; } = _ => { };
 
@@ -75,7 +78,7 @@ public sealed class BenchRunner
                 int pct = done * 100 / Frames / 25 * 25;
                 if (pct != reported) { reported = pct; Progress($"ResNet-{depth}: {pct}% ({done}/{Frames} frames each{(ls.Count > 1 ? $", {string.Join(" + ", ls.Select(l => l.Precision))} interleaved" : "")})"); }
             }
-            return ls.Select(l => l.Result(depth, size, Frames)).ToList();
+            return ls.Select(l => l.Result(depth, size, Frames, Repeats)).ToList();
         }
         finally
         {
@@ -148,9 +151,17 @@ public sealed class BenchRunner
             for (int i = from; i < from + n; i++) _bare[i] = Bare();
         }
 
-        public BenchRun Result(int depth, int size, int frames) =>
+        public BenchRun Result(int depth, int size, int frames, int repeats) =>
             new(depth, _clf.Backend.Name, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
-                Percentiles.Of(_bare), 1000.0 / _tot.Average(), (double)Allocated / frames);
+                Percentiles.Of(_bare), 1000.0 / _tot.Average(), (double)Allocated / frames)
+            {
+                // Frame i of every lane was timed in the same block round, so index ranges are time segments.
+                Repeats = repeats <= 1 ? [] : Enumerable.Range(0, repeats).Select(k =>
+                {
+                    int a = k * frames / repeats, b = (k + 1) * frames / repeats;
+                    return new SegmentP50(Percentiles.Of(_tot[a..b]).P50, Percentiles.Of(_bare[a..b]).P50);
+                }).ToArray(),
+            };
 
         public void Dispose()
         {

@@ -25,6 +25,7 @@ public static class BenchVerb
         var sizeOpt = Cli.Int("--size", "S", "square input size of the built models", 224, min: 32, max: 1024);
         var framesOpt = Cli.Int("--frames", "N", "timed frames per depth", 100, min: 1);
         var warmupOpt = Cli.Int("--warmup", "W", "untimed frames per depth first", 10, min: 0);
+        var repeatOpt = Cli.Int("--repeat", "R", "cut the timed frames into R consecutive segments and report each one's total/bare ratio and their median", 1, min: 1);
         var threadsOpt = Cli.Int("--threads", "T", "inference threads", 2, min: 0);
         var modelsOpt = Cli.Str("--models", "DIR", "load DIR/resnet{depth}.onnx instead of building random-weight models", absent: "built, seed 0");
         var jsonOpt = Cli.Str("--json", "F", "write the per-depth report as JSON", absent: "not written");
@@ -33,13 +34,13 @@ public static class BenchVerb
                                     "(cached; seeded Gaussian calibration, accuracy not measured) or runs an int8 --models file as it is", "fp32");
         var cmd = new Command("bench", "Per-frame latency across depths: the whole path (preprocess, inference, top-k) beside a bare ONNX Runtime " +
                                        "session, interleaved. Training speed: rr bench-train (or rr bench --train).")
-            { depthsOpt, backendOpt, sizeOpt, framesOpt, warmupOpt, threadsOpt, modelsOpt, jsonOpt, svgOpt, precisionOpt };
+            { depthsOpt, backendOpt, sizeOpt, framesOpt, warmupOpt, repeatOpt, threadsOpt, modelsOpt, jsonOpt, svgOpt, precisionOpt };
         cmd.SetAction(pr =>
         {
             string modelsDir = pr.GetValue(modelsOpt);
             if (modelsDir != null) pr.NotApplicable("with --models (the models' own input size is used)", sizeOpt);
             return Execute(pr.Ints(depthsOpt), pr.GetValue(backendOpt), pr.GetValue(sizeOpt), pr.GetValue(framesOpt), pr.GetValue(warmupOpt),
-                           pr.GetValue(threadsOpt), modelsDir, pr.GetValue(jsonOpt), pr.GetValue(svgOpt), Precisions(pr.Items(precisionOpt)), Cli.CommandLine(pr));
+                           pr.GetValue(repeatOpt), pr.GetValue(threadsOpt), modelsDir, pr.GetValue(jsonOpt), pr.GetValue(svgOpt), Precisions(pr.Items(precisionOpt)), Cli.CommandLine(pr));
         });
         return cmd;
     }
@@ -55,12 +56,13 @@ public static class BenchVerb
         return p;
     }
 
-    static int Execute(int[] depths, string backend, int size, int frames, int warmup, int threads, string modelsDir, string json, string svg,
+    static int Execute(int[] depths, string backend, int size, int frames, int warmup, int repeats, int threads, string modelsDir, string json, string svg,
                        string[] precisions, string commandLine)
     {
         BackendFactory.Validate(backend);
         if (precisions.Contains(Int8Cache.Int8)) Int8Cache.RequireCpu(backend);
         if (depths.Length == 0) throw new UsageException("--depths needs at least one depth");
+        if (repeats > frames) throw new UsageException($"--repeat {repeats} is more segments than --frames {frames}");
         foreach (var d in depths)
             if (modelsDir == null && !ResNetSpec.KnownNames.Contains($"resnet{d}"))
                 throw new UsageException($"--depths: no ResNet of depth {d}; one of: {string.Join(", ", ResNetSpec.KnownNames.Where(n => n.StartsWith("resnet") && !n.Contains('_')).Select(n => n[6..]))}");
@@ -70,7 +72,7 @@ public static class BenchVerb
 
         Console.WriteLine($"bench: backend {backend}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
                           $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions)}; bare ORT interleaved in blocks of 5");
-        var runner = new BenchRunner { Backend = backend, Threads = threads, Frames = frames, Warmup = warmup, Progress = m => Console.Error.WriteLine("  " + m) };
+        var runner = new BenchRunner { Backend = backend, Threads = threads, Frames = frames, Warmup = warmup, Repeats = repeats, Progress = m => Console.Error.WriteLine("  " + m) };
         var inputs = BenchRunner.SyntheticFrames();
         var runs = new List<BenchRun>();
         foreach (var d in depths)
@@ -100,6 +102,7 @@ public static class BenchVerb
         Console.Write(BenchReport.Table(runs));
         Console.WriteLine("times in ms; ratio = our total p50 / bare ORT p50 (same model, same precision); vs fp32 = total p50 / fp32 total p50 at that depth; " +
                           "fps = 1000 / mean total; B/frame = bytes allocated per Classify");
+        if (repeats > 1) Console.Write(RepeatLines(runs, repeats, frames));
 
         var about = new Dictionary<string, string>
         {
@@ -109,6 +112,7 @@ public static class BenchVerb
             ["threads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["frames"] = frames.ToString(CultureInfo.InvariantCulture),
             ["warmup"] = warmup.ToString(CultureInfo.InvariantCulture),
+            ["repeats"] = repeats.ToString(CultureInfo.InvariantCulture),
         };
         if (json != null) { BenchReport.WriteJson(json, runs, about); Console.WriteLine($"wrote {json}"); }
         if (svg != null)
@@ -121,6 +125,25 @@ public static class BenchVerb
             Console.WriteLine($"wrote {svg}");
         }
         return 0;
+    }
+
+    /// <summary>Per depth and precision: each segment's total/bare ratio (and int8 / fp32 of total p50) and the median.</summary>
+    static string RepeatLines(List<BenchRun> runs, int repeats, int frames)
+    {
+        static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
+        var sb = new System.Text.StringBuilder($"{repeats} segments of ~{frames / repeats} frames each, in time order (same interleaved run):\n");
+        foreach (var r in runs)
+        {
+            sb.Append($"  ResNet-{r.Depth} {r.Precision}: total/bare {string.Join(" ", r.Repeats.Select(s => F(s.Total / s.Bare)))} → median {F(r.MedianRepeatRatio)}");
+            var fp32 = runs.FirstOrDefault(o => o.Depth == r.Depth && o.Precision == Int8Cache.Fp32);
+            if (fp32 != null && !ReferenceEquals(fp32, r))
+            {
+                var vs = r.Repeats.Zip(fp32.Repeats, (q, f) => q.Total / f.Total).ToArray();
+                sb.Append($"; vs fp32 {string.Join(" ", vs.Select(F))} → median {F(BenchRun.Median(vs))}");
+            }
+            sb.Append('\n');
+        }
+        return sb.ToString();
     }
 
     /// <summary>Per precision: the whole path and the bare session (fp32 red/blue, int8 orange/green).</summary>

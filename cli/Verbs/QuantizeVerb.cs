@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ResNetRealtime.Cli.Eval;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
@@ -57,14 +58,14 @@ public static class QuantizeVerb
 
         var model = OnnxModel.Load(modelPath);
         var info = ModelInspector.Inspect(model);
-        using var data = images ? null : LoadCalibration(calib, info);
+        using var data = images ? null : ModelData.Load(calib, info, "calibration data");
         var files = images ? ImageFiles(calib[ImagesKind.Length..]) : null;
         var options = new QuantizeOptions
         {
             Method = method, Percentile = percentile, Samples = samples, QuantizeHead = int8Head, Threads = threads, DataDescription = calib,
         };
         Console.Error.WriteLine($"rr quantize: calibrating {Path.GetFileName(modelPath)} on up to {samples} images of {calib} ({data?.Train.Count ?? files.Length} available), method {RangeCalibrators.Name(method)}");
-        var r = Int8Quantizer.Quantize(model, images ? ImageBatches(files, info) : Batches(data.Train, info.Mean, info.Std), options);
+        var r = Int8Quantizer.Quantize(model, images ? ImageBatches(files, info) : ModelData.Batches(data.Train, info.Mean, info.Std), options);
         r.Model.Save(outPath);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -79,29 +80,6 @@ public static class QuantizeVerb
 
     static string OpList(IReadOnlyDictionary<string, int> ops) =>
         ops.Count == 0 ? "none" : $"{ops.Values.Sum()} ({string.Join(", ", ops.Select(kv => $"{kv.Key} x{kv.Value}"))})";
-
-    /// <summary>The data set resized to the model's square input; its channels must be the model's (as `rr train` makes them).</summary>
-    internal static DataSource LoadCalibration(string spec, ModelInfo info)
-    {
-        if (info.InputHeight != info.InputWidth)
-            throw new ArgumentException($"the model takes {info.InputWidth}x{info.InputHeight} input; calibration data sets are resized to square inputs only");
-        var data = DataSource.Load(spec, size: info.InputHeight);
-        if (data.Channels != info.Channels)
-        {
-            data.Dispose();
-            throw new ArgumentException($"calibration data {spec} has {data.Channels} channel(s) of {data.Width}x{data.Height}, the model takes {info.Channels} channel(s) of {info.InputWidth}x{info.InputHeight}");
-        }
-        return data;
-    }
-
-    /// <summary>Normalised float batches, (x/255 − mean)/std per channel as training feeds them, no augmentation;
-    /// shuffled with seed 0 unless <paramref name="shuffle"/> is false (then in data-set order).</summary>
-    internal static IEnumerable<CalibrationBatch> Batches(ImageDataset ds, float[] mean, float[] std, int batchSize = 16, bool shuffle = true)
-    {
-        var loader = new BatchLoader(ds, batchSize, mean, std, Augmentation.None, seed: 0, shuffle: shuffle);
-        foreach (var b in loader.Epoch(0))
-            yield return new CalibrationBatch(b.X, b.Count, ds.Channels, ds.Height, ds.Width);
-    }
 
     static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
 

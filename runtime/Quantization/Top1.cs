@@ -20,6 +20,7 @@ public static class Top1
         var dims = session.InputMetadata[input].Dimensions;
         int step = dims[0] > 0 ? dims[0] : int.MaxValue;
         var top = new List<int>();
+        Span<int> best = stackalloc int[1];
         foreach (var b in batches)
         {
             for (int start = 0; start < b.Count; start += Math.Min(step, b.Count))
@@ -34,9 +35,8 @@ public static class Top1
                 for (int i = 0; i < n; i++)
                 {
                     var row = logits.Slice(i * classes, classes);
-                    int best = 0;
-                    for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
-                    top.Add(best);
+                    Evaluation.Predictor.TopIndices(row, best);
+                    top.Add(best[0]);
                 }
             }
         }

@@ -70,6 +70,45 @@ public class Int8BenchRun
         }
     }
 
+    [Test]
+    public void WhereTheInt8WholePathSpendsItsTimeOverABareSession()
+    {
+        // Splits "total / bare" for the int8 ResNet-18 into its parts, frame by frame in turn (block 1) so load
+        // hits every lane alike: (a) the bare session; (b) the runtime's backend alone (Finite copy + IoBinding
+        // run + logits copy) on the same preprocessed input; (c) the preprocessor over a 1280x720 frame and then
+        // the bare session (what the frame's bytes do to the caches); (d) the whole Classify path.
+        var model = QuantTestData.ResNet("resnet18", Size, classes: 1000, seed: 0);
+        var q = Int8Quantizer.Quantize(model, QuantTestData.Gaussian(8, 3, Size, Size, seed: 1, perBatch: 2),
+            new QuantizeOptions { Method = CalibrationMethod.MinMax, Samples = 8, RunBatch = 2, Threads = Threads }).Model;
+        var frames = ResNetRealtime.Cli.Bench.BenchRunner.SyntheticFrames();
+        using var bare = new Session(q.ToBytes());
+        using var clf = ResNetRealtime.Runtime.Inference.Classifier.Create(q, new ResNetRealtime.Runtime.Inference.ClassifierOptions { Threads = Threads, TopK = 5 });
+        var be = clf.Backend;
+        var pre = new float[clf.Preprocessor.OutputLength];
+        var logits = new float[be.Classes];
+        const int W = ResNetRealtime.Cli.Bench.BenchRunner.FrameWidth, H = ResNetRealtime.Cli.Bench.BenchRunner.FrameHeight;
+        var ta = new List<double>(); var tb = new List<double>(); var tc = new List<double>(); var td = new List<double>();
+        for (int i = -Warmup; i < 200; i++)
+        {
+            var f = frames[(i + Warmup) % frames.Length];
+            double a = bare.Time();
+            long t = Stopwatch.GetTimestamp();
+            be.Run(pre, 1, logits);
+            double b = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            t = Stopwatch.GetTimestamp();
+            clf.Preprocessor.Run(f, W, H, W * 4, ResNetRealtime.Runtime.Imaging.PixelFormat.Bgra32, pre);
+            double c = Stopwatch.GetElapsedTime(t).TotalMilliseconds + bare.Time();
+            double d = clf.Classify(f, W, H, W * 4, ResNetRealtime.Runtime.Imaging.PixelFormat.Bgra32).Latency.TotalMs;
+            if (i < 0) continue;
+            ta.Add(a); tb.Add(b); tc.Add(c); td.Add(d);
+        }
+        double pa = P(ta, 50);
+        string line = $"resnet18 int8, 200 frames each, in turn: bare p50 {pa:F2} ms | backend.Run {P(tb, 50):F2} ({P(tb, 50) / pa:F3}) | " +
+                      $"preprocess + bare {P(tc, 50):F2} ({P(tc, 50) / pa:F3}) | Classify {P(td, 50):F2} ({P(td, 50) / pa:F3})";
+        TestContext.Progress.WriteLine(line);
+        TestContext.Out.WriteLine(line);
+    }
+
     static double P(List<double> v, double p)
     {
         var s = v.Order().ToArray();

@@ -91,4 +91,34 @@ public class QuantizeVerbTests
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(stderr, Does.Contain("'kl'"));
     }
+
+    [Test]
+    public void AnEmptyRecordingIsOneLine()
+    {
+        string empty = Path.Combine(_dir, "empty-rec");
+        ResNetRealtime.Training.Data.FramesDataset.Write(empty, 32, 32, ["a", "b"], []);
+        var (code, _, stderr) = CliRunner.Run("quantize", "--model", _model, "--calib", $"frames:{empty}", "--out", Path.Combine(_dir, "e.onnx"));
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(stderr.Trim().Split('\n'), Has.Length.EqualTo(1), stderr);
+        Assert.That(stderr, Does.Contain(empty).And.Contain("empty"));
+    }
+
+    [Test]
+    public void AnOpTheQuantizerDoesNotKnowStaysFloatAndIsNamedWithItsCount()
+    {
+        // The plain test CNN with a Sigmoid after its head: the Sigmoid is not an op the quantizer places Q/DQ around.
+        var m = ResNetRealtime.Tests.Inference.TestModels.PlainCnn(3, 32, 8);
+        var gemm = m.Graph.Nodes[^1];
+        m.Graph.Nodes.RemoveAt(m.Graph.Nodes.Count - 1);
+        m.Graph.Nodes.Add(new OnnxNode("Gemm", "fc", [.. gemm.Inputs], ["fc_out"], OnnxAttribute.Int("transB", 1)));
+        m.Graph.Nodes.Add(new OnnxNode("Sigmoid", "squash", ["fc_out"], ["logits"]));
+        string path = Path.Combine(_dir, "sigmoid.onnx"), output = Path.Combine(_dir, "sigmoid.int8.onnx");
+        m.Save(path);
+        var (code, stdout, stderr) = CliRunner.Run("quantize", "--model", path, "--calib", $"frames:{_frames}", "--samples", "8", "--int8-head", "--out", output);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("float32 ops the quantizer does not know: 1 (Sigmoid x1)"));
+        var q = OnnxModel.Load(output);
+        Assert.That(q.Graph.Nodes.Count(n => n.OpType == "Sigmoid"), Is.EqualTo(1), "kept, in float32");
+        Assert.That(q.Graph.Nodes.Any(n => n.OpType == "QuantizeLinear"), Is.True, "the rest is quantized");
+    }
 }

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using ResNetRealtime.Cli;
+using ResNetRealtime.Cli.Eval;
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
@@ -43,7 +44,7 @@ public class SceneAccuracyTests
         _info = ModelInspector.Inspect(_model);
         using var eval = FramesDataset.Open(_eval);
         _labels = Enumerable.Range(0, eval.Count).Select(eval.Label).ToArray();
-        _float = Top1.Predict(_model.ToBytes(), QuantizeVerb.Batches(eval, _info.Mean, _info.Std, shuffle: false));
+        _float = Top1.Predict(_model.ToBytes(), ModelData.Batches(eval, _info.Mean, _info.Std, shuffle: false));
     }
 
     [TestCase(CalibrationMethod.Percentile, 0.99)]
@@ -52,13 +53,13 @@ public class SceneAccuracyTests
     public void Int8AgreesWithFloat32OnFramesOfAnUnseenSeed(CalibrationMethod method, double bar)
     {
         QuantizeResult r;
-        using (var calib = QuantizeVerb.LoadCalibration($"frames:{_calib}", _info))
-            r = Int8Quantizer.Quantize(_model, QuantizeVerb.Batches(calib.Train, _info.Mean, _info.Std),
+        using (var calib = ModelData.Load($"frames:{_calib}", _info, "calibration data"))
+            r = Int8Quantizer.Quantize(_model, ModelData.Batches(calib.Train, _info.Mean, _info.Std),
                 new QuantizeOptions { Method = method, Samples = 256, DataDescription = $"frames seed {CalibSeed}" });
         Assert.That(r.SamplesUsed, Is.EqualTo(256));
         int[] int8;
         using (var eval = FramesDataset.Open(_eval))
-            int8 = Top1.Predict(r.Model.ToBytes(), QuantizeVerb.Batches(eval, _info.Mean, _info.Std, shuffle: false));
+            int8 = Top1.Predict(r.Model.ToBytes(), ModelData.Batches(eval, _info.Mean, _info.Std, shuffle: false));
         Assert.That(int8, Has.Length.EqualTo(EvalFrames));
         double agree = Enumerable.Range(0, EvalFrames).Count(i => int8[i] == _float[i]) / (double)EvalFrames;
         double accFloat = Enumerable.Range(0, EvalFrames).Count(i => _float[i] == _labels[i]) / (double)EvalFrames;
@@ -74,8 +75,8 @@ public class SceneAccuracyTests
         // The real-time API takes an already quantized model as it is: frames in as RGB pixels,
         // preprocessing, ORT, top-k. Same 600 frames through the float32 and the int8 classifier.
         QuantizeResult r;
-        using (var calib = QuantizeVerb.LoadCalibration($"frames:{_calib}", _info))
-            r = Int8Quantizer.Quantize(_model, QuantizeVerb.Batches(calib.Train, _info.Mean, _info.Std), new QuantizeOptions { Samples = 256 });
+        using (var calib = ModelData.Load($"frames:{_calib}", _info, "calibration data"))
+            r = Int8Quantizer.Quantize(_model, ModelData.Batches(calib.Train, _info.Mean, _info.Std), new QuantizeOptions { Samples = 256 });
         using var fp = Classifier.Create(_model, new ClassifierOptions { Threads = 1 });
         using var q8 = Classifier.Create(r.Model, new ClassifierOptions { Threads = 1 });
         Assert.That(q8.Labels, Is.EqualTo(fp.Labels), "labels come from the kept metadata");
