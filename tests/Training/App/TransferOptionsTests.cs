@@ -24,6 +24,13 @@ public class TransferOptionsTests
     [TearDown]
     public void TearDown() => Directory.Delete(_root, true);
 
+    /// <summary>A ResNet-20 run on the 8x8 grey set; Adam at a constant rate, so a budget stop cuts no schedule short.</summary>
+    TrainOptions Tiny(int epochs, double budget = 0, int channels = 0) => new()
+    {
+        Data = TrainerTests.IdxData(_root), Model = "resnet20", Epochs = epochs, Out = Path.Combine(_root, "run"), Batch = 16,
+        Lr = 0.01, Optimizer = "adam", Schedule = "none", Seed = 1, TimeBudget = budget, Channels = channels, Recipe = "test",
+    };
+
     [Test]
     public void PerClassTakesTheFirstNOfEachClassAndLeavesTheTestSplitWhole()
     {
@@ -73,11 +80,7 @@ public class TransferOptionsTests
     [Test]
     public void TimeBudgetStopsEarlyThenEvaluatesExportsAndResumeOnlyFinishes()
     {
-        var o = new TrainOptions
-        {
-            Data = TrainerTests.IdxData(_root), Model = "resnet20", Epochs = 100000, Out = Path.Combine(_root, "run"), Batch = 16,
-            Lr = 0.01, Optimizer = "adam", Schedule = "none", Seed = 1, TimeBudget = 1.0, Recipe = "test",
-        };
+        var o = Tiny(epochs: 100000, budget: 1.0);
         var r = Trainer.Train(o, log: TextWriter.Null);
         Assert.That(r.Interrupted, Is.False);
         Assert.That(File.Exists(r.ModelPath), Is.True, "exported although the epochs were not all run");
@@ -92,12 +95,7 @@ public class TransferOptionsTests
     [Test]
     public void WithoutABudgetEveryEpochRuns()
     {
-        var o = new TrainOptions
-        {
-            Data = TrainerTests.IdxData(_root), Model = "resnet20", Epochs = 2, Out = Path.Combine(_root, "run"), Batch = 16,
-            Lr = 0.01, Optimizer = "adam", Schedule = "none", Seed = 1, Recipe = "test",
-        };
-        Assert.That(Trainer.Train(o, log: TextWriter.Null).Epochs.Count, Is.EqualTo(2));
+        Assert.That(Trainer.Train(Tiny(epochs: 2), log: TextWriter.Null).Epochs.Count, Is.EqualTo(2));
     }
 
     [Test]
@@ -122,13 +120,9 @@ public class TransferOptionsTests
     [Test]
     public void EvalScoresAGreySetOnAThreeChannelModel()
     {
-        string spec = TrainerTests.IdxData(_root);
-        var o = new TrainOptions
-        {
-            Data = spec, Model = "resnet20", Epochs = 1, Out = Path.Combine(_root, "run"), Batch = 16,
-            Lr = 0.01, Optimizer = "adam", Schedule = "none", Seed = 1, Channels = 3, Recipe = "test",
-        };
+        var o = Tiny(epochs: 1, channels: 3);
         var r = Trainer.Train(o, log: TextWriter.Null);
+        string spec = o.Data;
         string json = Path.Combine(_root, "eval.json");
         Assert.That(EvalVerb.Run(new[] { "--model", r.ModelPath, "--data", spec, "--json", json }), Is.EqualTo(0));
         Assert.That(File.ReadAllText(json), Does.Contain("\"images\": 20"));
