@@ -9,13 +9,13 @@ namespace ResNetRealtime.Cli.Eval;
 
 internal static class ModelData
 {
-    /// <summary>The data set resized to the model's square input; its channels must be the model's (as `rr train` makes them).</summary>
+    /// <summary>The data set resized to the model's square input; its channels must be the model's (as `rr train` makes them; grey is copied to RGB for a 3-channel model).</summary>
     /// <param name="role">What the data is for, in messages ("calibration data", "evaluation data").</param>
     public static DataSource Load(string spec, ModelInfo info, string role)
     {
         if (info.InputHeight != info.InputWidth)
             throw new ArgumentException($"the model takes {info.InputWidth}x{info.InputHeight} input; {role} sets are resized to square inputs only");
-        var data = DataSource.Load(spec, size: info.InputHeight);
+        var data = DataSource.Load(spec, size: info.InputHeight, channels: info.Channels == 3 ? 3 : 0);   // grey sets into an RGB model: copied to 3 channels, as rr train --channels 3 trains them
         if (data.Channels != info.Channels)
         {
             data.Dispose();

@@ -45,12 +45,15 @@ public static class TrainVerb
         public readonly Option<double> PretrainedLrScale = Cli.Num("--pretrained-lr-scale", "X", "learning-rate multiplier of layers loaded by --init-from", 0.1);
         public readonly Option<bool> ZeroInitResidual = Cli.Flag("--zero-init-residual", "zero-initialise each block's last BatchNorm scale");
         public readonly Option<int> Limit = Cli.Int("--limit", "N", "use only N training images (N/5 test images); 0 = all", 0, 0, int.MaxValue);
+        public readonly Option<int> PerClass = Cli.Int("--per-class", "N", "use only the first N training images of each class (the test split stays whole); 0 = all", 0, 0, int.MaxValue);
+        public readonly Option<int> Channels = Cli.Int("--channels", "C", "input channels: 3 copies a grey data set to RGB (a pretrained backbone); 0 = the data's own", 0, 0, 3);
+        public readonly Option<double> TimeBudget = Cli.Num("--time-budget", "SECONDS", "stop at the end of the batch that crosses this wall time (evaluations included), then evaluate and export; 0 = none", 0);
         public readonly Option<string> Engine = Cli.Str("--engine", "ours|torchsharp", "training engine", "ours");
         public readonly Option<string> Device = Cli.Str("--device", "cpu|cuda", "device (cuda: --engine torchsharp)", "cpu");
         public readonly Option<string> Resume = Cli.Str("--resume", "DIR", "continue the run in DIR exactly, with its checkpoint's settings", absent: "a new run");
 
         public Option[] All => new Option[] { Data, Model, Out, Epochs, Batch, Lr, Optimizer, Momentum, Nesterov, Schedule, Warmup, Wd, LabelSmoothing, Seed,
-                                             Threads, Size, CropPad, Flip, NoFlip, InitFrom, Freeze, PretrainedLrScale, ZeroInitResidual, Limit, Engine, Device, Resume };
+                                             Threads, Size, CropPad, Flip, NoFlip, InitFrom, Freeze, PretrainedLrScale, ZeroInitResidual, Limit, PerClass, Channels, TimeBudget, Engine, Device, Resume };
     }
 
     static (Command, Options) Build()
@@ -162,6 +165,9 @@ public static class TrainVerb
             PretrainedLrScale = pr.GetValue(x.PretrainedLrScale),
             ZeroInitResidual = pr.GetValue(x.ZeroInitResidual),
             Limit = pr.GetValue(x.Limit),
+            PerClass = pr.GetValue(x.PerClass),
+            Channels = pr.GetValue(x.Channels),
+            TimeBudget = pr.GetValue(x.TimeBudget),
             Engine = pr.GetValue(x.Engine).ToLowerInvariant(),
             Device = pr.GetValue(x.Device).ToLowerInvariant(),
             Recipe = Cli.CommandLine(pr),

@@ -40,7 +40,10 @@ public sealed class DataSource : IDisposable
 
     /// <param name="size">Square image side to train at; 0 = the data set's own size (folders default to 64).</param>
     /// <param name="limit">Use only the first N training and N/5 (at least 1) test images; 0 = all.</param>
-    public static DataSource Load(string spec, int size = 0, int limit = 0)
+    /// <param name="perClass">Use only the first N training images of each class (after <paramref name="limit"/>); the test split stays whole; 0 = all.</param>
+    /// <param name="channels">0 = the data set's own; 3 on a grey set copies the grey plane to R, G and B (a pretrained RGB backbone
+    /// on Fashion-MNIST); any other change of channel count is refused.</param>
+    public static DataSource Load(string spec, int size = 0, int limit = 0, int perClass = 0, int channels = 0)
     {
         var (kind, path) = ParseSpec(spec);
         if (kind == "fashion-mnist" && System.IO.Path.TrimEndingDirectorySeparator(path) == DebianFashionMnist && !Directory.Exists(DebianFashionMnist))
@@ -63,6 +66,14 @@ public sealed class DataSource : IDisposable
             train = SubsetDataset.Take(train, limit);
             test = SubsetDataset.Take(test, Math.Max(1, limit / 5));
         }
+        if (perClass > 0) train = PerClass(train, perClass, spec);
+        if (channels > 0 && channels != train.Channels)
+        {
+            if (!(channels == 3 && train.Channels == 1))
+                throw new ArgumentException($"{spec}: has {train.Channels} channel(s); only grey (1) to RGB (3) can be converted, not to {channels}");
+            train = new GreyToRgbDataset(train);
+            test = new GreyToRgbDataset(test);
+        }
         if (size > 0 && (train.Height != size || train.Width != size))
         {
             train = new ResizedDataset(train, size, size);
@@ -81,6 +92,23 @@ public sealed class DataSource : IDisposable
     {
         foreach (var d in _owned) d.Dispose();
         _owned.Clear();
+    }
+
+    /// <summary>The first <paramref name="n"/> images of each class, in data-set order; a class with fewer is one clear error,
+    /// since a table row "N per class" must mean N.</summary>
+    static ImageDataset PerClass(ImageDataset ds, int n, string spec)
+    {
+        var taken = new int[ds.Classes.Length];
+        var idx = new List<int>();
+        for (int i = 0; i < ds.Count; i++)
+        {
+            int y = ds.Label(i);
+            if (taken[y] < n) { taken[y]++; idx.Add(i); }
+        }
+        var shortOf = Enumerable.Range(0, taken.Length).Where(c => taken[c] < n).Select(c => $"{ds.Classes[c]} {taken[c]}").ToList();
+        if (shortOf.Count > 0)
+            throw new InvalidDataException($"{spec}: --per-class {n}, but the training split has fewer images of {string.Join(", ", shortOf)} (of {ds.Count} images)");
+        return new SubsetDataset(ds, idx.ToArray());
     }
 
     /// <summary>A recording in DIR, with DIR/test/ as its test split if present, else every 10th frame held out.</summary>

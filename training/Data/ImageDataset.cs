@@ -118,6 +118,28 @@ public sealed class SubsetDataset : ImageDataset
         limit <= 0 || limit >= ds.Count ? ds : new SubsetDataset(ds, Enumerable.Range(0, limit).ToArray());
 }
 
+/// <summary>A grey dataset seen as RGB: the one plane copied to three (Fashion-MNIST into an ImageNet backbone).</summary>
+public sealed class GreyToRgbDataset : ImageDataset
+{
+    readonly ImageDataset _inner;
+
+    public GreyToRgbDataset(ImageDataset inner) : base(inner.Count, 3, inner.Height, inner.Width, inner.Classes)
+    {
+        if (inner.Channels != 1) throw new ArgumentException($"grey to RGB needs a 1-channel dataset (got {inner.Channels} channels)");
+        _inner = inner;
+    }
+
+    public override int Label(int index) => _inner.Label(index);
+
+    public override void CopyImage(int index, Span<byte> chw)
+    {
+        int plane = Height * Width;
+        _inner.CopyImage(index, chw[..plane]);
+        chw[..plane].CopyTo(chw.Slice(plane, plane));
+        chw[..plane].CopyTo(chw.Slice(2 * plane, plane));
+    }
+}
+
 /// <summary>Another dataset resized (bilinear, align_corners=False like torchvision's tensor resize without antialias) to a new size.</summary>
 public sealed class ResizedDataset : ImageDataset
 {

@@ -43,6 +43,13 @@ public sealed class TrainOptions
     public double PretrainedLrScale { get; set; } = 0.1;
     /// <summary>Cap on training images (test images: a fifth of it), for quick runs; 0 = all.</summary>
     public int Limit { get; set; }
+    /// <summary>Only the first N training images of each class (the test split stays whole); 0 = all.</summary>
+    public int PerClass { get; set; }
+    /// <summary>Input channels to train with: 0 = the data's own; 3 on a grey set copies grey to RGB.</summary>
+    public int Channels { get; set; }
+    /// <summary>Wall-time budget in seconds (the whole run's elapsed time, evaluations included): the run stops at the
+    /// end of the batch that crosses it, evaluates, and exports as if it had finished; 0 = none.</summary>
+    public double TimeBudget { get; set; }
     /// <summary>Zero-initialise each block's last BatchNorm scale.</summary>
     public bool ZeroInitResidual { get; set; }
     /// <summary>The exact command line, written into the ONNX model as rr.recipe.</summary>
@@ -69,6 +76,9 @@ public sealed class TrainOptions
         TrainEngines.Validate(Engine, Device);
         Models.ResNetConfig.FromName(Model);   // unknown names: one line listing the known ones, before any data loads
         if (Size < 0) throw new ArgumentException($"--size must be > 0 (got {Size})");
+        if (PerClass < 0) throw new ArgumentException($"--per-class must be >= 0 (got {PerClass})");
+        if (Channels is not (0 or 1 or 3)) throw new ArgumentException($"--channels must be 1 or 3 (got {Channels})");
+        if (!(TimeBudget >= 0) || double.IsInfinity(TimeBudget)) throw new ArgumentException($"--time-budget must be >= 0 seconds (got {TimeBudget})");
         if (Limit < 0) throw new ArgumentException($"--limit must be >= 0 (got {Limit})");
     }
 }

@@ -82,7 +82,7 @@ public sealed class Trainer
             throw new InvalidOperationException($"{_o.Out} already holds a checkpoint: continue it with --resume {_o.Out}, or choose another --out");
 
         TrainEngines.EnsureAvailable(_o.Engine, _o.Device);
-        using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit);
+        using var data = DataSource.Load(_o.Data, _o.Size, _o.Limit, _o.PerClass, _o.Channels);
         Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
         var stale = AtomicFile.RemoveStaleTemps(_o.Out);
         if (stale.Count > 0) _log.WriteLine($"removed {stale.Count} temporary file(s) of a killed writer: {string.Join(", ", stale)}");
@@ -169,7 +169,8 @@ public sealed class Trainer
             OptimizerState = opt.StateBuffers().Select(b => new NamedTensor(b.Key, new[] { b.Values.Length }, (float[])b.Values.Clone())).ToList(),
         };
 
-        for (int epoch = startEpoch; epoch < _o.Epochs; epoch++)
+        bool overBudget = false;
+        for (int epoch = startEpoch; epoch < _o.Epochs && !overBudget; epoch++)
         {
             model.Train(frozen);
             var epochClock = Stopwatch.StartNew();
@@ -191,10 +192,17 @@ public sealed class Trainer
                 lossSum += loss * batch.Count; seen += batch.Count;
                 batchesDone = batch.Index + 1;
                 KillPoint.Hit("batch");
+                if (_o.TimeBudget > 0 && Elapsed() >= _o.TimeBudget) overBudget = true;
                 double ips = (seen - seenAtStart) / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9);
                 double secPerStep = clock.Elapsed.TotalSeconds / Math.Max(step - firstStep, 1);
                 _progress.Update(epoch + 1, _o.Epochs, batchesDone, train.BatchesPerEpoch, lossSum / seen, (double)correct / seen, ips,
                     secPerStep * (totalSteps - step), force: batchesDone == train.BatchesPerEpoch);
+                if (overBudget)
+                {
+                    _progress.Line(string.Create(CultureInfo.InvariantCulture,
+                        $"time budget {_o.TimeBudget:F0} s reached after epoch {epoch + 1} batch {batchesDone}/{train.BatchesPerEpoch} (step {step}, {Elapsed():F1} s): evaluating and exporting"));
+                    break;
+                }
                 if (cancel.IsCancellationRequested || stepsThisProcess == StopAfterSteps)
                 {
                     bool epochEnd = batchesDone == train.BatchesPerEpoch;
@@ -220,7 +228,8 @@ public sealed class Trainer
             lock (SaveGate)
             {
                 KillPoint.SaveDelay();
-                Snapshot(epoch + 1, 0).Save(ckptPath, CheckpointStreamFactory ?? KillPoint.OpenTemp(Checkpoint.FileName));
+                // A budget stop is the run's end: the checkpoint says all epochs are done, so --resume only finishes the files.
+                Snapshot(overBudget ? _o.Epochs : epoch + 1, 0).Save(ckptPath, CheckpointStreamFactory ?? KillPoint.OpenTemp(Checkpoint.FileName));
                 KillPoint.Hit("after-checkpoint");
                 MetricsFiles.Write(_o.Out, history);
                 KillPoint.Hit("after-metrics");
@@ -229,7 +238,7 @@ public sealed class Trainer
             }
             _progress.Line(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {m.Epoch}/{_o.Epochs}: train loss {m.TrainLoss:F4} acc {m.TrainAcc * 100:F2}%  test acc {m.TestAcc * 100:F2}%  ({epochClock.Elapsed.TotalSeconds:F1} s, {m.ElapsedS:F0} s total)"));
-            if (cancel.IsCancellationRequested || (StopAfterSteps >= 0 && stepsThisProcess >= StopAfterSteps))
+            if (!overBudget && (cancel.IsCancellationRequested || (StopAfterSteps >= 0 && stepsThisProcess >= StopAfterSteps)))
             {
                 if (epoch + 1 < _o.Epochs)
                 {
