@@ -15,39 +15,7 @@ namespace ResNetRealtime.Tests.Gl;
 [TestFixture]
 public class GlHostStateTests
 {
-    static List<string> Read(GL gl)
-    {
-        var s = new List<string>
-        {
-            $"program {gl.GetInteger(GLEnum.CurrentProgram)}",
-            $"active texture {gl.GetInteger(GLEnum.ActiveTexture)}",
-            $"ssbo {gl.GetInteger(GLEnum.ShaderStorageBufferBinding)}", $"ubo {gl.GetInteger(GLEnum.UniformBufferBinding)}",
-            $"copy read {gl.GetInteger(GLEnum.CopyReadBufferBinding)}", $"copy write {gl.GetInteger(GLEnum.CopyWriteBufferBinding)}",
-            $"pack alignment {gl.GetInteger(GLEnum.PackAlignment)}",
-        };
-        int active = gl.GetInteger(GLEnum.ActiveTexture);
-        gl.ActiveTexture(GLEnum.Texture0);
-        s.Add($"unit 0 texture {gl.GetInteger(GLEnum.TextureBinding2D)}");
-        gl.ActiveTexture((GLEnum)active);
-        var vp = new int[4];
-        gl.GetInteger(GLEnum.Viewport, vp);
-        s.Add($"viewport {string.Join(",", vp)}");
-        gl.GetInteger(GLEnum.ImageBindingName, 0, out int img);
-        gl.GetInteger(GLEnum.ImageBindingFormat, 0, out int imgFormat);
-        s.Add($"image 0 {img} format {imgFormat}");
-        for (uint i = 0; i < 8; i++)
-        {
-            gl.GetInteger(GLEnum.ShaderStorageBufferBinding, i, out int b);
-            gl.GetInteger64(GLEnum.ShaderStorageBufferStart, i, out long st);
-            gl.GetInteger64(GLEnum.ShaderStorageBufferSize, i, out long sz);
-            s.Add($"ssbo[{i}] {b} {st}+{sz}");
-        }
-        gl.GetInteger(GLEnum.UniformBufferBinding, 0, out int u);
-        gl.GetInteger64(GLEnum.UniformBufferStart, 0, out long us);
-        gl.GetInteger64(GLEnum.UniformBufferSize, 0, out long uz);
-        s.Add($"ubo[0] {u} {us}+{uz}");
-        return s;
-    }
+    static List<string> Read(GL gl) => GlStateProbe.Read(gl);
 
     /// <summary>Binds a recognisable host state; returns the objects to delete.</summary>
     static unsafe (uint Program, uint Buffer, uint Texture) SetHostState(GL gl)
@@ -88,10 +56,11 @@ public class GlHostStateTests
             }
             var rgba = new byte[20 * 12 * 4];
             new Random(1).NextBytes(rgba);
+            int unpack = gl.GetInteger(GLEnum.UnpackAlignment);
             uint frame = GlTestContext.RgbaTexture(gl, rgba, 20, 12);
-            // RgbaTexture binds its texture; put the host's bindings back before comparing.
+            // RgbaTexture binds its texture and sets unpack alignment 1; put the host's state back before comparing.
             gl.ActiveTexture(GLEnum.Texture0); gl.BindTexture(GLEnum.Texture2D, tex); gl.ActiveTexture(GLEnum.Texture3);
-            gl.PixelStore(GLEnum.PackAlignment, 1);
+            gl.PixelStore(GLEnum.PackAlignment, 1); gl.PixelStore(GLEnum.UnpackAlignment, unpack);
             try
             {
                 var steps = new List<(string, Action<GlBackend>)>

@@ -215,29 +215,7 @@ public unsafe class RealtimeGlTests
     }
 
     /// <summary>The state a host's renderer relies on, as one comparable string (queried independently of GlHostState).</summary>
-    static string Snapshot(GL gl)
-    {
-        var s = new System.Text.StringBuilder();
-        s.Append($"program {gl.GetInteger(GLEnum.CurrentProgram)}; ");
-        for (uint i = 0; i < 8; i++)
-        {
-            gl.GetInteger(GLEnum.ShaderStorageBufferBinding, i, out int b);
-            gl.GetInteger64(GLEnum.ShaderStorageBufferStart, i, out long st);
-            gl.GetInteger64(GLEnum.ShaderStorageBufferSize, i, out long sz);
-            s.Append($"ssbo{i} {b}@{st}+{sz}; ");
-        }
-        gl.GetInteger(GLEnum.UniformBufferBinding, 0, out int u);
-        s.Append($"ubo0 {u}; ssbo {gl.GetInteger(GLEnum.ShaderStorageBufferBinding)}; ubo {gl.GetInteger(GLEnum.UniformBufferBinding)}; ");
-        int active = gl.GetInteger(GLEnum.ActiveTexture);
-        s.Append($"active {active - (int)GLEnum.Texture0}; tex(active) {gl.GetInteger(GLEnum.TextureBinding2D)}; ");
-        gl.ActiveTexture(GLEnum.Texture0);
-        s.Append($"tex0 {gl.GetInteger(GLEnum.TextureBinding2D)}; ");
-        gl.ActiveTexture((GLEnum)active);
-        var v = new int[4];
-        gl.GetInteger(GLEnum.Viewport, v);
-        s.Append($"viewport {string.Join(",", v)}; draw fb {gl.GetInteger(GLEnum.DrawFramebufferBinding)}; read fb {gl.GetInteger(GLEnum.ReadFramebufferBinding)}");
-        return s.ToString();
-    }
+    static string Snapshot(GL gl) => string.Join("; ", GlStateProbe.Read(gl));
 
     [Test, CancelAfter(120_000)]
     public void BadTexturesAreRefusedWithWhatTheyAre()
