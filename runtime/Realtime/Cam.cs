@@ -37,15 +37,15 @@ public static class Cam
 internal sealed record CamSource(string Features, float[] Weight, int FeatureChannels)
 {
     /// <summary>null when the model does not end in GlobalAveragePool → (Flatten) → Gemm/MatMul.</summary>
-    public static CamSource Find(Onnx.OnnxModel m)
+    public static CamSource Find(Models.LoadedModel m)
     {
-        var g = m.Graph;
+        var g = m.Onnx.Graph;
         string features = null;
         for (int i = g.Nodes.Count - 1; i >= 0 && features == null; i--)
             if (g.Nodes[i].OpType == "GlobalAveragePool") features = g.Nodes[i].Inputs[0];
         if (features == null) return null;
         // The fc weights have one owner: the model object (LoadedModel.Fc, [classes, features]).
-        var fc = Models.LoadedModel.From(m).Fc;
+        var fc = m.Fc;
         return fc == null ? null : new(features, fc.Weight, fc.Features);
     }
 }

@@ -46,7 +46,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     public long Completed { get { lock (_lock) return _completed; } }
     public Action<RealtimeResult> ResultReady { private get; set; }
 
-    public CpuEngine(Onnx.OnnxModel model, string backend, RealtimeOptions o, object owner)
+    public CpuEngine(Models.LoadedModel model, string backend, RealtimeOptions o, object owner)
     {
         var taps = (o.Taps ?? Array.Empty<string>()).ToList();
         _userTaps = taps.Count;

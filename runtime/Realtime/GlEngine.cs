@@ -67,7 +67,7 @@ internal sealed class GlEngine : IRealtimeEngine
     public long Completed => _completed;
     public Action<RealtimeResult> ResultReady { private get; set; }
 
-    public GlEngine(Onnx.OnnxModel model, RealtimeOptions o, object owner)
+    public GlEngine(Models.LoadedModel model, RealtimeOptions o, object owner)
     {
         _o = o;
         Quantization.Int8Cache.ValidatePrecision(o.Precision);
@@ -79,7 +79,7 @@ internal sealed class GlEngine : IRealtimeEngine
         try
         {
             _ctx.RequireCompute();
-            var info = ModelInspector.Inspect(model);
+            var info = model.Info;
             Enter();
             try
             {

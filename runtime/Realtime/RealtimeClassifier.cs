@@ -1,4 +1,5 @@
 using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Realtime;
@@ -32,7 +33,7 @@ public sealed class RealtimeClassifier : IDisposable
     bool _disposed;
     Action<RealtimeResult> _handlers;
 
-    RealtimeClassifier(OnnxModel model, RealtimeOptions o)
+    RealtimeClassifier(LoadedModel model, RealtimeOptions o)
     {
         if (o.TopK < 1) throw new ArgumentException($"TopK must be ≥ 1, got {o.TopK}");
         if (o.FrameBudget < TimeSpan.Zero) throw new ArgumentException($"FrameBudget must be ≥ 0, got {o.FrameBudget}");
@@ -57,16 +58,25 @@ public sealed class RealtimeClassifier : IDisposable
         return BackendChoice.Decide(requested, ctx.SupportsCompute, ctx.Renderer, ctx.Version);
     }
 
-    /// <summary>Loads an .onnx file. Errors (missing, truncated, not a model, bad options) are one-line exceptions with the values.</summary>
-    public static RealtimeClassifier Create(string modelPath, RealtimeOptions options = null) => Create(OnnxModel.Load(modelPath), options);
+    /// <summary>Loads an .onnx file, or a built-in name such as <c>pretrained:resnet18</c> (restored and converted on first
+    /// use). Errors (missing, truncated, not a model, bad options) are one-line exceptions with the values.</summary>
+    public static RealtimeClassifier Create(string modelPath, RealtimeOptions options = null) =>
+        Create(LoadedModel.Load(Models.Pretrained.ModelSource.Resolve(modelPath)), options);
 
     public static RealtimeClassifier Create(byte[] modelBytes, RealtimeOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
-        return Create(OnnxModel.Parse(modelBytes), options);
+        return Create(LoadedModel.FromBytes(modelBytes), options);
     }
 
     public static RealtimeClassifier Create(OnnxModel model, RealtimeOptions options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Create(LoadedModel.From(model), options);
+    }
+
+    /// <summary>Over a model already loaded and inspected (shared with other classifiers: it is immutable).</summary>
+    public static RealtimeClassifier Create(LoadedModel model, RealtimeOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return new RealtimeClassifier(model, options ?? new RealtimeOptions());

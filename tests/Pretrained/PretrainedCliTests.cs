@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NUnit.Framework;
+using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models.Pretrained;
 using ResNetRealtime.Tests.Cli;
@@ -37,7 +38,9 @@ public class PretrainedCliTests
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("blocks [2,2,2,3]").And.Contain("512 features"));
         using var clf = WithEnv(FixtureCache(), () => Classifier.Create("pretrained:resnet18"));
-        Assert.That(clf, Is.Not.Null);
+        Assert.That(clf.IsFeatureExtractor, Is.True);
+        using var rt = WithEnv(FixtureCache(), () => RealtimeClassifier.Create("pretrained:resnet18", new RealtimeOptions { Backend = "ort-cpu", Threads = 1 }));
+        Assert.That(rt.Backend, Is.EqualTo("ort-cpu"));
     }
 
     [Test]

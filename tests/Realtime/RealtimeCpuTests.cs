@@ -99,7 +99,7 @@ public class RealtimeCpuTests
         var r = WaitAfterSubmit(rt, px);
         // The reference: the same frame through Classifier, tapping layer1 and the feature map the CAM is made of.
         var model = Runtime.Onnx.OnnxModel.Load(Model);
-        var cam = CamSource.Find(model);
+        var cam = CamSource.Find(Runtime.Models.LoadedModel.From(model));
         using var sync = Classifier.Create(model, new ClassifierOptions { Backend = "ort-cpu", Threads = 1, TopK = 3, Taps = new[] { "layer1", cam.Features } });
         var s = sync.Classify(px, W, H, W * 4, PixelFormat.Bgra32);
         Assert.That(r.Taps, Has.Count.EqualTo(1));
