@@ -72,6 +72,7 @@ public static class BenchVerb
 
         Console.WriteLine($"bench: backend {backend}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
                           $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions)}; bare ORT interleaved in blocks of 5");
+        Console.WriteLine($"cpu: {Environment.ProcessorCount} logical cores; {CpuIsa.Describe()}");
         var runner = new BenchRunner { Backend = backend, Threads = threads, Frames = frames, Warmup = warmup, Repeats = repeats, Progress = m => Console.Error.WriteLine("  " + m) };
         var inputs = BenchRunner.SyntheticFrames();
         var runs = new List<BenchRun>();
@@ -109,6 +110,8 @@ public static class BenchVerb
             ["command"] = commandLine,
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             ["machine"] = $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            ["cpu_isa"] = string.Join(' ', CpuIsa.Present),
+            ["cpu_isa_absent"] = string.Join(' ', CpuIsa.Absent),
             ["threads"] = threads.ToString(CultureInfo.InvariantCulture),
             ["frames"] = frames.ToString(CultureInfo.InvariantCulture),
             ["warmup"] = warmup.ToString(CultureInfo.InvariantCulture),

@@ -74,13 +74,11 @@ public static class DemoVerb
 
             if (o.Teach)
             {
-                // The frozen pretrained backbone is teach mode's default; its features are read on the CPU backends.
+                // The frozen pretrained backbone is teach mode's default. Any backend gives its layer4 map (gl reads the tap back: 100 KB).
                 o.ModelPath ??= Runtime.Models.Pretrained.ModelSource.Resolve(Runtime.Models.Pretrained.ModelSource.Prefix + "resnet18");
                 // The scene is rendered at the backbone's input size (as the teach experiment recorded it), not the scene model's 64².
                 int inputSize = Runtime.Models.LoadedModel.Load(o.ModelPath).InputHeight;
                 if (inputSize > 0) o.Size = inputSize;
-                if (o.Backend == "auto") o.Backend = "ort-cpu";
-                if (o.Backend == "gl") throw new UsageException("--teach reads the backbone's feature maps on the CPU: use --backend ort-cpu (or auto), not gl");
                 if (o.AutoTeach > 0 && o.Source.Kind != SourceKind.Scene) throw new UsageException($"--auto-teach {o.AutoTeach} needs --source scene (it teaches the scene's true labels); got {o.Source}");
                 if (o.BudgetMs > 0) throw new UsageException("--budget-ms does not apply with --teach (the backbone is fixed)");
             }

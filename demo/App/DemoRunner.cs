@@ -210,7 +210,7 @@ public sealed unsafe class DemoRunner : IDisposable
                 case >= '1' and <= '9': _teach.OnClassKey(key - '1'); return;
                 case DemoKeys.Clear: _teach.OnClearKey(); return;
                 case DemoKeys.Save: _teach.Save(); return;
-                case DemoKeys.Backend: _log.WriteLine("rr demo: teach mode stays on the CPU backend it started on"); return;
+                case DemoKeys.Backend: _log.WriteLine("rr demo: teach mode stays on the backend it started on (the head was taught on its features)"); return;
             }
         switch (key)
         {

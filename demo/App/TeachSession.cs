@@ -21,6 +21,10 @@ public sealed class TeachSession : IDisposable
     /// layer3+layer4 (84.8% vs 83.2% at N = 20 with softmax regression), and flips/crops/brightness of the taught
     /// frames did not help, so teach mode pools layer4 and teaches the frames as they are.</summary>
     public static readonly string[] FeatureStages = ["layer4"];
+    /// <summary>Average and max pooling of each stage: over live runs of 8 scene seeds (README "Teach mode") it
+    /// classified 64.6% of the frames after teaching against 62.8% for the average alone, at no cost per frame.</summary>
+    public const TeachPooling Pooling = TeachPooling.AvgMax;
+    static string FeatureName => $"{string.Join("+", FeatureStages)} ({(Pooling == TeachPooling.AvgMax ? "avg+max" : "avg")} pooled)";
 
     readonly string[] _names;
     readonly int _autoTeach;
@@ -81,7 +85,7 @@ public sealed class TeachSession : IDisposable
         try
         {
             var labels = head.ClassIds.Select(k => _names[k]).ToArray();
-            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {_learner.Count(k)}"))} frames over {string.Join("+", FeatureStages)} of the backbone";
+            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {_learner.Count(k)}"))} frames over {FeatureName} of the backbone";
             TeachOnnx.Save(_savePath, _backbone, _features, head, labels, recipe);
             _log.WriteLine($"rr demo: teach: wrote {Path.GetFullPath(_savePath)} ({head.Classes} classes, {head.Kind})");
         }
@@ -141,7 +145,7 @@ public sealed class TeachSession : IDisposable
             return false;
         }
         var stages = LoadedModel.From(backbone).StageTensors;
-        _features = new TeachFeatures(FeatureStages.Select(st => stages[st]).ToArray(), idx.Select(i => r.Taps[i].Shape[1]).ToArray());
+        _features = new TeachFeatures(FeatureStages.Select(st => stages[st]).ToArray(), idx.Select(i => r.Taps[i].Shape[1]).ToArray(), Pooling);
         _learner?.Dispose();
         _learner = new TeachLearner(_features);
         _backbone = backbone; _tapIndex = idx;
@@ -184,7 +188,7 @@ public sealed class TeachSession : IDisposable
         w.WriteNumber("first_frame_after_teaching", EndedAtFrame);
         w.WriteNumber("classified_after_teaching", classifiedAfter);
         w.WriteString("head", _learner?.Head?.Kind);
-        w.WriteString("features", string.Join("+", FeatureStages));
+        w.WriteString("features", FeatureName);
         w.WriteStartObject("samples_per_class");
         if (_learner != null) for (int k = 0; k < TeachLearner.MaxClasses; k++) if (_learner.Count(k) > 0) w.WriteNumber(_names[k], _learner.Count(k));
         w.WriteEndObject();

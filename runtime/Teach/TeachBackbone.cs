@@ -13,7 +13,8 @@ public sealed class TeachBackbone : IDisposable
     readonly Classifier _classifier;
 
     /// <param name="stages">stage names to pool, last one = the CAM map (e.g. ["layer4"] or ["layer3","layer4"]).</param>
-    public TeachBackbone(LoadedModel model, IReadOnlyList<string> stages, string backend = "ort-cpu", double cropRatio = 1.0, int threads = 0)
+    public TeachBackbone(LoadedModel model, IReadOnlyList<string> stages, string backend = "ort-cpu", double cropRatio = 1.0, int threads = 0,
+                         TeachPooling pooling = TeachPooling.Avg)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (stages == null || stages.Count == 0) throw new ArgumentException("teach features need at least one stage");
@@ -25,7 +26,7 @@ public sealed class TeachBackbone : IDisposable
         Stages = stages.ToArray();
         _classifier = Classifier.Create(model, new ClassifierOptions { Backend = backend, Taps = Stages, CropRatio = cropRatio, Threads = threads });
         var taps = _classifier.Backend.Taps;
-        Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray());
+        Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling);
         var last = taps[^1].Shape;
         (CamChannels, CamHeight, CamWidth) = (last[1], last.Length == 4 ? last[2] : 1, last.Length == 4 ? last[3] : 1);
     }

@@ -2,6 +2,7 @@
 // load as they load any classifier. The backbone graph is kept whole; its outputs are replaced by the
 // TeachFeatures arithmetic and the head:
 //   per block  GlobalAveragePool → Flatten(axis 1) → LpNormalization(p 2, axis 1)      [N,Ci]
+//              (TeachPooling.AvgMax: then GlobalMaxPool → Flatten → LpNormalization, the tensor's second block)
 //   Concat(axis 1) when there are several blocks                                      [N,D]
 //   Gemm(transB 1), W·BlockScale and b of the head                                     [N,classes] "logits"
 // Metadata: rr.labels (one per head row), the backbone's rr.mean / rr.std / rr.input_size / rr.source / rr.license
@@ -34,11 +35,15 @@ public static class TeachOnnx
         var blocks = new List<string>();
         for (int i = 0; i < features.Tensors.Length; i++)
         {
-            string p = $"teach_{i}";
-            g.Nodes.Add(new OnnxNode("GlobalAveragePool", p + "_gap", [features.Tensors[i]], [p + "_gap"]));
-            g.Nodes.Add(new OnnxNode("Flatten", p + "_flat", [p + "_gap"], [p + "_flat"], OnnxAttribute.Int("axis", 1)));
-            g.Nodes.Add(new OnnxNode("LpNormalization", p + "_l2", [p + "_flat"], [p + "_l2"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("p", 2)));
-            blocks.Add(p + "_l2");
+            foreach (var (pool, tag) in features.Pooling == TeachPooling.AvgMax
+                         ? new[] { ("GlobalAveragePool", "avg"), ("GlobalMaxPool", "max") } : new[] { ("GlobalAveragePool", "avg") })
+            {
+                string p = $"teach_{i}_{tag}";
+                g.Nodes.Add(new OnnxNode(pool, p + "_pool", [features.Tensors[i]], [p + "_pool"]));
+                g.Nodes.Add(new OnnxNode("Flatten", p + "_flat", [p + "_pool"], [p + "_flat"], OnnxAttribute.Int("axis", 1)));
+                g.Nodes.Add(new OnnxNode("LpNormalization", p + "_l2", [p + "_flat"], [p + "_l2"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("p", 2)));
+                blocks.Add(p + "_l2");
+            }
         }
         string x = blocks[0];
         if (blocks.Count > 1)

@@ -17,9 +17,11 @@ public class BenchVerbTests
         var r = CliRunner.Run("bench", "--depths", "18,34", "--size", "32", "--frames", "6", "--warmup", "1", "--threads", "1", "--json", json, "--svg", svg);
         Assert.That(r.code, Is.EqualTo(0), r.stderr);
         Assert.That(r.stdout, Does.Contain("ratio"));
+        Assert.That(r.stdout, Does.Contain($"cpu: {Environment.ProcessorCount} logical cores; {Runtime.Backends.CpuIsa.Describe()}"), "the host's vector extensions, which set the int8 speed-up");
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.That(doc.RootElement.GetProperty("onnxruntime").GetString(), Is.EqualTo(Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()).And.Match(@"^\d+\.\d+\.\d+$"));
         var runs = doc.RootElement.GetProperty("runs");
+        Assert.That(doc.RootElement.GetProperty("cpu_isa").GetString(), Is.EqualTo(string.Join(' ', Runtime.Backends.CpuIsa.Present)));
         Assert.That(runs.GetArrayLength(), Is.EqualTo(2));
         var run = runs[0];
         Assert.That(run.EnumerateObject().Select(p => p.Name), Is.EqualTo(new[]

@@ -14,21 +14,25 @@ namespace ResNetRealtime.Tests.Teach;
 
 public class TeachDemoTests
 {
-    [Test]
-    public void Auto_teach_marks_counts_and_scores_only_after_teaching()
+    [TestCase("ort-cpu")]
+    [TestCase("gl")] // the GL backend reads the layer4 tap back for the head (llvmpipe here)
+    public void Auto_teach_marks_counts_and_scores_only_after_teaching(string backend)
     {
-        var dir = DemoTestUtil.TempDir("teach");
+        if (backend == "gl") Gl.GlTestContext.Get(); // the suite's headless context: fail (not skip) without GL 4.3
+        var dir = DemoTestUtil.TempDir("teach-" + backend);
         string backbone = Path.Combine(dir, "backbone.onnx"), saved = Path.Combine(dir, "taught.onnx");
         ResNetOnnxBuilder.Build(ResNetSpec.FromName("resnet18", 10, 3, 64), new ResNetBuildOptions { Seed = 3, Output = ResNetOutput.PooledFeatures }).Save(backbone);
         const int N = 2, Frames = 375; // 8 classes × 45-frame segments: the last class first shows at frame 315
         var (code, _, err) = CliRunner.Run("demo", "--headless", "--teach", "--model", backbone, "--auto-teach", $"{N}", "--seed", "3",
             "--frames", $"{Frames}", "--out", dir, "--width", "640", "--height", "400", "--screenshot-every", "1000",
-            "--save-teach", saved, "--keys", $"{Frames - 1}:s");
+            "--save-teach", saved, "--keys", $"{Frames - 1}:s", "--backend", backend);
         Assert.That(code, Is.Zero, err);
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json")));
         var frames = doc.RootElement.GetProperty("frames").EnumerateArray().ToArray();
         var summary = doc.RootElement.GetProperty("summary");
+        Assert.That(doc.RootElement.GetProperty("backend").GetString(), Is.EqualTo(backend));
+        Assert.That(frames.Select(f => f.GetProperty("backend").GetString()).Distinct(), Is.EqualTo(new[] { backend }));
         var teach = summary.GetProperty("teach");
         long after = teach.GetProperty("first_frame_after_teaching").GetInt64();
         Assert.That(after, Is.InRange(316, Frames - 1), "teaching ends once the last class had N frames");

@@ -23,12 +23,14 @@ public class TeachOnnxTests
         return x;
     }
 
-    [TestCase("layer4")]
-    [TestCase("layer3,layer4")]
-    public void Saved_model_matches_the_live_head_through_rr_infer(string stages)
+    [TestCase("layer4", TeachPooling.Avg)]
+    [TestCase("layer3,layer4", TeachPooling.Avg)]
+    [TestCase("layer4", TeachPooling.AvgMax)] // teach mode's layout (GlobalMaxPool blocks in the graph)
+    [TestCase("layer3,layer4", TeachPooling.AvgMax)]
+    public void Saved_model_matches_the_live_head_through_rr_infer(string stages, TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
-        using var bb = new TeachBackbone(backbone, stages.Split(','));
+        using var bb = new TeachBackbone(backbone, stages.Split(','), pooling: pooling);
         using var learner = new TeachLearner(bb.Features);
         var emb = new float[bb.Features.Length];
         for (int i = 0; i < 12; i++) { bb.EmbedTensor(Image(i), emb); learner.Add(i % 3, emb); }
@@ -86,11 +88,12 @@ public class TeachOnnxTests
         finally { Directory.Delete(dir, true); }
     }
 
-    [Test]
-    public void Cam_uses_the_heads_weights_over_the_last_stage()
+    [TestCase(TeachPooling.Avg)]
+    [TestCase(TeachPooling.AvgMax)] // the CAM reads layer4's average block, not layer3's max block before it
+    public void Cam_uses_the_heads_weights_over_the_last_stage(TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
-        using var bb = new TeachBackbone(backbone, ["layer3", "layer4"]);
+        using var bb = new TeachBackbone(backbone, ["layer3", "layer4"], pooling: pooling);
         var emb = new float[bb.Features.Length];
         var map = new float[bb.CamChannels * bb.CamHeight * bb.CamWidth];
         bb.EmbedTensor(Image(1), emb, map);
@@ -105,6 +108,23 @@ public class TeachOnnxTests
         var ch = map.AsSpan(5 * hw, hw).ToArray();
         float lo = ch.Min(), hi = ch.Max();
         for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(hi > lo ? (ch[i] - lo) / (hi - lo) : 0).Within(1e-6));
+    }
+
+    [Test]
+    public void Avg_max_layout_is_each_tensors_average_then_its_maximum_each_normalised()
+    {
+        // Two tensors: a [2,2,2] map and a pooled [3,1,1] vector, hand-computed.
+        var f = new TeachFeatures(["a", "b"], [2, 3], TeachPooling.AvgMax);
+        Assert.That(f.Length, Is.EqualTo(10));
+        Assert.That(f.Offset(1), Is.EqualTo(4));
+        var e = new float[f.Length];
+        f.Embed(0, [1, 3, 0, 0, /* ch 1 */ 4, 0, 0, 0], e); // avg (1, 1), max (3, 4)
+        f.Embed(1, [0, 3, 4], e);                           // avg = max = (0, 3, 4)
+        float s = 0.5f; // 1/√(4 blocks)
+        float r2 = 1 / MathF.Sqrt(2);
+        var want = new[] { r2 * s, r2 * s, 0.6f * s, 0.8f * s, 0, 0.6f * s, 0.8f * s, 0, 0.6f * s, 0.8f * s };
+        for (int i = 0; i < want.Length; i++) Assert.That(e[i], Is.EqualTo(want[i]).Within(1e-6), $"value {i}");
+        Assert.That(MathF.Sqrt(e.Sum(v => v * v)), Is.EqualTo(1).Within(1e-6), "unit length overall");
     }
 
     [Test]
