@@ -21,8 +21,10 @@ public static class FrameRecording
     /// <summary>
     /// Renders <paramref name="count"/> independent scene samples at <paramref name="size"/>×<paramref name="size"/>
     /// into <paramref name="dir"/> with the current GL context. Returns the per-class counts.
+    /// <paramref name="live"/>: the first <paramref name="count"/> frames of the live animation instead (what
+    /// `rr demo --seed S` shows, 45-frame segments; the teach experiments replay it), not independent samples.
     /// </summary>
-    public static int[] Record(GL gl, string dir, int count, int size, ulong seed, Action<int> progress = null)
+    public static int[] Record(GL gl, string dir, int count, int size, ulong seed, Action<int> progress = null, bool live = false)
     {
         if (count <= 0) throw new ArgumentException($"--frames must be ≥ 1 for --record (got {count})");
         if (size < 8 || size > 1024) throw new ArgumentException($"--size must be in [8, 1024] (got {size})");
@@ -37,7 +39,7 @@ public static class FrameRecording
         {
             for (int i = 0; i < count; i++)
             {
-                var state = script.Sample(i);
+                var state = live ? script.StateAt(i) : script.Sample(i);
                 target.Bind();
                 renderer.Draw(state, size, size);
                 target.ReadRgb(record.AsSpan(1));
