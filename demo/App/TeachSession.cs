@@ -1,5 +1,5 @@
 // TeachSession: `rr demo --teach` — the demo's side of teach mode over runtime/Teach. The frozen backbone runs in
-// the normal live path (a RealtimeClassifier on a CPU backend, tapping the ResNet stages); this class turns each
+// the normal live path (a RealtimeClassifier on any backend, tapping the ResNet stages; gl reads the tap back); this class turns each
 // result's layer4 tap into an embedding, teaches it when a class key asked for the current frame, and
 // replaces the (empty) top-k and the heatmap with the taught head's prediction and its CAM.
 // Keys (DemoKeys): 1-9 teach the current frame as that class (held = a burst, one sample per frame); C then a digit
