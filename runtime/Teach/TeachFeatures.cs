@@ -2,9 +2,9 @@
 // [C,1,1] output), each global-average-pooled (and, with TeachPooling.AvgMax, also global-max-pooled: a second
 // block right after the first) and L2-normalised block by block, then concatenated and scaled by
 // 1/√(blocks) so the whole vector has unit length. The max block keeps where a channel fired most, which the
-// average over a 7×7 map of mostly background washes out (teach mode's choice: README "Teach mode"). Normalising each block keeps a 256-channel layer3 from being
-// outweighed by layer4's larger activations; unit length makes the head's step size and sharpness mean the same
-// for any layout. The same arithmetic is appended to the ONNX graph by TeachOnnx (GlobalAveragePool → Flatten →
+// average over a 7×7 map of mostly background washes out (teach mode's choice: README "Teach mode").
+// Normalising each block keeps a 256-channel layer3 from being outweighed by layer4's larger activations; unit
+// length makes the head's step size and sharpness mean the same for any layout. The same arithmetic is appended to the ONNX graph by TeachOnnx (GlobalAveragePool → Flatten →
 // (GlobalMaxPool → Flatten →) LpNormalization per block, Concat, the 1/√blocks folded into the Gemm weights), so one
 // owner describes it here.
 using System.Numerics.Tensors;

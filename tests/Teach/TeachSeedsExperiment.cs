@@ -103,10 +103,22 @@ public class TeachSeedsExperiment
 
     static void Norm(Span<float> v) { float n = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(v, v)); if (n > 0) for (int i = 0; i < v.Length; i++) v[i] /= n; }
 
-    /// <summary>A [512,7,7] map pooled as <paramref name="kind"/>: blocks, each L2-normalised, concatenated, normalised.
-    /// "avg+max" is the layout of TeachFeatures' AvgMax (TeachOnnxTests pins that one); the others are candidates.</summary>
+    static readonly Dictionary<TeachPooling, TeachFeatures> Shipped = new()
+    {
+        [TeachPooling.Avg] = new(["layer4"], [C], TeachPooling.Avg), [TeachPooling.AvgMax] = new(["layer4"], [C], TeachPooling.AvgMax),
+    };
+
+    /// <summary>A [512,7,7] map pooled as <paramref name="kind"/>: "avg" and "avg+max" through TeachFeatures itself (what
+    /// teach mode runs); the other candidates as blocks, each L2-normalised, concatenated, normalised.</summary>
     static float[] Feat(float[] m, string kind)
     {
+        if (kind is "avg" or "avg+max")
+        {
+            var f = Shipped[kind == "avg" ? TeachPooling.Avg : TeachPooling.AvgMax];
+            var e = new float[f.Length];
+            f.Embed(0, m, e);
+            return e;
+        }
         var blocks = new List<float[]>();
         float[] Pool(Func<int, int, bool> inRegion, string op)
         {
@@ -125,9 +137,9 @@ public class TeachSeedsExperiment
         if (kind.Contains("2x2")) // four overlapping 4×4 quadrants of the 7×7 map (row/column 3 shared)
             foreach (var (y0, x0) in new[] { (0, 0), (0, 3), (3, 0), (3, 3) })
                 blocks.Add(Pool((y, x) => y >= y0 && y < y0 + 4 && x >= x0 && x < x0 + 4, "avg"));
-        var f = blocks.SelectMany(b => b).ToArray();
-        Norm(f);
-        return f;
+        var v = blocks.SelectMany(b => b).ToArray();
+        Norm(v);
+        return v;
     }
 
     /// <summary>Frame <paramref name="idx"/> under one augmentation through the backbone: its layer4 map.</summary>
