@@ -40,9 +40,10 @@ public static class DemoVerb
         var teach = Cli.Flag("--teach", "teach mode: keys 1-9 teach the current frame as a class to a head over the backbone's features (C+digit clears, S saves)");
         var autoTeach = Cli.Int("--auto-teach", "N", "--teach on the scene: teach the first N frames of each scene class under its true label, then classify", 0, 0, 100_000);
         var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: the S key writes backbone + taught head here as one ONNX", absent: "not written");
+        var noAugment = Cli.Flag("--no-teach-augment", "--teach: teach only the frames themselves, not also their 10 colour/turn/mirror variants (each costs a CPU backbone pass in the background)", absent: "variants taught");
         var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
                                       "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")
-            { source, model, models, backend, headless, frames, outDir, budget, glBudget, seed, width, height, depth, keys, every, bare, record, size, precision, teach, autoTeach, saveTeach };
+            { source, model, models, backend, headless, frames, outDir, budget, glBudget, seed, width, height, depth, keys, every, bare, record, size, precision, teach, autoTeach, saveTeach, noAugment };
         cmd.SetAction(pr =>
         {
             var o = new DemoOptions
@@ -53,6 +54,7 @@ public static class DemoVerb
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
                 Keys = pr.GetValue(keys), Precision = pr.GetValue(precision),
                 Teach = pr.GetValue(teach), AutoTeach = pr.GetValue(autoTeach), SaveTeach = pr.GetValue(saveTeach),
+                TeachAugment = !pr.GetValue(noAugment),
             };
             try
             {
@@ -86,11 +88,12 @@ public static class DemoVerb
             {
                 if (o.AutoTeach > 0) throw new UsageException("--auto-teach needs --teach");
                 if (o.SaveTeach != null) throw new UsageException("--save-teach needs --teach");
+                if (!o.TeachAugment) throw new UsageException("--no-teach-augment needs --teach");
             }
             if (o.RecordDir != null)
             {
                 pr.NotApplicable("with --record (it records the rendered scene offscreen at --size)",
-                    source, model, models, backend, headless, outDir, budget, glBudget, width, height, depth, keys, every, bare, precision, teach, autoTeach, saveTeach);
+                    source, model, models, backend, headless, outDir, budget, glBudget, width, height, depth, keys, every, bare, precision, teach, autoTeach, saveTeach, noAugment);
                 if (o.Frames <= 0) throw new UsageException("--record needs --frames N (N >= 1)");
                 return DemoApp.Record(o, Console.Error);
             }

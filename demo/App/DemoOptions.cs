@@ -46,4 +46,6 @@ public sealed class DemoOptions
     public int AutoTeach { get; set; }
     /// <summary>--save-teach FILE: where the S key writes backbone + head as one ONNX.</summary>
     public string SaveTeach { get; set; }
+    /// <summary>--teach: also teach each taught frame's TeachAugment variants (off: --no-teach-augment).</summary>
+    public bool TeachAugment { get; set; } = true;
 }

@@ -87,7 +87,7 @@ public sealed unsafe class DemoRunner : IDisposable
         Activate(o.Backend ?? "auto");
         if (o.Teach)
         {
-            _teach = new TeachSession(scene ? SceneScript.Classes : Array.Empty<string>(), o.AutoTeach, o.SaveTeach, log);
+            _teach = new TeachSession(scene ? SceneScript.Classes : Array.Empty<string>(), o.AutoTeach, o.SaveTeach, log, o.TeachAugment);
             _worker.OnFill = (r, s) => _frameTaught = _teach.OnResult(r, s, _worker.Model);
         }
         if (scene)
@@ -140,6 +140,9 @@ public sealed unsafe class DemoRunner : IDisposable
                     ended = $"source ended after {_frames} of {_o.Frames} frames";
                     break;
                 }
+                // The taught frame's variants are in the head before the next frame (outside the frame's timing): samples
+                // then arrive in one order, so a headless run repeats. A window never waits for them.
+                if (_frameTaught) _teach.WaitForVariants();
                 if (_script != null) _teach?.CheckAutoDone(_frames, SceneScript.Classes.Length);
                 if (shot)
                 {
@@ -266,7 +269,7 @@ public sealed unsafe class DemoRunner : IDisposable
             _sceneView.Bind();
             _scene.Draw(state, _modelSize, _modelSize);
             // The CPU path needs the pixels; the gl path reads the render target itself (no readback).
-            if (_worker.NeedsPixels) _sceneView.ReadRgb(_sceneFrame.Pixels);
+            if (_worker.NeedsPixels || _teach?.WantsPixels == true) _sceneView.ReadRgb(_sceneFrame.Pixels);
             input = new FrameTexture(_sceneView.ColorTexture, _modelSize, _modelSize, FlipY: true);
             _sceneFrame.Sequence = _frames; _sceneFrame.Label = state.Label;
             _sceneFrame.CaptureTimestamp = Stopwatch.GetTimestamp();
@@ -293,6 +296,7 @@ public sealed unsafe class DemoRunner : IDisposable
 
         if (frame != null)
         {
+            _teach?.Remember(frame.Sequence, frame.Pixels, frame.Width, frame.Height); // a copy, for the taught frame's variants
             if (_worker.TryOffer(frame, input))
             {
                 if (lockStep && !_worker.TryGetResult(_result, 120_000))

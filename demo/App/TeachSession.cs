@@ -5,7 +5,10 @@
 // Keys (DemoKeys): 1-9 teach the current frame as that class (held = a burst, one sample per frame); C then a digit
 // clears that class; S writes --save-teach. --auto-teach N plays the user on the scene: before each frame it presses
 // the digit of the frame's true class while that class has fewer than N taught frames — the same OnKey path.
-// Nothing here runs the head's training: TeachLearner does that on its own thread.
+// Each taught frame's ten TeachAugment variants (colour orders, grey, quarter turns, mirror) are taught too, by
+// TeachAugmenter on its own thread from the frame's pixels (kept here for the last few frames offered, so the
+// pixels are those of the frame whose result is taught); --no-teach-augment turns that off.
+// Nothing here runs the head's training or the variants' backbone passes: TeachLearner and TeachAugmenter do.
 using System.Diagnostics;
 using System.Text.Json;
 using ResNetRealtime.Runtime.Inference;
@@ -30,7 +33,14 @@ public sealed class TeachSession : IDisposable
     readonly int _autoTeach;
     readonly string _savePath;
     readonly TextWriter _log;
+    readonly bool _augment;
     TeachLearner _learner;
+    TeachAugmenter _augmenter;
+    // The last frames offered (RGB24), by sequence number, so a result's own pixels can be augmented.
+    const int Remembered = 4;
+    readonly byte[][] _pixels = new byte[Remembered][];
+    readonly long[] _pixelSeq = [-1, -1, -1, -1];
+    readonly int[] _pixelW = new int[Remembered], _pixelH = new int[Remembered];
     TeachFeatures _features;
     Runtime.Onnx.OnnxModel _backbone;
     int[] _tapIndex;
@@ -40,10 +50,23 @@ public sealed class TeachSession : IDisposable
     bool _clearArmed;
     readonly System.Text.StringBuilder _status = new();
 
-    public TeachSession(IReadOnlyList<string> classNames, int autoTeach, string savePath, TextWriter log)
+    public TeachSession(IReadOnlyList<string> classNames, int autoTeach, string savePath, TextWriter log, bool augment = true)
     {
         _names = Enumerable.Range(0, TeachLearner.MaxClasses).Select(i => i < classNames.Count ? classNames[i] : $"class {i + 1}").ToArray();
-        _autoTeach = autoTeach; _savePath = savePath; _log = log;
+        _autoTeach = autoTeach; _savePath = savePath; _log = log; _augment = augment;
+    }
+
+    /// <summary>Whether the runner must hand every offered frame's pixels to <see cref="Remember"/>.</summary>
+    public bool WantsPixels => _augment;
+
+    /// <summary>Keeps a copy of an offered frame's pixels (RGB24, tight rows) under its sequence number. Allocates only when the frame size changes.</summary>
+    public void Remember(long sequence, ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        if (!_augment) return;
+        int i = (int)(sequence % Remembered), n = width * height * 3;
+        if (_pixels[i] == null || _pixels[i].Length != n) _pixels[i] = new byte[n];
+        rgb[..n].CopyTo(_pixels[i]);
+        _pixelSeq[i] = sequence; _pixelW[i] = width; _pixelH[i] = height;
     }
 
     /// <summary>Head update time per retrain (the HUD's "teach update" row).</summary>
@@ -56,7 +79,8 @@ public sealed class TeachSession : IDisposable
     public bool AutoTeachDone => EndedAtFrame >= 0;
     /// <summary>The HUD's teach line; rebuilt only when the head or the counts change (no per-frame string).</summary>
     public string Status { get; private set; }
-    (TeachHead, long, long) _statusKey = (null, -1, -1);
+    (TeachHead, long, long, long, int) _statusKey = (null, -1, -1, -1, -1);
+    long _unaugmented;
 
     /// <summary>--auto-teach: the class to teach before a frame of true class <paramref name="label"/>, or -1.</summary>
     public int AutoClass(int label, int sceneClasses)
@@ -65,12 +89,21 @@ public sealed class TeachSession : IDisposable
         return Taught(label) < _autoTeach ? label : -1;
     }
 
-    int Taught(int k) => _learner == null ? 0 : (int)_learner.Added(k);
+    /// <summary>Frames taught to class slot k since it was last cleared (its samples in the learner also count the variants).</summary>
+    int Taught(int k) => _learner == null ? 0 : (int)_framesPerClass[k];
+    readonly long[] _framesPerClass = new long[TeachLearner.MaxClasses];
 
     /// <summary>A key: 0-8 = teach that class with the current frame; handled by the runner's OnKey.</summary>
     public void OnClassKey(int classId)
     {
-        if (_clearArmed) { _clearArmed = false; _learner?.Clear(classId); _log.WriteLine($"rr demo: teach: cleared {_names[classId]}"); return; }
+        if (_clearArmed)
+        {
+            _clearArmed = false;
+            if (_augmenter != null) _augmenter.Clear(classId); else _learner?.Clear(classId);
+            _framesPerClass[classId] = 0;
+            _log.WriteLine($"rr demo: teach: cleared {_names[classId]}");
+            return;
+        }
         _pending = classId;
     }
 
@@ -85,7 +118,7 @@ public sealed class TeachSession : IDisposable
         try
         {
             var labels = head.ClassIds.Select(k => _names[k]).ToArray();
-            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {_learner.Count(k)}"))} frames over {FeatureName} of the backbone";
+            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {Taught(k)}"))} frames{(_augmenter != null ? $" and {_augmenter.Added} variants of them ({string.Join(" ", TeachAugment.Names)})" : "")} over {FeatureName} of the backbone";
             TeachOnnx.Save(_savePath, _backbone, _features, head, labels, recipe);
             _log.WriteLine($"rr demo: teach: wrote {Path.GetFullPath(_savePath)} ({head.Classes} classes, {head.Kind})");
         }
@@ -104,6 +137,11 @@ public sealed class TeachSession : IDisposable
         if (_pending >= 0)
         {
             _learner.Add(_pending, _embedding);
+            int slot = (int)(r.FrameId % Remembered);
+            if (_augmenter != null && r.FrameId >= 0 && _pixelSeq[slot] == r.FrameId)
+                _augmenter.Enqueue(_pending, _pixels[slot], _pixelW[slot], _pixelH[slot]);
+            else if (_augmenter != null) _unaugmented++;
+            _framesPerClass[_pending]++;
             TaughtFrames++;
             taught = true;
             _pending = -1;
@@ -146,8 +184,15 @@ public sealed class TeachSession : IDisposable
         }
         var stages = LoadedModel.From(backbone).StageTensors;
         _features = new TeachFeatures(FeatureStages.Select(st => stages[st]).ToArray(), idx.Select(i => r.Taps[i].Shape[1]).ToArray(), Pooling);
+        _augmenter?.Dispose(); _augmenter = null;
         _learner?.Dispose();
         _learner = new TeachLearner(_features);
+        if (_augment)
+            try { _augmenter = new TeachAugmenter(_learner, LoadedModel.From(backbone), FeatureStages, Pooling); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _log.WriteLine($"rr demo: teach: variants of the taught frames are off ({e.Message}); the frames themselves are taught");
+            }
         _backbone = backbone; _tapIndex = idx;
         _embedding = new float[_features.Length];
         return true;
@@ -155,19 +200,33 @@ public sealed class TeachSession : IDisposable
 
     void WriteStatus(TeachHead head)
     {
-        var key = (head, _learner.Updates, TaughtFrames);
+        var key = (head, _learner.Updates, TaughtFrames, _augmenter?.Added ?? 0, _augmenter?.Pending ?? 0);
         if (key == _statusKey && Status != null) return;
         _statusKey = key;
         _status.Clear();
         if (head == null) { Status = "teach: nothing taught yet — press 1-9 to teach the current frame as a class"; return; }
         if (head.Classes == 1) _status.Append("teach: one class taught — teach a second to classify · ");
         else _status.Append("teach: ").Append(head.Kind).Append(" · ");
-        foreach (var k in head.ClassIds) _status.Append(_names[k]).Append(' ').Append(_learner.Count(k)).Append("  ");
+        foreach (var k in head.ClassIds) _status.Append(_names[k]).Append(' ').Append(Taught(k)).Append("  ");
+        if (_augmenter?.Fault is string f) _status.Append("· variants stopped: ").Append(f);
+        else if (_augmenter?.Pending > 0) _status.Append("· variants of ").Append(_augmenter.Pending).Append(" frames to go");
+        else if (_augmenter?.Added > 0) _status.Append("· +").Append(_augmenter.Added).Append(" variants");
         Status = _status.ToString();
     }
 
     /// <summary>Blocks until the head has learnt every taught frame (headless runs, so what follows is deterministic).</summary>
-    public void WaitForHead() { if (_learner != null && !_learner.WaitUntilCurrent(60_000)) throw new TimeoutException("the teach head did not finish training within 60 s"); }
+    public void WaitForHead()
+    {
+        WaitForVariants();
+        if (_learner != null && !_learner.WaitUntilCurrent(60_000)) throw new TimeoutException("the teach head did not finish training within 60 s");
+    }
+
+    /// <summary>Blocks until every taught frame's variants are in the learner (headless lock-step, after each taught
+    /// frame: the samples then arrive in one order, so a run is repeatable).</summary>
+    public void WaitForVariants()
+    {
+        if (_augmenter != null && !_augmenter.WaitIdle(300_000)) throw new TimeoutException($"the variants of the taught frames did not finish within 300 s ({_augmenter.Pending} frames left)");
+    }
 
     /// <summary>Marks the end of --auto-teach at frame <paramref name="frame"/> once every scene class has N taught frames.</summary>
     public void CheckAutoDone(long frame, int sceneClasses)
@@ -189,7 +248,18 @@ public sealed class TeachSession : IDisposable
         w.WriteNumber("classified_after_teaching", classifiedAfter);
         w.WriteString("head", _learner?.Head?.Kind);
         w.WriteString("features", FeatureName);
-        w.WriteStartObject("samples_per_class");
+        w.WriteStartObject("variants");
+        w.WriteStartArray("kinds");
+        if (_augmenter != null) foreach (var n in TeachAugment.Names) w.WriteStringValue(n);
+        w.WriteEndArray();
+        w.WriteNumber("added", _augmenter?.Added ?? 0);
+        w.WriteNumber("frames_dropped", (_augmenter?.Dropped ?? 0) + _unaugmented);
+        if (_augmenter?.Fault != null) w.WriteString("error", _augmenter.Fault);
+        w.WriteEndObject();
+        w.WriteStartObject("frames_per_class");
+        for (int k = 0; k < TeachLearner.MaxClasses; k++) if (_framesPerClass[k] > 0) w.WriteNumber(_names[k], _framesPerClass[k]);
+        w.WriteEndObject();
+        w.WriteStartObject("samples_per_class"); // frames and variants, as the head holds them (the newest TeachLearner.Capacity per class)
         if (_learner != null) for (int k = 0; k < TeachLearner.MaxClasses; k++) if (_learner.Count(k) > 0) w.WriteNumber(_names[k], _learner.Count(k));
         w.WriteEndObject();
         w.WriteStartObject("update_ms");
@@ -199,7 +269,7 @@ public sealed class TeachSession : IDisposable
         w.WriteEndObject();
     }
 
-    public void Dispose() => _learner?.Dispose();
+    public void Dispose() { _augmenter?.Dispose(); _learner?.Dispose(); }
 
     /// <summary>Descending by probability without a per-frame closure (the comparer is reused).</summary>
     sealed class Comparer : IComparer<int>

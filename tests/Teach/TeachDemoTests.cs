@@ -7,6 +7,7 @@ using System.Text.Json;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Tests.Cli;
 using ResNetRealtime.Tests.Demo;
 
@@ -42,7 +43,12 @@ public class TeachDemoTests
         foreach (var g in taught.GroupBy(f => f.GetProperty("true_class").GetInt32()))
             Assert.That(g.Count(), Is.EqualTo(N), $"class {g.Key} taught {g.Count()} frames");
         Assert.That(taught.Max(f => f.GetProperty("index").GetInt64()), Is.LessThan(after));
-        foreach (var p in teach.GetProperty("samples_per_class").EnumerateObject()) Assert.That(p.Value.GetInt32(), Is.EqualTo(N), p.Name);
+        foreach (var p in teach.GetProperty("frames_per_class").EnumerateObject()) Assert.That(p.Value.GetInt32(), Is.EqualTo(N), p.Name);
+        // each taught frame is a sample, and so are its ten variants (TeachAugmenter; headless waits for them)
+        foreach (var p in teach.GetProperty("samples_per_class").EnumerateObject()) Assert.That(p.Value.GetInt32(), Is.EqualTo(N * (1 + TeachAugment.Count)), p.Name);
+        var variants = teach.GetProperty("variants");
+        Assert.That(variants.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()), Is.EqualTo(TeachAugment.Names));
+        Assert.That((variants.GetProperty("added").GetInt32(), variants.GetProperty("frames_dropped").GetInt32()), Is.EqualTo((8 * N * TeachAugment.Count, 0)));
 
         var scored = frames.Where(f => f.GetProperty("index").GetInt64() >= after).ToArray();
         Assert.That(teach.GetProperty("classified_after_teaching").GetInt64(), Is.EqualTo(scored.Length));
@@ -77,7 +83,7 @@ public class TeachDemoTests
         var teach = doc.RootElement.GetProperty("summary").GetProperty("teach");
         Assert.That(teach.GetProperty("taught_frames").GetInt32(), Is.EqualTo(6));
         var counts = teach.GetProperty("samples_per_class").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.That(counts, Is.EqualTo(new Dictionary<string, int> { ["cube"] = 3, ["sphere"] = 3 }));
+        Assert.That(counts, Is.EqualTo(new Dictionary<string, int> { ["cube"] = 33, ["sphere"] = 33 }), "3 frames and their 10 variants each (the scene read back for them)");
         Assert.That(teach.GetProperty("head").GetString(), Is.EqualTo("softmax regression"));
         var later = frames.Where(f => f.GetProperty("index").GetInt64() > 14).ToArray();
         Assert.That(later.Select(f => f.GetProperty("predicted_label").GetString()), Is.All.AnyOf("cube", "sphere"), "the taught head classifies the later frames");

@@ -3,7 +3,9 @@
 // pretrained:resnet18 layer4 map dumped once; then --auto-teach's replay offline: the first N = 20 frames of each
 // class taught, every frame after the last taught one scored, heads trained by TeachHead.Train as teach mode does.
 // Compared: pooling (average; average + max; average + 2×2 grid; GeM p = 3 + max), centring (CL2N), and augmenting
-// each taught frame through the backbone (5 other colour-channel orders, 3 quarter turns, flip, grey).
+// each taught frame through the backbone (TeachAugment: 5 other colour-channel orders, 3 quarter turns, flip, grey).
+// RR_TEACH_SEEDS_ROWS=v2 runs only the second round (power transform, layer3 blocks, the head's settings, smoothing
+// the probabilities over frames); =v3 only which half of the augmentations carries the gain.
 // Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
 // (default TMP/rr-teach-seeds).
 //   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
@@ -23,7 +25,7 @@ namespace ResNetRealtime.Tests.Teach;
 public class TeachSeedsExperiment
 {
     const int N = 20, K = 8, C = 512, H = 7, W = 7, HW = H * W, M = C * HW, Frames = 600;
-    static readonly string[] Augs = ["id", "p120", "p201", "p021", "p210", "p102", "r90", "r180", "r270", "flip", "grey"];
+    static readonly string[] Augs = ["id", .. TeachAugment.Names];
     static readonly (string Name, string[] Augs)[] AugSets = [("none", ["id"]), ("10 per frame", Augs)];
 
     [Test]
@@ -31,25 +33,59 @@ public class TeachSeedsExperiment
     {
         string root = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_DIR") ?? Path.Combine(Path.GetTempPath(), "rr-teach-seeds");
         var model = LoadedModel.Load(ModelSource.Resolve(ModelSource.Prefix + "resnet18"));
-        using var bb = new TeachBackbone(model, ["layer4"]);
+        using var bb = new TeachBackbone(model, ["layer3", "layer4"], pooling: TeachPooling.AvgMax);
         var seeds = Enumerable.Range(1, 8).Select(s => Prepare(Path.Combine(root, $"live{s}"), (ulong)s, bb)).ToList();
-        foreach (var kind in new[] { "avg", "avg+max", "avg+2x2", "gem+max" })
-            foreach (var (aname, augs) in AugSets)
-                foreach (var centre in new[] { false, true })
+        string only = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ROWS"); // "v2": the second round only
+        if (only == null)
+            foreach (var kind in new[] { "avg", "avg+max", "avg+2x2", "gem+max" })
+                foreach (var (aname, augs) in AugSets)
+                    foreach (var centre in new[] { false, true })
+                        Row(seeds, $"{kind} | {aname} | {(centre ? "centred" : "raw")}", d => Score(d, kind, augs, centre));
+        if (only == "v3") // which augmentations carry the gain (no new backbone passes: subsets of the cached ones)
+        {
+            foreach (var (aname, augs) in new (string, string[])[] {
+                ("colour: 5 channel orders + grey", ["id", "p120", "p201", "p021", "p210", "p102", "grey"]),
+                ("geometry: 3 turns + flip", ["id", "r90", "r180", "r270", "flip"]),
+                ("2 rotations of the channels + grey", ["id", "p120", "p201", "grey"]),
+                ("5 channel orders", ["id", "p120", "p201", "p021", "p210", "p102"]),
+                ("all 10", Augs) })
+                foreach (var kind in new[] { "avg+max", "gem+max" })
+                    Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
+            return;
+        }
+        // Second round: power transform (√ of each pooled value before normalising, Hu et al. 2021), layer3 blocks,
+        // the head's settings, and smoothing the probabilities over frames (an exponential moving average).
+        foreach (var (aname, augs) in AugSets)
+            foreach (var kind in new[] { "avg+max", "sqrt avg+max", "avg+max+l3", "sqrt avg+max+l3" })
+                foreach (var head in new[] { "lr", "means", "lr l2=1e-2" })
                 {
-                    var acc = seeds.Select(d => Score(d, kind, augs, centre)).ToArray();
-                    double mean = acc.Sum(a => a.Right) / (double)acc.Sum(a => a.Count);
-                    TestContext.Out.WriteLine($"| {kind} | {aname} | {(centre ? "centred" : "raw")} | {100 * mean:F1}% | " +
-                        string.Join(" ", acc.Select((a, i) => $"{i + 1}:{100.0 * a.Right / a.Count:F0}")) + " |");
+                    float[] emas = [0f, 0.5f, 0.8f];
+                    var all = seeds.Select(d => ScoreEmas(d, kind, augs, false, head, emas)).ToArray();
+                    for (int e = 0; e < emas.Length; e++)
+                    {
+                        var col = all.Select(a => a[e]).ToList();
+                        Row(col, $"{kind} | {aname} | {head} | ema {emas[e]}");
+                    }
                 }
     }
 
-    sealed record Seed(int[] Labels, float[][] Maps, float[][] Taught);
+    static void Row(List<Seed> seeds, string name, Func<Seed, (int Right, int Count)> score) => Row(seeds.Select(score).ToList(), name);
+
+    static void Row(List<(int Right, int Count)> acc, string name)
+    {
+        double mean = acc.Sum(a => a.Right) / (double)acc.Sum(a => a.Count);
+        double no3 = acc.Where((_, i) => i != 2).Sum(a => a.Right) / (double)acc.Where((_, i) => i != 2).Sum(a => a.Count);
+        TestContext.Out.WriteLine($"| {name} | {100 * mean:F1}% | {100 * no3:F1}% | " +
+            string.Join(" ", acc.Select((a, i) => $"{i + 1}:{100.0 * a.Right / a.Count:F0}")) + " |");
+    }
+
+    sealed record Seed(int[] Labels, float[][] Maps, float[][] Taught, float[][] L3, float[][] L3Taught);
 
     /// <summary>Records seed <paramref name="seed"/>'s live frames and dumps the maps (all frames, and the taught ones under each augmentation).</summary>
     static Seed Prepare(string dir, ulong seed, TeachBackbone bb)
     {
         string maps = Path.Combine(dir, "maps.f32"), aug = Path.Combine(dir, "aug.f32");
+        string l3 = Path.Combine(dir, "l3.f32"), l3aug = Path.Combine(dir, "l3aug.f32");
         if (!File.Exists(Path.Combine(dir, "info.json")))
         {
             using var ctx = GlContext.CreateHeadless();
@@ -58,21 +94,33 @@ public class TeachSeedsExperiment
         using var ds = FramesDataset.Open(dir);
         var labels = Enumerable.Range(0, ds.Count).Select(ds.Label).ToArray();
         var taughtIdx = TaughtFrames(labels).ToArray();
-        if (!File.Exists(aug))
+        if (!File.Exists(l3aug))
         {
-            using (var f = File.Create(maps + ".tmp"))
-                for (int i = 0; i < ds.Count; i++) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, "id").AsSpan()));
-            using (var f = File.Create(aug + ".tmp"))
-                foreach (var i in taughtIdx) foreach (var a in Augs) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, a).AsSpan()));
-            File.Move(maps + ".tmp", maps, true); File.Move(aug + ".tmp", aug, true);
+            void Dump(string path, string l3path, IEnumerable<(int Idx, string Aug)> which)
+            {
+                using var f = File.Create(path + ".tmp");
+                using var g = File.Create(l3path + ".tmp");
+                foreach (var (i, a) in which)
+                {
+                    var (m, e) = Map(bb, ds, i, a);
+                    f.Write(MemoryMarshal.AsBytes(m.AsSpan()));
+                    g.Write(MemoryMarshal.AsBytes(e.AsSpan(0, L3)));
+                }
+            }
+            Dump(maps, l3, Enumerable.Range(0, ds.Count).Select(i => (i, "id")));
+            Dump(aug, l3aug, taughtIdx.SelectMany(i => Augs.Select(a => (i, a))));
+            foreach (var p in new[] { maps, aug, l3, l3aug }) File.Move(p + ".tmp", p, true);
         }
-        return new Seed(labels, Read(maps), Read(aug));
+        return new Seed(labels, Read(maps, M), Read(aug, M), Read(l3, L3), Read(l3aug, L3));
     }
 
-    static float[][] Read(string path)
+    /// <summary>layer3's avg and max blocks (256 + 256) as the backbone's AvgMax layout writes them.</summary>
+    const int L3 = 512;
+
+    static float[][] Read(string path, int n)
     {
         var b = File.ReadAllBytes(path);
-        return Enumerable.Range(0, b.Length / (M * 4)).Select(i => { var m = new float[M]; Buffer.BlockCopy(b, i * M * 4, m, 0, M * 4); return m; }).ToArray();
+        return Enumerable.Range(0, b.Length / (n * 4)).Select(i => { var m = new float[n]; Buffer.BlockCopy(b, i * n * 4, m, 0, n * 4); return m; }).ToArray();
     }
 
     /// <summary>--auto-teach N's choice: a frame is taught while its class has fewer than N taught frames.</summary>
@@ -82,23 +130,41 @@ public class TeachSeedsExperiment
         for (int i = 0; i < y.Length && seen.Min() < N; i++) if (seen[y[i]] < N) { seen[y[i]]++; yield return i; }
     }
 
-    static (int Right, int Count) Score(Seed d, string kind, string[] augs, bool centre)
+    static (int Right, int Count) Score(Seed d, string kind, string[] augs, bool centre) => ScoreEmas(d, kind, augs, centre, "lr", [0f])[0];
+
+    static (int Right, int Count)[] ScoreEmas(Seed d, string kind, string[] augs, bool centre, string headKind, float[] emas)
     {
         var taughtIdx = TaughtFrames(d.Labels).ToArray();
         int end = taughtIdx[^1] + 1;
         var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
         for (int t = 0; t < taughtIdx.Length; t++)
             for (int j = 0; j < Augs.Length; j++)
-                if (augs.Contains(Augs[j])) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], kind));
+                if (augs.Contains(Augs[j])) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], d.L3Taught[t * Augs.Length + j], kind));
         int dim = samples[0][0].Length;
         var mu = new float[dim];
         if (centre) { int c = 0; foreach (var l in samples) foreach (var x in l) { for (int j = 0; j < dim; j++) mu[j] += x[j]; c++; } for (int j = 0; j < dim; j++) mu[j] /= c; }
         float[] Centre(float[] x) { var z = new float[dim]; for (int j = 0; j < dim; j++) z[j] = x[j] - mu[j]; Norm(z); return z; }
-        var head = TeachHead.Train(samples.Select(l => (IReadOnlyList<float[]>)l.Select(Centre).ToList()).ToArray(), Enumerable.Range(0, K).ToArray(), dim);
+        var lists = samples.Select(l => (IReadOnlyList<float[]>)l.Select(Centre).ToList()).ToArray();
+        var ids = Enumerable.Range(0, K).ToArray();
+        var head = headKind switch
+        {
+            "means" => TeachHead.FromMeans(lists, ids, dim),
+            "lr l2=1e-2" => TeachHead.Train(lists, ids, dim, l2: 1e-2f),
+            _ => TeachHead.Train(lists, ids, dim),
+        };
         var p = new float[K];
-        int right = 0;
-        for (int i = end; i < d.Labels.Length; i++) { head.Predict(Centre(Feat(d.Maps[i], kind)), p); if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++; }
-        return (right, d.Labels.Length - end);
+        var s = emas.Select(_ => new float[K]).ToArray();
+        var right = new int[emas.Length];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Centre(Feat(d.Maps[i], d.L3[i], kind)), p);
+            for (int e = 0; e < emas.Length; e++)
+            {
+                for (int k = 0; k < K; k++) s[e][k] = i == end ? p[k] : emas[e] * s[e][k] + (1 - emas[e]) * p[k];
+                if (Array.IndexOf(s[e], s[e].Max()) == d.Labels[i]) right[e]++;
+            }
+        }
+        return right.Select(r => (r, d.Labels.Length - end)).ToArray();
     }
 
     static void Norm(Span<float> v) { float n = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(v, v)); if (n > 0) for (int i = 0; i < v.Length; i++) v[i] /= n; }
@@ -110,8 +176,24 @@ public class TeachSeedsExperiment
 
     /// <summary>A [512,7,7] map pooled as <paramref name="kind"/>: "avg" and "avg+max" through TeachFeatures itself (what
     /// teach mode runs); the other candidates as blocks, each L2-normalised, concatenated, normalised.</summary>
-    static float[] Feat(float[] m, string kind)
+    static float[] Feat(float[] m, float[] l3, string kind)
     {
+        if (kind.StartsWith("sqrt") || kind.EndsWith("+l3"))
+        {
+            var f = Shipped[TeachPooling.AvgMax];
+            var e = new float[f.Length];
+            f.Embed(0, m, e);
+            var parts = new List<float[]> { e[..C], e[C..] };
+            if (kind.EndsWith("+l3")) { parts.Add(l3[..256]); parts.Add(l3[256..]); }
+            foreach (var b in parts)
+            {
+                if (kind.StartsWith("sqrt")) for (int i = 0; i < b.Length; i++) b[i] = MathF.Sqrt(Math.Max(b[i], 0));
+                Norm(b);
+            }
+            var cat = parts.SelectMany(b => b).ToArray();
+            Norm(cat);
+            return cat;
+        }
         if (kind is "avg" or "avg+max")
         {
             var f = Shipped[kind == "avg" ? TeachPooling.Avg : TeachPooling.AvgMax];
@@ -142,28 +224,25 @@ public class TeachSeedsExperiment
         return v;
     }
 
-    /// <summary>Frame <paramref name="idx"/> under one augmentation through the backbone: its layer4 map.</summary>
-    static float[] Map(TeachBackbone bb, FramesDataset ds, int idx, string a)
+    /// <summary>Frame <paramref name="idx"/> under one augmentation (TeachAugment's, as teach mode makes them) through the backbone.</summary>
+    static (float[] Map, float[] Embedding) Map(TeachBackbone bb, FramesDataset ds, int idx, string a)
     {
         int w = ds.Width, h = ds.Height;
         var chw = new byte[ds.ImageBytes];
         ds.CopyImage(idx, chw);
-        var o = new byte[w * h * 3];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int sx = x, sy = y;
-                if (a == "r90") (sx, sy) = (y, w - 1 - x); else if (a == "r180") (sx, sy) = (w - 1 - x, h - 1 - y);
-                else if (a == "r270") (sx, sy) = (h - 1 - y, x); else if (a == "flip") sx = w - 1 - x;
-                byte Src(int c) => chw[(c * h + sy) * w + sx];
-                int d = (y * w + x) * 3;
-                if (a[0] == 'p') for (int c = 0; c < 3; c++) o[d + c] = Src(a[1 + c] - '0');
-                else if (a == "grey") o[d] = o[d + 1] = o[d + 2] = (byte)((Src(0) * 77 + Src(1) * 150 + Src(2) * 29) >> 8);
-                else for (int c = 0; c < 3; c++) o[d + c] = Src(c);
-            }
+        var rgb = new byte[w * h * 3];
+        for (int c = 0; c < 3; c++) for (int i = 0; i < w * h; i++) rgb[i * 3 + c] = chw[c * w * h + i];
+        var o = rgb;
+        if (a != "id")
+        {
+            int v = Array.IndexOf(TeachAugment.Names, a);
+            (w, h) = TeachAugment.Size(v, w, h);
+            o = new byte[rgb.Length];
+            TeachAugment.Apply(v, rgb, ds.Width, ds.Height, o);
+        }
         var e = new float[bb.Features.Length];
         var map = new float[M];
         bb.Embed(o, w, h, w * 3, PixelFormat.Rgb24, e, map);
-        return map;
+        return (map, e);
     }
 }

@@ -1,0 +1,157 @@
+// TeachAugmenter: teaches the TeachAugment variants of every taught frame, off the frame loop. The frame thread
+// hands over the taught frame's pixels (copied into one of a fixed set of slots, or dropped when all are busy:
+// the frame itself is taught either way); a background thread runs each variant through its own copy of the
+// frozen backbone on the CPU (ONNX Runtime, one thread) and adds the embeddings to the TeachLearner under the
+// frame's class, which retrains as after any other sample. On a GPU backend the live path stays on the GPU and
+// this runs beside it on the CPU; on ort-cpu it competes with the frame loop for cores while it works
+// (≈ 10 backbone passes per taught frame), and is idle otherwise.
+// Clear goes through here: it drops the class's queued frames and clears the learner under one lock, and a frame
+// in flight adds its embeddings only if its class was not cleared meanwhile, so a cleared class stays empty.
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Models;
+
+namespace ResNetRealtime.Runtime.Teach;
+
+public sealed class TeachAugmenter : IDisposable
+{
+    readonly object _lock = new();
+    readonly TeachLearner _learner;
+    readonly TeachBackbone _backbone;
+    readonly Thread _thread;
+    readonly Job[] _slots;
+    readonly Queue<int> _queue, _free;
+    readonly long[] _generation = new long[TeachLearner.MaxClasses];
+    readonly float[] _embeddings;
+    byte[] _scratch = [];
+    int _busy = -1;
+    bool _stop;
+
+    sealed class Job { public byte[] Pixels = []; public int Width, Height, ClassId; public long Generation; }
+
+    /// <param name="learner">the head the variants are taught to; its layout must be what <paramref name="stages"/> and <paramref name="pooling"/> make of this backbone.</param>
+    /// <param name="slots">frames that can wait at once (each holds a copy of one frame's pixels).</param>
+    public TeachAugmenter(TeachLearner learner, LoadedModel model, IReadOnlyList<string> stages, TeachPooling pooling, int slots = 32, int threads = 1)
+    {
+        _learner = learner ?? throw new ArgumentNullException(nameof(learner));
+        if (slots < 1) throw new ArgumentException($"slots must be ≥ 1, got {slots}");
+        _backbone = new TeachBackbone(model, stages, "ort-cpu", threads: threads, pooling: pooling);
+        if (_backbone.Features.Length != learner.Features.Length || _backbone.Features.Pooling != learner.Features.Pooling)
+        {
+            _backbone.Dispose();
+            throw new ArgumentException($"the augmenter's features ({_backbone.Features.Length} values, {_backbone.Features.Pooling}) do not match the learner's ({learner.Features.Length}, {learner.Features.Pooling})");
+        }
+        _slots = Enumerable.Range(0, slots).Select(_ => new Job()).ToArray();
+        _queue = new Queue<int>(slots);
+        _free = new Queue<int>(Enumerable.Range(0, slots));
+        _embeddings = new float[TeachAugment.Count * learner.Features.Length];
+        _thread = new Thread(Loop) { IsBackground = true, Name = "rr-teach-augment", Priority = ThreadPriority.BelowNormal };
+        _thread.Start();
+    }
+
+    /// <summary>Variants added to the learner so far.</summary>
+    public long Added { get; private set; }
+    /// <summary>Frames not augmented because every slot was busy.</summary>
+    public long Dropped { get; private set; }
+    /// <summary>Frames waiting or in flight.</summary>
+    public int Pending { get { lock (_lock) return _queue.Count + (_busy >= 0 ? 1 : 0); } }
+    /// <summary>Why the worker stopped (a backbone failure), or null; frames are then taught without variants.</summary>
+    public string Fault { get; private set; }
+
+    /// <summary>Queues frame <paramref name="rgb"/> (RGB24, tight rows) of class <paramref name="classId"/>. Copies it and
+    /// returns at once; false (and counted in <see cref="Dropped"/>) when every slot is busy or the worker has stopped.</summary>
+    public bool Enqueue(int classId, ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        if ((uint)classId >= TeachLearner.MaxClasses) throw new ArgumentOutOfRangeException(nameof(classId), $"class slot {classId} is not 0..{TeachLearner.MaxClasses - 1}");
+        if (width < 1 || height < 1 || rgb.Length < width * height * 3)
+            throw new ArgumentException($"a {width}x{height} RGB24 frame needs {width * height * 3} bytes, got {rgb.Length}");
+        lock (_lock)
+        {
+            if (Fault != null || _stop || _free.Count == 0) { Dropped++; return false; }
+            int i = _free.Dequeue();
+            var job = _slots[i];
+            int n = width * height * 3;
+            if (job.Pixels.Length < n) job.Pixels = new byte[n]; // once per slot and frame size
+            rgb[..n].CopyTo(job.Pixels);
+            (job.Width, job.Height, job.ClassId, job.Generation) = (width, height, classId, _generation[classId]);
+            _queue.Enqueue(i);
+            Monitor.PulseAll(_lock);
+            return true;
+        }
+    }
+
+    /// <summary>Forgets class <paramref name="classId"/>: its queued frames and, through the learner, all its samples.</summary>
+    public void Clear(int classId)
+    {
+        lock (_lock)
+        {
+            _generation[classId]++;
+            for (int n = _queue.Count; n > 0; n--)
+            {
+                int i = _queue.Dequeue();
+                if (_slots[i].ClassId == classId) _free.Enqueue(i); else _queue.Enqueue(i);
+            }
+            _learner.Clear(classId);
+        }
+    }
+
+    /// <summary>Blocks until every queued frame's variants are in the learner (scripted runs); false on timeout.</summary>
+    public bool WaitIdle(int timeoutMs)
+    {
+        long end = Environment.TickCount64 + timeoutMs;
+        lock (_lock)
+            while (_queue.Count > 0 || _busy >= 0)
+            {
+                int left = (int)(end - Environment.TickCount64);
+                if (left <= 0 || Fault != null) return Fault != null;
+                Monitor.Wait(_lock, left);
+            }
+        return true;
+    }
+
+    void Loop()
+    {
+        int d = _learner.Features.Length;
+        while (true)
+        {
+            Job job;
+            lock (_lock)
+            {
+                while (!_stop && _queue.Count == 0) Monitor.Wait(_lock);
+                if (_stop) return;
+                _busy = _queue.Dequeue();
+                job = _slots[_busy];
+            }
+            try
+            {
+                int n = job.Width * job.Height * 3;
+                if (_scratch.Length < n) _scratch = new byte[n];
+                for (int v = 0; v < TeachAugment.Count; v++)
+                {
+                    var (w, h) = TeachAugment.Size(v, job.Width, job.Height);
+                    TeachAugment.Apply(v, job.Pixels, job.Width, job.Height, _scratch);
+                    _backbone.Embed(_scratch.AsSpan(0, n), w, h, w * 3, PixelFormat.Rgb24, _embeddings.AsSpan(v * d, d));
+                }
+                lock (_lock)
+                {
+                    if (job.Generation == _generation[job.ClassId]) // not cleared while in flight
+                        for (int v = 0; v < TeachAugment.Count; v++) { _learner.Add(job.ClassId, _embeddings.AsSpan(v * d, d)); Added++; }
+                    _free.Enqueue(_busy);
+                    _busy = -1;
+                    Monitor.PulseAll(_lock);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                lock (_lock) { Fault = e.Message; _free.Enqueue(_busy); _busy = -1; _queue.Clear(); Monitor.PulseAll(_lock); }
+                return;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock) { _stop = true; Monitor.PulseAll(_lock); }
+        if (Thread.CurrentThread != _thread) _thread.Join();
+        _backbone.Dispose();
+    }
+}
