@@ -39,7 +39,7 @@ public sealed class TeachSession : IDisposable
     // The last frames offered (RGB24), by sequence number, so a result's own pixels can be augmented.
     const int Remembered = 4;
     readonly byte[][] _pixels = new byte[Remembered][];
-    readonly long[] _pixelSeq = [-1, -1, -1, -1];
+    readonly long[] _pixelSeq = Enumerable.Repeat(-1L, Remembered).ToArray();
     readonly int[] _pixelW = new int[Remembered], _pixelH = new int[Remembered];
     TeachFeatures _features;
     Runtime.Onnx.OnnxModel _backbone;
@@ -90,7 +90,7 @@ public sealed class TeachSession : IDisposable
     }
 
     /// <summary>Frames taught to class slot k since it was last cleared (its samples in the learner also count the variants).</summary>
-    int Taught(int k) => _learner == null ? 0 : (int)_framesPerClass[k];
+    int Taught(int k) => (int)_framesPerClass[k];
     readonly long[] _framesPerClass = new long[TeachLearner.MaxClasses];
 
     /// <summary>A key: 0-8 = teach that class with the current frame; handled by the runner's OnKey.</summary>

@@ -94,7 +94,8 @@ public sealed class TeachAugmenter : IDisposable
         }
     }
 
-    /// <summary>Blocks until every queued frame's variants are in the learner (scripted runs); false on timeout.</summary>
+    /// <summary>Blocks until every queued frame's variants are in the learner (scripted runs); false on timeout.
+    /// A worker that faulted has emptied its queue, so it counts as idle (<see cref="Fault"/> says why).</summary>
     public bool WaitIdle(int timeoutMs)
     {
         long end = Environment.TickCount64 + timeoutMs;
@@ -102,7 +103,7 @@ public sealed class TeachAugmenter : IDisposable
             while (_queue.Count > 0 || _busy >= 0)
             {
                 int left = (int)(end - Environment.TickCount64);
-                if (left <= 0 || Fault != null) return Fault != null;
+                if (left <= 0) return false;
                 Monitor.Wait(_lock, left);
             }
         return true;
