@@ -296,7 +296,7 @@ public sealed unsafe class DemoRunner : IDisposable
 
         if (frame != null)
         {
-            _teach?.Remember(frame.Sequence, frame.Pixels, frame.Width, frame.Height); // a copy, for the taught frame's variants
+            _teach?.Remember(frame.Sequence, frame.Pixels, frame.Width, frame.Height); // while a teach key waits: a copy, for the frame's variants
             if (_worker.TryOffer(frame, input))
             {
                 if (lockStep && !_worker.TryGetResult(_result, 120_000))

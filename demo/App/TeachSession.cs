@@ -6,8 +6,8 @@
 // clears that class; S writes --save-teach. --auto-teach N plays the user on the scene: before each frame it presses
 // the digit of the frame's true class while that class has fewer than N taught frames — the same OnKey path.
 // Each taught frame's ten TeachAugment variants (colour orders, grey, quarter turns, mirror) are taught too, by
-// TeachAugmenter on its own thread from the frame's pixels (kept here for the last few frames offered, so the
-// pixels are those of the frame whose result is taught); --no-teach-augment turns that off.
+// TeachAugmenter on its own thread from the frame's pixels (copied here from the frames offered while a key waits,
+// so the pixels are those of the frame whose result is taught); --no-teach-augment turns that off.
 // Nothing here runs the head's training or the variants' backbone passes: TeachLearner and TeachAugmenter do.
 using System.Diagnostics;
 using System.Text.Json;
@@ -56,18 +56,22 @@ public sealed class TeachSession : IDisposable
         _autoTeach = autoTeach; _savePath = savePath; _log = log; _augment = augment;
     }
 
-    /// <summary>Whether the runner must hand every offered frame's pixels to <see cref="Remember"/>.</summary>
-    public bool WantsPixels => _augment;
+    /// <summary>Whether the runner must hand the frame it offers next to <see cref="Remember"/>: only while a class key
+    /// waits for its frame, so no frame is copied (nor, on gl, read back) otherwise.</summary>
+    public bool WantsPixels => _augment && _pending >= 0;
 
-    /// <summary>Keeps a copy of an offered frame's pixels (RGB24, tight rows) under its sequence number. Allocates only when the frame size changes.</summary>
+    /// <summary>Keeps a copy of an offered frame's pixels (RGB24, tight rows) under its sequence number while a class key
+    /// waits (<see cref="WantsPixels"/>). Allocates only when the frame size changes.</summary>
     public void Remember(long sequence, ReadOnlySpan<byte> rgb, int width, int height)
     {
-        if (!_augment) return;
+        if (!WantsPixels) return;
         int i = (int)(sequence % Remembered), n = width * height * 3;
         if (_pixels[i] == null || _pixels[i].Length != n) _pixels[i] = new byte[n];
         rgb[..n].CopyTo(_pixels[i]);
         _pixelSeq[i] = sequence; _pixelW[i] = width; _pixelH[i] = height;
+        _lastRemembered = sequence;
     }
+    long _lastRemembered = -1;
 
     /// <summary>Head update time per retrain (the HUD's "teach update" row).</summary>
     public LatencyStats UpdateStats { get; } = new(256);
@@ -134,12 +138,15 @@ public sealed class TeachSession : IDisposable
         if (!Bind(r, backbone)) { s.Count = 0; _pending = -1; return false; }
         for (int b = 0; b < _tapIndex.Length; b++) _features.Embed(b, r.Taps[_tapIndex[b]].Data, _embedding);
         bool taught = false;
-        if (_pending >= 0)
+        int slot = (int)(r.FrameId % Remembered);
+        bool remembered = r.FrameId >= 0 && _pixelSeq[slot] == r.FrameId;
+        // With variants, the key teaches the first frame offered after it (its pixels were kept): an older result still
+        // in flight (a window's results lag) waits for that one.
+        bool older = _augmenter != null && !remembered && r.FrameId < _lastRemembered;
+        if (_pending >= 0 && !older)
         {
             _learner.Add(_pending, _embedding);
-            int slot = (int)(r.FrameId % Remembered);
-            if (_augmenter != null && r.FrameId >= 0 && _pixelSeq[slot] == r.FrameId)
-                _augmenter.Enqueue(_pending, _pixels[slot], _pixelW[slot], _pixelH[slot]);
+            if (_augmenter != null && remembered) _augmenter.Enqueue(_pending, _pixels[slot], _pixelW[slot], _pixelH[slot]);
             else if (_augmenter != null) _unaugmented++;
             _framesPerClass[_pending]++;
             TaughtFrames++;
