@@ -29,7 +29,10 @@ public sealed class TeachBackbone : IDisposable
         Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling);
         var last = taps[^1].Shape;
         (CamChannels, CamHeight, CamWidth) = (last[1], last.Length == 4 ? last[2] : 1, last.Length == 4 ? last[3] : 1);
+        _camScratch = new float[Features.CamScratchLength(CamChannels * CamHeight * CamWidth)];
     }
+
+    readonly float[] _camScratch;
 
     public LoadedModel Model { get; }
     public string[] Stages { get; }
@@ -67,7 +70,7 @@ public sealed class TeachBackbone : IDisposable
     /// <summary>The CAM of head row <paramref name="row"/> over the last stage's map (its part of the head's weights).</summary>
     public void Cam(TeachHead head, int row, ReadOnlySpan<float> camMap, Span<float> heat)
     {
-        Realtime.Cam.Compute(camMap, CamChannels, CamHeight, CamWidth, Features.CamWeights(head, row), 0, heat);
+        Features.Cam(head, row, camMap, CamHeight, CamWidth, heat, _camScratch);
     }
 
     public void Dispose() => _classifier.Dispose();

@@ -2,7 +2,8 @@
 // load as they load any classifier. The backbone graph is kept whole; its outputs are replaced by the
 // TeachFeatures arithmetic and the head:
 //   per block  GlobalAveragePool → Flatten(axis 1) → LpNormalization(p 2, axis 1)      [N,Ci]
-//              (TeachPooling.AvgMax: then GlobalMaxPool → Flatten → LpNormalization, the tensor's second block)
+//              (TeachPooling.GemMax: Relu → Pow 3 → GlobalAveragePool → Pow 1/3 in place of GlobalAveragePool)
+//              (AvgMax and GemMax: then GlobalMaxPool → Flatten → LpNormalization, the tensor's second block)
 //   Concat(axis 1) when there are several blocks                                      [N,D]
 //   Gemm(transB 1), W·BlockScale and b of the head                                     [N,classes] "logits"
 // Metadata: rr.labels (one per head row), the backbone's rr.mean / rr.std / rr.input_size / rr.source / rr.license
@@ -33,13 +34,31 @@ public static class TeachOnnx
             if (g.FindProducer(t) == null) throw new ArgumentException($"the backbone has no tensor '{t}' (the feature layout names it)");
 
         var blocks = new List<string>();
+        bool gem = features.Pooling == TeachPooling.GemMax;
+        if (gem)
+        {
+            g.Initializers.Add(OnnxTensor.FromFloats("teach_gem.p", Array.Empty<long>(), [TeachFeatures.GemPower]));
+            g.Initializers.Add(OnnxTensor.FromFloats("teach_gem.inv_p", Array.Empty<long>(), [1 / TeachFeatures.GemPower]));
+        }
         for (int i = 0; i < features.Tensors.Length; i++)
         {
-            foreach (var (pool, tag) in features.Pooling == TeachPooling.AvgMax
-                         ? new[] { ("GlobalAveragePool", "avg"), ("GlobalMaxPool", "max") } : new[] { ("GlobalAveragePool", "avg") })
+            var pools = features.Pooling switch
+            {
+                TeachPooling.Avg => new[] { ("GlobalAveragePool", "avg") },
+                TeachPooling.AvgMax => new[] { ("GlobalAveragePool", "avg"), ("GlobalMaxPool", "max") },
+                _ => new[] { ("GlobalAveragePool", "gem"), ("GlobalMaxPool", "max") },
+            };
+            foreach (var (pool, tag) in pools)
             {
                 string p = $"teach_{i}_{tag}";
-                g.Nodes.Add(new OnnxNode(pool, p + "_pool", [features.Tensors[i]], [p + "_pool"]));
+                if (tag == "gem")
+                {
+                    g.Nodes.Add(new OnnxNode("Relu", p + "_relu", [features.Tensors[i]], [p + "_relu"]));
+                    g.Nodes.Add(new OnnxNode("Pow", p + "_cube", [p + "_relu", "teach_gem.p"], [p + "_cube"]));
+                    g.Nodes.Add(new OnnxNode(pool, p + "_mean", [p + "_cube"], [p + "_mean"]));
+                    g.Nodes.Add(new OnnxNode("Pow", p + "_pool", [p + "_mean", "teach_gem.inv_p"], [p + "_pool"]));
+                }
+                else g.Nodes.Add(new OnnxNode(pool, p + "_pool", [features.Tensors[i]], [p + "_pool"]));
                 g.Nodes.Add(new OnnxNode("Flatten", p + "_flat", [p + "_pool"], [p + "_flat"], OnnxAttribute.Int("axis", 1)));
                 g.Nodes.Add(new OnnxNode("LpNormalization", p + "_l2", [p + "_flat"], [p + "_l2"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("p", 2)));
                 blocks.Add(p + "_l2");

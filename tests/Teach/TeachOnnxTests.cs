@@ -27,6 +27,8 @@ public class TeachOnnxTests
     [TestCase("layer3,layer4", TeachPooling.Avg)]
     [TestCase("layer4", TeachPooling.AvgMax)] // teach mode's layout (GlobalMaxPool blocks in the graph)
     [TestCase("layer3,layer4", TeachPooling.AvgMax)]
+    [TestCase("layer4", TeachPooling.GemMax)] // teach mode's layout (Relu → Pow → GlobalAveragePool → Pow blocks)
+    [TestCase("layer3,layer4", TeachPooling.GemMax)]
     public void Saved_model_matches_the_live_head_through_rr_infer(string stages, TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
@@ -90,6 +92,7 @@ public class TeachOnnxTests
 
     [TestCase(TeachPooling.Avg)]
     [TestCase(TeachPooling.AvgMax)] // the CAM reads layer4's average block, not layer3's max block before it
+    [TestCase(TeachPooling.GemMax)] // each location's share of the GeM: ∝ max(x,0)³ within one channel
     public void Cam_uses_the_heads_weights_over_the_last_stage(TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
@@ -106,8 +109,23 @@ public class TeachOnnxTests
         var heat = new float[hw];
         bb.Cam(head, 0, map, heat);
         var ch = map.AsSpan(5 * hw, hw).ToArray();
+        if (pooling == TeachPooling.GemMax) ch = ch.Select(v => MathF.Pow(MathF.Max(v, 0), 3)).ToArray();
         float lo = ch.Min(), hi = ch.Max();
         for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(hi > lo ? (ch[i] - lo) / (hi - lo) : 0).Within(1e-6));
+    }
+
+    [Test]
+    public void Gem_max_layout_is_each_tensors_generalised_mean_then_its_maximum_each_normalised()
+    {
+        // One [2,2,2] map, hand-computed: GeM (mean of max(x,0)³)^(1/3): channel 0 ∛((1+27)/4) = ∛7, channel 1
+        // ∛(64/4) = ∛16 (the −2 counts as 0); max (3, 4).
+        var f = new TeachFeatures(["a"], [2], TeachPooling.GemMax);
+        Assert.That(f.Length, Is.EqualTo(4));
+        var e = new float[f.Length];
+        f.Embed(0, [1, 3, 0, 0, /* ch 1 */ 4, 0, 0, -2], e);
+        double g0 = Math.Cbrt(7), g1 = Math.Cbrt(16), n = Math.Sqrt(g0 * g0 + g1 * g1), s = 1 / Math.Sqrt(2);
+        var want = new[] { g0 / n * s, g1 / n * s, 0.6 * s, 0.8 * s };
+        for (int i = 0; i < want.Length; i++) Assert.That(e[i], Is.EqualTo(want[i]).Within(1e-6), $"value {i}");
     }
 
     [Test]

@@ -5,7 +5,8 @@
 // Compared: pooling (average; average + max; average + 2×2 grid; GeM p = 3 + max), centring (CL2N), and augmenting
 // each taught frame through the backbone (TeachAugment: 5 other colour-channel orders, 3 quarter turns, flip, grey).
 // RR_TEACH_SEEDS_ROWS=v2 runs only the second round (power transform, layer3 blocks, the head's settings, smoothing
-// the probabilities over frames); =v3 only which half of the augmentations carries the gain.
+// the probabilities over frames); =v3 only which half of the augmentations carries the gain; =v4 crops (80% of each
+// side, centre and corners); =v5 the GeM exponent and GeM beside the average.
 // Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
 // (default TMP/rr-teach-seeds).
 //   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
@@ -25,8 +26,11 @@ namespace ResNetRealtime.Tests.Teach;
 public class TeachSeedsExperiment
 {
     const int N = 20, K = 8, C = 512, H = 7, W = 7, HW = H * W, M = C * HW, Frames = 600;
-    static readonly string[] Augs = ["id", .. TeachAugment.Names];
-    static readonly (string Name, string[] Augs)[] AugSets = [("none", ["id"]), ("10 per frame", Augs)];
+    static readonly string[] Ten = ["id", .. TeachAugment.Names];
+    /// <summary>Crops (round four): c = centre, tl/tr/bl/br = corners, of 80% of each side, resized back up by the backbone's own preprocessing.</summary>
+    static readonly string[] Crops = ["c80", "tl80", "tr80", "bl80", "br80"];
+    static readonly string[] Augs = [.. Ten, .. Crops];
+    static readonly (string Name, string[] Augs)[] AugSets = [("none", ["id"]), ("10 per frame", Ten)];
 
     [Test]
     public void Teach_seeds_table()
@@ -41,6 +45,22 @@ public class TeachSeedsExperiment
                 foreach (var (aname, augs) in AugSets)
                     foreach (var centre in new[] { false, true })
                         Row(seeds, $"{kind} | {aname} | {(centre ? "centred" : "raw")}", d => Score(d, kind, augs, centre));
+        if (only == "v4") // crops: 80% of each side, at the centre and the corners
+        {
+            foreach (var (aname, augs) in new (string, string[])[] {
+                ("all 10", Ten), ("5 crops", ["id", .. Crops]), ("centre crop", ["id", "c80"]),
+                ("all 10 + 5 crops", Augs), ("all 10 + centre crop", [.. Ten, "c80"]) })
+                foreach (var kind in new[] { "avg+max", "gem+max" })
+                    Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
+            return;
+        }
+        if (only == "v5") // the GeM exponent, and GeM beside the average
+        {
+            foreach (var (aname, augs) in new (string, string[])[] { ("all 10", Ten) })
+                foreach (var kind in new[] { "gem2+max", "gem+max", "gem4+max", "gem6+max", "avg+gem+max", "gem" })
+                    Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
+            return;
+        }
         if (only == "v3") // which augmentations carry the gain (no new backbone passes: subsets of the cached ones)
         {
             foreach (var (aname, augs) in new (string, string[])[] {
@@ -48,7 +68,7 @@ public class TeachSeedsExperiment
                 ("geometry: 3 turns + flip", ["id", "r90", "r180", "r270", "flip"]),
                 ("2 rotations of the channels + grey", ["id", "p120", "p201", "grey"]),
                 ("5 channel orders", ["id", "p120", "p201", "p021", "p210", "p102"]),
-                ("all 10", Augs) })
+                ("all 10", Ten) })
                 foreach (var kind in new[] { "avg+max", "gem+max" })
                     Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
             return;
@@ -202,6 +222,7 @@ public class TeachSeedsExperiment
             return e;
         }
         var blocks = new List<float[]>();
+        double gp = kind.StartsWith("gem") && kind.Length > 3 && char.IsDigit(kind[3]) ? kind[3] - '0' : 3; // "gem4+max": p = 4
         float[] Pool(Func<int, int, bool> inRegion, string op)
         {
             var v = new float[C];
@@ -209,12 +230,13 @@ public class TeachSeedsExperiment
             {
                 double s = 0; int n = 0; float mx = 0;
                 for (int y = 0; y < H; y++) for (int x = 0; x < W; x++)
-                    if (inRegion(y, x)) { float a = m[c * HW + y * W + x]; s += op == "gem" ? Math.Pow(Math.Max(a, 0), 3) : a; mx = Math.Max(mx, a); n++; }
-                v[c] = op == "max" ? mx : op == "gem" ? (float)Math.Pow(s / n, 1 / 3.0) : (float)(s / n);
+                    if (inRegion(y, x)) { float a = m[c * HW + y * W + x]; s += op == "gem" ? Math.Pow(Math.Max(a, 0), gp) : a; mx = Math.Max(mx, a); n++; }
+                v[c] = op == "max" ? mx : op == "gem" ? (float)Math.Pow(s / n, 1 / gp) : (float)(s / n);
             }
             Norm(v); return v;
         }
         blocks.Add(Pool((_, _) => true, kind.StartsWith("gem") ? "gem" : "avg"));
+        if (kind.Contains("+gem")) blocks.Add(Pool((_, _) => true, "gem"));
         if (kind.Contains("max")) blocks.Add(Pool((_, _) => true, "max"));
         if (kind.Contains("2x2")) // four overlapping 4×4 quadrants of the 7×7 map (row/column 3 shared)
             foreach (var (y0, x0) in new[] { (0, 0), (0, 3), (3, 0), (3, 3) })
@@ -233,6 +255,17 @@ public class TeachSeedsExperiment
         var rgb = new byte[w * h * 3];
         for (int c = 0; c < 3; c++) for (int i = 0; i < w * h; i++) rgb[i * 3 + c] = chw[c * w * h + i];
         var o = rgb;
+        int stride = w * 3;
+        if (Crops.Contains(a)) // a sub-rectangle of the frame, passed with the frame's stride: no copy, no resampling here
+        {
+            int cw = w * 4 / 5, ch = h * 4 / 5;
+            int x0 = a[0] == 'c' ? (w - cw) / 2 : a[1] == 'l' ? 0 : w - cw;
+            int y0 = a[0] == 'c' ? (h - ch) / 2 : a[0] == 't' ? 0 : h - ch;
+            var e2 = new float[bb.Features.Length];
+            var map2 = new float[M];
+            bb.Embed(rgb.AsSpan(y0 * stride + x0 * 3), cw, ch, stride, PixelFormat.Rgb24, e2, map2);
+            return (map2, e2);
+        }
         if (a != "id")
         {
             int v = Array.IndexOf(TeachAugment.Names, a);
