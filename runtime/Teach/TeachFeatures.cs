@@ -69,14 +69,10 @@ public sealed class TeachFeatures
         if (embedding.Length < Length) throw new ArgumentException($"embedding has room for {embedding.Length} values, the layout has {Length}");
         int hw = map.Length / c;
         var avg = embedding.Slice(Offset(block), c);
-        bool gem = Pooling == TeachPooling.GemMax;
         for (int i = 0; i < c; i++)
         {
-            float s = 0;
             var plane = map.Slice(i * hw, hw);
-            if (gem) for (int j = 0; j < hw; j++) { float a = MathF.Max(plane[j], 0); s += a * a * a; } // cube and cube root: GemPower = 3
-            else for (int j = 0; j < hw; j++) s += plane[j];
-            avg[i] = gem ? MathF.Cbrt(s / hw) : s / hw;
+            avg[i] = Pooling == TeachPooling.GemMax ? Gem(plane) : TensorPrimitives.Sum(plane) / hw;
         }
         Normalise(avg);
         if (Pooling == TeachPooling.Avg) return;
@@ -106,14 +102,21 @@ public sealed class TeachFeatures
             {
                 var plane = map.Slice(i * hw, hw);
                 var share = scratch.Slice(i * hw, hw);
-                float s = 0;
-                for (int j = 0; j < hw; j++) { float a = MathF.Max(plane[j], 0); share[j] = a * a * a; s += share[j]; }
-                float g = MathF.Cbrt(s / hw);
+                for (int j = 0; j < hw; j++) { float a = MathF.Max(plane[j], 0); share[j] = a * a * a; }
+                float g = Gem(plane);
                 TensorPrimitives.Multiply(share, g > 0 ? 1 / (hw * g * g) : 0, share);
             }
             map = scratch;
         }
         Realtime.Cam.Compute(map, c, h, w, CamWeights(head, row), 0, heat);
+    }
+
+    /// <summary>GeM of one channel's plane: (mean of max(x,0)³)^(1/3), the cube and its root being p = <see cref="GemPower"/>.</summary>
+    static float Gem(ReadOnlySpan<float> plane)
+    {
+        float s = 0;
+        for (int j = 0; j < plane.Length; j++) { float a = MathF.Max(plane[j], 0); s += a * a * a; }
+        return MathF.Cbrt(s / plane.Length);
     }
 
     void Normalise(Span<float> v)

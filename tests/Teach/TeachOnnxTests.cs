@@ -112,6 +112,22 @@ public class TeachOnnxTests
         if (pooling == TeachPooling.GemMax) ch = ch.Select(v => MathF.Pow(MathF.Max(v, 0), 3)).ToArray();
         float lo = ch.Min(), hi = ch.Max();
         for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(hi > lo ? (ch[i] - lo) / (hi - lo) : 0).Within(1e-6));
+        if (pooling != TeachPooling.GemMax) return;
+        // Two channels weighted alike: each location's shares x³/(h·w·g²) of channels 5 and 6 add, so a channel with
+        // a larger GeM does not outweigh the other by its scale alone (float64 reference).
+        var w2 = (float[])w.Clone();
+        w2[bb.Features.Length + off + 5] = 1;
+        bb.Cam(new TeachHead(w2, new float[2], [0, 1], bb.Features.Length, "test"), 1, map, heat);
+        var want = new double[hw];
+        foreach (int k in new[] { 5, 6 })
+        {
+            var x = map.AsSpan(k * hw, hw).ToArray().Select(v => Math.Pow(Math.Max(v, 0), 3)).ToArray();
+            double g2 = Math.Pow(x.Sum() / hw, 2 / 3.0);
+            for (int i = 0; i < hw; i++) want[i] += g2 > 0 ? x[i] / (hw * g2) : 0;
+        }
+        double wlo = want.Min(), whi = want.Max();
+        // 1e-5: float32 cubes and cube roots against float64, after min-max scaling to [0,1].
+        for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(whi > wlo ? (want[i] - wlo) / (whi - wlo) : 0).Within(1e-5), $"location {i}");
     }
 
     [Test]
