@@ -6,10 +6,13 @@
 // each taught frame through the backbone (TeachAugment: 5 other colour-channel orders, 3 quarter turns, flip, grey).
 // RR_TEACH_SEEDS_ROWS=v2 runs only the second round (power transform, layer3 blocks, the head's settings, smoothing
 // the probabilities over frames); =v3 only which half of the augmentations carries the gain; =v4 crops (80% of each
-// side, centre and corners); =v5 the GeM exponent and GeM beside the average.
+// side, centre and corners); =v5 the GeM exponent and GeM beside the average; =v6 a discriminant-analysis head;
+// =v7 test-time variants (probabilities averaged; new backbone passes over every frame); =v8 more photometric taught
+// variants (Photo); =v9 a compact bilinear block (Cbp).
 // Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
 // (default TMP/rr-teach-seeds).
 //   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using NUnit.Framework;
 using ResNetRealtime.Demo.Scene;
@@ -59,6 +62,37 @@ public class TeachSeedsExperiment
             foreach (var (aname, augs) in new (string, string[])[] { ("all 10", Ten) })
                 foreach (var kind in new[] { "gem2+max", "gem+max", "gem4+max", "gem6+max", "avg+gem+max", "gem" })
                     Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
+            return;
+        }
+        if (only == "v6") // the head: discriminant analysis (shared covariance, shrunk) against softmax regression
+        {
+            foreach (var (aname, augs) in new (string, string[])[] { ("none", ["id"]), ("all 10", Ten) })
+                foreach (var head in new[] { "lr", "lda 0.1", "lda 0.3", "lda 0.6", "means" })
+                    Row(seeds.Select(d => ScoreEmas(d, "gem+max", augs, false, head, [0f])[0]).ToList(), $"gem+max | {aname} | {head}");
+            return;
+        }
+        if (only == "v7") // test-time augmentation: the probabilities averaged over the frame and its variants
+        {
+            var tta = new[] { "flip", "grey" };
+            var seen = seeds.Select((d, i) => tta.ToDictionary(a => a, a => TestMaps(Path.Combine(root, $"live{i + 1}"), a, bb))).ToList();
+            foreach (var set in new[] { new string[0], ["flip"], ["grey"], ["flip", "grey"] })
+                Row(seeds.Select((d, i) => ScoreTta(d, Ten, set.Select(a => seen[i][a]).ToArray(), [])).ToList(),
+                    $"gem+max | all 10 | lr | test: id{string.Concat(set.Select(a => " + " + a))}");
+            return;
+        }
+        if (only == "v9") // second-order pooling: compact bilinear (random Maclaurin, Gao et al. 2016) beside GeM + max
+        {
+            foreach (var kind in new[] { "gem+max", "gem+max+cbp", "cbp" })
+                Row(seeds, $"{kind} | all 10 | lr", d => Score(d, kind, Ten, false));
+            return;
+        }
+        if (only == "v8") // photometric variants beyond the ten: what changes from one segment to the next is the
+        {                 // object's colour and brightness and the background's, not the shape
+            var extra = new[] { "inv", "dark", "gamma", "lowc", "desat", "small" };
+            var got = seeds.Select((d, i) => extra.ToDictionary(a => a, a => TaughtMaps(Path.Combine(root, $"live{i + 1}"), d, a, bb))).ToList();
+            foreach (var set in new[] { new string[0], ["inv"], ["dark"], ["gamma"], ["lowc"], ["desat"], ["small"], ["dark", "gamma"], ["dark", "gamma", "lowc", "desat"], extra })
+                Row(seeds.Select((d, i) => ScoreTta(d, Ten, [], set.Select(a => got[i][a]).ToArray())).ToList(),
+                    $"gem+max | all 10{string.Concat(set.Select(a => " + " + a))} | lr");
             return;
         }
         if (only == "v3") // which augmentations carry the gain (no new backbone passes: subsets of the cached ones)
@@ -150,6 +184,93 @@ public class TeachSeedsExperiment
         for (int i = 0; i < y.Length && seen.Min() < N; i++) if (seen[y[i]] < N) { seen[y[i]]++; yield return i; }
     }
 
+    /// <summary>Every frame of the recording in <paramref name="dir"/> under variant <paramref name="aug"/> through the backbone (cached).</summary>
+    static float[][] TestMaps(string dir, string aug, TeachBackbone bb)
+    {
+        string path = Path.Combine(dir, $"test-{aug}.f32");
+        if (!File.Exists(path))
+        {
+            using var ds = FramesDataset.Open(dir);
+            using (var f = File.Create(path + ".tmp"))
+                for (int i = 0; i < ds.Count; i++) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, aug).Map.AsSpan()));
+            File.Move(path + ".tmp", path, true);
+        }
+        return Read(path, M);
+    }
+
+    /// <summary>The taught frames of <paramref name="d"/> under photometric variant <paramref name="aug"/> (see Photo) through the backbone (cached).</summary>
+    static float[][] TaughtMaps(string dir, Seed d, string aug, TeachBackbone bb)
+    {
+        string path = Path.Combine(dir, $"taught-{aug}.f32");
+        if (!File.Exists(path))
+        {
+            using var ds = FramesDataset.Open(dir);
+            using (var f = File.Create(path + ".tmp"))
+                foreach (int i in TaughtFrames(d.Labels)) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, aug).Map.AsSpan()));
+            File.Move(path + ".tmp", path, true);
+        }
+        return Read(path, M);
+    }
+
+    /// <summary>Round eight's candidate variants of an RGB24 frame (same size): inv = negative, dark = half the
+    /// brightness, gamma = √ (brighter shadows), lowc = half the contrast about mid-grey, desat = half-way to grey,
+    /// small = the frame shrunk to 70% in the middle of its own edge colour (a farther object).</summary>
+    static byte[] Photo(string a, byte[] rgb, int w, int h)
+    {
+        var o = new byte[rgb.Length];
+        if (a == "small")
+        {
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++)
+            {
+                int sx = Math.Clamp((int)((x - w * 0.15f) / 0.7f), 0, w - 1), sy = Math.Clamp((int)((y - h * 0.15f) / 0.7f), 0, h - 1);
+                for (int c = 0; c < 3; c++) o[(y * w + x) * 3 + c] = rgb[(sy * w + sx) * 3 + c];
+            }
+            return o;
+        }
+        for (int i = 0; i < rgb.Length; i += 3)
+        {
+            int luma = (rgb[i] * 77 + rgb[i + 1] * 150 + rgb[i + 2] * 29) >> 8;
+            for (int c = 0; c < 3; c++)
+            {
+                int v = rgb[i + c];
+                o[i + c] = (byte)(a switch
+                {
+                    "inv" => 255 - v,
+                    "dark" => v / 2,
+                    "gamma" => (int)(255 * MathF.Sqrt(v / 255f)),
+                    "lowc" => 128 + (v - 128) / 2,
+                    _ => (v + luma) / 2, // desat
+                });
+            }
+        }
+        return o;
+    }
+
+    /// <summary>As Score (GeM + max, softmax regression), each scored frame's probabilities averaged with those of its
+    /// variants' maps <paramref name="tta"/> (indexed by frame).</summary>
+    static (int Right, int Count) ScoreTta(Seed d, string[] augs, float[][][] tta, float[][][] extraTaught)
+    {
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        int end = taughtIdx[^1] + 1;
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int j = 0; j < Augs.Length; j++)
+                if (augs.Contains(Augs[j])) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], null, "gem+max"));
+        for (int t = 0; t < taughtIdx.Length; t++)
+            foreach (var x in extraTaught) samples[d.Labels[taughtIdx[t]]].Add(Feat(x[t], null, "gem+max"));
+        var head = TeachHead.Train(samples.Select(l => (IReadOnlyList<float[]>)l).ToArray(), Enumerable.Range(0, K).ToArray(), samples[0][0].Length);
+        var p = new float[K];
+        var sum = new float[K];
+        int right = 0;
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Feat(d.Maps[i], null, "gem+max"), sum);
+            foreach (var t in tta) { head.Predict(Feat(t[i], null, "gem+max"), p); for (int k = 0; k < K; k++) sum[k] += p[k]; }
+            if (Array.IndexOf(sum, sum.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
     static (int Right, int Count) Score(Seed d, string kind, string[] augs, bool centre) => ScoreEmas(d, kind, augs, centre, "lr", [0f])[0];
 
     static (int Right, int Count)[] ScoreEmas(Seed d, string kind, string[] augs, bool centre, string headKind, float[] emas)
@@ -170,6 +291,7 @@ public class TeachSeedsExperiment
         {
             "means" => TeachHead.FromMeans(lists, ids, dim),
             "lr l2=1e-2" => TeachHead.Train(lists, ids, dim, l2: 1e-2f),
+            _ when headKind.StartsWith("lda ") => Lda(lists, ids, dim, float.Parse(headKind[4..], System.Globalization.CultureInfo.InvariantCulture)),
             _ => TeachHead.Train(lists, ids, dim),
         };
         var p = new float[K];
@@ -187,7 +309,7 @@ public class TeachSeedsExperiment
         return right.Select(r => (r, d.Labels.Length - end)).ToArray();
     }
 
-    static void Norm(Span<float> v) { float n = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(v, v)); if (n > 0) for (int i = 0; i < v.Length; i++) v[i] /= n; }
+    static void Norm(Span<float> v) { float n = MathF.Sqrt(TensorPrimitives.Dot(v, v)); if (n > 0) for (int i = 0; i < v.Length; i++) v[i] /= n; }
 
     static readonly Dictionary<TeachPooling, TeachFeatures> Shipped = new()
     {
@@ -236,14 +358,43 @@ public class TeachSeedsExperiment
             Norm(v); return v;
         }
         blocks.Add(Pool((_, _) => true, kind.StartsWith("gem") ? "gem" : "avg"));
+        if (kind == "cbp") blocks.Clear();
         if (kind.Contains("+gem")) blocks.Add(Pool((_, _) => true, "gem"));
         if (kind.Contains("max")) blocks.Add(Pool((_, _) => true, "max"));
         if (kind.Contains("2x2")) // four overlapping 4×4 quadrants of the 7×7 map (row/column 3 shared)
             foreach (var (y0, x0) in new[] { (0, 0), (0, 3), (3, 0), (3, 3) })
                 blocks.Add(Pool((y, x) => y >= y0 && y < y0 + 4 && x >= x0 && x < x0 + 4, "avg"));
+        if (kind.Contains("cbp")) blocks.Add(Cbp(m));
         var v = blocks.SelectMany(b => b).ToArray();
         Norm(v);
         return v;
+    }
+
+    const int CbpDim = 1024;
+    /// <summary>Two fixed random ±1 projections [CbpDim, C] (seeded: the same for every frame and run).</summary>
+    static readonly float[][] CbpR = Enumerable.Range(0, 2).Select(r =>
+    {
+        var rng = new Random(17 + r);
+        return Enumerable.Range(0, CbpDim * C).Select(_ => rng.Next(2) == 0 ? -1f : 1f).ToArray();
+    }).ToArray();
+
+    /// <summary>Random Maclaurin compact bilinear pooling of a [C,7,7] map: f_j = mean over locations of
+    /// (r1_j·z)(r2_j·z), z the location's C values, E[f·f'] ∝ (z·z')²; then signed √ and L2 (Lin et al.'s bilinear CNN).</summary>
+    static float[] Cbp(float[] m)
+    {
+        var z = new float[HW * C]; // location-major
+        for (int c = 0; c < C; c++) for (int l = 0; l < HW; l++) z[l * C + c] = m[c * HW + l];
+        var f = new float[CbpDim];
+        for (int j = 0; j < CbpDim; j++)
+        {
+            var r1 = CbpR[0].AsSpan(j * C, C); var r2 = CbpR[1].AsSpan(j * C, C);
+            double s = 0;
+            for (int l = 0; l < HW; l++) { var zl = z.AsSpan(l * C, C); s += TensorPrimitives.Dot(r1, zl) * (double)TensorPrimitives.Dot(r2, zl); }
+            double v = s / HW;
+            f[j] = (float)(Math.Sign(v) * Math.Sqrt(Math.Abs(v)));
+        }
+        Norm(f);
+        return f;
     }
 
     /// <summary>Frame <paramref name="idx"/> under one augmentation (TeachAugment's, as teach mode makes them) through the backbone.</summary>
@@ -266,7 +417,8 @@ public class TeachSeedsExperiment
             bb.Embed(rgb.AsSpan(y0 * stride + x0 * 3), cw, ch, stride, PixelFormat.Rgb24, e2, map2);
             return (map2, e2);
         }
-        if (a != "id")
+        if (a is "inv" or "dark" or "gamma" or "lowc" or "desat" or "small") o = Photo(a, rgb, w, h);
+        else if (a != "id")
         {
             int v = Array.IndexOf(TeachAugment.Names, a);
             (w, h) = TeachAugment.Size(v, w, h);
@@ -277,5 +429,81 @@ public class TeachSeedsExperiment
         var map = new float[M];
         bb.Embed(o, w, h, w * 3, PixelFormat.Rgb24, e, map);
         return (map, e);
+    }
+
+    // Round six's head (it lost to softmax regression, so teach mode does not ship it).
+    /// <summary>
+    /// Linear discriminant analysis: Gaussian classes sharing one covariance, Σ = pooled within-class scatter (classes
+    /// weighted equally), shrunk towards its mean variance, Σα = (1−α)Σ + α·(tr Σ / d)·I (a few hundred samples cannot
+    /// estimate d² entries; α = 1 gives back the class means). logits_k = μkᵀΣα⁻¹x − ½μkᵀΣα⁻¹μk: still a linear head,
+    /// so it saves and draws its CAM like the others. The taught variants spread a class along what the backbone
+    /// should ignore; Σα⁻¹ discounts those directions, which the class means cannot.
+    /// </summary>
+    static TeachHead Lda(IReadOnlyList<float[]>[] samples, int[] classIds, int features, float shrinkage = 0.3f)
+    {
+        if (!(shrinkage > 0 && shrinkage <= 1)) throw new ArgumentException($"shrinkage must be in (0, 1], got {shrinkage}");
+        int K = classIds.Length, d = features;
+        var mu = new float[K * d];
+        for (int k = 0; k < K; k++)
+        {
+            var m = mu.AsSpan(k * d, d);
+            foreach (var s in samples[k]) TensorPrimitives.Add(m, s, m);
+            TensorPrimitives.Multiply(m, 1f / samples[k].Count, m);
+        }
+        var cov = new float[d * d]; // row-major, full (rank-one updates are one SIMD pass per row)
+        var c = new float[d];
+        for (int k = 0; k < K; k++)
+        {
+            float wk = 1f / (K * samples[k].Count);
+            foreach (var s in samples[k])
+            {
+                TensorPrimitives.Subtract(s, mu.AsSpan(k * d, d), c);
+                for (int i = 0; i < d; i++)
+                    if (c[i] != 0) TensorPrimitives.MultiplyAdd(c, c[i] * wk, cov.AsSpan(i * d, d), cov.AsSpan(i * d, d));
+            }
+        }
+        double trace = 0;
+        for (int i = 0; i < d; i++) trace += cov[i * d + i];
+        float ridge = (float)(shrinkage * trace / d);
+        if (!(ridge > 0)) ridge = shrinkage * 1e-3f; // every class a single point: no scatter, Σα is a multiple of I
+        TensorPrimitives.Multiply(cov, 1 - shrinkage, cov);
+        for (int i = 0; i < d; i++) cov[i * d + i] += ridge;
+        Cholesky(cov, d);
+        var w = new float[K * d];
+        var b = new float[K];
+        for (int k = 0; k < K; k++)
+        {
+            var row = w.AsSpan(k * d, d);
+            mu.AsSpan(k * d, d).CopyTo(row);
+            CholeskySolve(cov, d, row);
+            b[k] = -0.5f * TensorPrimitives.Dot(row, mu.AsSpan(k * d, d));
+        }
+        return new TeachHead(w, b, (int[])classIds.Clone(), features, "discriminant analysis");
+    }
+
+    /// <summary>In place: the lower triangle of <paramref name="a"/> (d×d, symmetric positive definite) becomes L, a = L·Lᵀ.</summary>
+    static void Cholesky(float[] a, int d)
+    {
+        for (int j = 0; j < d; j++)
+        {
+            var lj = a.AsSpan(j * d, j);
+            double diag = a[j * d + j] - TensorPrimitives.Dot(lj, lj);
+            if (!(diag > 0)) throw new ArithmeticException($"covariance is not positive definite at pivot {j} ({diag})");
+            float l = (float)Math.Sqrt(diag);
+            a[j * d + j] = l;
+            for (int i = j + 1; i < d; i++) a[i * d + j] = (a[i * d + j] - TensorPrimitives.Dot(a.AsSpan(i * d, j), lj)) / l;
+        }
+    }
+
+    /// <summary>Solves L·Lᵀ·x = v in place, L from <see cref="Cholesky"/>.</summary>
+    static void CholeskySolve(float[] l, int d, Span<float> v)
+    {
+        for (int i = 0; i < d; i++) v[i] = (v[i] - TensorPrimitives.Dot(l.AsSpan(i * d, i), v[..i])) / l[i * d + i];
+        for (int i = d - 1; i >= 0; i--)
+        {
+            float s = v[i];
+            for (int j = i + 1; j < d; j++) s -= l[j * d + i] * v[j];
+            v[i] = s / l[i * d + i];
+        }
     }
 }
