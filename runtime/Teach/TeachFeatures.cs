@@ -87,7 +87,7 @@ public sealed class TeachFeatures
     /// <summary>
     /// The CAM of head row <paramref name="row"/> on the last tensor's map [C,h,w], min-max scaled to [0,1] into
     /// <paramref name="heat"/> (h·w values). Average pooling: Σ_c W[c]·F[c,y,x], Zhou et al.'s CAM (each location's
-    /// share of the average). GeM: a location's share of channel c's generalised mean g_c is F³/(h·w·g_c²), since those
+    /// share of the average). GeM: a location's share of channel c's generalised mean g_c is F^p/(h·w·g_c^(p−1)) (p = 3: F³/(h·w·g_c²)), since those
     /// shares add up to g_c; the CAM weighs them the same way, so it still sums to the block's part of the logit.
     /// <paramref name="scratch"/>: <see cref="CamScratchLength"/> values. Allocates nothing.
     /// </summary>
@@ -102,22 +102,27 @@ public sealed class TeachFeatures
             {
                 var plane = map.Slice(i * hw, hw);
                 var share = scratch.Slice(i * hw, hw);
-                for (int j = 0; j < hw; j++) { float a = MathF.Max(plane[j], 0); share[j] = a * a * a; }
-                float g = Gem(plane);
-                TensorPrimitives.Multiply(share, g > 0 ? 1 / (hw * g * g) : 0, share);
+                for (int j = 0; j < hw; j++) share[j] = GemPow(plane[j]);
+                float g = Gem(plane), gp1 = GemPower == 3 ? g * g : MathF.Pow(g, GemPower - 1); // shares x^p/(h·w·g^(p−1)) add up to g
+                TensorPrimitives.Multiply(share, g > 0 ? 1 / (hw * gp1) : 0, share);
             }
             map = scratch;
         }
         Realtime.Cam.Compute(map, c, h, w, CamWeights(head, row), 0, heat);
     }
 
-    /// <summary>GeM of one channel's plane: (mean of max(x,0)³)^(1/3), the cube and its root being p = <see cref="GemPower"/>.</summary>
+    /// <summary>GeM of one channel's plane: (mean of max(x,0)^p)^(1/p), p = <see cref="GemPower"/>.</summary>
     static float Gem(ReadOnlySpan<float> plane)
     {
         float s = 0;
-        for (int j = 0; j < plane.Length; j++) { float a = MathF.Max(plane[j], 0); s += a * a * a; }
-        return MathF.Cbrt(s / plane.Length);
+        for (int j = 0; j < plane.Length; j++) s += GemPow(plane[j]);
+        return GemRoot(s / plane.Length);
     }
+
+    // x^p of max(x,0) and the p-th root. p = 3 (a constant, so the branch folds away) takes the cube and MathF.Cbrt,
+    // several times faster than MathF.Pow; any other p falls back to Pow, so changing GemPower changes everything at once.
+    static float GemPow(float x) { float a = MathF.Max(x, 0); return GemPower == 3 ? a * a * a : MathF.Pow(a, GemPower); }
+    static float GemRoot(float m) => GemPower == 3 ? MathF.Cbrt(m) : MathF.Pow(m, 1 / GemPower);
 
     void Normalise(Span<float> v)
     {
