@@ -23,7 +23,7 @@ public static class DemoVerb
         var backend = Cli.Str("--backend", string.Join("|", Backends), "auto: gl on a hardware GPU with OpenGL 4.3, else ort-cpu", d.Backend);
         var headless = Cli.Flag("--headless", "offscreen (EGL): PNGs and frames.json in --out, no window");
         var frames = Cli.Int("--frames", "N", "frames to run, then stop (with --record: frames to record); 0 = until closed (headless: 120)", d.Frames, 0, 10_000_000);
-        var outDir = Cli.Str("--out", "DIR", "where screenshots (and headless frames.json) go", absent: "window: out/; --headless: required; headless for want of a display: out/demo");
+        var outDir = Cli.Str("--out", "DIR", "where screenshots (and headless frames.json) go", absent: "window: out/; headless (asked for, or for want of a display): out/demo");
         var budget = Cli.Num("--budget-ms", "X", "adaptive: the deepest ResNet whose inference fits X ms; 0 = off", d.BudgetMs);
         var glBudget = Cli.Num("--gl-frame-budget-ms", "X", "gl: encode at most X ms of layers per frame, spreading one inference over frames; 0 = whole network per frame", d.GlFrameBudgetMs);
         var seed = Cli.Int("--seed", "S", "scene and random-weight seed", (int)d.Seed, 0);

@@ -59,7 +59,11 @@ public static class WindowHost
         }
         if (headless)
         {
-            if (o.OutDir == null) throw new ArgumentException("--headless needs --out DIR (where screenshots and frames.json go)");
+            if (o.OutDir == null) // the same default as the no-display fallback above, said out loud
+            {
+                o.OutDir = Path.Combine("out", "demo");
+                log.WriteLine($"rr demo: no --out, so screenshots and frames.json go to {Path.GetFullPath(o.OutDir)}");
+            }
             Directory.CreateDirectory(o.OutDir);
             ctx = GlContext.CreateHeadless();
         }

@@ -150,10 +150,7 @@ public class CliContractTests
         }
     }
 
-    /// <summary>
-    /// The real `rr` script from another directory with relative paths: the verb must see the caller's
-    /// directory. RR_SKIP_BUILD=1 runs the app this test run already built (no nested build).
-    /// </summary>
+    /// <summary>The real `rr` script from another directory with relative paths: the verb must see the caller's directory.</summary>
     [Test]
     public void Rr_script_takes_relative_paths_from_the_callers_directory()
     {
@@ -164,15 +161,37 @@ public class CliContractTests
         Npy.Write(Path.Combine(dir, "x.npy"), Enumerable.Range(0, 2 * 3 * 8 * 8).Select(i => (i % 7) / 7f).ToArray(), new[] { 2, 3, 8, 8 });
         File.Delete(Path.Combine(dir, "y.npy"));
 
+        var (code, output) = RunRr(dir, "infer", "--model", "m.onnx", "--input", "x.npy", "--output", "y.npy");
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(Npy.Read(Path.Combine(dir, "y.npy")).Shape, Is.EqualTo(new[] { 2, 3 }), "--output is written under the caller's directory");
+    }
+
+    /// <summary>The goal command has no --out: --headless then writes to out/demo under the caller's directory and says so.</summary>
+    [Test]
+    public void Demo_headless_without_out_writes_to_out_demo_and_says_where()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Ignore("rr is the bash launcher; Windows uses rr.ps1");
+        var dir = Path.Combine(TestContext.CurrentContext.WorkDirectory, "rr-cwd", "demo-no-out");
+        if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        Directory.CreateDirectory(dir);
+        var (code, output) = RunRr(dir, "demo", "--headless", "--frames", "2");
+        Assert.That(code, Is.EqualTo(0), output);
+        string outDemo = Path.Combine(dir, "out", "demo");
+        Assert.That(output, Does.Contain("no --out, so screenshots and frames.json go to " + outDemo));
+        Assert.That(File.Exists(Path.Combine(outDemo, "frames.json")), Is.True, output);
+    }
+
+    /// <summary>Runs the real `rr` script in <paramref name="dir"/>; RR_SKIP_BUILD=1 runs the app this test run already built (no nested build).</summary>
+    static (int Code, string Output) RunRr(string dir, params string[] args)
+    {
         var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(RepoPaths.Root, "rr"), "infer", "--model", "m.onnx", "--input", "x.npy", "--output", "y.npy" })
-            psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "rr"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["RR_SKIP_BUILD"] = "1";
         using var p = Process.Start(psi);
         var err = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        Assert.That(p.ExitCode, Is.EqualTo(0), stdout + err.Result);
-        Assert.That(Npy.Read(Path.Combine(dir, "y.npy")).Shape, Is.EqualTo(new[] { 2, 3 }), "--output is written under the caller's directory");
+        return (p.ExitCode, stdout + err.Result);
     }
 }
