@@ -67,7 +67,7 @@ public class TeachSeedsExperiment
         if (only == "v6") // the head: discriminant analysis (shared covariance, shrunk) against softmax regression
         {
             foreach (var (aname, augs) in new (string, string[])[] { ("none", ["id"]), ("all 10", Ten) })
-                foreach (var head in new[] { "lr", "lda 0.1", "lda 0.3", "lda 0.6", "means" })
+                foreach (var head in new[] { "lr", "lda 0.1", "lda 0.3", "lda 0.6", "means", "lr l2=1e-4", "lr l2=3e-3", "lr 100 steps", "lr 1000 steps" })
                     Row(seeds.Select(d => ScoreEmas(d, "gem+max", augs, false, head, [0f])[0]).ToList(), $"gem+max | {aname} | {head}");
             return;
         }
@@ -291,6 +291,10 @@ public class TeachSeedsExperiment
         {
             "means" => TeachHead.FromMeans(lists, ids, dim),
             "lr l2=1e-2" => TeachHead.Train(lists, ids, dim, l2: 1e-2f),
+            "lr l2=1e-4" => TeachHead.Train(lists, ids, dim, l2: 1e-4f),
+            "lr l2=3e-3" => TeachHead.Train(lists, ids, dim, l2: 3e-3f),
+            "lr 100 steps" => TeachHead.Train(lists, ids, dim, steps: 100),
+            "lr 1000 steps" => TeachHead.Train(lists, ids, dim, steps: 1000),
             _ when headKind.StartsWith("lda ") => Lda(lists, ids, dim, float.Parse(headKind[4..], System.Globalization.CultureInfo.InvariantCulture)),
             _ => TeachHead.Train(lists, ids, dim),
         };
