@@ -10,6 +10,9 @@ namespace ResNetRealtime.Demo.App;
 /// </summary>
 public static class WindowHost
 {
+    /// <summary>Where a headless run without --out writes its screenshots and frames.json.</summary>
+    static readonly string DefaultHeadlessOut = Path.Combine("out", "demo");
+
     /// <summary>Runs the demo; returns the exit code. Chooses headless when asked or when there is no display.</summary>
     public static int Run(DemoOptions o, TextWriter log)
     {
@@ -53,15 +56,15 @@ public static class WindowHost
         if (why != null)
         {
             headless = true;
-            o.OutDir ??= Path.Combine("out", "demo");
+            o.OutDir ??= DefaultHeadlessOut;
             if (o.Frames <= 0) o.Frames = 120;
             log.WriteLine($"rr demo: {why}; running headless for {o.Frames} frames, screenshots go to {Path.GetFullPath(o.OutDir)}");
         }
         if (headless)
         {
-            if (o.OutDir == null) // the same default as the no-display fallback above, said out loud
+            if (o.OutDir == null) // --headless without --out: the no-display fallback's folder, said out loud
             {
-                o.OutDir = Path.Combine("out", "demo");
+                o.OutDir = DefaultHeadlessOut;
                 log.WriteLine($"rr demo: no --out, so screenshots and frames.json go to {Path.GetFullPath(o.OutDir)}");
             }
             Directory.CreateDirectory(o.OutDir);

@@ -103,8 +103,9 @@ public sealed class TeachFeatures
                 var plane = map.Slice(i * hw, hw);
                 var share = scratch.Slice(i * hw, hw);
                 for (int j = 0; j < hw; j++) share[j] = GemPow(plane[j]);
-                float g = Gem(plane), gp1 = GemPower == 3 ? g * g : MathF.Pow(g, GemPower - 1); // shares x^p/(h·w·g^(p−1)) add up to g
-                TensorPrimitives.Multiply(share, g > 0 ? 1 / (hw * gp1) : 0, share);
+                // Σ x^p = h·w·g^p, so x^p/(h·w·g^(p−1)) = x^p·g/Σ x^p: scaled by g/Σ, the shares add up to g.
+                float sum = TensorPrimitives.Sum(share), g = GemRoot(sum / hw);
+                TensorPrimitives.Multiply(share, sum > 0 ? g / sum : 0, share);
             }
             map = scratch;
         }

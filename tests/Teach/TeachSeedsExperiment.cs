@@ -74,7 +74,7 @@ public class TeachSeedsExperiment
         if (only == "v7") // test-time augmentation: the probabilities averaged over the frame and its variants
         {
             var tta = new[] { "flip", "grey" };
-            var seen = seeds.Select((d, i) => tta.ToDictionary(a => a, a => TestMaps(Path.Combine(root, $"live{i + 1}"), a, bb))).ToList();
+            var seen = seeds.Select((d, i) => tta.ToDictionary(a => a, a => TestMaps(Path.Combine(root, $"live{i + 1}"), d, a, bb))).ToList();
             foreach (var set in new[] { new string[0], ["flip"], ["grey"], ["flip", "grey"] })
                 Row(seeds.Select((d, i) => ScoreTta(d, Ten, set.Select(a => seen[i][a]).ToArray(), [])).ToList(),
                     $"gem+max | all 10 | lr | test: id{string.Concat(set.Select(a => " + " + a))}");
@@ -88,7 +88,7 @@ public class TeachSeedsExperiment
         }
         if (only == "v8") // photometric variants beyond the ten: what changes from one segment to the next is the
         {                 // object's colour and brightness and the background's, not the shape
-            var extra = new[] { "inv", "dark", "gamma", "lowc", "desat", "small" };
+            var extra = PhotoNames;
             var got = seeds.Select((d, i) => extra.ToDictionary(a => a, a => TaughtMaps(Path.Combine(root, $"live{i + 1}"), d, a, bb))).ToList();
             foreach (var set in new[] { new string[0], ["inv"], ["dark"], ["gamma"], ["lowc"], ["desat"], ["small"], ["dark", "gamma"], ["dark", "gamma", "lowc", "desat"], extra })
                 Row(seeds.Select((d, i) => ScoreTta(d, Ten, [], set.Select(a => got[i][a]).ToArray())).ToList(),
@@ -184,37 +184,34 @@ public class TeachSeedsExperiment
         for (int i = 0; i < y.Length && seen.Min() < N; i++) if (seen[y[i]] < N) { seen[y[i]]++; yield return i; }
     }
 
-    /// <summary>Every frame of the recording in <paramref name="dir"/> under variant <paramref name="aug"/> through the backbone (cached).</summary>
-    static float[][] TestMaps(string dir, string aug, TeachBackbone bb)
+    /// <summary>Frames <paramref name="frames"/> of the recording in <paramref name="dir"/> under variant
+    /// <paramref name="aug"/> through the backbone, cached in <paramref name="file"/> there.</summary>
+    static float[][] CachedMaps(string dir, string file, IEnumerable<int> frames, string aug, TeachBackbone bb)
     {
-        string path = Path.Combine(dir, $"test-{aug}.f32");
+        string path = Path.Combine(dir, file);
         if (!File.Exists(path))
         {
             using var ds = FramesDataset.Open(dir);
             using (var f = File.Create(path + ".tmp"))
-                for (int i = 0; i < ds.Count; i++) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, aug).Map.AsSpan()));
+                foreach (int i in frames) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, aug).Map.AsSpan()));
             File.Move(path + ".tmp", path, true);
         }
         return Read(path, M);
     }
 
-    /// <summary>The taught frames of <paramref name="d"/> under photometric variant <paramref name="aug"/> (see Photo) through the backbone (cached).</summary>
-    static float[][] TaughtMaps(string dir, Seed d, string aug, TeachBackbone bb)
-    {
-        string path = Path.Combine(dir, $"taught-{aug}.f32");
-        if (!File.Exists(path))
-        {
-            using var ds = FramesDataset.Open(dir);
-            using (var f = File.Create(path + ".tmp"))
-                foreach (int i in TaughtFrames(d.Labels)) f.Write(MemoryMarshal.AsBytes(Map(bb, ds, i, aug).Map.AsSpan()));
-            File.Move(path + ".tmp", path, true);
-        }
-        return Read(path, M);
-    }
+    /// <summary>Every frame of the recording under variant <paramref name="aug"/> (round seven's test-time variants).</summary>
+    static float[][] TestMaps(string dir, Seed d, string aug, TeachBackbone bb) =>
+        CachedMaps(dir, $"test-{aug}.f32", Enumerable.Range(0, d.Labels.Length), aug, bb);
+
+    /// <summary>The taught frames under Photo's variant <paramref name="aug"/> (round eight).</summary>
+    static float[][] TaughtMaps(string dir, Seed d, string aug, TeachBackbone bb) =>
+        CachedMaps(dir, $"taught-{aug}.f32", TaughtFrames(d.Labels), aug, bb);
 
     /// <summary>Round eight's candidate variants of an RGB24 frame (same size): inv = negative, dark = half the
     /// brightness, gamma = √ (brighter shadows), lowc = half the contrast about mid-grey, desat = half-way to grey,
     /// small = the frame shrunk to 70% in the middle of its own edge colour (a farther object).</summary>
+    static readonly string[] PhotoNames = ["inv", "dark", "gamma", "lowc", "desat", "small"];
+
     static byte[] Photo(string a, byte[] rgb, int w, int h)
     {
         var o = new byte[rgb.Length];
@@ -250,14 +247,7 @@ public class TeachSeedsExperiment
     /// variants' maps <paramref name="tta"/> (indexed by frame).</summary>
     static (int Right, int Count) ScoreTta(Seed d, string[] augs, float[][][] tta, float[][][] extraTaught)
     {
-        var taughtIdx = TaughtFrames(d.Labels).ToArray();
-        int end = taughtIdx[^1] + 1;
-        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
-        for (int t = 0; t < taughtIdx.Length; t++)
-            for (int j = 0; j < Augs.Length; j++)
-                if (augs.Contains(Augs[j])) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], null, "gem+max"));
-        for (int t = 0; t < taughtIdx.Length; t++)
-            foreach (var x in extraTaught) samples[d.Labels[taughtIdx[t]]].Add(Feat(x[t], null, "gem+max"));
+        var (samples, end) = TaughtSamples(d, "gem+max", augs, extraTaught);
         var head = TeachHead.Train(samples.Select(l => (IReadOnlyList<float[]>)l).ToArray(), Enumerable.Range(0, K).ToArray(), samples[0][0].Length);
         var p = new float[K];
         var sum = new float[K];
@@ -271,16 +261,27 @@ public class TeachSeedsExperiment
         return (right, d.Labels.Length - end);
     }
 
+    /// <summary>The taught frames' features per class (each under <paramref name="augs"/>, then each extra variant's
+    /// map), and the first frame scored.</summary>
+    static (List<float[]>[] Samples, int End) TaughtSamples(Seed d, string kind, string[] augs, float[][][] extraTaught)
+    {
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+        {
+            var into = samples[d.Labels[taughtIdx[t]]];
+            for (int j = 0; j < Augs.Length; j++)
+                if (augs.Contains(Augs[j])) into.Add(Feat(d.Taught[t * Augs.Length + j], d.L3Taught[t * Augs.Length + j], kind));
+            foreach (var x in extraTaught) into.Add(Feat(x[t], null, kind));
+        }
+        return (samples, taughtIdx[^1] + 1);
+    }
+
     static (int Right, int Count) Score(Seed d, string kind, string[] augs, bool centre) => ScoreEmas(d, kind, augs, centre, "lr", [0f])[0];
 
     static (int Right, int Count)[] ScoreEmas(Seed d, string kind, string[] augs, bool centre, string headKind, float[] emas)
     {
-        var taughtIdx = TaughtFrames(d.Labels).ToArray();
-        int end = taughtIdx[^1] + 1;
-        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
-        for (int t = 0; t < taughtIdx.Length; t++)
-            for (int j = 0; j < Augs.Length; j++)
-                if (augs.Contains(Augs[j])) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], d.L3Taught[t * Augs.Length + j], kind));
+        var (samples, end) = TaughtSamples(d, kind, augs, []);
         int dim = samples[0][0].Length;
         var mu = new float[dim];
         if (centre) { int c = 0; foreach (var l in samples) foreach (var x in l) { for (int j = 0; j < dim; j++) mu[j] += x[j]; c++; } for (int j = 0; j < dim; j++) mu[j] /= c; }
@@ -421,7 +422,7 @@ public class TeachSeedsExperiment
             bb.Embed(rgb.AsSpan(y0 * stride + x0 * 3), cw, ch, stride, PixelFormat.Rgb24, e2, map2);
             return (map2, e2);
         }
-        if (a is "inv" or "dark" or "gamma" or "lowc" or "desat" or "small") o = Photo(a, rgb, w, h);
+        if (PhotoNames.Contains(a)) o = Photo(a, rgb, w, h);
         else if (a != "id")
         {
             int v = Array.IndexOf(TeachAugment.Names, a);
