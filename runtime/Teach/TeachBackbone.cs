@@ -26,7 +26,7 @@ public sealed class TeachBackbone : IDisposable
         Stages = stages.ToArray();
         _classifier = Classifier.Create(model, new ClassifierOptions { Backend = backend, Taps = Stages, CropRatio = cropRatio, Threads = threads });
         var taps = _classifier.Backend.Taps;
-        Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling);
+        Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling, taps.Select(t => TeachFeatures.MapSize(t.Shape)).ToArray());
         var last = taps[^1].Shape;
         (CamChannels, CamHeight, CamWidth) = (last[1], last.Length == 4 ? last[2] : 1, last.Length == 4 ? last[3] : 1);
         _camScratch = new float[Features.CamScratchLength(CamChannels * CamHeight * CamWidth)];

@@ -4,6 +4,8 @@
 //   per block  GlobalAveragePool → Flatten(axis 1) → LpNormalization(p 2, axis 1)      [N,Ci]
 //              (TeachPooling.GemMax: Relu → Pow 3 → GlobalAveragePool → Pow 1/3 in place of GlobalAveragePool)
 //              (AvgMax and GemMax: then GlobalMaxPool → Flatten → LpNormalization, the tensor's second block)
+//              (CentredGemMax: as GemMax with a Mul by the [1,1,h,w] centre weights after Pow 3, and Relu → Mul
+//               before GlobalMaxPool)
 //   Concat(axis 1) when there are several blocks                                      [N,D]
 //   Gemm(transB 1), W·BlockScale and b of the head                                     [N,classes] "logits"
 // Metadata: rr.labels (one per head row), the backbone's rr.mean / rr.std / rr.input_size / rr.source / rr.license
@@ -34,8 +36,7 @@ public static class TeachOnnx
             if (g.FindProducer(t) == null) throw new ArgumentException($"the backbone has no tensor '{t}' (the feature layout names it)");
 
         var blocks = new List<string>();
-        bool gem = features.Pooling == TeachPooling.GemMax;
-        if (gem)
+        if (features.IsGem)
         {
             g.Initializers.Add(OnnxTensor.FromFloats("teach_gem.p", Array.Empty<long>(), [TeachFeatures.GemPower]));
             g.Initializers.Add(OnnxTensor.FromFloats("teach_gem.inv_p", Array.Empty<long>(), [1 / TeachFeatures.GemPower]));
@@ -48,15 +49,32 @@ public static class TeachOnnx
                 TeachPooling.AvgMax => new[] { ("GlobalAveragePool", "avg"), ("GlobalMaxPool", "max") },
                 _ => new[] { ("GlobalAveragePool", "gem"), ("GlobalMaxPool", "max") },
             };
+            var centre = features.Centre(i);
+            string wt = $"teach_{i}_centre";
+            if (!centre.IsEmpty)
+            {
+                var (h, w2) = features.Sizes[i];
+                g.Initializers.Add(OnnxTensor.FromFloats(wt, [1, 1, h, w2], centre.ToArray()));
+                g.Nodes.Add(new OnnxNode("Relu", $"teach_{i}_relu", [features.Tensors[i]], [$"teach_{i}_relu"]));
+            }
             foreach (var (pool, tag) in pools)
             {
                 string p = $"teach_{i}_{tag}";
                 if (tag == "gem")
                 {
-                    g.Nodes.Add(new OnnxNode("Relu", p + "_relu", [features.Tensors[i]], [p + "_relu"]));
-                    g.Nodes.Add(new OnnxNode("Pow", p + "_cube", [p + "_relu", "teach_gem.p"], [p + "_cube"]));
-                    g.Nodes.Add(new OnnxNode(pool, p + "_mean", [p + "_cube"], [p + "_mean"]));
+                    string relu = p + "_relu";
+                    if (centre.IsEmpty) g.Nodes.Add(new OnnxNode("Relu", relu, [features.Tensors[i]], [relu]));
+                    else relu = $"teach_{i}_relu";
+                    g.Nodes.Add(new OnnxNode("Pow", p + "_cube", [relu, "teach_gem.p"], [p + "_cube"]));
+                    string cube = p + "_cube";
+                    if (!centre.IsEmpty) { g.Nodes.Add(new OnnxNode("Mul", p + "_weighted", [cube, wt], [p + "_weighted"])); cube = p + "_weighted"; }
+                    g.Nodes.Add(new OnnxNode(pool, p + "_mean", [cube], [p + "_mean"]));
                     g.Nodes.Add(new OnnxNode("Pow", p + "_pool", [p + "_mean", "teach_gem.inv_p"], [p + "_pool"]));
+                }
+                else if (tag == "max" && !centre.IsEmpty)
+                {
+                    g.Nodes.Add(new OnnxNode("Mul", p + "_weighted", [$"teach_{i}_relu", wt], [p + "_weighted"]));
+                    g.Nodes.Add(new OnnxNode(pool, p + "_pool", [p + "_weighted"], [p + "_pool"]));
                 }
                 else g.Nodes.Add(new OnnxNode(pool, p + "_pool", [features.Tensors[i]], [p + "_pool"]));
                 g.Nodes.Add(new OnnxNode("Flatten", p + "_flat", [p + "_pool"], [p + "_flat"], OnnxAttribute.Int("axis", 1)));

@@ -29,6 +29,8 @@ public class TeachOnnxTests
     [TestCase("layer3,layer4", TeachPooling.AvgMax)]
     [TestCase("layer4", TeachPooling.GemMax)] // teach mode's layout (Relu → Pow → GlobalAveragePool → Pow blocks)
     [TestCase("layer3,layer4", TeachPooling.GemMax)]
+    [TestCase("layer4", TeachPooling.CentredGemMax)] // teach mode's layout (… → Mul by the centre weights → …)
+    [TestCase("layer3,layer4", TeachPooling.CentredGemMax)]
     public void Saved_model_matches_the_live_head_through_rr_infer(string stages, TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
@@ -93,6 +95,7 @@ public class TeachOnnxTests
     [TestCase(TeachPooling.Avg)]
     [TestCase(TeachPooling.AvgMax)] // the CAM reads layer4's average block, not layer3's max block before it
     [TestCase(TeachPooling.GemMax)] // each location's share of the GeM: ∝ max(x,0)³ within one channel
+    [TestCase(TeachPooling.CentredGemMax)] // ∝ weight·max(x,0)³
     public void Cam_uses_the_heads_weights_over_the_last_stage(TeachPooling pooling)
     {
         var backbone = LoadedModel.From(ResNetOnnxBuilder.Build(Spec, new ResNetBuildOptions { Seed = 7, Output = ResNetOutput.PooledFeatures }));
@@ -109,10 +112,12 @@ public class TeachOnnxTests
         var heat = new float[hw];
         bb.Cam(head, 0, map, heat);
         var ch = map.AsSpan(5 * hw, hw).ToArray();
+        var wt = TeachFeatures.CentreWeights(bb.CamHeight, bb.CamWidth);
         if (pooling == TeachPooling.GemMax) ch = ch.Select(v => MathF.Pow(MathF.Max(v, 0), 3)).ToArray();
+        if (pooling == TeachPooling.CentredGemMax) ch = ch.Select((v, i) => wt[i] * MathF.Pow(MathF.Max(v, 0), 3)).ToArray();
         float lo = ch.Min(), hi = ch.Max();
         for (int i = 0; i < hw; i++) Assert.That(heat[i], Is.EqualTo(hi > lo ? (ch[i] - lo) / (hi - lo) : 0).Within(1e-6));
-        if (pooling != TeachPooling.GemMax) return;
+        if (pooling != TeachPooling.GemMax) return; // the centred shares are the same sum with the weights in
         // Two channels weighted alike: each location's shares x³/(h·w·g²) of channels 5 and 6 add, so a channel with
         // a larger GeM does not outweigh the other by its scale alone (float64 reference).
         var w2 = (float[])w.Clone();
@@ -142,6 +147,37 @@ public class TeachOnnxTests
         double g0 = Math.Cbrt(7), g1 = Math.Cbrt(16), n = Math.Sqrt(g0 * g0 + g1 * g1), s = 1 / Math.Sqrt(2);
         var want = new[] { g0 / n * s, g1 / n * s, 0.6 * s, 0.8 * s };
         for (int i = 0; i < want.Length; i++) Assert.That(e[i], Is.EqualTo(want[i]).Within(1e-6), $"value {i}");
+    }
+
+    [Test]
+    public void Centred_gem_max_weighs_each_location_by_a_gaussian_about_the_centre()
+    {
+        // One channel on a 3×3 map, float64 reference from the definition: w ∝ exp(−½ d²/σ²), σ = CentreSigma·3
+        // cells, scaled to mean 1; GeM = (mean of w·max(x,0)³)^(1/3); max = max of w·max(x,0).
+        double sg = TeachFeatures.CentreSigma * 3;
+        var w = new double[9];
+        for (int y = 0; y < 3; y++) for (int x = 0; x < 3; x++) w[y * 3 + x] = Math.Exp(-0.5 * ((y - 1) * (y - 1) + (x - 1) * (x - 1)) / (sg * sg));
+        double mean = w.Average();
+        var got = TeachFeatures.CentreWeights(3, 3);
+        for (int i = 0; i < 9; i++) Assert.That(got[i], Is.EqualTo(w[i] / mean).Within(1e-6), $"weight {i}");
+        float[] map = [5, 0, 0, /* */ 0, 2, 0, /* */ 0, -1, 1, /* ch 1 */ 0, 0, 0, 0, 0, 0, 0, 0, 3];
+        var f = new TeachFeatures(["a"], [2], TeachPooling.CentredGemMax, [(3, 3)]);
+        var e = new float[f.Length];
+        f.Embed(0, map, e);
+        double G(int c) => Math.Cbrt(Enumerable.Range(0, 9).Sum(i => w[i] / mean * Math.Pow(Math.Max(map[c * 9 + i], 0), 3)) / 9);
+        double Mx(int c) => Enumerable.Range(0, 9).Max(i => w[i] / mean * Math.Max(map[c * 9 + i], 0));
+        double s = 1 / Math.Sqrt(2), gn = Math.Sqrt(G(0) * G(0) + G(1) * G(1)), mn = Math.Sqrt(Mx(0) * Mx(0) + Mx(1) * Mx(1));
+        var want = new[] { G(0) / gn * s, G(1) / gn * s, Mx(0) / mn * s, Mx(1) / mn * s };
+        for (int i = 0; i < 4; i++) Assert.That(e[i], Is.EqualTo(want[i]).Within(1e-6), $"value {i}");
+        Assert.That(got[0], Is.LessThan(got[1]).And.LessThan(got[4]), "a corner weighs less than an edge, an edge less than the centre");
+        Assert.That(got[1], Is.LessThan(got[4]));
+        // A 2×4 map: symmetric about its centre, which lies between cells.
+        var r = TeachFeatures.CentreWeights(2, 4);
+        for (int i = 0; i < 8; i++) Assert.That(r[i], Is.EqualTo(r[7 - i]).Within(1e-6));
+        var ex = Assert.Throws<ArgumentException>(() => new TeachFeatures(["a"], [2], TeachPooling.CentredGemMax));
+        Assert.That(ex.Message, Does.Contain("map size"));
+        var bad = Assert.Throws<ArgumentException>(() => f.Embed(0, new float[2 * 16], e));
+        Assert.That(bad.Message, Does.Contain("16 locations").And.Contain("9"));
     }
 
     [Test]

@@ -8,7 +8,8 @@
 // the probabilities over frames); =v3 only which half of the augmentations carries the gain; =v4 crops (80% of each
 // side, centre and corners); =v5 the GeM exponent and GeM beside the average; =v6 a discriminant-analysis head;
 // =v7 test-time variants (probabilities averaged; new backbone passes over every frame); =v8 more photometric taught
-// variants (Photo); =v9 a compact bilinear block (Cbp).
+// variants (Photo); =v9 a compact bilinear block (Cbp); =v10 (TeachSeedsRoundTen.cs)
+// in-plane rotations taught, self-training on confident live frames, a nearest-neighbour cache beside the head.
 // Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
 // (default TMP/rr-teach-seeds).
 //   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
@@ -26,7 +27,7 @@ using ResNetRealtime.Training.Data;
 namespace ResNetRealtime.Tests.Teach;
 
 [Explicit("needs pretrained:resnet18, GL and ~15 min of CPU; the experiment behind TeachSession.Pooling")]
-public class TeachSeedsExperiment
+public partial class TeachSeedsExperiment
 {
     const int N = 20, K = 8, C = 512, H = 7, W = 7, HW = H * W, M = C * HW, Frames = 600;
     static readonly string[] Ten = ["id", .. TeachAugment.Names];
@@ -80,6 +81,7 @@ public class TeachSeedsExperiment
                     $"gem+max | all 10 | lr | test: id{string.Concat(set.Select(a => " + " + a))}");
             return;
         }
+        if (only == "v10") { RoundTen(seeds, root, bb); return; }
         if (only == "v9") // second-order pooling: compact bilinear (random Maclaurin, Gao et al. 2016) beside GeM + max
         {
             foreach (var kind in new[] { "gem+max", "gem+max+cbp", "cbp" })
@@ -319,10 +321,11 @@ public class TeachSeedsExperiment
     static readonly Dictionary<TeachPooling, TeachFeatures> Shipped = new()
     {
         [TeachPooling.Avg] = new(["layer4"], [C], TeachPooling.Avg), [TeachPooling.AvgMax] = new(["layer4"], [C], TeachPooling.AvgMax),
+        [TeachPooling.CentredGemMax] = new(["layer4"], [C], TeachPooling.CentredGemMax, [(H, W)]),
     };
 
-    /// <summary>A [512,7,7] map pooled as <paramref name="kind"/>: "avg" and "avg+max" through TeachFeatures itself (what
-    /// teach mode runs); the other candidates as blocks, each L2-normalised, concatenated, normalised.</summary>
+    /// <summary>A [512,7,7] map pooled as <paramref name="kind"/>: "avg", "avg+max" and "centred gem+max" through
+    /// TeachFeatures itself (what teach mode runs); the other candidates as blocks, each L2-normalised, concatenated, normalised.</summary>
     static float[] Feat(float[] m, float[] l3, string kind)
     {
         if (kind.StartsWith("sqrt") || kind.EndsWith("+l3"))
@@ -341,13 +344,14 @@ public class TeachSeedsExperiment
             Norm(cat);
             return cat;
         }
-        if (kind is "avg" or "avg+max")
+        if (kind is "avg" or "avg+max" or "centred gem+max")
         {
-            var f = Shipped[kind == "avg" ? TeachPooling.Avg : TeachPooling.AvgMax];
+            var f = Shipped[kind == "avg" ? TeachPooling.Avg : kind == "avg+max" ? TeachPooling.AvgMax : TeachPooling.CentredGemMax];
             var e = new float[f.Length];
             f.Embed(0, m, e);
             return e;
         }
+        if (kind.StartsWith("w:")) return Weighted(m, kind[2..]);
         var blocks = new List<float[]>();
         double gp = kind.StartsWith("gem") && kind.Length > 3 && char.IsDigit(kind[3]) ? kind[3] - '0' : 3; // "gem4+max": p = 4
         float[] Pool(Func<int, int, bool> inRegion, string op)
@@ -423,6 +427,8 @@ public class TeachSeedsExperiment
             return (map2, e2);
         }
         if (PhotoNames.Contains(a)) o = Photo(a, rgb, w, h);
+        else if (a == "blur") o = Blur(rgb, w, h);
+        else if (a.StartsWith("rot")) o = Rotate(rgb, w, h, float.Parse(a[3..], System.Globalization.CultureInfo.InvariantCulture));
         else if (a != "id")
         {
             int v = Array.IndexOf(TeachAugment.Names, a);
