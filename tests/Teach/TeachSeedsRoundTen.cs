@@ -1,13 +1,18 @@
 // Round ten of the teach-mode experiment over seeds (TeachSeedsExperiment.cs has the replay, the cached maps and
-// the criterion: the mean without seed 3). Three levers the first nine rounds left untried, each against the
-// shipped GeM + max with the ten variants:
+// the criterion: the mean without seed 3), against the unweighted GeM + max with the ten variants (README "Teach
+// mode", the fifth-round table):
 //   rotations   the taught frames turned in-plane by ±20° / ±40° as well (the errors left are poses the burst did
 //               not show; quarter turns helped, so finer turns might too). New backbone passes on taught frames only.
-//   self-train  the head retrained every 30 frames (about a retrain's time at 30 fps) on the taught samples plus
-//               every live frame it had called with p ≥ τ, under the label it gave: causal, it uses past frames only.
 //   cache       a nearest-neighbour term beside the head (Zhang et al.'s Tip-Adapter): score_k = log p_k +
 //               α·mean over class k's taught samples of exp(−β(1 − x·s)), which can follow a class made of several
 //               poses where one linear boundary cannot.
+//   centre      each location weighted by a Gaussian about the map's centre before pooling (Weighted; "centred
+//               gem+max" is TeachFeatures' own CentredGemMax, which teach mode now ships); CroW's weights beside it.
+//   blur        a blurred copy taught and/or averaged in at test time (seed 3's cube segment has a striped background).
+//   self-train  the head retrained every 30 frames (about a retrain's time at 30 fps) on the taught samples plus
+//               every live frame it had called with p ≥ τ, under the label it gave: causal, it uses past frames only.
+// RR_TEACH_SEEDS_CENTRE=1 (with RR_TEACH_SEEDS_ROWS=v10) runs only the centre weights' σ and block choices.
+// Teach_seed_errors prints one seed's scored frames (RR_SEED, default 3): index, label, call, p(call), p(label).
 using System.Numerics.Tensors;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
@@ -172,7 +177,7 @@ public partial class TeachSeedsExperiment
 }
 public partial class TeachSeedsExperiment
 {
-    [Test, Explicit("diagnostic")]
+    [Test, Explicit("diagnostic: one seed's frames after teaching, right and wrong")]
     public void Teach_seed_errors()
     {
         string root = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_DIR") ?? Path.Combine(Path.GetTempPath(), "rr-teach-seeds");
