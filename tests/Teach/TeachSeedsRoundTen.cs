@@ -7,7 +7,8 @@
 //               α·mean over class k's taught samples of exp(−β(1 − x·s)), which can follow a class made of several
 //               poses where one linear boundary cannot.
 //   centre      each location weighted by a Gaussian about the map's centre before pooling (Weighted; "centred
-//               gem+max" is TeachFeatures' own CentredGemMax, which teach mode now ships); CroW's weights beside it.
+//               gem+max" is TeachFeatures' own CentredGemMax, which teach mode now ships); CroW's weights and a
+//               centre-surround difference beside it.
 //   blur        a blurred copy taught and/or averaged in at test time (seed 3's cube segment has a striped background).
 //   self-train  the head retrained every 30 frames (about a retrain's time at 30 fps) on the taught samples plus
 //               every live frame it had called with p ≥ τ, under the label it gave: causal, it uses past frames only.
@@ -29,7 +30,7 @@ public partial class TeachSeedsExperiment
     {
         if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CENTRE") == "1")
         {
-            foreach (var kind in new[] { "centred gem+max", "w:centre 1000", "w:centre 1", "w:centre 1.5", "w:centre 1.5 plainmax", "w:centre 2 plainmax", "w:centre 1.5 gemonly" })
+            foreach (var kind in new[] { "centred gem+max", "w:centre 1000", "w:centre 1", "w:centre 1.5", "w:centre 1.5 plainmax", "w:centre 2 plainmax", "w:centre 1.5 gemonly", "w:surround 0.5", "w:surround 1" })
                 Row(seeds, $"{kind} | all 10 | lr", d => Score(d, kind, Ten, false));
             return;
         }
@@ -103,6 +104,29 @@ public partial class TeachSeedsExperiment
     static float[] Weighted(float[] m, string how)
     {
         var wt = new float[HW];
+        if (how.StartsWith("surround")) // "surround λ": the centre-weighted GeM minus λ × the GeM of the outer ring of
+        {                                // cells, so that a background seen in both cancels (centre-surround); the max block as centre 1.5
+            float lam = float.Parse(how.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            var ct = TeachFeatures.CentreWeights(H, W);
+            var gs = new float[C];
+            for (int c = 0; c < C; c++)
+            {
+                double sc = 0, sb = 0; int nb = 0;
+                for (int y = 0; y < H; y++) for (int x = 0; x < W; x++)
+                {
+                    float a = Math.Max(m[c * HW + y * W + x], 0);
+                    sc += ct[y * W + x] * a * a * a;
+                    if (y == 0 || x == 0 || y == H - 1 || x == W - 1) { sb += a * a * a; nb++; }
+                }
+                gs[c] = (float)(Math.Cbrt(sc / HW) - lam * Math.Cbrt(sb / nb));
+            }
+            Norm(gs);
+            var ms = Weighted(m, "centre 1.5")[C..];
+            Norm(ms); // it was half of a unit vector: a unit block again, like gs
+            float[] r = [.. gs, .. ms];
+            Norm(r);
+            return r;
+        }
         if (how == "crow")
         {
             for (int l = 0; l < HW; l++) for (int c = 0; c < C; c++) wt[l] += Math.Max(m[c * HW + l], 0);
