@@ -28,7 +28,8 @@ public sealed class TeachBackbone : IDisposable
         var taps = _classifier.Backend.Taps;
         Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling, taps.Select(t => TeachFeatures.MapSize(t.Shape)).ToArray());
         var last = taps[^1].Shape;
-        (CamChannels, CamHeight, CamWidth) = (last[1], last.Length == 4 ? last[2] : 1, last.Length == 4 ? last[3] : 1);
+        CamChannels = last[1];
+        (CamHeight, CamWidth) = TeachFeatures.MapSize(last);
         _camScratch = new float[Features.CamScratchLength(CamChannels * CamHeight * CamWidth)];
     }
 

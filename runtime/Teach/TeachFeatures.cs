@@ -137,7 +137,7 @@ public sealed class TeachFeatures
         Normalise(max);
     }
 
-    /// <summary>Values of scratch <see cref="Cam"/> needs for a <paramref name="mapLength"/>-value map (0 unless GemMax).</summary>
+    /// <summary>Values of scratch <see cref="Cam"/> needs for a <paramref name="mapLength"/>-value map (0 unless the first block is a GeM).</summary>
     public int CamScratchLength(int mapLength) => IsGem ? mapLength : 0;
 
     /// <summary>

@@ -50,21 +50,18 @@ public static class TeachOnnx
                 _ => new[] { ("GlobalAveragePool", "gem"), ("GlobalMaxPool", "max") },
             };
             var centre = features.Centre(i);
-            string wt = $"teach_{i}_centre";
+            string wt = $"teach_{i}_centre", relu = $"teach_{i}_relu"; // one Relu feeds the GeM and the weighted max
+            if (features.IsGem) g.Nodes.Add(new OnnxNode("Relu", relu, [features.Tensors[i]], [relu]));
             if (!centre.IsEmpty)
             {
                 var (h, w2) = features.Sizes[i];
                 g.Initializers.Add(OnnxTensor.FromFloats(wt, [1, 1, h, w2], centre.ToArray()));
-                g.Nodes.Add(new OnnxNode("Relu", $"teach_{i}_relu", [features.Tensors[i]], [$"teach_{i}_relu"]));
             }
             foreach (var (pool, tag) in pools)
             {
                 string p = $"teach_{i}_{tag}";
                 if (tag == "gem")
                 {
-                    string relu = p + "_relu";
-                    if (centre.IsEmpty) g.Nodes.Add(new OnnxNode("Relu", relu, [features.Tensors[i]], [relu]));
-                    else relu = $"teach_{i}_relu";
                     g.Nodes.Add(new OnnxNode("Pow", p + "_cube", [relu, "teach_gem.p"], [p + "_cube"]));
                     string cube = p + "_cube";
                     if (!centre.IsEmpty) { g.Nodes.Add(new OnnxNode("Mul", p + "_weighted", [cube, wt], [p + "_weighted"])); cube = p + "_weighted"; }
@@ -73,7 +70,7 @@ public static class TeachOnnx
                 }
                 else if (tag == "max" && !centre.IsEmpty)
                 {
-                    g.Nodes.Add(new OnnxNode("Mul", p + "_weighted", [$"teach_{i}_relu", wt], [p + "_weighted"]));
+                    g.Nodes.Add(new OnnxNode("Mul", p + "_weighted", [relu, wt], [p + "_weighted"]));
                     g.Nodes.Add(new OnnxNode(pool, p + "_pool", [p + "_weighted"], [p + "_pool"]));
                 }
                 else g.Nodes.Add(new OnnxNode(pool, p + "_pool", [features.Tensors[i]], [p + "_pool"]));

@@ -12,13 +12,16 @@ namespace ResNetRealtime.Tests.Teach;
 
 public class TeachOnnxTests
 {
-    // ResNet-18 at 32x32 with no fc (a stand-in for pretrained:resnet18 that needs no download); layer3+layer4 exercises the concat.
-    static readonly ResNetSpec Spec = ResNetSpec.FromName("resnet18", numClasses: 10, inChannels: 3, inputSize: 32);
+    // ResNet-18 at 96x96 with no fc (a stand-in for pretrained:resnet18 that needs no download); layer3+layer4 exercises
+    // the concat. 96² makes layer4 3×3 and layer3 6×6: maps where the CAM has more than one location and the centre
+    // weights differ from cell to cell (at 32², layer4 is 1×1 and layer3's 2×2 cells are all equally far from the centre).
+    const int S = 96;
+    static readonly ResNetSpec Spec = ResNetSpec.FromName("resnet18", numClasses: 10, inChannels: 3, inputSize: S);
 
     static float[] Image(int seed)
     {
         var rng = new Random(seed);
-        var x = new float[3 * 32 * 32];
+        var x = new float[3 * S * S];
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 4 - 2) + (seed % 3) * 0.5f;
         return x;
     }
@@ -54,7 +57,7 @@ public class TeachOnnxTests
             Assert.That(info.Labels, Is.EqualTo(labels));
 
             const int N = 5;
-            var input = new float[N * 3 * 32 * 32];
+            var input = new float[N * 3 * S * S];
             var live = new float[N * 3];
             var probs = new float[3];
             for (int n = 0; n < N; n++)
@@ -66,7 +69,7 @@ public class TeachOnnxTests
                 probs.CopyTo(live, n * 3);
             }
             string inPath = Path.Combine(dir, "x.npy"), outPath = Path.Combine(dir, "y.npy");
-            Npy.Write(inPath, input, [N, 3, 32, 32]);
+            Npy.Write(inPath, input, [N, 3, S, S]);
             var (code, stdout, stderr) = CliRunner.Run("infer", "--model", path, "--input", inPath, "--output", outPath);
             Assert.That(code, Is.Zero, stderr);
             var logits = Npy.Read(outPath);
@@ -111,6 +114,7 @@ public class TeachOnnxTests
         var head = new TeachHead(w, new float[2], [0, 1], bb.Features.Length, "test");
         var heat = new float[hw];
         bb.Cam(head, 0, map, heat);
+        Assert.That(hw, Is.GreaterThan(1), "a CAM over one location says nothing");
         var ch = map.AsSpan(5 * hw, hw).ToArray();
         var wt = TeachFeatures.CentreWeights(bb.CamHeight, bb.CamWidth);
         if (pooling == TeachPooling.GemMax) ch = ch.Select(v => MathF.Pow(MathF.Max(v, 0), 3)).ToArray();
