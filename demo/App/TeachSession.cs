@@ -125,7 +125,7 @@ public sealed class TeachSession : IDisposable
         try
         {
             var labels = head.ClassIds.Select(k => _names[k]).ToArray();
-            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {Taught(k)}"))} frames{(_augmenter != null ? $" and {_augmenter.Added} variants of them ({string.Join(" ", TeachAugment.Names)})" : "")} over {FeatureName} of the backbone";
+            string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {Taught(k)}"))} frames{(_augmenter != null ? $" and {_augmenter.Added} variants of them ({string.Join(" ", TeachAugment.Names)}; {_augmenter.Swapped} on earlier classes' backgrounds)" : "")} over {FeatureName} of the backbone";
             TeachOnnx.Save(_savePath, _backbone, _features, head, labels, recipe);
             _log.WriteLine($"rr demo: teach: wrote {Path.GetFullPath(_savePath)} ({head.Classes} classes, {head.Kind})");
         }
@@ -265,6 +265,7 @@ public sealed class TeachSession : IDisposable
         if (_augmenter != null) foreach (var n in TeachAugment.Names) w.WriteStringValue(n);
         w.WriteEndArray();
         w.WriteNumber("added", _augmenter?.Added ?? 0);
+        w.WriteNumber("on_other_backgrounds", _augmenter?.Swapped ?? 0); // TeachBackgrounds: the object on an earlier class's background
         w.WriteNumber("frames_dropped", (_augmenter?.Dropped ?? 0) + _unaugmented);
         if (_augmenter?.Fault != null) w.WriteString("error", _augmenter.Fault);
         w.WriteEndObject();

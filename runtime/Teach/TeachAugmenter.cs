@@ -5,6 +5,8 @@
 // frame's class, which retrains as after any other sample. On a GPU backend the live path stays on the GPU and
 // this runs beside it on the CPU; on ort-cpu it competes with the frame loop for cores while it works
 // (≈ 10 backbone passes per taught frame), and is idle otherwise.
+// With swapBackgrounds (teach mode's default) each variant's object sits on the background of a class taught
+// before (TeachBackgrounds), where the frame has a clean object mask and such a class exists.
 // Clear goes through here: it drops the class's queued frames and clears the learner under one lock, and a frame
 // in flight adds its embeddings only if its class was not cleared meanwhile, so a cleared class stays empty.
 using ResNetRealtime.Runtime.Imaging;
@@ -22,7 +24,9 @@ public sealed class TeachAugmenter : IDisposable
     readonly Queue<int> _queue, _free;
     readonly long[] _generation = new long[TeachLearner.MaxClasses];
     readonly float[] _embeddings;
-    byte[] _scratch = [];
+    readonly TeachBackgrounds _backgrounds;           // worker thread only; Clear reaches it through _clearedBackground
+    readonly long[] _backgroundGeneration = new long[TeachLearner.MaxClasses];
+    byte[] _scratch = [], _composed = [];
     int _busy = -1;
     bool _stop;
 
@@ -30,7 +34,9 @@ public sealed class TeachAugmenter : IDisposable
 
     /// <param name="learner">the head the variants are taught to; its layout must be what <paramref name="stages"/> and <paramref name="pooling"/> make of this backbone.</param>
     /// <param name="slots">frames that can wait at once (each holds a copy of one frame's pixels).</param>
-    public TeachAugmenter(TeachLearner learner, LoadedModel model, IReadOnlyList<string> stages, TeachPooling pooling, int slots = 32, int threads = 1)
+    /// <param name="swapBackgrounds">put each variant's object on an earlier class's background (<see cref="TeachBackgrounds"/>).</param>
+    public TeachAugmenter(TeachLearner learner, LoadedModel model, IReadOnlyList<string> stages, TeachPooling pooling, int slots = 32, int threads = 1,
+                          bool swapBackgrounds = true)
     {
         _learner = learner ?? throw new ArgumentNullException(nameof(learner));
         if (slots < 1) throw new ArgumentException($"slots must be ≥ 1, got {slots}");
@@ -44,12 +50,15 @@ public sealed class TeachAugmenter : IDisposable
         _queue = new Queue<int>(slots);
         _free = new Queue<int>(Enumerable.Range(0, slots));
         _embeddings = new float[TeachAugment.Count * learner.Features.Length];
+        _backgrounds = swapBackgrounds ? new TeachBackgrounds() : null;
         _thread = new Thread(Loop) { IsBackground = true, Name = "rr-teach-augment", Priority = ThreadPriority.BelowNormal };
         _thread.Start();
     }
 
     /// <summary>Variants added to the learner so far.</summary>
     public long Added { get; private set; }
+    /// <summary>Variants whose object was put on another class's background.</summary>
+    public long Swapped { get; private set; }
     /// <summary>Frames not augmented because every slot was busy.</summary>
     public long Dropped { get; private set; }
     /// <summary>Frames waiting or in flight.</summary>
@@ -121,21 +130,31 @@ public sealed class TeachAugmenter : IDisposable
                 if (_stop) return;
                 _busy = _queue.Dequeue();
                 job = _slots[_busy];
+                if (_backgrounds != null)
+                    for (int k = 0; k < TeachLearner.MaxClasses; k++)
+                        if (_backgroundGeneration[k] != _generation[k]) { _backgrounds.Clear(k); _backgroundGeneration[k] = _generation[k]; }
             }
             try
             {
                 int n = job.Width * job.Height * 3;
-                if (_scratch.Length < n) _scratch = new byte[n];
+                if (_scratch.Length < n) { _scratch = new byte[n]; _composed = new byte[n]; }
+                _backgrounds?.Observe(job.ClassId, job.Pixels.AsSpan(0, n), job.Width, job.Height);
+                int swapped = 0;
                 for (int v = 0; v < TeachAugment.Count; v++)
                 {
                     var (w, h) = TeachAugment.Size(v, job.Width, job.Height);
-                    TeachAugment.Apply(v, job.Pixels, job.Width, job.Height, _scratch);
+                    bool composed = _backgrounds != null && _backgrounds.Compose(v, job.Pixels, _composed);
+                    if (composed) swapped++;
+                    TeachAugment.Apply(v, composed ? _composed : job.Pixels, job.Width, job.Height, _scratch);
                     _backbone.Embed(_scratch.AsSpan(0, n), w, h, w * 3, PixelFormat.Rgb24, _embeddings.AsSpan(v * d, d));
                 }
                 lock (_lock)
                 {
                     if (job.Generation == _generation[job.ClassId]) // not cleared while in flight
+                    {
                         for (int v = 0; v < TeachAugment.Count; v++) { _learner.Add(job.ClassId, _embeddings.AsSpan(v * d, d)); Added++; }
+                        Swapped += swapped;
+                    }
                     _free.Enqueue(_busy);
                     _busy = -1;
                     Monitor.PulseAll(_lock);

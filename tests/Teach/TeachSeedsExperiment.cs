@@ -82,6 +82,7 @@ public partial class TeachSeedsExperiment
             return;
         }
         if (only == "v10") { RoundTen(seeds, root, bb); return; }
+        if (only == "v11") { RoundEleven(seeds, root, bb); return; }
         if (only == "v9") // second-order pooling: compact bilinear (random Maclaurin, Gao et al. 2016) beside GeM + max
         {
             foreach (var kind in new[] { "gem+max", "gem+max+cbp", "cbp" })

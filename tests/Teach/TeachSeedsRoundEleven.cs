@@ -1,0 +1,697 @@
+// Round eleven of the teach-mode experiment over seeds (TeachSeedsExperiment.cs has the replay and the criterion),
+// against the shipped centred GeM + max with the ten variants (74.8% / 73.0% / 88%): where in the frame the object is,
+// from motion. Within a segment the scene's background stands still and the object tumbles and drifts, as a hand-held
+// object does in front of a webcam on a desk; so |frame t − frame t−1|, pooled into the map's cells, says which cells
+// hold the object, and those cells can weigh more in both pools than the background's (seed 3's errors are a
+// background no taught frame had). A still frame (no cell moves) falls back to the centre weights alone.
+//   RR_TEACH_SEEDS_ROWS=v11 dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
+// No new backbone passes: the cached maps, and the frames (frames.bin) for the differences; a variant's differences
+// are taken between the variant of frame t and the same variant of frame t−1, so turns and mirrors carry them.
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Teach;
+using ResNetRealtime.Training.Data;
+
+namespace ResNetRealtime.Tests.Teach;
+
+public partial class TeachSeedsExperiment
+{
+    /// <summary>Each frame's mean absolute difference from the frame before, per cell of the 7×7 map: [frames][HW],
+    /// and the same for the taught frames under each of the ten variants: [taught·10 + variant][HW].</summary>
+    sealed record Motion(float[][] Frames, float[][] Taught);
+
+    static void RoundEleven(List<Seed> seeds, string root, TeachBackbone bb)
+    {
+        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_SWAP") == "1")
+        {
+            // each taught frame's object pasted onto the other classes' taught backgrounds: within a burst the background
+            // is one class's alone, so the head can learn it as the class; swapped, it cannot
+            Row(seeds, "centred gem+max | all 10 | lr", d => Score(d, "centred gem+max", Ten, false));
+            var sw = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb)).ToList();
+            foreach (int n in new[] { 1, 3, 7 })
+                Row(seeds.Select((d, i) => ScoreSwap(d, sw[i], n)).ToList(), $"centred gem+max | all 10 + the object on {n} other classes' backgrounds | lr");
+            var swc = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, recolour: true)).ToList();
+            foreach (int n in new[] { 3, 7 })
+                Row(seeds.Select((d, i) => ScoreSwap(d, swc[i], n)).ToList(), $"centred gem+max | all 10 + the object on {n} other classes' backgrounds, recoloured | lr");
+            var swv = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, variants: true)).ToList();
+            foreach (var which in new[] { "all", "colour", "geometry", "both" })
+                Row(seeds.Select((d, i) => ScoreSwapVariants(d, swv[i], which)).ToList(), $"centred gem+max | the frame + its 10 variants, {which} of them on other classes' backgrounds | lr");
+            var swo = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, own: true)).ToList();
+            Row(seeds.Select((d, i) => ScoreSwapVariants(d, swo[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants, each on its own background in other colours | lr");
+            var swr = seeds.Select((d, i) => RuntimeSwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb)).ToList();
+            Row(seeds.Select((d, i) => ScoreSwapVariants(d, swr[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants through TeachBackgrounds (teach mode) | lr");
+            if (Environment.GetEnvironmentVariable("RR_FILL") == "1") Fill = true;
+            var swk = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, causal: true)).ToList();
+            Row(seeds.Select((d, i) => ScoreSwapVariants(d, swk[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants, on the backgrounds of the classes taught before it | lr");
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_NEUTRAL") == "1")
+        {
+            // the taught frames' outer ring of cells, pooled the same way, taught as "no class" (uniform target): the
+            // background told the head nothing in the taught frames it may not learn from
+            Row(seeds, "centred gem+max | all 10 | lr", d => Score(d, "centred gem+max", Ten, false));
+            foreach (var ring in new[] { "ring", "surround" })
+                foreach (float lam in new[] { 0.1f, 0.3f, 1f })
+                    Row(seeds.Select(d => ScoreNeutral(d, ring, lam)).ToList(), $"centred gem+max | all 10 | lr + {ring} as no class, weight {lam}");
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ZOOM") != null)
+        {
+            // two scales: the frame and its middle (a zoom), each pooled, the two embeddings concatenated
+            string[] augs = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ZOOM") == "10" ? Ten : ["id"];
+            Row(seeds, $"centred gem+max | {augs.Length} | lr", d => Score(d, "centred gem+max", augs, false));
+            foreach (float frac in new[] { 0.8f, 0.6f })
+            {
+                var z = seeds.Select((d, i) => ZoomMaps(Path.Combine(root, $"live{i + 1}"), d, augs, frac, bb)).ToList();
+                Row(seeds.Select((d, i) => ScoreZoom(d, z[i], augs, false)).ToList(), $"centred gem+max of the frame + of its middle {frac} | {augs.Length} | lr");
+                Row(seeds.Select((d, i) => ScoreZoom(d, z[i], augs, true)).ToList(), $"centred gem+max of its middle {frac} alone | {augs.Length} | lr");
+            }
+            return;
+        }
+        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CROP") != null)
+        {
+            string[] augs = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CROP") == "10" ? Ten : ["id"];
+            Row(seeds, $"centred gem+max | {augs.Length} | lr", d => Score(d, "centred gem+max", augs, false));
+            var crops = seeds.Select((d, i) => MotionCrops(Path.Combine(root, $"live{i + 1}"), d, augs, bb)).ToList();
+            Row(seeds.Select((d, i) => ScoreCrops(d, crops[i], augs)).ToList(), $"centred gem+max, cropped to the motion | {augs.Length} | lr");
+            return;
+        }
+        var motion = seeds.Select((d, i) => Motions(Path.Combine(root, $"live{i + 1}"), d)).ToList();
+        Row(seeds, "centred gem+max | all 10 | lr", d => Score(d, "centred gem+max", Ten, false));
+        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_FIRST") == "1")
+            foreach (var how in new[] { "motion 1", "motion 0.5", "centre×motion 1", "centre×motion 0.5", "centre×(0.25+motion)", "centre×(1+motion)" })
+                Row(seeds.Select((d, i) => ScoreMotion(d, motion[i], how)).ToList(), $"w:{how} | all 10 | lr");
+        foreach (var how in new[] { "centre×(0.5+motion)", "centre×(1+motion)", "centre×(2+motion)", "centre×(4+motion)" })
+            Row(seeds.Select((d, i) => ScoreMotion(d, motion[i], how)).ToList(), $"w:{how} | all 10 | lr");
+        // the variants' weights turned and mirrored from the frame's own (what the runtime can do without the frame before)
+        var turned = seeds.Select((d, i) => new Motion(motion[i].Frames, TurnedTaught(d, motion[i].Frames))).ToList();
+        foreach (var how in new[] { "centre×(1+motion)", "centre×(2+motion)" })
+            Row(seeds.Select((d, i) => ScoreMotion(d, turned[i], how)).ToList(), $"w:{how}, variants' weights turned | all 10 | lr");
+        // an exponential average of the cell motion over frames (a_t = ½a_t−1 + ½m_t): more of a tumbling object's cells
+        var ema = seeds.Select((d, i) => { var f = Ema(motion[i].Frames, 0.5f); return new Motion(f, TurnedTaught(d, f)); }).ToList();
+        foreach (var how in new[] { "centre×(1+motion)", "centre×(2+motion)" })
+            Row(seeds.Select((d, i) => ScoreMotion(d, ema[i], how)).ToList(), $"w:{how}, motion averaged ½ | all 10 | lr");
+        // the layer4 map's own change per location, Σc |m_t − m_t−1| (every backend has the map; not all have the pixels)
+        var maps = seeds.Select(d => { var f = MapMotion(d.Maps); return new Motion(f, TurnedTaught(d, f)); }).ToList();
+        var means = maps.SelectMany(mo => mo.Frames.Select(f => f.Average())).Order().ToArray();
+        TestContext.Out.WriteLine($"map motion per frame: median {means[means.Length / 2]:G3}, 5% {means[means.Length / 20]:G3}; pixel motion median {motion.SelectMany(mo => mo.Frames.Select(f => f.Average())).Order().ElementAt(means.Length / 2):G3}");
+        foreach (var how in new[] { "centre×(1+motion)", "centre×(2+motion)", "centre×motion 1" })
+            Row(seeds.Select((d, i) => ScoreMotion(d, maps[i], how)).ToList(), $"w:{how}, from the map | all 10 | lr");
+    }
+
+    /// <summary>The square around the pixels that changed by more than 8 grey levels since the frame before (2nd to
+    /// 98th percentile of their rows and columns, 15% margin, at least half the frame's short side, inside the frame),
+    /// or the whole frame when under 0.5% of its pixels changed.</summary>
+    static (int X, int Y, int Side) MotionBox(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int w, int h)
+    {
+        var xs = new List<int>(); var ys = new List<int>();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int p = (y * w + x) * 3;
+                if (Math.Abs(a[p] - b[p]) + Math.Abs(a[p + 1] - b[p + 1]) + Math.Abs(a[p + 2] - b[p + 2]) > 24) { xs.Add(x); ys.Add(y); }
+            }
+        int side0 = Math.Min(w, h);
+        if (xs.Count < w * h / 200) return (0, 0, side0);
+        xs.Sort(); ys.Sort();
+        int x0 = xs[xs.Count / 50], x1 = xs[xs.Count * 49 / 50], y0 = ys[ys.Count / 50], y1 = ys[ys.Count * 49 / 50];
+        int side = (int)(Math.Max(x1 - x0, y1 - y0) * 1.3);
+        side = Math.Clamp(side, side0 / 2, side0);
+        int cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+        return (Math.Clamp(cx - side / 2, 0, w - side), Math.Clamp(cy - side / 2, 0, h - side), side);
+    }
+
+    /// <summary>Every frame's map (or a taught frame's under each of <paramref name="augs"/>) of the square around its
+    /// motion, resized by the backbone, cached: [frame] then [taught·augs + variant].</summary>
+    static (float[][] Frames, float[][] Taught) MotionCrops(string dir, Seed d, string[] augs, TeachBackbone bb)
+    {
+        string pf = Path.Combine(dir, "crop-motion.f32"), pt = Path.Combine(dir, $"crop-motion-taught{augs.Length}.f32");
+        using var ds = FramesDataset.Open(dir);
+        int w = ds.Width, h = ds.Height;
+        var chw = new byte[ds.ImageBytes];
+        byte[] Rgb(int i)
+        {
+            var rgb = new byte[w * h * 3];
+            ds.CopyImage(i, chw);
+            for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+            return rgb;
+        }
+        var e = new float[bb.Features.Length];
+        float[] Run(byte[] rgb, (int X, int Y, int Side) box, int variant)
+        {
+            var crop = new byte[box.Side * box.Side * 3];
+            for (int y = 0; y < box.Side; y++) rgb.AsSpan(((box.Y + y) * w + box.X) * 3, box.Side * 3).CopyTo(crop.AsSpan(y * box.Side * 3));
+            var img = crop;
+            if (variant >= 0) { img = new byte[crop.Length]; TeachAugment.Apply(variant, crop, box.Side, box.Side, img); }
+            var map = new float[M];
+            bb.Embed(img, box.Side, box.Side, box.Side * 3, PixelFormat.Rgb24, e, map);
+            return map;
+        }
+        int end = TaughtFrames(d.Labels).Last() + 1;
+        int full = 0;
+        if (!File.Exists(pf))
+        {
+            using (var f = File.Create(pf + ".tmp"))
+            {
+                byte[] prev = Rgb(Math.Max(end - 1, 0));
+                for (int i = end; i < d.Labels.Length; i++)
+                {
+                    var cur = Rgb(i);
+                    var box = MotionBox(cur, prev, w, h);
+                    if (box.Side == Math.Min(w, h)) full++;
+                    f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Run(cur, box, -1).AsSpan()));
+                    prev = cur;
+                }
+            }
+            File.Move(pf + ".tmp", pf, true);
+            TestContext.Out.WriteLine($"{dir}: {full} of {d.Labels.Length - end} scored frames uncropped");
+        }
+        if (!File.Exists(pt))
+        {
+            using (var f = File.Create(pt + ".tmp"))
+                foreach (int i in TaughtFrames(d.Labels))
+                {
+                    var cur = Rgb(i);
+                    var box = MotionBox(cur, i > 0 ? Rgb(i - 1) : cur, w, h);
+                    foreach (var a in augs)
+                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Run(cur, box, a == "id" ? -1 : Array.IndexOf(TeachAugment.Names, a)).AsSpan()));
+                }
+            File.Move(pt + ".tmp", pt, true);
+        }
+        var frames = new float[d.Labels.Length][];
+        var read = Read(pf, M);
+        for (int i = end; i < d.Labels.Length; i++) frames[i] = read[i - end];
+        return (frames, Read(pt, M));
+    }
+
+    /// <summary>The middle <paramref name="frac"/> of each side of every scored frame, and of each taught frame under
+    /// each of <paramref name="augs"/> (the variant of the middle), through the backbone; cached.</summary>
+    static (float[][] Frames, float[][] Taught) ZoomMaps(string dir, Seed d, string[] augs, float frac, TeachBackbone bb)
+    {
+        using var ds = FramesDataset.Open(dir);
+        int w = ds.Width, h = ds.Height, side = (int)(Math.Min(w, h) * frac), x0 = (w - side) / 2, y0 = (h - side) / 2;
+        var chw = new byte[ds.ImageBytes];
+        var rgb = new byte[w * h * 3];
+        var crop = new byte[side * side * 3];
+        var img = new byte[side * side * 3];
+        var e = new float[bb.Features.Length];
+        float[] Run(int i, string a)
+        {
+            ds.CopyImage(i, chw);
+            for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+            for (int y = 0; y < side; y++) rgb.AsSpan(((y0 + y) * w + x0) * 3, side * 3).CopyTo(crop.AsSpan(y * side * 3));
+            var src = crop;
+            if (a != "id") { TeachAugment.Apply(Array.IndexOf(TeachAugment.Names, a), crop, side, side, img); src = img; }
+            var map = new float[M];
+            bb.Embed(src, side, side, side * 3, PixelFormat.Rgb24, e, map);
+            return map;
+        }
+        int end = TaughtFrames(d.Labels).Last() + 1;
+        string tag = $"{(int)(frac * 100)}", pf = Path.Combine(dir, $"zoom{tag}.f32"), pt = Path.Combine(dir, $"zoom{tag}-taught{augs.Length}.f32");
+        void Dump(string path, IEnumerable<(int, string)> which)
+        {
+            if (File.Exists(path)) return;
+            using (var f = File.Create(path + ".tmp")) foreach (var (i, a) in which) f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Run(i, a).AsSpan()));
+            File.Move(path + ".tmp", path, true);
+        }
+        Dump(pf, Enumerable.Range(end, d.Labels.Length - end).Select(i => (i, "id")));
+        Dump(pt, TaughtFrames(d.Labels).SelectMany(i => augs.Select(a => (i, a))));
+        var frames = new float[d.Labels.Length][];
+        var read = Read(pf, M);
+        for (int i = end; i < d.Labels.Length; i++) frames[i] = read[i - end];
+        return (frames, Read(pt, M));
+    }
+
+    static (int Right, int Count) ScoreZoom(Seed d, (float[][] Frames, float[][] Taught) z, string[] augs, bool alone)
+    {
+        float[] Cat(float[] full, float[] mid)
+        {
+            var b = Feat(mid, null, "centred gem+max");
+            if (alone) return b;
+            float[] v = [.. Feat(full, null, "centred gem+max"), .. b];
+            Norm(v);
+            return v;
+        }
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int j = 0; j < augs.Length; j++)
+                samples[d.Labels[taughtIdx[t]]].Add(Cat(d.Taught[t * Augs.Length + Array.IndexOf(Augs, augs[j])], z.Taught[t * augs.Length + j]));
+        var head = TrainLr(samples);
+        int end = taughtIdx[^1] + 1, right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Cat(d.Maps[i], z.Frames[i]), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
+    /// <summary>Which pixels are the object: those whose colour (4 bits a channel, ±1 step in each) is not among the
+    /// colours of the frame's 6-pixel border (the user centres the object, so the border is background). Null when
+    /// that leaves under 2% or over 70% of the frame (a cluttered background: no clean mask).</summary>
+    static bool[] ObjectMask(byte[] rgb, int w, int h)
+    {
+        const int band = 6;
+        var seen = new bool[16 * 16 * 16];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (x < band || y < band || x >= w - band || y >= h - band)
+                {
+                    int p = (y * w + x) * 3, r = rgb[p] >> 4, g = rgb[p + 1] >> 4, b = rgb[p + 2] >> 4;
+                    for (int dr = -1; dr <= 1; dr++) for (int dg = -1; dg <= 1; dg++) for (int db = -1; db <= 1; db++)
+                    {
+                        int rr = r + dr, gg = g + dg, bb2 = b + db;
+                        if ((uint)rr < 16 && (uint)gg < 16 && (uint)bb2 < 16) seen[(rr * 16 + gg) * 16 + bb2] = true;
+                    }
+                }
+        var m = new bool[w * h];
+        int n = 0;
+        for (int i = 0; i < w * h; i++)
+        {
+            int p = i * 3;
+            if (!seen[((rgb[p] >> 4) * 16 + (rgb[p + 1] >> 4)) * 16 + (rgb[p + 2] >> 4)]) { m[i] = true; n++; }
+        }
+        if (Fill)
+        {
+            // background = what the border reaches through non-object pixels; holes inside the object become object
+            var reached = new bool[w * h];
+            var stack = new Stack<int>();
+            for (int x = 0; x < w; x++) { stack.Push(x); stack.Push((h - 1) * w + x); }
+            for (int y = 0; y < h; y++) { stack.Push(y * w); stack.Push(y * w + w - 1); }
+            while (stack.Count > 0)
+            {
+                int i = stack.Pop();
+                if (reached[i] || m[i]) continue;
+                reached[i] = true;
+                int x = i % w, y = i / w;
+                if (x > 0) stack.Push(i - 1); if (x < w - 1) stack.Push(i + 1);
+                if (y > 0) stack.Push(i - w); if (y < h - 1) stack.Push(i + w);
+            }
+            n = 0;
+            for (int i = 0; i < w * h; i++) { m[i] = !reached[i]; if (m[i]) n++; }
+        }
+        return n < w * h / 50 || n > w * h * 7 / 10 ? null : m;
+    }
+
+    static bool Fill;
+
+    /// <summary>The frame with its object painted out: each masked pixel linearly between the nearest background
+    /// pixels left and right of it on its row (gradients and stripes carry on; a row all object keeps its pixels).</summary>
+    static byte[] Background(byte[] rgb, bool[] m, int w, int h)
+    {
+        var o = (byte[])rgb.Clone();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                if (!m[y * w + x]) continue;
+                int l = x, r = x;
+                while (l >= 0 && m[y * w + l]) l--;
+                while (r < w && m[y * w + r]) r++;
+                if (l < 0 && r >= w) continue;
+                for (int c = 0; c < 3; c++)
+                {
+                    float a = l < 0 ? rgb[(y * w + r) * 3 + c] : rgb[(y * w + l) * 3 + c];
+                    float b = r >= w ? rgb[(y * w + l) * 3 + c] : rgb[(y * w + r) * 3 + c];
+                    float t = l < 0 || r >= w ? 0 : (x - l) / (float)(r - l);
+                    o[(y * w + x) * 3 + c] = (byte)MathF.Round(a + t * (b - a));
+                }
+            }
+        return o;
+    }
+
+    /// <summary>Each taught frame's object on the backgrounds of the 7 other classes' first taught frames, class
+    /// (k + 1) mod 8 first, through the backbone: [taught·7 + o − 1]; a frame with no clean mask repeats itself.</summary>
+    static float[][] SwapMaps(string dir, Seed d, TeachBackbone bb, bool recolour = false, bool variants = false, bool own = false, bool causal = false)
+    {
+        string path = Path.Combine(dir, causal ? (Fill ? "taught-swap-causal-fill.f32" : "taught-swap-causal.f32") : own ? "taught-own-recoloured.f32" : variants ? "taught-swap-variants.f32" : recolour ? "taught-swap7c.f32" : "taught-swap7.f32");
+        if (!File.Exists(path))
+        {
+            using var ds = FramesDataset.Open(dir);
+            int w = ds.Width, h = ds.Height;
+            var chw = new byte[ds.ImageBytes];
+            byte[] Rgb(int i)
+            {
+                var rgb = new byte[w * h * 3];
+                ds.CopyImage(i, chw);
+                for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+                return rgb;
+            }
+            var taught = TaughtFrames(d.Labels).ToArray();
+            var bgs = new byte[K][];
+            for (int k = 0; k < K; k++)
+            {
+                var first = Rgb(taught.First(i => d.Labels[i] == k));
+                var m = ObjectMask(first, w, h);
+                bgs[k] = m == null ? first : Background(first, m, w, h);
+            }
+            var e = new float[bb.Features.Length];
+            var img = new byte[w * h * 3];
+            int clean = 0;
+            var order = taught.Select(i => d.Labels[i]).Distinct().ToArray();
+            using (var f = File.Create(path + ".tmp"))
+                foreach (int i in taught)
+                {
+                    var rgb = Rgb(i);
+                    var m = ObjectMask(rgb, w, h);
+                    if (m != null) clean++;
+                    byte[] ownBg = own && m != null ? Background(rgb, m, w, h) : rgb;
+                    var tmp = new byte[w * h * 3];
+                    for (int o = 1; o < (variants || own || causal ? Ten.Length : K); o++)
+                    {
+                        var bg = bgs[(d.Labels[i] + (variants ? 1 + (o - 1) % (K - 1) : o)) % K];
+                        if (causal)
+                        {
+                            // the classes taught before this one, in the order they were first taught; none: its own
+                            var before = order.TakeWhile(k => k != d.Labels[i]).ToArray();
+                            bg = before.Length == 0 ? rgb : bgs[before[(o - 1) % before.Length]];
+                        }
+                        if (own) { TeachAugment.Apply(Array.IndexOf(TeachAugment.Names, Recolours[1 + (o - 1) % 6]), ownBg, w, h, tmp); bg = tmp; }
+                        for (int j = 0; j < w * h; j++)
+                        {
+                            var src = m != null && !m[j] ? bg : rgb;
+                            img[j * 3] = src[j * 3]; img[j * 3 + 1] = src[j * 3 + 1]; img[j * 3 + 2] = src[j * 3 + 2];
+                        }
+                        var map = new float[M];
+                        var src2 = img;
+                        if (recolour && o > 1) { src2 = new byte[img.Length]; TeachAugment.Apply(Array.IndexOf(TeachAugment.Names, Recolours[o - 1]), img, w, h, src2); }
+                        if (variants || own || causal) { src2 = new byte[img.Length]; TeachAugment.Apply(o - 1, img, w, h, src2); }
+                        bb.Embed(src2, w, h, w * 3, PixelFormat.Rgb24, e, map);
+                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
+                    }
+                }
+            File.Move(path + ".tmp", path, true);
+            TestContext.Out.WriteLine($"{dir}: {clean} of {taught.Length} taught frames masked cleanly");
+        }
+        return Read(path, M);
+    }
+
+    /// <summary>The ten variants of each taught frame as TeachAugmenter makes them with TeachBackgrounds (the frames
+    /// in teaching order): [taught·10 + variant].</summary>
+    static float[][] RuntimeSwapMaps(string dir, Seed d, TeachBackbone bb)
+    {
+        string path = Path.Combine(dir, "taught-swap-runtime.f32");
+        if (!File.Exists(path))
+        {
+            using var ds = FramesDataset.Open(dir);
+            int w = ds.Width, h = ds.Height;
+            var chw = new byte[ds.ImageBytes];
+            var rgb = new byte[w * h * 3];
+            var composed = new byte[w * h * 3];
+            var img = new byte[w * h * 3];
+            var e = new float[bb.Features.Length];
+            var bgs = new TeachBackgrounds();
+            using (var f = File.Create(path + ".tmp"))
+                foreach (int i in TaughtFrames(d.Labels))
+                {
+                    ds.CopyImage(i, chw);
+                    for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+                    bgs.Observe(d.Labels[i], rgb, w, h);
+                    for (int v = 0; v < TeachAugment.Count; v++)
+                    {
+                        var (vw, vh) = TeachAugment.Size(v, w, h);
+                        TeachAugment.Apply(v, bgs.Compose(v, rgb, composed) ? composed : rgb, w, h, img);
+                        var map = new float[M];
+                        bb.Embed(img, vw, vh, vw * 3, PixelFormat.Rgb24, e, map);
+                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
+                    }
+                }
+            File.Move(path + ".tmp", path, true);
+        }
+        return Read(path, M);
+    }
+
+    /// <summary>Swap o's colours (recolour): as taught, then the five other channel orders, then grey, so that the
+    /// swaps do not make the object's own colour more of the class than the ten variants leave it.</summary>
+    static readonly string[] Recolours = ["id", "p120", "p201", "p021", "p210", "p102", "grey"];
+
+    /// <summary>The ten variants with variant v's object on class (k + 1 + v mod 7)'s background instead of its own
+    /// ("all"), or only the colour ones (channel orders, grey) or the geometric ones (turns, mirror) swapped.</summary>
+    static (int Right, int Count) ScoreSwapVariants(Seed d, float[][] swv, string which)
+    {
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int j = 0; j < Ten.Length; j++)
+            {
+                bool geo = Ten[j] is "r90" or "r180" or "r270" or "flip";
+                bool swap = j > 0 && (which is "all" or "both" || (which == "geometry") == geo);
+                var map = swap ? swv[t * TeachAugment.Count + j - 1] : d.Taught[t * Augs.Length + j];
+                samples[d.Labels[taughtIdx[t]]].Add(Feat(map, null, "centred gem+max"));
+                if (which == "both" && j > 0) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], null, "centred gem+max"));
+            }
+        var head = TrainLr(samples);
+        int end = taughtIdx[^1] + 1, right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
+    static (int Right, int Count) ScoreSwap(Seed d, float[][] swaps, int n)
+    {
+        var (samples, end) = TaughtSamples(d, "centred gem+max", Ten, []);
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int o = 1; o <= n; o++) samples[d.Labels[taughtIdx[t]]].Add(Feat(swaps[t * (K - 1) + o - 1], null, "centred gem+max"));
+        var head = TrainLr(samples);
+        int right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
+    /// <summary>"ring": the outer ring of cells alone, GeM + max; "surround": every cell weighted by 1 − the centre
+    /// weights (scaled to peak 1).</summary>
+    static float[] BackgroundWeights(string how)
+    {
+        var c = TeachFeatures.CentreWeights(H, W);
+        float mx = c.Max();
+        var wt = new float[HW];
+        for (int y = 0; y < H; y++) for (int x = 0; x < W; x++)
+            wt[y * W + x] = how == "ring" ? (y == 0 || x == 0 || y == H - 1 || x == W - 1 ? 1 : 0) : 1 - c[y * W + x] / mx;
+        float s = wt.Sum();
+        for (int l = 0; l < HW; l++) wt[l] *= HW / s;
+        return wt;
+    }
+
+    static (int Right, int Count) ScoreNeutral(Seed d, string how, float lam)
+    {
+        var (samples, end) = TaughtSamples(d, "centred gem+max", Ten, []);
+        var bw = BackgroundWeights(how);
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var neutral = new List<float[]>();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            foreach (var a in Ten) neutral.Add(WeightedBy(d.Taught[t * Augs.Length + Array.IndexOf(Augs, a)], bw));
+        var l = samples.Select(x => (IReadOnlyList<float[]>)x).ToArray();
+        var head = TeachHead.Train(l, Enumerable.Range(0, K).ToArray(), l[0][0].Length, neutral: neutral, neutralWeight: lam);
+        int right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
+    static (int Right, int Count) ScoreCrops(Seed d, (float[][] Frames, float[][] Taught) crops, string[] augs)
+    {
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int j = 0; j < augs.Length; j++)
+                samples[d.Labels[taughtIdx[t]]].Add(Feat(crops.Taught[t * augs.Length + j], null, "centred gem+max"));
+        var head = TrainLr(samples);
+        int end = taughtIdx[^1] + 1, right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(Feat(crops.Frames[i], null, "centred gem+max"), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+
+    /// <summary>Cell (y, x) of the 7×7 map sees the source pixels that land in its 32×32 of the model input (teach mode
+    /// resizes the whole frame, crop ratio 1, as TeachBackbone does by default).</summary>
+    static float[] CellMotion(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int w, int h)
+    {
+        var g = CropGeometry.Compute(w, h, 224, 224, 1.0);
+        var m = new float[HW];
+        var n = new int[HW];
+        for (int y = 0; y < h; y++)
+        {
+            // the model-input row this source row lands on, then its cell; rows outside the crop are skipped
+            int my = (int)Math.Floor((y + 0.5) / g.ScaleY - 0.5 - g.Top);
+            if (my < 0 || my >= 224) continue;
+            for (int x = 0; x < w; x++)
+            {
+                int mx = (int)Math.Floor((x + 0.5) / g.ScaleX - 0.5 - g.Left);
+                if (mx < 0 || mx >= 224) continue;
+                int cell = my / 32 * W + mx / 32, p = (y * w + x) * 3;
+                m[cell] += (Math.Abs(a[p] - b[p]) + Math.Abs(a[p + 1] - b[p + 1]) + Math.Abs(a[p + 2] - b[p + 2])) / 3f;
+                n[cell]++;
+            }
+        }
+        for (int l = 0; l < HW; l++) m[l] = n[l] > 0 ? m[l] / n[l] : 0;
+        return m;
+    }
+
+    static Motion Motions(string dir, Seed d)
+    {
+        using var ds = FramesDataset.Open(dir);
+        int w = ds.Width, h = ds.Height;
+        var chw = new byte[ds.ImageBytes];
+        byte[] Rgb(int i)
+        {
+            var rgb = new byte[w * h * 3];
+            ds.CopyImage(i, chw);
+            for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+            return rgb;
+        }
+        var frames = new float[d.Labels.Length][];
+        byte[] prev = null;
+        for (int i = 0; i < d.Labels.Length; i++)
+        {
+            var cur = Rgb(i);
+            frames[i] = prev == null ? new float[HW] : CellMotion(cur, prev, w, h);
+            prev = cur;
+        }
+        var taught = new List<float[]>();
+        var va = new byte[w * h * 3];
+        var vb = new byte[w * h * 3];
+        foreach (int i in TaughtFrames(d.Labels))
+        {
+            var cur = Rgb(i);
+            var before = i > 0 ? Rgb(i - 1) : cur;
+            foreach (var a in Ten)
+            {
+                if (a == "id") { taught.Add(frames[i]); continue; }
+                int v = Array.IndexOf(TeachAugment.Names, a);
+                var (vw, vh) = TeachAugment.Size(v, w, h);
+                TeachAugment.Apply(v, cur, w, h, va);
+                TeachAugment.Apply(v, before, w, h, vb);
+                taught.Add(i > 0 ? CellMotion(va, vb, vw, vh) : new float[HW]);
+            }
+        }
+        return new Motion(frames, taught.ToArray());
+    }
+
+    /// <summary>The taught frames' weights under each variant, turned and mirrored like its pixels from the frame's own.</summary>
+    static float[][] TurnedTaught(Seed d, float[][] frames)
+    {
+        var o = new List<float[]>();
+        foreach (int i in TaughtFrames(d.Labels))
+            foreach (var a in Ten)
+            {
+                var m = frames[i];
+                var t = new float[HW];
+                for (int y = 0; y < H; y++) for (int x = 0; x < W; x++)
+                {
+                    var (sx, sy) = a switch { "r90" => (y, H - 1 - x), "r180" => (W - 1 - x, H - 1 - y), "r270" => (W - 1 - y, x), "flip" => (W - 1 - x, y), _ => (x, y) };
+                    t[y * W + x] = m[sy * W + sx];
+                }
+                o.Add(t);
+            }
+        return o.ToArray();
+    }
+
+    static float[][] Ema(float[][] m, float keep)
+    {
+        var o = new float[m.Length][];
+        for (int i = 0; i < m.Length; i++)
+        {
+            o[i] = new float[HW];
+            for (int l = 0; l < HW; l++) o[i][l] = i == 0 ? m[i][l] : keep * o[i - 1][l] + (1 - keep) * m[i][l];
+        }
+        return o;
+    }
+
+    /// <summary>Σc |m_t − m_t−1| per location, scaled so a typical frame's mean is in grey levels' range (×100).</summary>
+    static float[][] MapMotion(float[][] maps)
+    {
+        var o = new float[maps.Length][];
+        for (int i = 0; i < maps.Length; i++)
+        {
+            o[i] = new float[HW];
+            if (i == 0) continue;
+            for (int c = 0; c < C; c++) for (int l = 0; l < HW; l++) o[i][l] += Math.Abs(maps[i][c * HW + l] - maps[i - 1][c * HW + l]);
+            for (int l = 0; l < HW; l++) o[i][l] *= 100f / C;
+        }
+        return o;
+    }
+
+    /// <summary>Location weights of mean 1 from one frame's cell motion: "motion γ" = (m/mean m)^γ; "centre×motion γ"
+    /// = the centre Gaussian times that; "centre×(ε+motion)" = the Gaussian times ε + m/mean m. Under a mean motion of
+    /// 0.5 grey levels (a still frame, or camera noise alone) the motion says nothing: centre weights alone.</summary>
+    static float Clamp = float.Parse(Environment.GetEnvironmentVariable("RR_CLAMP") ?? "1e9", System.Globalization.CultureInfo.InvariantCulture);
+    static float Still = float.Parse(Environment.GetEnvironmentVariable("RR_STILL") ?? "0.5", System.Globalization.CultureInfo.InvariantCulture);
+    static float[] MotionWeights(float[] m, string how)
+    {
+        var centre = TeachFeatures.CentreWeights(H, W);
+        float mean = m.Average();
+        var wt = new float[HW];
+        if (mean < Still) return centre;
+        for (int l = 0; l < HW; l++)
+        {
+            float r = Math.Min(m[l] / mean, Clamp);
+            wt[l] = how switch
+            {
+                "motion 1" => r,
+                "motion 0.5" => MathF.Sqrt(r),
+                "centre×motion 1" => centre[l] * r,
+                "centre×motion 0.5" => centre[l] * MathF.Sqrt(r),
+                _ when how.StartsWith("centre×(") => centre[l] * (float.Parse(how[8..how.IndexOf('+')], System.Globalization.CultureInfo.InvariantCulture) + r),
+                _ => throw new ArgumentException($"unknown motion weighting '{how}'"),
+            };
+        }
+        float s = wt.Sum();
+        if (!(s > 0)) return centre;
+        for (int l = 0; l < HW; l++) wt[l] *= HW / s;
+        return wt;
+    }
+
+    /// <summary>GeM (p = 3) + max of a [C,7,7] map with the given location weights (mean 1), as CentredGemMax pools.</summary>
+    static float[] WeightedBy(float[] m, float[] wt)
+    {
+        var g = new float[C];
+        var mx = new float[C];
+        for (int c = 0; c < C; c++)
+        {
+            double s = 0;
+            for (int l = 0; l < HW; l++) { float a = Math.Max(m[c * HW + l], 0); s += wt[l] * a * a * a; mx[c] = Math.Max(mx[c], wt[l] * a); }
+            g[c] = (float)Math.Cbrt(s / HW);
+        }
+        Norm(g); Norm(mx);
+        float[] v = [.. g, .. mx];
+        Norm(v);
+        return v;
+    }
+
+    static (int Right, int Count) ScoreMotion(Seed d, Motion mo, string how)
+    {
+        var taughtIdx = TaughtFrames(d.Labels).ToArray();
+        var samples = Enumerable.Range(0, K).Select(_ => new List<float[]>()).ToArray();
+        for (int t = 0; t < taughtIdx.Length; t++)
+            for (int j = 0; j < Ten.Length; j++)
+                samples[d.Labels[taughtIdx[t]]].Add(WeightedBy(d.Taught[t * Augs.Length + Array.IndexOf(Augs, Ten[j])], MotionWeights(mo.Taught[t * Ten.Length + j], how)));
+        var head = TrainLr(samples);
+        int end = taughtIdx[^1] + 1, right = 0;
+        var p = new float[K];
+        for (int i = end; i < d.Labels.Length; i++)
+        {
+            head.Predict(WeightedBy(d.Maps[i], MotionWeights(mo.Frames[i], how)), p);
+            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
+        }
+        return (right, d.Labels.Length - end);
+    }
+}
