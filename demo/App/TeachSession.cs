@@ -86,7 +86,7 @@ public sealed class TeachSession : IDisposable
     public bool AutoTeachDone => EndedAtFrame >= 0;
     /// <summary>The HUD's teach line; rebuilt only when the head or the counts change (no per-frame string).</summary>
     public string Status { get; private set; }
-    (TeachHead, long, long, long, int) _statusKey = (null, -1, -1, -1, -1);
+    (TeachHead, long, long, long, int, int) _statusKey = (null, -1, -1, -1, -1, -1);
     long _unaugmented;
 
     /// <summary>--auto-teach: the class to teach before a frame of true class <paramref name="label"/>, or -1.</summary>
@@ -212,7 +212,7 @@ public sealed class TeachSession : IDisposable
 
     void WriteStatus(TeachHead head)
     {
-        var key = (head, _learner.Updates, TaughtFrames, _augmenter?.Added ?? 0, _augmenter?.Pending ?? 0);
+        var key = (head, _learner.Updates, TaughtFrames, _augmenter?.Added ?? 0, _augmenter?.Pending ?? 0, _augmenter?.Waiting ?? 0);
         if (key == _statusKey && Status != null) return;
         _statusKey = key;
         _status.Clear();
@@ -222,6 +222,7 @@ public sealed class TeachSession : IDisposable
         foreach (var k in head.ClassIds) _status.Append(_names[k]).Append(' ').Append(Taught(k)).Append("  ");
         if (_augmenter?.Fault is string f) _status.Append("· variants stopped: ").Append(f);
         else if (_augmenter?.Pending > 0) _status.Append("· variants of ").Append(_augmenter.Pending).Append(" frames to go");
+        else if (_augmenter?.Waiting > 0) _status.Append("· variants of ").Append(_augmenter.Waiting).Append(" frames wait for a 2nd class");
         else if (_augmenter?.Added > 0) _status.Append("· +").Append(_augmenter.Added).Append(" variants");
         Status = _status.ToString();
     }

@@ -6,7 +6,8 @@
 // this runs beside it on the CPU; on ort-cpu it competes with the frame loop for cores while it works
 // (≈ 10 backbone passes per taught frame), and is idle otherwise.
 // With swapBackgrounds (teach mode's default) each variant's object sits on the background of a class taught
-// before (TeachBackgrounds), where the frame has a clean object mask and such a class exists.
+// before (TeachBackgrounds), where the frame has a clean object mask. The first class taught has no class before
+// it: its frames wait (up to half the slots) until a second class brings a background, and then borrow that one.
 // Clear goes through here: it drops the class's queued frames and clears the learner under one lock, and a frame
 // in flight adds its embeddings only if its class was not cleared meanwhile, so a cleared class stays empty.
 using ResNetRealtime.Runtime.Imaging;
@@ -22,6 +23,7 @@ public sealed class TeachAugmenter : IDisposable
     readonly Thread _thread;
     readonly Job[] _slots;
     readonly Queue<int> _queue, _free;
+    readonly List<int> _waiting = new();              // slots whose frame waits for a class to borrow a background from
     readonly long[] _generation = new long[TeachLearner.MaxClasses];
     readonly float[] _embeddings;
     readonly TeachBackgrounds _backgrounds;           // worker thread only; Clear reaches it through _clearedBackground
@@ -59,6 +61,8 @@ public sealed class TeachAugmenter : IDisposable
     public long Added { get; private set; }
     /// <summary>Variants whose object was put on another class's background.</summary>
     public long Swapped { get; private set; }
+    /// <summary>Frames of the first class taught whose variants wait for a second class's background.</summary>
+    public int Waiting { get { lock (_lock) return _waiting.Count; } }
     /// <summary>Frames not augmented because every slot was busy.</summary>
     public long Dropped { get; private set; }
     /// <summary>Frames waiting or in flight.</summary>
@@ -99,6 +103,8 @@ public sealed class TeachAugmenter : IDisposable
                 int i = _queue.Dequeue();
                 if (_slots[i].ClassId == classId) _free.Enqueue(i); else _queue.Enqueue(i);
             }
+            foreach (int i in _waiting) if (_slots[i].ClassId == classId) _free.Enqueue(i);
+            _waiting.RemoveAll(i => _slots[i].ClassId == classId);
             _learner.Clear(classId);
         }
     }
@@ -138,7 +144,21 @@ public sealed class TeachAugmenter : IDisposable
             {
                 int n = job.Width * job.Height * 3;
                 if (_scratch.Length < n) { _scratch = new byte[n]; _composed = new byte[n]; }
-                _backgrounds?.Observe(job.ClassId, job.Pixels.AsSpan(0, n), job.Width, job.Height);
+                if (_backgrounds != null)
+                {
+                    _backgrounds.Observe(job.ClassId, job.Pixels.AsSpan(0, n), job.Width, job.Height);
+                    bool held = false;
+                    lock (_lock)
+                    {
+                        if (_backgrounds.GotBackground && _waiting.Count > 0) { foreach (int i in _waiting) _queue.Enqueue(i); _waiting.Clear(); }
+                        if (_backgrounds.Masked && _backgrounds.Lenders == 0 && _waiting.Count < _slots.Length / 2)
+                        {
+                            _waiting.Add(_busy); _busy = -1; held = true;
+                            Monitor.PulseAll(_lock);
+                        }
+                    }
+                    if (held) continue;
+                }
                 int swapped = 0;
                 for (int v = 0; v < TeachAugment.Count; v++)
                 {

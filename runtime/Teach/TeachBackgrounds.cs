@@ -105,20 +105,32 @@ public sealed class TeachBackgrounds
         if (_mask.Length != width * height) _mask = new bool[width * height];
         _masked = ObjectMask(rgb, width, height, _mask, _seen);
         if (!_order.Contains(classId)) _order.Add(classId);
-        if (_masked && _background[classId] == null)
+        GotBackground = _masked && _background[classId] == null;
+        if (GotBackground)
         {
             _background[classId] = new byte[width * height * 3];
             _size[classId] = (width, height);
             PaintOut(rgb, _mask, width, height, _background[classId]);
         }
-        // the classes that lend backgrounds to this one: those taught before it that have one of this frame's size
+        // the classes that lend backgrounds to this one: those taught before it that have one of this frame's size;
+        // the first class taught has none, so it borrows from the next one that has (TeachAugmenter holds its
+        // frames back until one does)
         _beforeCount = 0;
-        foreach (int k in _order)
-        {
-            if (k == classId) break;
-            if (_background[k] != null && _size[k] == (width, height)) _before[_beforeCount++] = k;
-        }
+        int self = _order.IndexOf(classId);
+        for (int j = 0; j < self; j++) Lend(_order[j], width, height);
+        for (int j = self + 1; j < _order.Count && _beforeCount == 0; j++) Lend(_order[j], width, height);
     }
+
+    void Lend(int k, int width, int height)
+    {
+        if (_background[k] != null && _size[k] == (width, height)) _before[_beforeCount++] = k;
+    }
+
+    /// <summary>Whether the last observed frame gave its class its background (a new lender).</summary>
+    public bool GotBackground { get; private set; }
+
+    /// <summary>How many classes lend the last observed frame their backgrounds (0: its variants keep its own).</summary>
+    public int Lenders => _masked ? _beforeCount : 0;
 
     /// <summary>
     /// Variant <paramref name="variant"/>'s source image of the frame last observed: its object on the background of

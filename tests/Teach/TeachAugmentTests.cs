@@ -1,7 +1,8 @@
 // The taught frames' variants: each pixel shuffle against a hand-written table on a non-square 3×2 frame (so a
 // swapped width/height or a turn the wrong way shows), the turns composing to the identity, and TeachAugmenter
 // teaching exactly the backbone's embeddings of those variants — checked against a second backbone run here —
-// dropping what a full queue cannot hold and nothing of a class cleared while its frames were queued.
+// dropping what a full queue cannot hold and nothing of a class cleared while its frames were queued; the first
+// class's variants waiting for a second class's background (TeachBackgrounds).
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Models;
@@ -146,6 +147,34 @@ public class TeachAugmentTests
         Assert.That(one.Dropped, Is.EqualTo(1));
         Assert.That(one.WaitIdle(60_000), Is.True);
         Assert.That(learner2.Count(0), Is.EqualTo(10));
+    }
+
+    [Test]
+    public void The_first_class_variants_wait_for_a_second_class_background()
+    {
+        var model = Backbone();
+        using var learner = new TeachLearner(new TeachFeatures(["x"], [512], TeachPooling.AvgMax));
+        using var aug = new TeachAugmenter(learner, model, ["layer4"], TeachPooling.AvgMax, slots: 4);
+        // a square on a gradient (TeachBackgroundsTests): a clean mask, so the frame can take another background
+        Assert.That(aug.Enqueue(0, TeachBackgroundsTests.Frame(10, 8, 10, shift: 60), 40, 30), Is.True);
+        Assert.That(aug.WaitIdle(60_000), Is.True, "a waiting frame is not work to wait for");
+        Assert.That((aug.Waiting, aug.Added, learner.Count(0)), Is.EqualTo((1, 0L, 0)));
+        Assert.That(aug.Enqueue(1, TeachBackgroundsTests.Frame(20, 10, 8), 40, 30), Is.True);
+        Assert.That(aug.WaitIdle(60_000), Is.True);
+        Assert.That((aug.Waiting, aug.Added, aug.Swapped, learner.Count(0), learner.Count(1)), Is.EqualTo((0, 20L, 20L, 10, 10)),
+            "class 1 borrows class 0's background, and then class 0 class 1's");
+        // noise has no clean mask: its variants go at once, on their own background
+        Assert.That(aug.Enqueue(2, Picture(3), 40, 30), Is.True);
+        Assert.That(aug.WaitIdle(60_000), Is.True);
+        Assert.That((aug.Added, aug.Swapped), Is.EqualTo((30L, 20L)));
+
+        using var learner2 = new TeachLearner(new TeachFeatures(["x"], [512], TeachPooling.AvgMax));
+        using var first = new TeachAugmenter(learner2, model, ["layer4"], TeachPooling.AvgMax, slots: 4);
+        for (int i = 0; i < 3; i++) Assert.That(first.Enqueue(0, TeachBackgroundsTests.Frame(10 + i, 8, 10), 40, 30), Is.True);
+        Assert.That(first.WaitIdle(60_000), Is.True);
+        Assert.That((first.Waiting, first.Added), Is.EqualTo((2, 10L)), "half the slots wait; the frame after them goes on its own background");
+        first.Clear(0);
+        Assert.That(first.Waiting, Is.EqualTo(0), "a cleared class's waiting frames free their slots");
     }
 
     [Test]

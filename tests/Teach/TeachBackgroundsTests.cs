@@ -1,7 +1,7 @@
 // TeachBackgrounds against frames whose object and background are known by construction: a square of one colour on
 // a vertical gradient (the mask is exactly the square, the painted-out frame is the gradient), a frame of noise (no
-// clean mask), an object too small; then the order rule: the first class lends to nobody, the second takes the
-// first's background, a cleared class lends no more.
+// clean mask), an object too small; then the order rule: a class borrows the backgrounds of the classes taught
+// before it, the first class the next one's, and a cleared class lends no more.
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Teach;
 
@@ -13,7 +13,7 @@ public class TeachBackgroundsTests
 
     /// <summary>A vertical gradient of dull colour (row y: (30 + y, 40 + y, 50 + y)), with a saturated square
     /// [x0, x0 + side) × [y0, y0 + side) of (220, 30, 200) when side &gt; 0.</summary>
-    static byte[] Frame(int x0, int y0, int side, int shift = 0)
+    internal static byte[] Frame(int x0, int y0, int side, int shift = 0)
     {
         var f = new byte[W * H * 3];
         for (int y = 0; y < H; y++)
@@ -85,7 +85,8 @@ public class TeachBackgroundsTests
         var second = Frame(20, 10, 8);            // class 1
         var dst = new byte[W * H * 3];
         b.Observe(3, first, W, H);
-        Assert.That(b.Compose(0, first, dst), Is.False, "the first class has no earlier class to borrow from");
+        Assert.That(b.Compose(0, first, dst), Is.False, "the first class has no other class to borrow from yet");
+        Assert.That(b.GotBackground && b.Lenders == 0, Is.True);
         b.Observe(1, second, W, H);
         Assert.That(b.Has(1) && b.Has(3), Is.True);
         for (int v = 0; v < TeachAugment.Count; v++)
@@ -95,8 +96,10 @@ public class TeachBackgroundsTests
             var want = Frame(20, 10, 8, shift: 60);
             Assert.That(dst, Is.EqualTo(want), $"variant {v}");
         }
-        b.Observe(3, first, W, H); // class 3 again: class 1 came after it, so it still borrows from nobody
-        Assert.That(b.Compose(0, first, dst), Is.False);
+        b.Observe(3, first, W, H); // class 3 again: no class came before it, so it borrows from the next, class 1
+        Assert.That(b.Lenders, Is.EqualTo(1));
+        Assert.That(b.Compose(7, first, dst), Is.True);
+        Assert.That(dst, Is.EqualTo(Frame(10, 8, 10)), "class 3's square on class 1's gradient");
         b.Clear(3);
         b.Observe(1, second, W, H);
         Assert.That(b.Compose(0, second, dst), Is.False, "a cleared class lends its background no more");

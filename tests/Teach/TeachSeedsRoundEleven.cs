@@ -40,6 +40,8 @@ public partial class TeachSeedsExperiment
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swo[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants, each on its own background in other colours | lr");
             var swr = seeds.Select((d, i) => RuntimeSwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb)).ToList();
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swr[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants through TeachBackgrounds (teach mode) | lr");
+            var swf = seeds.Select((d, i) => FirstClassLater(Path.Combine(root, $"live{i + 1}"), d, bb, swr[i])).ToList();
+            Row(seeds.Select((d, i) => ScoreSwapVariants(d, swf[i], "all")).ToList(), $"centred gem+max | as TeachBackgrounds, the first class's variants on the second's background | lr");
             if (Environment.GetEnvironmentVariable("RR_FILL") == "1") Fill = true;
             var swk = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, causal: true)).ToList();
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swk[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants, on the backgrounds of the classes taught before it | lr");
@@ -420,6 +422,55 @@ public partial class TeachSeedsExperiment
             File.Move(path + ".tmp", path, true);
         }
         return Read(path, M);
+    }
+
+    /// <summary><paramref name="runtime"/> with the first-taught class's variants redone on the second-taught class's
+    /// background (the first class has no class before it; its variants can wait until one comes).</summary>
+    static float[][] FirstClassLater(string dir, Seed d, TeachBackbone bb, float[][] runtime)
+    {
+        string path = Path.Combine(dir, "taught-swap-first.f32");
+        var taught = TaughtFrames(d.Labels).ToArray();
+        var order = taught.Select(i => d.Labels[i]).Distinct().ToArray();
+        if (!File.Exists(path))
+        {
+            using var ds = FramesDataset.Open(dir);
+            int w = ds.Width, h = ds.Height;
+            var chw = new byte[ds.ImageBytes];
+            byte[] Rgb(int i)
+            {
+                var rgb = new byte[w * h * 3];
+                ds.CopyImage(i, chw);
+                for (int c = 0; c < 3; c++) for (int j = 0; j < w * h; j++) rgb[j * 3 + c] = chw[c * w * h + j];
+                return rgb;
+            }
+            var bgs = new TeachBackgrounds();
+            foreach (int i in taught.Where(i => d.Labels[i] == order[1])) { bgs.Observe(order[1], Rgb(i), w, h); if (bgs.Has(order[1])) break; }
+            var composed = new byte[w * h * 3];
+            var img = new byte[w * h * 3];
+            var e = new float[bb.Features.Length];
+            using (var f = File.Create(path + ".tmp"))
+                foreach (int i in taught.Where(i => d.Labels[i] == order[0]))
+                {
+                    var rgb = Rgb(i);
+                    bgs.Observe(order[0], rgb, w, h); // order: [second, first], so the first borrows from the second
+                    for (int v = 0; v < TeachAugment.Count; v++)
+                    {
+                        var (vw, vh) = TeachAugment.Size(v, w, h);
+                        TeachAugment.Apply(v, bgs.Compose(v, rgb, composed) ? composed : rgb, w, h, img);
+                        var map = new float[M];
+                        bb.Embed(img, vw, vh, vw * 3, PixelFormat.Rgb24, e, map);
+                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
+                    }
+                }
+            File.Move(path + ".tmp", path, true);
+        }
+        var redone = Read(path, M);
+        var o = (float[][])runtime.Clone();
+        int r = 0;
+        for (int t = 0; t < taught.Length; t++)
+            if (d.Labels[taught[t]] == order[0])
+                for (int v = 0; v < TeachAugment.Count; v++) o[t * TeachAugment.Count + v] = redone[r++];
+        return o;
     }
 
     /// <summary>Swap o's colours (recolour): as taught, then the five other channel orders, then grey, so that the
