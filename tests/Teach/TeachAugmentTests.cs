@@ -170,9 +170,9 @@ public class TeachAugmentTests
 
         using var learner2 = new TeachLearner(new TeachFeatures(["x"], [512], TeachPooling.AvgMax));
         using var first = new TeachAugmenter(learner2, model, ["layer4"], TeachPooling.AvgMax, slots: 4);
-        for (int i = 0; i < 3; i++) Assert.That(first.Enqueue(0, TeachBackgroundsTests.Frame(10 + i, 8, 10), 40, 30), Is.True);
+        for (int i = 0; i < 4; i++) Assert.That(first.Enqueue(0, TeachBackgroundsTests.Frame(10 + i, 8, 10), 40, 30), Is.True);
         Assert.That(first.WaitIdle(60_000), Is.True);
-        Assert.That((first.Waiting, first.Added), Is.EqualTo((2, 10L)), "half the slots wait; the frame after them goes on its own background");
+        Assert.That((first.Waiting, first.Added), Is.EqualTo((3, 10L)), "3/4 of the slots wait; the frame after them goes on its own background");
         first.Clear(0);
         Assert.That(first.Waiting, Is.EqualTo(0), "a cleared class's waiting frames free their slots");
     }
