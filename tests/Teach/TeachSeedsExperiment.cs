@@ -9,7 +9,8 @@
 // side, centre and corners); =v5 the GeM exponent and GeM beside the average; =v6 a discriminant-analysis head;
 // =v7 test-time variants (probabilities averaged; new backbone passes over every frame); =v8 more photometric taught
 // variants (Photo); =v9 a compact bilinear block (Cbp); =v10 (TeachSeedsRoundTen.cs)
-// in-plane rotations taught, self-training on confident live frames, a nearest-neighbour cache beside the head.
+// in-plane rotations taught, self-training on confident live frames, a nearest-neighbour cache beside the head;
+// =v11 (TeachSeedsRoundEleven.cs, TeachSeedsBackgrounds.cs) motion and the background: the variants on other classes' backgrounds.
 // Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
 // (default TMP/rr-teach-seeds).
 //   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
