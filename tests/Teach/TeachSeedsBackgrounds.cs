@@ -155,27 +155,34 @@ public partial class TeachSeedsExperiment
         {
             using var ds = FramesDataset.Open(dir);
             int w = ds.Width, h = ds.Height;
-            var composed = new byte[w * h * 3];
-            var img = new byte[w * h * 3];
-            var e = new float[bb.Features.Length];
             var bgs = new TeachBackgrounds();
             using (var f = File.Create(path + ".tmp"))
                 foreach (int i in TaughtFrames(d.Labels))
                 {
                     var rgb = FrameRgb(ds, i);
                     bgs.Observe(d.Labels[i], rgb, w, h);
-                    for (int v = 0; v < TeachAugment.Count; v++)
-                    {
-                        var (vw, vh) = TeachAugment.Size(v, w, h);
-                        TeachAugment.Apply(v, bgs.Compose(v, rgb, composed) ? composed : rgb, w, h, img);
-                        var map = new float[M];
-                        bb.Embed(img, vw, vh, vw * 3, PixelFormat.Rgb24, e, map);
-                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
-                    }
+                    WriteVariants(f, bgs, rgb, w, h, bb);
                 }
             File.Move(path + ".tmp", path, true);
         }
         return Read(path, M);
+    }
+
+    /// <summary>The ten variants of the frame <paramref name="bgs"/> last observed, as TeachAugmenter makes them, through
+    /// the backbone into <paramref name="f"/>.</summary>
+    static void WriteVariants(Stream f, TeachBackgrounds bgs, byte[] rgb, int w, int h, TeachBackbone bb)
+    {
+        var composed = new byte[rgb.Length];
+        var img = new byte[rgb.Length];
+        var e = new float[bb.Features.Length];
+        var map = new float[M];
+        for (int v = 0; v < TeachAugment.Count; v++)
+        {
+            var (vw, vh) = TeachAugment.Size(v, w, h);
+            TeachAugment.Apply(v, bgs.Compose(v, rgb, composed) ? composed : rgb, w, h, img);
+            bb.Embed(img, vw, vh, vw * 3, PixelFormat.Rgb24, e, map);
+            f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
+        }
     }
 
     /// <summary><paramref name="runtime"/> with the first-taught class's variants redone on the second-taught class's
@@ -192,22 +199,12 @@ public partial class TeachSeedsExperiment
             byte[] Rgb(int i) => FrameRgb(ds, i);
             var bgs = new TeachBackgrounds();
             foreach (int i in taught.Where(i => d.Labels[i] == order[1])) { bgs.Observe(order[1], Rgb(i), w, h); if (bgs.Has(order[1])) break; }
-            var composed = new byte[w * h * 3];
-            var img = new byte[w * h * 3];
-            var e = new float[bb.Features.Length];
             using (var f = File.Create(path + ".tmp"))
                 foreach (int i in taught.Where(i => d.Labels[i] == order[0]))
                 {
                     var rgb = Rgb(i);
                     bgs.Observe(order[0], rgb, w, h); // order: [second, first], so the first borrows from the second
-                    for (int v = 0; v < TeachAugment.Count; v++)
-                    {
-                        var (vw, vh) = TeachAugment.Size(v, w, h);
-                        TeachAugment.Apply(v, bgs.Compose(v, rgb, composed) ? composed : rgb, w, h, img);
-                        var map = new float[M];
-                        bb.Embed(img, vw, vh, vw * 3, PixelFormat.Rgb24, e, map);
-                        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(map.AsSpan()));
-                    }
+                    WriteVariants(f, bgs, rgb, w, h, bb);
                 }
             File.Move(path + ".tmp", path, true);
         }
@@ -239,15 +236,7 @@ public partial class TeachSeedsExperiment
                 samples[d.Labels[taughtIdx[t]]].Add(Feat(map, null, "centred gem+max"));
                 if (which == "both" && j > 0) samples[d.Labels[taughtIdx[t]]].Add(Feat(d.Taught[t * Augs.Length + j], null, "centred gem+max"));
             }
-        var head = TrainLr(samples);
-        int end = taughtIdx[^1] + 1, right = 0;
-        var p = new float[K];
-        for (int i = end; i < d.Labels.Length; i++)
-        {
-            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
-            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
-        }
-        return (right, d.Labels.Length - end);
+        return Scored(d, TrainLr(samples), taughtIdx[^1] + 1, i => Feat(d.Maps[i], null, "centred gem+max"));
     }
 
     static (int Right, int Count) ScoreSwap(Seed d, float[][] swaps, int n)
@@ -256,15 +245,7 @@ public partial class TeachSeedsExperiment
         var taughtIdx = TaughtFrames(d.Labels).ToArray();
         for (int t = 0; t < taughtIdx.Length; t++)
             for (int o = 1; o <= n; o++) samples[d.Labels[taughtIdx[t]]].Add(Feat(swaps[t * (K - 1) + o - 1], null, "centred gem+max"));
-        var head = TrainLr(samples);
-        int right = 0;
-        var p = new float[K];
-        for (int i = end; i < d.Labels.Length; i++)
-        {
-            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
-            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
-        }
-        return (right, d.Labels.Length - end);
+        return Scored(d, TrainLr(samples), end, i => Feat(d.Maps[i], null, "centred gem+max"));
     }
 
     /// <summary>"ring": the outer ring of cells alone, GeM + max; "surround": every cell weighted by 1 − the centre
@@ -290,15 +271,7 @@ public partial class TeachSeedsExperiment
         for (int t = 0; t < taughtIdx.Length; t++)
             foreach (var a in Ten) neutral.Add(WeightedBy(d.Taught[t * Augs.Length + Array.IndexOf(Augs, a)], bw));
         var l = samples.Select(x => (IReadOnlyList<float[]>)x).ToArray();
-        var head = TeachHead.Train(l, Enumerable.Range(0, K).ToArray(), l[0][0].Length, neutral: neutral, neutralWeight: lam);
-        int right = 0;
-        var p = new float[K];
-        for (int i = end; i < d.Labels.Length; i++)
-        {
-            head.Predict(Feat(d.Maps[i], null, "centred gem+max"), p);
-            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
-        }
-        return (right, d.Labels.Length - end);
+        return Scored(d, TeachHead.Train(l, Enumerable.Range(0, K).ToArray(), l[0][0].Length, neutral: neutral, neutralWeight: lam), end, i => Feat(d.Maps[i], null, "centred gem+max"));
     }
 
 }

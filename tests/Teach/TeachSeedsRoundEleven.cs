@@ -203,15 +203,7 @@ public partial class TeachSeedsExperiment
         for (int t = 0; t < taughtIdx.Length; t++)
             for (int j = 0; j < augs.Length; j++)
                 samples[d.Labels[taughtIdx[t]]].Add(Cat(d.Taught[t * Augs.Length + Array.IndexOf(Augs, augs[j])], z.Taught[t * augs.Length + j]));
-        var head = TrainLr(samples);
-        int end = taughtIdx[^1] + 1, right = 0;
-        var p = new float[K];
-        for (int i = end; i < d.Labels.Length; i++)
-        {
-            head.Predict(Cat(d.Maps[i], z.Frames[i]), p);
-            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
-        }
-        return (right, d.Labels.Length - end);
+        return Scored(d, TrainLr(samples), taughtIdx[^1] + 1, i => Cat(d.Maps[i], z.Frames[i]));
     }
 
     static (int Right, int Count) ScoreCrops(Seed d, (float[][] Frames, float[][] Taught) crops, string[] augs)
@@ -221,12 +213,18 @@ public partial class TeachSeedsExperiment
         for (int t = 0; t < taughtIdx.Length; t++)
             for (int j = 0; j < augs.Length; j++)
                 samples[d.Labels[taughtIdx[t]]].Add(Feat(crops.Taught[t * augs.Length + j], null, "centred gem+max"));
-        var head = TrainLr(samples);
-        int end = taughtIdx[^1] + 1, right = 0;
+        return Scored(d, TrainLr(samples), taughtIdx[^1] + 1, i => Feat(crops.Frames[i], null, "centred gem+max"));
+    }
+
+    /// <summary>The frames after teaching (from <paramref name="end"/>) that <paramref name="head"/> calls right, each
+    /// frame's features from <paramref name="features"/>.</summary>
+    static (int Right, int Count) Scored(Seed d, TeachHead head, int end, Func<int, float[]> features)
+    {
         var p = new float[K];
+        int right = 0;
         for (int i = end; i < d.Labels.Length; i++)
         {
-            head.Predict(Feat(crops.Frames[i], null, "centred gem+max"), p);
+            head.Predict(features(i), p);
             if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
         }
         return (right, d.Labels.Length - end);
@@ -399,14 +397,6 @@ public partial class TeachSeedsExperiment
         for (int t = 0; t < taughtIdx.Length; t++)
             for (int j = 0; j < Ten.Length; j++)
                 samples[d.Labels[taughtIdx[t]]].Add(WeightedBy(d.Taught[t * Augs.Length + Array.IndexOf(Augs, Ten[j])], MotionWeights(mo.Taught[t * Ten.Length + j], how)));
-        var head = TrainLr(samples);
-        int end = taughtIdx[^1] + 1, right = 0;
-        var p = new float[K];
-        for (int i = end; i < d.Labels.Length; i++)
-        {
-            head.Predict(WeightedBy(d.Maps[i], MotionWeights(mo.Frames[i], how)), p);
-            if (Array.IndexOf(p, p.Max()) == d.Labels[i]) right++;
-        }
-        return (right, d.Labels.Length - end);
+        return Scored(d, TrainLr(samples), taughtIdx[^1] + 1, i => WeightedBy(d.Maps[i], MotionWeights(mo.Frames[i], how)));
     }
 }
