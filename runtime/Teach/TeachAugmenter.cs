@@ -8,8 +8,9 @@
 // With swapBackgrounds (teach mode's default) each variant's object sits on the background of a class taught
 // before (TeachBackgrounds), where the frame has a clean object mask. The first class taught has no class before
 // it: its frames wait (up to 3/4 of the slots, so a 20-frame burst with the default 32) until a second class
-// brings a background, and then borrow that one. Were they taught on their own background instead, seed 3's
-// goal run gave 88.7% rather than 90.6% (its first class, a cube, is what it then gets wrong).
+// comes, and then borrow its background (or keep their own, if it has none); a class taught alone gets no variants.
+// Were they taught on their own background instead, seed 3's goal run gave 88.7% rather than 90.6% (its first
+// class, a cube, is what it then gets wrong).
 // Clear goes through here: it drops the class's queued frames and clears the learner under one lock, and a frame
 // in flight adds its embeddings only if its class was not cleared meanwhile, so a cleared class stays empty.
 using ResNetRealtime.Runtime.Imaging;
@@ -152,8 +153,10 @@ public sealed class TeachAugmenter : IDisposable
                     bool held = false;
                     lock (_lock)
                     {
-                        if (_backgrounds.GotBackground && _waiting.Count > 0) { foreach (int i in _waiting) _queue.Enqueue(i); _waiting.Clear(); }
-                        if (_backgrounds.Masked && _backgrounds.Lenders == 0 && _waiting.Count < _slots.Length * 3 / 4)
+                        // the waiting frames (all of the one class taught so far) go when a second class comes: they
+                        // borrow its background, or keep their own if it has none
+                        if (_waiting.Count > 0 && _backgrounds.Classes > 1) { foreach (int i in _waiting) _queue.Enqueue(i); _waiting.Clear(); }
+                        if (_backgrounds.Masked && _backgrounds.Lenders == 0 && _backgrounds.Classes == 1 && _waiting.Count < _slots.Length * 3 / 4)
                         {
                             _waiting.Add(_busy); _busy = -1; held = true;
                             Monitor.PulseAll(_lock);

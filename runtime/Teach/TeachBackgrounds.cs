@@ -126,6 +126,9 @@ public sealed class TeachBackgrounds
         if (_background[k] != null && _size[k] == (width, height)) _before[_beforeCount++] = k;
     }
 
+    /// <summary>Classes seen so far (in the teaching order).</summary>
+    public int Classes => _order.Count;
+
     /// <summary>Whether the last observed frame gave its class its background (a new lender).</summary>
     public bool GotBackground { get; private set; }
 

@@ -175,6 +175,13 @@ public class TeachAugmentTests
         Assert.That((first.Waiting, first.Added), Is.EqualTo((3, 10L)), "3/4 of the slots wait; the frame after them goes on its own background");
         first.Clear(0);
         Assert.That(first.Waiting, Is.EqualTo(0), "a cleared class's waiting frames free their slots");
+
+        using var learner3 = new TeachLearner(new TeachFeatures(["x"], [512], TeachPooling.AvgMax));
+        using var lone = new TeachAugmenter(learner3, model, ["layer4"], TeachPooling.AvgMax, slots: 4);
+        Assert.That(lone.Enqueue(0, TeachBackgroundsTests.Frame(10, 8, 10), 40, 30), Is.True);
+        Assert.That(lone.Enqueue(1, Picture(4), 40, 30), Is.True); // a second class with no clean mask: nothing to lend
+        Assert.That(lone.WaitIdle(60_000), Is.True);
+        Assert.That((lone.Waiting, lone.Added, lone.Swapped), Is.EqualTo((0, 20L, 0L)), "the waiting frame goes on its own background once a second class comes");
     }
 
     [Test]
