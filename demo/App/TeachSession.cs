@@ -5,7 +5,8 @@
 // Keys (DemoKeys): 1-9 teach the current frame as that class (held = a burst, one sample per frame); C then a digit
 // clears that class; S writes --save-teach. --auto-teach N plays the user on the scene: before each frame it presses
 // the digit of the frame's true class while that class has fewer than N taught frames — the same OnKey path.
-// Each taught frame's ten TeachAugment variants (colour orders, grey, quarter turns, mirror) are taught too, by
+// Each taught frame's ten TeachAugment variants (colour orders, grey, quarter turns, mirror; each with the object on
+// another class's background, TeachBackgrounds) are taught too, by
 // TeachAugmenter on its own thread from the frame's pixels (copied here from the frames offered while a key waits,
 // so the pixels are those of the frame whose result is taught); --no-teach-augment turns that off.
 // Nothing here runs the head's training or the variants' backbone passes: TeachLearner and TeachAugmenter do.
