@@ -5,7 +5,7 @@
 // frame's class, which retrains as after any other sample. On a GPU backend the live path stays on the GPU and
 // this runs beside it on the CPU; on ort-cpu it competes with the frame loop for cores while it works
 // (≈ 10 backbone passes per taught frame), and is idle otherwise.
-// With swapBackgrounds (teach mode's default) each variant's object sits on the background of a class taught
+// Each variant's object sits on the background of a class taught
 // before (TeachBackgrounds), where the frame has a clean object mask. The first class taught has no class before
 // it: its frames wait (up to 3/4 of the slots, so a 20-frame burst with the default 32) until a second class
 // comes, and then borrow its background (or keep their own, if it has none); a class taught alone gets no variants.
@@ -29,7 +29,7 @@ public sealed class TeachAugmenter : IDisposable
     readonly List<int> _waiting = new();              // slots whose frame waits for a class to borrow a background from
     readonly long[] _generation = new long[TeachLearner.MaxClasses];
     readonly float[] _embeddings;
-    readonly TeachBackgrounds _backgrounds;           // worker thread only; Clear reaches it through _clearedBackground
+    readonly TeachBackgrounds _backgrounds = new();   // worker thread only; Clear reaches it through _generation
     readonly long[] _backgroundGeneration = new long[TeachLearner.MaxClasses];
     byte[] _scratch = [], _composed = [];
     int _busy = -1;
@@ -39,9 +39,7 @@ public sealed class TeachAugmenter : IDisposable
 
     /// <param name="learner">the head the variants are taught to; its layout must be what <paramref name="stages"/> and <paramref name="pooling"/> make of this backbone.</param>
     /// <param name="slots">frames that can wait at once (each holds a copy of one frame's pixels).</param>
-    /// <param name="swapBackgrounds">put each variant's object on an earlier class's background (<see cref="TeachBackgrounds"/>).</param>
-    public TeachAugmenter(TeachLearner learner, LoadedModel model, IReadOnlyList<string> stages, TeachPooling pooling, int slots = 32, int threads = 1,
-                          bool swapBackgrounds = true)
+    public TeachAugmenter(TeachLearner learner, LoadedModel model, IReadOnlyList<string> stages, TeachPooling pooling, int slots = 32, int threads = 1)
     {
         _learner = learner ?? throw new ArgumentNullException(nameof(learner));
         if (slots < 1) throw new ArgumentException($"slots must be ≥ 1, got {slots}");
@@ -55,7 +53,6 @@ public sealed class TeachAugmenter : IDisposable
         _queue = new Queue<int>(slots);
         _free = new Queue<int>(Enumerable.Range(0, slots));
         _embeddings = new float[TeachAugment.Count * learner.Features.Length];
-        _backgrounds = swapBackgrounds ? new TeachBackgrounds() : null;
         _thread = new Thread(Loop) { IsBackground = true, Name = "rr-teach-augment", Priority = ThreadPriority.BelowNormal };
         _thread.Start();
     }
@@ -139,36 +136,32 @@ public sealed class TeachAugmenter : IDisposable
                 if (_stop) return;
                 _busy = _queue.Dequeue();
                 job = _slots[_busy];
-                if (_backgrounds != null)
-                    for (int k = 0; k < TeachLearner.MaxClasses; k++)
-                        if (_backgroundGeneration[k] != _generation[k]) { _backgrounds.Clear(k); _backgroundGeneration[k] = _generation[k]; }
+                for (int k = 0; k < TeachLearner.MaxClasses; k++)
+                    if (_backgroundGeneration[k] != _generation[k]) { _backgrounds.Clear(k); _backgroundGeneration[k] = _generation[k]; }
             }
             try
             {
                 int n = job.Width * job.Height * 3;
                 if (_scratch.Length < n) { _scratch = new byte[n]; _composed = new byte[n]; }
-                if (_backgrounds != null)
+                _backgrounds.Observe(job.ClassId, job.Pixels.AsSpan(0, n), job.Width, job.Height);
+                bool held = false;
+                lock (_lock)
                 {
-                    _backgrounds.Observe(job.ClassId, job.Pixels.AsSpan(0, n), job.Width, job.Height);
-                    bool held = false;
-                    lock (_lock)
+                    // the waiting frames (all of the one class taught so far) go when a second class comes: they
+                    // borrow its background, or keep their own if it has none
+                    if (_waiting.Count > 0 && _backgrounds.Classes > 1) { foreach (int i in _waiting) _queue.Enqueue(i); _waiting.Clear(); }
+                    if (_backgrounds.Masked && _backgrounds.Lenders == 0 && _backgrounds.Classes == 1 && _waiting.Count < _slots.Length * 3 / 4)
                     {
-                        // the waiting frames (all of the one class taught so far) go when a second class comes: they
-                        // borrow its background, or keep their own if it has none
-                        if (_waiting.Count > 0 && _backgrounds.Classes > 1) { foreach (int i in _waiting) _queue.Enqueue(i); _waiting.Clear(); }
-                        if (_backgrounds.Masked && _backgrounds.Lenders == 0 && _backgrounds.Classes == 1 && _waiting.Count < _slots.Length * 3 / 4)
-                        {
-                            _waiting.Add(_busy); _busy = -1; held = true;
-                            Monitor.PulseAll(_lock);
-                        }
+                        _waiting.Add(_busy); _busy = -1; held = true;
+                        Monitor.PulseAll(_lock);
                     }
-                    if (held) continue;
                 }
+                if (held) continue;
                 int swapped = 0;
                 for (int v = 0; v < TeachAugment.Count; v++)
                 {
                     var (w, h) = TeachAugment.Size(v, job.Width, job.Height);
-                    bool composed = _backgrounds != null && _backgrounds.Compose(v, job.Pixels, _composed);
+                    bool composed = _backgrounds.Compose(v, job.Pixels, _composed);
                     if (composed) swapped++;
                     TeachAugment.Apply(v, composed ? _composed : job.Pixels, job.Width, job.Height, _scratch);
                     _backbone.Embed(_scratch.AsSpan(0, n), w, h, w * 3, PixelFormat.Rgb24, _embeddings.AsSpan(v * d, d));

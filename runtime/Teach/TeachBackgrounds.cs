@@ -2,8 +2,9 @@
 // Why: a burst shows one class on one background, so a head can learn the background as the class; the next
 // segment (or the user's next room) then shows the object on a background that belongs to another class. With
 // each variant's object on another class's background, no background is one class's alone. Measured over the live
-// runs of 8 scene seeds (README "Teach mode", round eleven of tests/Teach/TeachSeedsExperiment): 73.0% → 74.8% of
-// the frames after teaching right on the mean without seed 3; the frame's own background recoloured gave no gain.
+// runs of 8 scene seeds (README "Teach mode", round eleven of tests/Teach/TeachSeedsExperiment): 73.0% → 74.9% of
+// the frames after teaching right on the mean without seed 3, with TeachAugmenter's wait for the first class; the
+// frame's own background recoloured gave no gain.
 // The object is what the frame's border does not have: the user centres the object, so the border is background.
 // A pixel whose colour (4 bits a channel, ±1 step each way) is among the border's is background, the rest object.
 // On a plain or striped wall that is the object's silhouette; on a cluttered room the object is under 2% or over 70%
@@ -24,8 +25,6 @@ public sealed class TeachBackgrounds
     int _beforeCount;
     bool _masked;
 
-    /// <summary>The object mask of the frame last given to <see cref="Observe"/> (w·h values, true = object), valid when <see cref="Masked"/>.</summary>
-    public ReadOnlySpan<bool> Mask => _mask;
     /// <summary>Whether the last observed frame had a clean mask.</summary>
     public bool Masked => _masked;
     /// <summary>Whether class <paramref name="classId"/> has a background to lend.</summary>
