@@ -1,4 +1,4 @@
-// The teach-mode experiment over seeds (docs/teach-mode.md, "Why not 90%"): the live animation of scene seeds 1–8 (600 frames at
+// The teach-mode experiment over seeds (docs/experiments.md): the live animation of scene seeds 1–8 (600 frames at
 // 224², recorded with FrameRecording.Record(live: true), i.e. the frames `rr demo --seed S` shows), each frame's
 // pretrained:resnet18 layer4 map dumped once; then --auto-teach's replay offline: the first N = 20 frames of each
 // class taught, every frame after the last taught one scored, heads trained by TeachHead.Train as teach mode does.

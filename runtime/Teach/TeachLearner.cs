@@ -6,7 +6,7 @@
 //
 // Head choice: the class means until every taught class has MinSamplesForSoftmax samples, softmax regression after
 // that: the class means need no training and work from one sample, and softmax regression classified 1.5–2 points
-// more of a recorded scene at 5, 10 and 20 taught frames per class (docs/teach-mode.md has the table).
+// more of a recorded scene at 5, 10 and 20 taught frames per class (docs/experiments.md has the table).
 using System.Diagnostics;
 
 namespace ResNetRealtime.Runtime.Teach;
