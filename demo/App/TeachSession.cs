@@ -21,12 +21,12 @@ namespace ResNetRealtime.Demo.App;
 
 public sealed class TeachSession : IDisposable
 {
-    /// <summary>Stages the embedding pools. TeachExperiment (README "Teach mode") measured layer4 alone ahead of
-    /// layer3+layer4 (84.8% vs 83.2% at N = 20 with softmax regression), and TeachSeedsExperiment again over 8 live
-    /// seeds (64.6% vs 60.5%), so teach mode pools layer4.</summary>
+    /// <summary>Stages the embedding pools: layer4 alone classified more than layer3+layer4 (84.8% vs 83.2% of a
+    /// recorded scene at N = 20 with softmax regression; 64.6% vs 60.5% over the live runs of 8 scene seeds;
+    /// docs/experiments.md), so teach mode pools layer4.</summary>
     public static readonly string[] FeatureStages = ["layer4"];
     /// <summary>GeM (p = 3) and max pooling of each stage, each location weighted towards the frame's centre: over the
-    /// live runs of 8 scene seeds with the ten variants (README "Teach mode") it classified 74.8% of the frames after
+    /// live runs of 8 scene seeds with the ten variants (docs/experiments.md) it classified 74.8% of the frames after
     /// teaching, against 73.1% unweighted, 69.9% for average + max and 72.5% for GeM alone; without variants average
     /// + max had led the average alone, 64.6% to 62.8%.</summary>
     public const TeachPooling Pooling = TeachPooling.CentredGemMax;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Tensors;
 
-namespace ResNetRealtime.Tests.Reliability;
+namespace ResNetRealtime.Experiments.Costs;
 
 /// <summary>
 /// The finiteness check's cost against preprocessing one 1280x720 RGBA frame to 3x224x224 (issue 12:
@@ -12,15 +11,14 @@ namespace ResNetRealtime.Tests.Reliability;
 /// It times the functions the backends call: OrtBackend.CopyInput with check (float tensors: Run) and without
 /// (frames from pixels: RunFinite, what Classify pays), each against a bare copy of the same floats; and
 /// gl's separate pass (Finite.Require, float tensors only — gl's pixel path skips it).
-/// Measurement, not a gate (timings on a shared CI box are noise): run with
-/// `./rr test --filter FullyQualifiedName~FiniteCheckCost` and read the printed line.
+/// Measurement, not a gate (timings on a shared CI box are noise); it ends non-zero past the 2% budget:
+///   dotnet run --project experiments -c Release -- finite-check-cost
 /// </summary>
-[Explicit("timing measurement")]
-public class FiniteCheckCost
+public static class FiniteCheckCost
 {
-    [Test]
-    public void CostAgainstPreprocessing()
+    public static void CostAgainstPreprocessing(ExperimentArgs args)
     {
+        args.Done();
         const int W = 1280, H = 720, Rounds = 400;
         var pixels = new byte[W * H * 4];
         new Random(1).NextBytes(pixels);
@@ -49,12 +47,12 @@ public class FiniteCheckCost
         }
         foreach (var t in new[] { tPre, tChk, tCopy, tFused, tPixel }) Array.Sort(t);
         double p = tPre[Rounds / 2], k = tChk[Rounds / 2], cp = tCopy[Rounds / 2], fu = tFused[Rounds / 2], px = tPixel[Rounds / 2];
-        TestContext.Progress.WriteLine(
+        Console.WriteLine(
             $"preprocess 1280x720->224: {p:F1} us; bare copy of {output.Length} floats {cp:F2} us; " +
             $"pixel path (ORT RunFinite copy) {px:F2} us: extra {px - cp:F2} us = {100 * (px - cp) / p:F2}%; " +
             $"float path (ORT Run, copy+check fused) {fu:F2} us: extra {fu - cp:F2} us = {100 * (fu - cp) / p:F2}%; " +
             $"gl float path separate check {k:F2} us = {100 * k / p:F2}% (medians of {Rounds})");
-        Assert.That(sink, Is.EqualTo(-Rounds - 20), "preprocessed pixels are finite");
-        Assert.That((px - cp) / p, Is.LessThan(0.02), "what the pixel path pays for finiteness");
+        Check.That(sink == -Rounds - 20, $"preprocessed pixels are finite: FirstNonFinite summed to {sink}, expected {-Rounds - 20}");
+        Check.That((px - cp) / p < 0.02, $"the pixel path pays {100 * (px - cp) / p:F2}% for finiteness, over the 2% budget");
     }
 }

@@ -1,25 +1,25 @@
 using System.Diagnostics;
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Gl;
 using Silk.NET.OpenGL;
 
-namespace ResNetRealtime.Tests.Gl;
+namespace ResNetRealtime.Experiments.Costs;
 
 /// <summary>
 /// What one <see cref="GlHostState"/> Save+Restore costs (paid once per real-time Submit/Update and per public
 /// GlBackend call in a host's context), against one glGetInteger in the same run as the reference. Medians of
-/// blocks, interleaved, so a busy shared machine slows both alike. Measurement, not a gate: run with
-/// `dotnet test --no-build -c Release tests/ResNetRealtime.Tests.csproj --filter FullyQualifiedName~GlHostStateCost`
-/// and read the printed line.
+/// blocks, interleaved, so a busy shared machine slows both alike. Measurement, not a gate:
+///   dotnet run --project experiments -c Release -- gl-host-state-cost
 /// </summary>
-[Explicit("timing measurement")]
-public class GlHostStateCost
+public static class GlHostStateCost
 {
-    [Test]
-    public void SaveRestoreMedian()
+    public static void SaveRestoreMedian(ExperimentArgs args)
     {
+        args.Done();
         const int Blocks = 200, PerBlock = 100;
-        var gl = GlTestContext.Get().Gl;
+        using var ctx = GlContext.CreateHeadless();
+        ctx.RequireCompute();
+        ctx.MakeCurrent();
+        var gl = ctx.Gl;
         var tState = new double[Blocks];
         var tGet = new double[Blocks];
         long sink = 0;
@@ -36,9 +36,10 @@ public class GlHostStateCost
         }
         Array.Sort(tState); Array.Sort(tGet);
         double s = tState[Blocks / 2], g = tGet[Blocks / 2];
-        TestContext.Progress.WriteLine($"GlHostState Save+Restore: {s:F0} ns; one glGetInteger: {g:F1} ns; ratio {s / g:F0}x " +
+        Console.WriteLine($"GlHostState Save+Restore: {s:F0} ns; one glGetInteger: {g:F1} ns; ratio {s / g:F0}x " +
                                        $"(medians of {Blocks} blocks of {PerBlock}, {gl.GetStringS(StringName.Renderer)})");
-        Assert.That(gl.GetError(), Is.EqualTo(GLEnum.NoError), "Save+Restore of the default state is error-free");
-        Assert.That(sink, Is.GreaterThanOrEqualTo(0));
+        var err = gl.GetError();
+        Check.That(err == GLEnum.NoError, $"Save+Restore of the default state left GL error {err}");
+        Check.That(sink >= 0, $"glGetInteger(GL_CURRENT_PROGRAM) summed to {sink}");
     }
 }

@@ -1,4 +1,3 @@
-using NUnit.Framework;
 using ResNetRealtime.Cli.Eval;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
@@ -6,28 +5,33 @@ using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Training.Data;
 
-namespace ResNetRealtime.Tests.Quantization;
+namespace ResNetRealtime.Experiments.Int8;
 
 /// <summary>
 /// Int8 vs float32 top-1 agreement of ResNet-18 and ResNet-50 at 224² on real images: scene frames recorded at
-/// 64² (RR_AGREE_FRAMES=DIR, a recording with a test/ folder of another seed) resized to 224². A random-init
+/// 64² (--frames DIR, a recording with a test/ folder of another seed) resized to 224². A random-init
 /// ResNet's top-1 says little (a few classes take every image), and training one at 224² on 2 cores takes hours,
 /// so each gets a head fitted to the classes: the random backbone (seed 0) is kept and the fc layer is set to the
 /// nearest class centroid of its standardised pooled features on the training split. Measured 2026-12-02: 15–16%
 /// on 8 classes (chance 12.5%) with 7–8 classes predicted — the predictions vary between images, but this is not
-/// a model that knows the classes (see the README's Int8 accuracy notes). Calibrated on the training split (256
+/// a model that knows the classes (see docs/int8.md). Calibrated on the training split (256
 /// images, percentile), scored on the test split.
-/// Run: RR_AGREE_FRAMES=out/rec224 dotnet test … --filter "FullyQualifiedName~Int8Agreement224" --logger "console;verbosity=detailed"
+/// Minutes of 224² inference on 2 cores:
+///   dotnet run --project experiments -c Release -- int8-agreement --frames out/rec224 [--arch resnet18,resnet50]
 /// </summary>
-[TestFixture, Explicit("minutes of 224² inference on 2 cores; a measurement for the README, needs RR_AGREE_FRAMES")]
-public class Int8Agreement224
+public static class Int8Agreement224
 {
-    [TestCase("resnet18")]
-    [TestCase("resnet50")]
-    public void Int8AgreesWithFloat32(string arch)
+    public static void Run(ExperimentArgs args)
     {
-        string dir = Environment.GetEnvironmentVariable("RR_AGREE_FRAMES");
-        if (string.IsNullOrEmpty(dir)) Assert.Ignore("set RR_AGREE_FRAMES to a frames recording with a test/ folder");
+        string dir = args.Get("frames");
+        string[] archs = args.Get("arch", "resnet18,resnet50").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        args.Done();
+        if (string.IsNullOrEmpty(dir)) throw new UsageException("--frames DIR (a frames recording with a test/ folder) is required");
+        foreach (var arch in archs) Int8AgreesWithFloat32(arch, dir);
+    }
+
+    static void Int8AgreesWithFloat32(string arch, string dir)
+    {
         var probe = ResNetOnnxBuilder.Build(ResNetSpec.FromName(arch, 8, 3, 224), seed: 0);
         var info = ModelInspector.Inspect(probe);
         using var data = ModelData.Load($"frames:{dir}", info, "frames");
@@ -40,8 +44,7 @@ public class Int8Agreement224
         double agree = Enumerable.Range(0, n).Count(i => fp[i] == q8[i]) / (double)n;
         string line = $"{arch} 224², centroid head, {data.Train.Count} train / {n} test frames: accuracy float32 {Enumerable.Range(0, n).Count(i => fp[i] == labels[i]) / (double)n:P2}, " +
                       $"int8 {Enumerable.Range(0, n).Count(i => q8[i] == labels[i]) / (double)n:P2}; classes predicted {fp.Distinct().Count()}; top-1 agreement {agree:P2}";
-        TestContext.Progress.WriteLine(line);
-        TestContext.Out.WriteLine(line);
+        Console.WriteLine(line);
     }
 
     /// <summary>The model with fc set to the nearest-centroid classifier of its pooled ("flatten") features.</summary>

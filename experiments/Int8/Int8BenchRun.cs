@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Quantization;
+using ResNetRealtime.Tests.Quantization;
 
-namespace ResNetRealtime.Tests.Quantization;
+namespace ResNetRealtime.Experiments.Int8;
 
 /// <summary>
 /// float32 ORT vs int8 ORT (the quantizer's QDQ model), ResNet-18/34/50 at 224², batch 1, 2 threads,
@@ -13,18 +13,17 @@ namespace ResNetRealtime.Tests.Quantization;
 /// frame by frame, so load from other processes on a shared machine hits both alike. Prints p50/p99,
 /// the ratio of the p50s and the median of the per-pair ratios (each float32 frame over the int8 frame
 /// run right after it), which drifts least when the load changes during the run.
-/// Run: dotnet test tests/ResNetRealtime.Tests.csproj -c Release --no-build --filter "FullyQualifiedName~Int8BenchRun"
-///      --logger "console;verbosity=detailed"
+/// Minutes on 2 cores each (timings on a shared machine are not a check):
+///   dotnet run --project experiments -c Release -- int8-vs-fp32 | int8-whole-path | int8-overhead
 /// </summary>
-[TestFixture, Explicit("benchmark, minutes on 2 cores: timings on a shared machine are not a check")]
-public class Int8BenchRun
+public static class Int8BenchRun
 {
     const int Frames = 150, Warmup = 10, Block = 1, Threads = 2, Size = 224;
 
-    [Test]
-    public void Float32VersusInt8()
+    public static void Float32VersusInt8(ExperimentArgs args)
     {
-        var lines = new List<string> { $"ORT CPU {OrtEnv.Instance().GetVersionString()}, batch 1, {Size}x{Size}, {Threads} threads, {Frames} frames each (+{Warmup} warm-up), alternating in blocks of {Block}" };
+        args.Done();
+        Console.WriteLine($"ORT CPU {OrtEnv.Instance().GetVersionString()}, batch 1, {Size}x{Size}, {Threads} threads, {Frames} frames each (+{Warmup} warm-up), alternating in blocks of {Block}");
         foreach (var arch in new[] { "resnet18", "resnet34", "resnet50" })
         {
             var model = QuantTestData.ResNet(arch, Size, classes: 1000, seed: 0);
@@ -44,16 +43,14 @@ public class Int8BenchRun
             double paired = P(tf.Zip(tq, (a, b) => a / b).ToList(), 50);
             string line = $"{arch,-9} float32 p50 {f50,6:F2} p99 {P(tf, 99),6:F2} ms | int8 p50 {q50,6:F2} p99 {P(tq, 99),6:F2} ms | " +
                           $"p50 ratio {f50 / q50:F2}x, median paired ratio {paired:F2}x | {fusion}";
-            lines.Add(line);
-            TestContext.Progress.WriteLine(line);
+            Console.WriteLine(line);
             GC.Collect();
         }
-        TestContext.Out.WriteLine(string.Join("\n", lines));
     }
 
-    [Test]
-    public void Int8WholePathAgainstABareInt8Session()
+    public static void Int8WholePathAgainstABareInt8Session(ExperimentArgs args)
     {
+        args.Done();
         // rr bench's method (BenchRunner: synthetic 1280x720 BGRA frames through Classifier, interleaved
         // with a bare ORT session on the same model), here on the int8 model: total/bare and bytes per frame.
         foreach (var arch in new[] { "resnet18", "resnet50" })
@@ -65,14 +62,13 @@ public class Int8BenchRun
             var run = runner.Run(q, arch == "resnet18" ? 18 : 50, Size, ResNetRealtime.Cli.Bench.BenchRunner.SyntheticFrames());
             string line = $"{arch} int8 whole path: total p50 {run.Total.P50:F2} ms (pre {run.Preprocess.P50:F2}, inf {run.Inference.P50:F2}, post {run.Postprocess.P50:F3}), " +
                           $"bare int8 ORT p50 {run.BareOrt.P50:F2} ms, total/bare {run.RatioTotalToBare:F3}, {run.AllocBytesPerFrame:F1} B/frame";
-            TestContext.Progress.WriteLine(line);
-            TestContext.Out.WriteLine(line);
+            Console.WriteLine(line);
         }
     }
 
-    [Test]
-    public void WhereTheInt8WholePathSpendsItsTimeOverABareSession()
+    public static void WhereTheInt8WholePathSpendsItsTimeOverABareSession(ExperimentArgs args)
     {
+        args.Done();
         // Splits "total / bare" for the int8 ResNet-18 into its parts, frame by frame in turn (block 1) so load
         // hits every lane alike: (a) the bare session; (b) the runtime's backend alone (Finite copy + IoBinding
         // run + logits copy) on the same preprocessed input; (c) the preprocessor over a 1280x720 frame and then
@@ -105,8 +101,7 @@ public class Int8BenchRun
         double pa = P(ta, 50);
         string line = $"resnet18 int8, 200 frames each, in turn: bare p50 {pa:F2} ms | backend.Run {P(tb, 50):F2} ({P(tb, 50) / pa:F3}) | " +
                       $"preprocess + bare {P(tc, 50):F2} ({P(tc, 50) / pa:F3}) | Classify {P(td, 50):F2} ({P(td, 50) / pa:F3})";
-        TestContext.Progress.WriteLine(line);
-        TestContext.Out.WriteLine(line);
+        Console.WriteLine(line);
     }
 
     static double P(List<double> v, double p)

@@ -2,43 +2,42 @@
 // (the first N per class), 400 frames of seed 5 test, all through pretrained:resnet18 at 224². Compared: the two
 // heads (class means, softmax regression) × features (layer4 pooled; layer3+layer4 pooled, each L2-normalised) ×
 // augmentation of the taught frames through the backbone (none; + horizontal flip; + 4 corner crops at 85% and
-// their flips; + brightness ×0.75 and ×1.25). Explicit: it needs the pretrained package and ~2 min of CPU.
-//   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --no-build --filter Name=Teach_accuracy_table
-// The table goes to the test output and to $RR_TEACH_OUT (default TMP/rr-teach-experiment.md).
+// their flips; + brightness ×0.75 and ×1.25). It needs the pretrained package and ~2 min of CPU.
+//   dotnet run --project experiments -c Release -- teach-accuracy [--quick] [--out FILE]
+// The table goes to stdout and to --out (default TMP/rr-teach-experiment.md); --quick leaves out the augmentation
+// rows (a quarter of the backbone passes).
 using System.Diagnostics;
 using System.Text;
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Models.Pretrained;
 using ResNetRealtime.Runtime.Teach;
-using ResNetRealtime.Tests.Cli;
 using ResNetRealtime.Training.Data;
 
-namespace ResNetRealtime.Tests.Teach;
+namespace ResNetRealtime.Experiments.Teach;
 
-[Explicit("needs pretrained:resnet18 and ~2 min of CPU; the accuracy experiment behind TeachLearner's head choice")]
-public class TeachExperiment
+/// <summary>The accuracy experiment behind TeachLearner's head choice.</summary>
+public static class TeachExperiment
 {
     public static readonly int[] Ns = [5, 10, 20];
     // Augmentations of one taught frame, in the order they are embedded: 0 = the frame itself.
     static readonly string[] Augs = ["frame", "flip", "crop-tl", "crop-tr", "crop-bl", "crop-br", "crop-tl-flip", "crop-tr-flip", "crop-bl-flip", "crop-br-flip", "dark", "bright"];
     static readonly (string Name, int Count)[] AllAugSets = [("none", 1), ("flip", 2), ("flip+crops", 10), ("flip+crops+brightness", 12)];
-    // RR_TEACH_QUICK=1: no augmentation rows (a quarter of the backbone passes).
-    static readonly bool Quick = Environment.GetEnvironmentVariable("RR_TEACH_QUICK") == "1";
-    static (string Name, int Count)[] AugSets => Quick ? AllAugSets[..1] : AllAugSets;
-    static int AugCount => AugSets[^1].Count;
 
-    [Test]
-    public void Teach_accuracy_table()
+    public static void Run(ExperimentArgs args)
     {
+        bool quick = args.Flag("quick");
+        string outPath = args.Get("out", Path.Combine(Path.GetTempPath(), "rr-teach-experiment.md"));
+        args.Done();
+        var augSets = quick ? AllAugSets[..1] : AllAugSets;
+        int augCount = augSets[^1].Count;
         string dir = Path.Combine(Path.GetTempPath(), "rr-teach-experiment");
         string teachDir = Path.Combine(dir, "seed3"), testDir = Path.Combine(dir, "seed5");
         foreach (var (d, seed, n) in new[] { (teachDir, "3", "600"), (testDir, "5", "400") })
             if (!File.Exists(Path.Combine(d, "info.json")))
             {
-                var (code, _, err) = CliRunner.Run("demo", "--record", d, "--frames", n, "--size", "224", "--seed", seed);
-                Assert.That(code, Is.Zero, err);
+                int code = ResNetRealtime.Cli.Program.Main(["demo", "--record", d, "--frames", n, "--size", "224", "--seed", seed]);
+                Check.That(code == 0, $"rr demo --record {d} --seed {seed} ended {code}");
             }
         using var teach = FramesDataset.Open(teachDir);
         using var test = FramesDataset.Open(testDir);
@@ -55,9 +54,9 @@ public class TeachExperiment
         {
             int k = teach.Label(idx);
             if (seen[k] >= nMax) continue;
-            taught[k][seen[k]++] = Augs.Take(AugCount).Select(a => Embed(bb, teach, idx, a)).ToArray();
+            taught[k][seen[k]++] = Augs.Take(augCount).Select(a => Embed(bb, teach, idx, a)).ToArray();
         }
-        Assert.That(seen.Min(), Is.EqualTo(nMax), $"seed 3 recording has fewer than {nMax} frames of some class: {string.Join(",", seen)}");
+        Check.That(seen.Min() == nMax, $"seed 3 recording has fewer than {nMax} frames of some class: {string.Join(",", seen)}");
         var testX = Enumerable.Range(0, test.Count).Select(i => Embed(bb, test, i, "frame")).ToArray();
         var testY = Enumerable.Range(0, test.Count).Select(test.Label).ToArray();
         double embedS = sw.Elapsed.TotalSeconds;
@@ -68,7 +67,7 @@ public class TeachExperiment
         table.AppendLine("| features | augmentation of taught frames | head | N=5 | N=10 | N=20 | train ms (N=20) |");
         table.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (fname, layer4Only) in new[] { ("layer4", true), ("layer3+layer4", false) })
-            foreach (var (aname, na) in AugSets)
+            foreach (var (aname, na) in augSets)
                 foreach (var head in new[] { "class means", "softmax regression" })
                 {
                     var cells = new List<string>();
@@ -134,11 +133,10 @@ public class TeachExperiment
             table.AppendLine($"| layer4 | none | softmax regression, {steps} steps, step {lr}, L2 {l2} | {string.Join(" | ", cells)} | |");
         }
         table.AppendLine();
-        table.AppendLine($"Backbone passes: {classes * nMax * AugCount + test.Count} in {embedS:F0} s.");
-        string outPath = Environment.GetEnvironmentVariable("RR_TEACH_OUT") ?? Path.Combine(Path.GetTempPath(), "rr-teach-experiment.md");
+        table.AppendLine($"Backbone passes: {classes * nMax * augCount + test.Count} in {embedS:F0} s.");
         File.WriteAllText(outPath, table.ToString());
-        TestContext.Out.WriteLine(table.ToString());
-        TestContext.Out.WriteLine($"written to {outPath}");
+        Console.WriteLine(table.ToString());
+        Console.WriteLine($"written to {outPath}");
     }
 
     /// <summary>The layer4-only embedding is the layer4 block of the concatenated one, back at unit length.</summary>

@@ -1,22 +1,20 @@
-// Round eleven of the teach-mode experiment over seeds, its background half (TeachSeedsRoundEleven.cs has the motion
-// half and the round's header): each taught frame's object put on other backgrounds, so that a background is no
-// class's alone (RR_TEACH_SEEDS_SWAP=1), and the taught frames' outer ring of cells taught as no class
-// (RR_TEACH_SEEDS_NEUTRAL=1). The object mask and painted-out background are TeachBackgrounds' own, which teach mode
-// now runs; RR_FILL=1 fills the mask's holes for the causal row.
-//   RR_TEACH_SEEDS_SWAP=1 RR_TEACH_SEEDS_ROWS=v11 dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
+// The background half of the teach-seeds experiment (TeachSeedsMotion.cs has the motion half): each taught frame's
+// object put on other backgrounds, so that a background is no class's alone (--rows backgrounds), and the taught
+// frames' outer ring of cells taught as no class (--rows neutral). The object mask and painted-out background are
+// TeachBackgrounds' own, which teach mode now runs; --fill fills the mask's holes for the causal row.
+//   dotnet run --project experiments -c Release -- teach-seeds --rows backgrounds
 // ~25 min of backbone passes the first time (cached beside the maps), a minute after that.
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Training.Data;
 
-namespace ResNetRealtime.Tests.Teach;
+namespace ResNetRealtime.Experiments.Teach;
 
-public partial class TeachSeedsExperiment
+public static partial class TeachSeedsExperiment
 {
     static void RoundElevenBackgrounds(List<Seed> seeds, string root, TeachBackbone bb)
     {
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_SWAP") == "1")
+        if (Opt.Rows == "backgrounds")
         {
             // each taught frame's object pasted onto the other classes' taught backgrounds: within a burst the background
             // is one class's alone, so the head can learn it as the class; swapped, it cannot
@@ -36,12 +34,12 @@ public partial class TeachSeedsExperiment
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swr[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants through TeachBackgrounds, in teaching order (the first class not waiting) | lr");
             var swf = seeds.Select((d, i) => FirstClassLater(Path.Combine(root, $"live{i + 1}"), d, bb, swr[i])).ToList();
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swf[i], "all")).ToList(), $"centred gem+max | as TeachBackgrounds, the first class's variants on the second's background (teach mode: they wait) | lr");
-            if (Environment.GetEnvironmentVariable("RR_FILL") == "1") Fill = true;
+            if (Opt.Fill) Fill = true;
             var swk = seeds.Select((d, i) => SwapMaps(Path.Combine(root, $"live{i + 1}"), d, bb, causal: true)).ToList();
             Row(seeds.Select((d, i) => ScoreSwapVariants(d, swk[i], "all")).ToList(), $"centred gem+max | the frame + its 10 variants, on the backgrounds of the classes taught before it | lr");
             return;
         }
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_NEUTRAL") == "1")
+        if (Opt.Rows == "neutral")
         {
             // the taught frames' outer ring of cells, pooled the same way, taught as "no class" (uniform target): the
             // background told the head nothing in the taught frames it may not learn from
@@ -141,7 +139,7 @@ public partial class TeachSeedsExperiment
                     }
                 }
             File.Move(path + ".tmp", path, true);
-            TestContext.Out.WriteLine($"{dir}: {clean} of {taught.Length} taught frames masked cleanly");
+            Console.WriteLine($"{dir}: {clean} of {taught.Length} taught frames masked cleanly");
         }
         return Read(path, M);
     }

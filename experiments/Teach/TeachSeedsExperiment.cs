@@ -1,22 +1,20 @@
-// The teach-mode experiment over seeds (README "Why not 90%"): the live animation of scene seeds 1–8 (600 frames at
+// The teach-mode experiment over seeds (docs/experiments.md): the live animation of scene seeds 1–8 (600 frames at
 // 224², recorded with FrameRecording.Record(live: true), i.e. the frames `rr demo --seed S` shows), each frame's
 // pretrained:resnet18 layer4 map dumped once; then --auto-teach's replay offline: the first N = 20 frames of each
 // class taught, every frame after the last taught one scored, heads trained by TeachHead.Train as teach mode does.
 // Compared: pooling (average; average + max; average + 2×2 grid; GeM p = 3 + max), centring (CL2N), and augmenting
 // each taught frame through the backbone (TeachAugment: 5 other colour-channel orders, 3 quarter turns, flip, grey).
-// RR_TEACH_SEEDS_ROWS=v2 runs only the second round (power transform, layer3 blocks, the head's settings, smoothing
-// the probabilities over frames); =v3 only which half of the augmentations carries the gain; =v4 crops (80% of each
-// side, centre and corners); =v5 the GeM exponent and GeM beside the average; =v6 a discriminant-analysis head;
-// =v7 test-time variants (probabilities averaged; new backbone passes over every frame); =v8 more photometric taught
-// variants (Photo); =v9 a compact bilinear block (Cbp); =v10 (TeachSeedsRoundTen.cs)
-// in-plane rotations taught, self-training on confident live frames, a nearest-neighbour cache beside the head;
-// =v11 (TeachSeedsRoundEleven.cs, TeachSeedsBackgrounds.cs) motion and the background: the variants on other classes' backgrounds.
-// Explicit: it needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in $RR_TEACH_SEEDS_DIR
-// (default TMP/rr-teach-seeds).
-//   dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
+// --rows picks one set of rows (RowSets below; `--rows help` lists them): the pooling × variants × centring table
+// by default; power transform, layer3 blocks, the head's settings and smoothing over frames; which variants carry
+// the gain; crops; the GeM exponent; a discriminant-analysis head; test-time variants; more photometric taught
+// variants (Photo); a compact bilinear block (Cbp); the poses a burst misses (TeachSeedsPoses.cs: in-plane rotations,
+// a nearest-neighbour cache, centre weights, blur, self-training); motion and the background (TeachSeedsMotion.cs,
+// TeachSeedsBackgrounds.cs).
+// It needs the pretrained package, GL (llvmpipe) and ~15 min of CPU. Maps are cached in --dir (default
+// TMP/rr-teach-seeds).
+//   dotnet run --project experiments -c Release -- teach-seeds [--rows NAME] [--dir DIR]
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using NUnit.Framework;
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
@@ -25,32 +23,70 @@ using ResNetRealtime.Runtime.Models.Pretrained;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Training.Data;
 
-namespace ResNetRealtime.Tests.Teach;
+namespace ResNetRealtime.Experiments.Teach;
 
-[Explicit("needs pretrained:resnet18, GL and ~15 min of CPU; the experiment behind TeachSession.Pooling")]
-public partial class TeachSeedsExperiment
+/// <summary>The experiment behind TeachSession.Pooling and the taught variants.</summary>
+public static partial class TeachSeedsExperiment
 {
     const int N = 20, K = 8, C = 512, H = 7, W = 7, HW = H * W, M = C * HW, Frames = 600;
     static readonly string[] Ten = ["id", .. TeachAugment.Names];
-    /// <summary>Crops (round four): c = centre, tl/tr/bl/br = corners, of 80% of each side, resized back up by the backbone's own preprocessing.</summary>
+    /// <summary>Crops: c = centre, tl/tr/bl/br = corners, of 80% of each side, resized back up by the backbone's own preprocessing.</summary>
     static readonly string[] Crops = ["c80", "tl80", "tr80", "bl80", "br80"];
     static readonly string[] Augs = [.. Ten, .. Crops];
     static readonly (string Name, string[] Augs)[] AugSets = [("none", ["id"]), ("10 per frame", Ten)];
 
-    [Test]
-    public void Teach_seeds_table()
+    /// <summary>The row sets --rows chooses from, each with what it compares.</summary>
+    static readonly (string Name, string What)[] RowSets =
+    [
+        ("pooling", "pooling (avg; avg+max; avg+2x2; GeM+max) x taught variants (none; the ten) x centring"),
+        ("power", "power transform, layer3 blocks, the head's settings, the probabilities smoothed over frames"),
+        ("variant-subsets", "which of the ten taught variants carry the gain (no new backbone passes)"),
+        ("crops", "crops of 80% of each side (centre, corners) as taught variants"),
+        ("gem", "the GeM exponent, and GeM beside the average"),
+        ("head", "discriminant analysis against softmax regression and the class means"),
+        ("test-time", "test-time variants: probabilities averaged over the frame and its flip/grey"),
+        ("photometric", "more photometric taught variants (negative, dark, gamma, low contrast, desaturated, smaller)"),
+        ("bilinear", "a compact bilinear block beside GeM + max"),
+        ("poses", "rotations taught, a nearest-neighbour cache, centre weights, blur, self-training [--centre-weights: only the centre weights' sigma]"),
+        ("motion", "frame differences weighting the object's cells [--first-sweep] [--still GREY] [--clamp RATIO]"),
+        ("motion-crop", "the frame cropped to the square round its moving pixels [--with-variants]"),
+        ("zoom", "the frame's and its middle's embeddings side by side [--with-variants]"),
+        ("backgrounds", "the taught object on other classes' backgrounds (what teach mode runs) [--fill]"),
+        ("neutral", "the taught frames' outer ring taught as no class"),
+    ];
+
+    /// <summary>The run's options (set once by <see cref="Run"/>; the row code reads them).</summary>
+    sealed record Options(string Rows, bool CentreWeights, bool FirstSweep, float Still, float Clamp, bool WithVariants, bool Fill);
+    static Options Opt;
+
+    static string Root(ExperimentArgs args) => args.Get("dir", Path.Combine(Path.GetTempPath(), "rr-teach-seeds"));
+
+    public static void Run(ExperimentArgs args)
     {
-        string root = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_DIR") ?? Path.Combine(Path.GetTempPath(), "rr-teach-seeds");
+        string root = Root(args);
+        string only = args.Get("rows", "pooling");
+        Opt = new Options(only, args.Flag("centre-weights"), args.Flag("first-sweep"), args.Float("still", 0.5f),
+            args.Float("clamp", 1e9f), args.Flag("with-variants"), args.Flag("fill"));
+        args.Done();
+        if (only == "help")
+        {
+            foreach (var (name, what) in RowSets) Console.WriteLine($"  {name,-16} {what}");
+            return;
+        }
+        if (!RowSets.Any(r => r.Name == only))
+            throw new UsageException($"no row set '{only}'; one of {string.Join(", ", RowSets.Select(r => r.Name))}");
         var model = LoadedModel.Load(ModelSource.Resolve(ModelSource.Prefix + "resnet18"));
         using var bb = new TeachBackbone(model, ["layer3", "layer4"], pooling: TeachPooling.AvgMax);
         var seeds = Enumerable.Range(1, 8).Select(s => Prepare(Path.Combine(root, $"live{s}"), (ulong)s, bb)).ToList();
-        string only = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ROWS"); // "v2": the second round only
-        if (only == null)
+        if (only == "pooling")
+        {
             foreach (var kind in new[] { "avg", "avg+max", "avg+2x2", "gem+max" })
                 foreach (var (aname, augs) in AugSets)
                     foreach (var centre in new[] { false, true })
                         Row(seeds, $"{kind} | {aname} | {(centre ? "centred" : "raw")}", d => Score(d, kind, augs, centre));
-        if (only == "v4") // crops: 80% of each side, at the centre and the corners
+            return;
+        }
+        if (only == "crops") // crops: 80% of each side, at the centre and the corners
         {
             foreach (var (aname, augs) in new (string, string[])[] {
                 ("all 10", Ten), ("5 crops", ["id", .. Crops]), ("centre crop", ["id", "c80"]),
@@ -59,21 +95,21 @@ public partial class TeachSeedsExperiment
                     Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
             return;
         }
-        if (only == "v5") // the GeM exponent, and GeM beside the average
+        if (only == "gem") // the GeM exponent, and GeM beside the average
         {
             foreach (var (aname, augs) in new (string, string[])[] { ("all 10", Ten) })
                 foreach (var kind in new[] { "gem2+max", "gem+max", "gem4+max", "gem6+max", "avg+gem+max", "gem" })
                     Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
             return;
         }
-        if (only == "v6") // the head: discriminant analysis (shared covariance, shrunk) against softmax regression
+        if (only == "head") // the head: discriminant analysis (shared covariance, shrunk) against softmax regression
         {
             foreach (var (aname, augs) in new (string, string[])[] { ("none", ["id"]), ("all 10", Ten) })
                 foreach (var head in new[] { "lr", "lda 0.1", "lda 0.3", "lda 0.6", "means", "lr l2=1e-4", "lr l2=3e-3", "lr 100 steps", "lr 1000 steps" })
                     Row(seeds.Select(d => ScoreEmas(d, "gem+max", augs, false, head, [0f])[0]).ToList(), $"gem+max | {aname} | {head}");
             return;
         }
-        if (only == "v7") // test-time augmentation: the probabilities averaged over the frame and its variants
+        if (only == "test-time") // test-time augmentation: the probabilities averaged over the frame and its variants
         {
             var tta = new[] { "flip", "grey" };
             var seen = seeds.Select((d, i) => tta.ToDictionary(a => a, a => TestMaps(Path.Combine(root, $"live{i + 1}"), d, a, bb))).ToList();
@@ -82,15 +118,15 @@ public partial class TeachSeedsExperiment
                     $"gem+max | all 10 | lr | test: id{string.Concat(set.Select(a => " + " + a))}");
             return;
         }
-        if (only == "v10") { RoundTen(seeds, root, bb); return; }
-        if (only == "v11") { RoundEleven(seeds, root, bb); return; }
-        if (only == "v9") // second-order pooling: compact bilinear (random Maclaurin, Gao et al. 2016) beside GeM + max
+        if (only == "poses") { Poses(seeds, root, bb); return; }
+        if (only is "motion" or "motion-crop" or "zoom" or "backgrounds" or "neutral") { MotionAndBackground(seeds, root, bb); return; }
+        if (only == "bilinear") // second-order pooling: compact bilinear (random Maclaurin, Gao et al. 2016) beside GeM + max
         {
             foreach (var kind in new[] { "gem+max", "gem+max+cbp", "cbp" })
                 Row(seeds, $"{kind} | all 10 | lr", d => Score(d, kind, Ten, false));
             return;
         }
-        if (only == "v8") // photometric variants beyond the ten: what changes from one segment to the next is the
+        if (only == "photometric") // photometric variants beyond the ten: what changes from one segment to the next is the
         {                 // object's colour and brightness and the background's, not the shape
             var extra = PhotoNames;
             var got = seeds.Select((d, i) => extra.ToDictionary(a => a, a => TaughtMaps(Path.Combine(root, $"live{i + 1}"), d, a, bb))).ToList();
@@ -99,7 +135,7 @@ public partial class TeachSeedsExperiment
                     $"gem+max | all 10{string.Concat(set.Select(a => " + " + a))} | lr");
             return;
         }
-        if (only == "v3") // which augmentations carry the gain (no new backbone passes: subsets of the cached ones)
+        if (only == "variant-subsets") // which augmentations carry the gain (no new backbone passes: subsets of the cached ones)
         {
             foreach (var (aname, augs) in new (string, string[])[] {
                 ("colour: 5 channel orders + grey", ["id", "p120", "p201", "p021", "p210", "p102", "grey"]),
@@ -111,7 +147,7 @@ public partial class TeachSeedsExperiment
                     Row(seeds, $"{kind} | {aname} | lr", d => Score(d, kind, augs, false));
             return;
         }
-        // Second round: power transform (√ of each pooled value before normalising, Hu et al. 2021), layer3 blocks,
+        // "power": power transform (√ of each pooled value before normalising, Hu et al. 2021), layer3 blocks,
         // the head's settings, and smoothing the probabilities over frames (an exponential moving average).
         foreach (var (aname, augs) in AugSets)
             foreach (var kind in new[] { "avg+max", "sqrt avg+max", "avg+max+l3", "sqrt avg+max+l3" })
@@ -133,7 +169,7 @@ public partial class TeachSeedsExperiment
     {
         double mean = acc.Sum(a => a.Right) / (double)acc.Sum(a => a.Count);
         double no3 = acc.Where((_, i) => i != 2).Sum(a => a.Right) / (double)acc.Where((_, i) => i != 2).Sum(a => a.Count);
-        TestContext.Out.WriteLine($"| {name} | {100 * mean:F1}% | {100 * no3:F1}% | " +
+        Console.WriteLine($"| {name} | {100 * mean:F1}% | {100 * no3:F1}% | " +
             string.Join(" ", acc.Select((a, i) => $"{i + 1}:{100.0 * a.Right / a.Count:F0}")) + " |");
     }
 
@@ -203,15 +239,15 @@ public partial class TeachSeedsExperiment
         return Read(path, M);
     }
 
-    /// <summary>Every frame of the recording under variant <paramref name="aug"/> (round seven's test-time variants).</summary>
+    /// <summary>Every frame of the recording under variant <paramref name="aug"/> (the test-time variants).</summary>
     static float[][] TestMaps(string dir, Seed d, string aug, TeachBackbone bb) =>
         CachedMaps(dir, $"test-{aug}.f32", Enumerable.Range(0, d.Labels.Length), aug, bb);
 
-    /// <summary>The taught frames under Photo's variant <paramref name="aug"/> (round eight).</summary>
+    /// <summary>The taught frames under Photo's variant <paramref name="aug"/>.</summary>
     static float[][] TaughtMaps(string dir, Seed d, string aug, TeachBackbone bb) =>
         CachedMaps(dir, $"taught-{aug}.f32", TaughtFrames(d.Labels), aug, bb);
 
-    /// <summary>Round eight's candidate variants of an RGB24 frame (same size): inv = negative, dark = half the
+    /// <summary>The photometric candidate variants of an RGB24 frame (same size): inv = negative, dark = half the
     /// brightness, gamma = √ (brighter shadows), lowc = half the contrast about mid-grey, desat = half-way to grey,
     /// small = the frame shrunk to 70% in the middle of its own edge colour (a farther object).</summary>
     static readonly string[] PhotoNames = ["inv", "dark", "gamma", "lowc", "desat", "small"];
@@ -444,7 +480,7 @@ public partial class TeachSeedsExperiment
         return (map, e);
     }
 
-    // Round six's head (it lost to softmax regression, so teach mode does not ship it).
+    // A candidate head (it lost to softmax regression, so teach mode does not ship it).
     /// <summary>
     /// Linear discriminant analysis: Gaussian classes sharing one covariance, Σ = pooled within-class scatter (classes
     /// weighted equally), shrunk towards its mean variance, Σα = (1−α)Σ + α·(tr Σ / d)·I (a few hundred samples cannot

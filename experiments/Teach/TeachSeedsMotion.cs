@@ -1,40 +1,39 @@
-// Round eleven of the teach-mode experiment over seeds (TeachSeedsExperiment.cs has the replay and the criterion),
-// against the centred GeM + max with the ten variants (74.8% / 73.0% / 88%), after the background that seed 3's errors
-// show (README "Teach mode", the sixth-round table). Within a segment the scene's background stands still and the
-// object tumbles and drifts, as a hand-held object does in front of a webcam on a desk. This file has the motion half:
-//   default            |frame t − frame t−1| pooled into the map's cells weights the object's cells more in both pools
-//                      (a still frame keeps the centre weights; RR_STILL sets "still" in grey levels, RR_CLAMP caps a
-//                      cell's ratio; RR_TEACH_SEEDS_FIRST=1 adds the first sweep); from the pixels, averaged over
-//                      frames, or from the layer4 map's own change. No new backbone passes.
-//   RR_TEACH_SEEDS_CROP=1  the frame cropped to the square round its moving pixels (new passes; =10 with variants)
-//   RR_TEACH_SEEDS_ZOOM=1  the frame's and its middle's embeddings side by side (two scales; new passes)
-// TeachSeedsBackgrounds.cs has the background half (RR_TEACH_SEEDS_SWAP=1, RR_TEACH_SEEDS_NEUTRAL=1), which gave
-// what teach mode now runs.
-//   RR_TEACH_SEEDS_ROWS=v11 dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter Name=Teach_seeds_table --logger "console;verbosity=detailed"
-using NUnit.Framework;
+// Motion and the background (teach-seeds --rows motion|motion-crop|zoom|backgrounds|neutral; TeachSeedsExperiment.cs
+// has the replay and the criterion), against the centred GeM + max with the ten variants (74.8% / 73.0% / 88%), after
+// the background that seed 3's errors show (docs/experiments.md has the table). Within a segment the scene's
+// background stands still and the object tumbles and drifts, as a hand-held object does in front of a webcam on a
+// desk. This file has the motion half:
+//   motion       |frame t − frame t−1| pooled into the map's cells weights the object's cells more in both pools
+//                (a still frame keeps the centre weights; --still sets "still" in grey levels, --clamp caps a
+//                cell's ratio; --first-sweep adds the first sweep); from the pixels, averaged over frames, or from
+//                the layer4 map's own change. No new backbone passes.
+//   motion-crop  the frame cropped to the square round its moving pixels (new passes; --with-variants: the ten too)
+//   zoom         the frame's and its middle's embeddings side by side (two scales; new passes)
+// TeachSeedsBackgrounds.cs has the background half (backgrounds, neutral), which gave what teach mode now runs.
+//   dotnet run --project experiments -c Release -- teach-seeds --rows motion
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Training.Data;
 
-namespace ResNetRealtime.Tests.Teach;
+namespace ResNetRealtime.Experiments.Teach;
 
-public partial class TeachSeedsExperiment
+public static partial class TeachSeedsExperiment
 {
     /// <summary>Each frame's mean absolute difference from the frame before, per cell of the 7×7 map: [frames][HW],
     /// and the same for the taught frames under each of the ten variants: [taught·10 + variant][HW].</summary>
     sealed record Motion(float[][] Frames, float[][] Taught);
 
-    static void RoundEleven(List<Seed> seeds, string root, TeachBackbone bb)
+    static void MotionAndBackground(List<Seed> seeds, string root, TeachBackbone bb)
     {
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_SWAP") == "1" || Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_NEUTRAL") == "1")
+        if (Opt.Rows is "backgrounds" or "neutral")
         {
             RoundElevenBackgrounds(seeds, root, bb); // TeachSeedsBackgrounds.cs
             return;
         }
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ZOOM") != null)
+        if (Opt.Rows == "zoom")
         {
             // two scales: the frame and its middle (a zoom), each pooled, the two embeddings concatenated
-            string[] augs = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_ZOOM") == "10" ? Ten : ["id"];
+            string[] augs = Opt.WithVariants ? Ten : ["id"];
             Row(seeds, $"centred gem+max | {augs.Length} | lr", d => Score(d, "centred gem+max", augs, false));
             foreach (float frac in new[] { 0.8f, 0.6f })
             {
@@ -44,9 +43,9 @@ public partial class TeachSeedsExperiment
             }
             return;
         }
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CROP") != null)
+        if (Opt.Rows == "motion-crop")
         {
-            string[] augs = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CROP") == "10" ? Ten : ["id"];
+            string[] augs = Opt.WithVariants ? Ten : ["id"];
             Row(seeds, $"centred gem+max | {augs.Length} | lr", d => Score(d, "centred gem+max", augs, false));
             var crops = seeds.Select((d, i) => MotionCrops(Path.Combine(root, $"live{i + 1}"), d, augs, bb)).ToList();
             Row(seeds.Select((d, i) => ScoreCrops(d, crops[i], augs)).ToList(), $"centred gem+max, cropped to the motion | {augs.Length} | lr");
@@ -54,7 +53,7 @@ public partial class TeachSeedsExperiment
         }
         var motion = seeds.Select((d, i) => Motions(Path.Combine(root, $"live{i + 1}"), d)).ToList();
         Row(seeds, "centred gem+max | all 10 | lr", d => Score(d, "centred gem+max", Ten, false));
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_FIRST") == "1")
+        if (Opt.FirstSweep)
             foreach (var how in new[] { "motion 1", "motion 0.5", "centre×motion 1", "centre×motion 0.5", "centre×(0.25+motion)", "centre×(1+motion)" })
                 Row(seeds.Select((d, i) => ScoreMotion(d, motion[i], how)).ToList(), $"w:{how} | all 10 | lr");
         foreach (var how in new[] { "centre×(0.5+motion)", "centre×(1+motion)", "centre×(2+motion)", "centre×(4+motion)" })
@@ -70,7 +69,7 @@ public partial class TeachSeedsExperiment
         // the layer4 map's own change per location, Σc |m_t − m_t−1| (every backend has the map; not all have the pixels)
         var maps = seeds.Select(d => { var f = MapMotion(d.Maps); return new Motion(f, TurnedTaught(d, f)); }).ToList();
         var means = maps.SelectMany(mo => mo.Frames.Select(f => f.Average())).Order().ToArray();
-        TestContext.Out.WriteLine($"map motion per frame: median {means[means.Length / 2]:G3}, 5% {means[means.Length / 20]:G3}; pixel motion median {motion.SelectMany(mo => mo.Frames.Select(f => f.Average())).Order().ElementAt(means.Length / 2):G3}");
+        Console.WriteLine($"map motion per frame: median {means[means.Length / 2]:G3}, 5% {means[means.Length / 20]:G3}; pixel motion median {motion.SelectMany(mo => mo.Frames.Select(f => f.Average())).Order().ElementAt(means.Length / 2):G3}");
         foreach (var how in new[] { "centre×(1+motion)", "centre×(2+motion)", "centre×motion 1" })
             Row(seeds.Select((d, i) => ScoreMotion(d, maps[i], how)).ToList(), $"w:{how}, from the map | all 10 | lr");
     }
@@ -133,7 +132,7 @@ public partial class TeachSeedsExperiment
                 }
             }
             File.Move(pf + ".tmp", pf, true);
-            TestContext.Out.WriteLine($"{dir}: {full} of {d.Labels.Length - end} scored frames uncropped");
+            Console.WriteLine($"{dir}: {full} of {d.Labels.Length - end} scored frames uncropped");
         }
         if (!File.Exists(pt))
         {
@@ -346,8 +345,8 @@ public partial class TeachSeedsExperiment
     /// <summary>Location weights of mean 1 from one frame's cell motion: "motion γ" = (m/mean m)^γ; "centre×motion γ"
     /// = the centre Gaussian times that; "centre×(ε+motion)" = the Gaussian times ε + m/mean m. Under a mean motion of
     /// 0.5 grey levels (a still frame, or camera noise alone) the motion says nothing: centre weights alone.</summary>
-    static float Clamp = float.Parse(Environment.GetEnvironmentVariable("RR_CLAMP") ?? "1e9", System.Globalization.CultureInfo.InvariantCulture);
-    static float Still = float.Parse(Environment.GetEnvironmentVariable("RR_STILL") ?? "0.5", System.Globalization.CultureInfo.InvariantCulture);
+    static float Clamp => Opt.Clamp;
+    static float Still => Opt.Still;
     static float[] MotionWeights(float[] m, string how)
     {
         var centre = TeachFeatures.CentreWeights(H, W);

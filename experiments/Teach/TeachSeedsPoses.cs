@@ -1,6 +1,6 @@
-// Round ten of the teach-mode experiment over seeds (TeachSeedsExperiment.cs has the replay, the cached maps and
-// the criterion: the mean without seed 3), against the unweighted GeM + max with the ten variants (README "Teach
-// mode", the fifth-round table):
+// The poses a taught burst does not show (teach-seeds --rows poses; TeachSeedsExperiment.cs has the replay, the
+// cached maps and the criterion: the mean without seed 3), against the unweighted GeM + max with the ten variants
+// (docs/experiments.md has the table):
 //   rotations   the taught frames turned in-plane by ±20° / ±40° as well (the errors left are poses the burst did
 //               not show; quarter turns helped, so finer turns might too). New backbone passes on taught frames only.
 //   cache       a nearest-neighbour term beside the head (Zhang et al.'s Tip-Adapter): score_k = log p_k +
@@ -12,23 +12,22 @@
 //   blur        a blurred copy taught and/or averaged in at test time (seed 3's cube segment has a striped background).
 //   self-train  the head retrained every 30 frames (about a retrain's time at 30 fps) on the taught samples plus
 //               every live frame it had called with p ≥ τ, under the label it gave: causal, it uses past frames only.
-// RR_TEACH_SEEDS_CENTRE=1 (with RR_TEACH_SEEDS_ROWS=v10) runs only the centre weights' σ and block choices.
-// Teach_seed_errors prints one seed's scored frames (RR_SEED, default 3): index, label, call, p(call), p(label).
+// --centre-weights runs only the centre weights' σ and block choices.
+// SeedErrors (teach-seed-errors [--seed S], default 3) prints one seed's scored frames: index, label, call, p(call), p(label).
 using System.Numerics.Tensors;
-using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Models.Pretrained;
 using ResNetRealtime.Runtime.Teach;
 
-namespace ResNetRealtime.Tests.Teach;
+namespace ResNetRealtime.Experiments.Teach;
 
-public partial class TeachSeedsExperiment
+public static partial class TeachSeedsExperiment
 {
     static readonly string[] Rotations = ["rot-20", "rot20", "rot-40", "rot40"];
 
-    static void RoundTen(List<Seed> seeds, string root, TeachBackbone bb)
+    static void Poses(List<Seed> seeds, string root, TeachBackbone bb)
     {
-        if (Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_CENTRE") == "1")
+        if (Opt.CentreWeights)
         {
             foreach (var kind in new[] { "centred gem+max", "w:centre 1000", "w:centre 1", "w:centre 1.5", "w:centre 1.5 plainmax", "w:centre 2 plainmax", "w:centre 1.5 gemonly", "w:surround 0.5", "w:surround 1" })
                 Row(seeds, $"{kind} | all 10 | lr", d => Score(d, kind, Ten, false));
@@ -199,15 +198,17 @@ public partial class TeachSeedsExperiment
         return (right, d.Labels.Length - end);
     }
 }
-public partial class TeachSeedsExperiment
+public static partial class TeachSeedsExperiment
 {
-    [Test, Explicit("diagnostic: one seed's frames after teaching, right and wrong")]
-    public void Teach_seed_errors()
+    /// <summary>Diagnostic: one seed's frames after teaching, right and wrong.</summary>
+    public static void SeedErrors(ExperimentArgs args)
     {
-        string root = Environment.GetEnvironmentVariable("RR_TEACH_SEEDS_DIR") ?? Path.Combine(Path.GetTempPath(), "rr-teach-seeds");
+        string root = Root(args);
+        int s = args.Int("seed", 3);
+        args.Done();
+        if (s < 1 || s > 8) throw new UsageException($"--seed must be one of the 8 scene seeds 1..8, got {s}");
         var model = LoadedModel.Load(ModelSource.Resolve(ModelSource.Prefix + "resnet18"));
         using var bb = new TeachBackbone(model, ["layer3", "layer4"], pooling: TeachPooling.AvgMax);
-        int s = int.Parse(Environment.GetEnvironmentVariable("RR_SEED") ?? "3");
         var d = Prepare(Path.Combine(root, $"live{s}"), (ulong)s, bb);
         var (samples, end) = TaughtSamples(d, "gem+max", Ten, []);
         var head = TrainLr(samples);
@@ -216,7 +217,7 @@ public partial class TeachSeedsExperiment
         {
             head.Predict(Feat(d.Maps[i], null, "gem+max"), p);
             int got = Array.IndexOf(p, p.Max());
-            TestContext.Out.WriteLine($"{i} {d.Labels[i]} {got} {p[got]:F2} {p[d.Labels[i]]:F2}{(got != d.Labels[i] ? " X" : "")}");
+            Console.WriteLine($"{i} {d.Labels[i]} {got} {p[got]:F2} {p[d.Labels[i]]:F2}{(got != d.Labels[i] ? " X" : "")}");
         }
     }
 }

@@ -1,24 +1,20 @@
-using NUnit.Framework;
 using ResNetRealtime.Training.Bench;
 
-namespace ResNetRealtime.Tests.Training;
+namespace ResNetRealtime.Experiments.Training;
 
-/// <summary>Not a test: prints the training-step benchmark. Run with
-/// dotnet test tests/ResNetRealtime.Tests.csproj -c Release --filter "FullyQualifiedName~TrainStepBenchRun" --logger "console;verbosity=detailed"
-/// (environment RR_BENCH_MODEL / RR_BENCH_BATCH / RR_BENCH_STEPS / RR_BENCH_THREADS override the defaults).</summary>
-[TestFixture, Explicit("benchmark, minutes on 2 cores")]
-public class TrainStepBenchRun
+/// <summary>The training-step benchmark (TrainStepBench) from the command line: step times and images per second.
+///   dotnet run --project experiments -c Release -- train-step [--model resnet20] [--batch 128] [--steps 10] [--threads N]
+/// (threads 0: the engine's default).</summary>
+public static class TrainStepBenchRun
 {
-    [Test]
-    public void ResNet20Batch128()
+    public static void Run(ExperimentArgs a)
     {
-        string model = Environment.GetEnvironmentVariable("RR_BENCH_MODEL") ?? "resnet20";
-        int batch = int.Parse(Environment.GetEnvironmentVariable("RR_BENCH_BATCH") ?? "128");
-        int steps = int.Parse(Environment.GetEnvironmentVariable("RR_BENCH_STEPS") ?? "10");
-        int threads = int.Parse(Environment.GetEnvironmentVariable("RR_BENCH_THREADS") ?? "0");
+        string model = a.Get("model", "resnet20");
+        int batch = a.Int("batch", 128), steps = a.Int("steps", 10), threads = a.Int("threads", 0);
+        a.Done();
         var r = TrainStepBench.Run(model, batch, 32, steps: steps, warmup: 2, threads: threads);
-        TestContext.Out.WriteLine(r.ToString());
-        TestContext.Out.WriteLine("steps ms: " + string.Join(" ", r.StepMs.Select(v => v.ToString("F0"))));
-        Assert.That(r.ImagesPerSecond, Is.GreaterThan(0));
+        Console.WriteLine(r.ToString());
+        Console.WriteLine("steps ms: " + string.Join(" ", r.StepMs.Select(v => v.ToString("F0"))));
+        Check.That(r.ImagesPerSecond > 0, $"the benchmark measured {r.ImagesPerSecond} images/s");
     }
 }

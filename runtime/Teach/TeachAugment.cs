@@ -2,7 +2,7 @@
 // the backbone). A burst of 20 frames shows one object in one colour on one background at one narrow range of
 // poses; the head then learns the colour and the pose as much as the shape. Five other orders of the colour
 // channels plus grey take the colour away as evidence, three quarter turns and a mirror image the pose. Measured
-// over the live runs of 8 scene seeds (README "Teach mode", tests/Teach/TeachSeedsExperiment): 64.6% → 69.9% of
+// over the live runs of 8 scene seeds (docs/experiments.md; experiments: teach-seeds): 64.6% → 69.9% of
 // the frames after teaching classified right; the colour half alone gave 66.7%, the geometric half 66.7%.
 // Pure pixel shuffles of RGB24 (no resampling, no randomness): the same frame always gives the same ten images.
 namespace ResNetRealtime.Runtime.Teach;

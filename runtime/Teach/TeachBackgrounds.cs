@@ -2,7 +2,7 @@
 // Why: a burst shows one class on one background, so a head can learn the background as the class; the next
 // segment (or the user's next room) then shows the object on a background that belongs to another class. With
 // each variant's object on another class's background, no background is one class's alone. Measured over the live
-// runs of 8 scene seeds (README "Teach mode", round eleven of tests/Teach/TeachSeedsExperiment): 73.0% → 74.9% of
+// runs of 8 scene seeds (docs/experiments.md; experiments: teach-seeds --rows backgrounds): 73.0% → 74.9% of
 // the frames after teaching right on the mean without seed 3, with TeachAugmenter's wait for the first class; the
 // frame's own background recoloured gave no gain.
 // The object is what the frame's border does not have: the user centres the object, so the border is background.

@@ -3,7 +3,7 @@
 // Radenović et al. 2018, (mean of max(x,0)^3)^(1/3), between the average and the maximum), with AvgMax and
 // GemMax also global-max-pooled (a second block right after the first), L2-normalised block by block, then concatenated and scaled by
 // 1/√(blocks) so the whole vector has unit length. The max block keeps where a channel fired most, which the
-// average over a 7×7 map of mostly background washes out (teach mode's choice: README "Teach mode").
+// average over a 7×7 map of mostly background washes out (teach mode's choice: docs/teach-mode.md).
 // Normalising each block keeps a 256-channel layer3 from being outweighed by layer4's larger activations; unit
 // length makes the head's step size and sharpness mean the same for any layout. The same arithmetic is appended to
 // the ONNX graph by TeachOnnx (GlobalAveragePool → Flatten → LpNormalization per block, GeM as Relu → Pow 3 →
@@ -11,8 +11,8 @@
 // weights), so one owner describes it here; the CAM of a layout (Cam) lives here for the same reason.
 // CentredGemMax weighs each location of a map by a Gaussian about its centre before both pools (a weighted
 // generalised mean, a weighted maximum): teach mode's user points the camera at the object, so the middle of the
-// frame is more likely object and the edges background. Over 8 live scene seeds (README "Teach mode", round ten
-// of tests/Teach/TeachSeedsExperiment) σ = 1.5 cells of 7 gave 74.8% against GeM + max's 73.1%, and 73.0%
+// frame is more likely object and the edges background. Over 8 live scene seeds (docs/experiments.md; experiments:
+// teach-seeds --rows poses) σ = 1.5 cells of 7 gave 74.8% against GeM + max's 73.1%, and 73.0%
 // against 70.9% without seed 3; σ = 1, 2.5, 4 cells gave 74.2, 74.7, 74.5%.
 using System.Numerics.Tensors;
 
@@ -60,7 +60,7 @@ public sealed class TeachFeatures
     /// <summary>Blocks per tensor: 1 (average) or 2 (average or GeM, then maximum).</summary>
     public int PoolsPerTensor => Pooling == TeachPooling.Avg ? 1 : 2;
     /// <summary>GeM's exponent: the paper's 3. Over 8 live scene seeds with the ten variants, p = 2, 3, 4, 6 gave
-    /// 72.2, 73.1, 73.4, 73.3% (tests/Teach/TeachSeedsExperiment v5): flat past 3, so the usual value.</summary>
+    /// 72.2, 73.1, 73.4, 73.3% (experiments: teach-seeds --rows gem): flat past 3, so the usual value.</summary>
     public const float GemPower = 3;
     /// <summary>CentredGemMax's σ as a fraction of the map's side: 1.5 cells of layer4's 7 (see the header).</summary>
     public const float CentreSigma = 1.5f / 7;

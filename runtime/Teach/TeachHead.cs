@@ -76,8 +76,8 @@ public sealed class TeachHead
     /// <paramref name="learningRate"/> on mean cross-entropy + ½·<paramref name="l2"/>·‖W‖², starting from the class means.
     /// Classes are weighted equally whatever their sample counts (a long burst of one class does not drown the others).
     /// <paramref name="neutral"/>: samples of no class, taught towards the uniform distribution with total weight
-    /// <paramref name="neutralWeight"/> (the classes' total is 1). Teach mode passes none: round eleven of the seeds
-    /// experiment taught the taught frames' outer ring of cells this way, and it gained nothing.
+    /// <paramref name="neutralWeight"/> (the classes' total is 1). Teach mode passes none: teaching the taught frames'
+    /// outer ring of cells this way (the background as no class) gained nothing over 8 live scene seeds.
     /// </summary>
     public static TeachHead Train(IReadOnlyList<float[]>[] samples, int[] classIds, int features, int steps = 300, float learningRate = 2f, float l2 = 1e-3f,
                                   IReadOnlyList<float[]> neutral = null, float neutralWeight = 0)

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace ResNetRealtime.Runtime.Tensors;
 
 /// <summary>
-/// The one finiteness check for float tensors entering a backend. Policy (README "Non-finite numbers"):
+/// The one finiteness check for float tensors entering a backend. Policy (docs/reliability.md):
 /// a NaN or ±Inf input is an error on every backend, never a result, because ORT turns it into
 /// all-NaN logits while gl's ReLU/max turn it into plausible ones. Pixel inputs cannot be non-finite;
 /// the check runs where float tensors enter (IInferenceBackend.Run / GlBackend.SetInput).

@@ -10,8 +10,8 @@ using ResNetRealtime.Tests.Gl;
 namespace ResNetRealtime.Tests.Examples;
 
 /// <summary>What a host app gets from `dotnet pack`: the runtime packed into a local folder feed, a fresh net8.0
-/// console project outside the repository that references only that package, and each README "// example: NAME"
-/// program pasted in as its Program.cs, built and run on models/scene-resnet.onnx. Each program's first result
+/// console project outside the repository that references only that package, and each "// example: NAME" program of
+/// README.md or docs/*.md pasted in as its Program.cs, built and run on models/scene-resnet.onnx. Each program's first result
 /// must equal what the same input gives in-process here.</summary>
 [TestFixture, Category("Package"), NonParallelizable]
 public class PackageTests
@@ -119,10 +119,10 @@ public class PackageTests
         return classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
     }
 
-    /// <summary>Pastes the README program as Program.cs, builds the host project and runs it on the model; its stdout lines.</summary>
+    /// <summary>Pastes the documented program as Program.cs, builds the host project and runs it on the model; its stdout lines.</summary>
     string[] BuildAndRun(string name)
     {
-        Assert.That(ReadmeExamples.Programs().TryGetValue(name, out var program), $"README.md has no '// example: {name}' block");
+        Assert.That(ReadmeExamples.Programs().TryGetValue(name, out var program), $"neither README.md nor docs/*.md has a '// example: {name}' block");
         File.WriteAllText(Path.Combine(_app, "Program.cs"), program);
         var sw = Stopwatch.StartNew();
         Run("dotnet", "build -c Release -nologo -v q -clp:ErrorsOnly", _app);

@@ -2,18 +2,38 @@ using System.Text.RegularExpressions;
 
 namespace ResNetRealtime.Tests.Examples;
 
-/// <summary>The ```csharp blocks of README.md: complete programs start with "// example: NAME"; snippets have other markers.</summary>
+/// <summary>The ```csharp blocks of the documentation (README.md, then docs/*.md): complete programs start with
+/// "// example: NAME"; snippets have other markers.</summary>
 public static class ReadmeExamples
 {
-    public static IEnumerable<string> CsharpBlocks() =>
-        Regex.Matches(File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md")), "```csharp[ \\t]*\\n(.*?)```", RegexOptions.Singleline)
-            .Select(m => m.Groups[1].Value);
+    /// <summary>README.md and every docs/*.md, in a fixed order: the files whose examples are checked.</summary>
+    public static IEnumerable<string> DocFiles() =>
+        new[] { Path.Combine(RepoPaths.Root, "README.md") }
+            .Concat(Directory.GetFiles(Path.Combine(RepoPaths.Root, "docs"), "*.md").Order(StringComparer.Ordinal));
 
-    /// <summary>name → program text of every block whose first line is "// example: NAME".</summary>
-    public static Dictionary<string, string> Programs() =>
-        CsharpBlocks().Select(b => (m: Regex.Match(b, @"\A// example: (\S+)[ \t]*\n"), b))
-            .Where(x => x.m.Success)
-            .ToDictionary(x => x.m.Groups[1].Value, x => x.b);
+    public static IEnumerable<(string File, string Block)> CsharpBlocksWithFile() =>
+        DocFiles().SelectMany(f => Regex.Matches(File.ReadAllText(f), "```csharp[ \\t]*\\n(.*?)```", RegexOptions.Singleline)
+            .Select(m => (Path.GetRelativePath(RepoPaths.Root, f), m.Groups[1].Value)));
+
+    public static IEnumerable<string> CsharpBlocks() => CsharpBlocksWithFile().Select(x => x.Block);
+
+    /// <summary>name → program text of every block whose first line is "// example: NAME". A name used twice is an
+    /// error naming both files: the test would otherwise run one copy and let the other rot.</summary>
+    public static Dictionary<string, string> Programs()
+    {
+        var programs = new Dictionary<string, string>();
+        var where = new Dictionary<string, string>();
+        foreach (var (file, block) in CsharpBlocksWithFile())
+        {
+            var m = Regex.Match(block, @"\A// example: (\S+)[ \t]*\n");
+            if (!m.Success) continue;
+            string name = m.Groups[1].Value;
+            if (!where.TryAdd(name, file))
+                throw new InvalidDataException($"'// example: {name}' is in {where[name]} and again in {file}");
+            programs[name] = block;
+        }
+        return programs;
+    }
 
     /// <summary>Lines dedented by their common indent, trailing blanks trimmed, joined with '\n'.</summary>
     public static string Normalise(IEnumerable<string> lines)

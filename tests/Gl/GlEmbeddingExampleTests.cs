@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
@@ -8,8 +7,8 @@ using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Tests.Gl;
 
-/// <summary>The README's gl embedding snippets: they equal <see cref="GlEmbeddingExamples"/>, and both hand-over paths
-/// run the frame loop in a context that stands in for the host's (our EGL one) and print the classes a synchronous run gives.</summary>
+/// <summary>The documentation's gl embedding snippets (README.md or docs/*.md): they equal
+/// <see cref="GlEmbeddingExamples"/>, and both hand-over paths run the frame loop in a context that stands in for the host's (our EGL one) and print the classes a synchronous run gives.</summary>
 [TestFixture, Category("Gl")]
 public unsafe class GlEmbeddingExampleTests
 {
@@ -32,9 +31,7 @@ public unsafe class GlEmbeddingExampleTests
     [Test, Category("Readme")]
     public void ReadmeBlocksEqualTheExamples()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
-        var inReadme = Regex.Matches(readme, "```csharp\\s*\\n(.*?)```", RegexOptions.Singleline)
-            .Select(m => m.Groups[1].Value).Where(b => b.TrimStart().StartsWith(Marker, StringComparison.Ordinal))
+        var inReadme = ReadmeExamples.CsharpBlocks().Where(b => b.TrimStart().StartsWith(Marker, StringComparison.Ordinal))
             .Select(b => ReadmeExamples.Normalise(b.Split('\n'))).ToList();
         var inFile = FileBlocks();
         Assert.That(inFile, Has.Count.EqualTo(3), "GlEmbeddingExamples.cs: the two hand-overs and the frame loop");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What fine-tuning layer4 would buy teach mode (issue 10's 90% goal; teach mode itself keeps the backbone frozen).
-# From a live recording (Teach_seeds_table's cache, TMP/rr-teach-seeds/liveS: the frames `rr demo --seed S` shows),
-# it splits --auto-teach 20's replay: the taught frames (the first 20 of each class, as TeachSeedsExperiment
+# From a live recording (the teach-seeds experiment's cache, TMP/rr-teach-seeds/liveS: the frames `rr demo --seed S` shows),
+# it splits --auto-teach 20's replay: the taught frames (the first 20 of each class, as the teach-seeds experiment
 # picks them) to train on, every frame after the last taught one to score; then rr train with one recipe and
 # wall-time budget: only a new fc on layer4's average (frozen, the nearest rr train row to teach mode's head) and
 # layer4 + fc fine-tuned (stem..layer3 frozen) at 0.1x and 1x the rate; rr eval scores each. rr train's resnet18

@@ -209,7 +209,7 @@ public sealed class OrtBackend : IInferenceBackend
 
     /// <summary>
     /// The copy into ORT's pinned input: with <paramref name="check"/>, fused with the finiteness check (one pass);
-    /// without, the plain copy the pixel path pays. Internal so FiniteCheckCost times exactly this.
+    /// without, the plain copy the pixel path pays. Internal so experiments/Costs/FiniteCheckCost times exactly this.
     /// </summary>
     internal static void CopyInput(ReadOnlySpan<float> input, Span<float> pinned, bool check)
     {
