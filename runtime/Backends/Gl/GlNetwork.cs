@@ -1,8 +1,5 @@
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
-/// <summary>What a lowered layer does. Flatten/Reshape to [N,-1] are not layers: they alias tensors.</summary>
-public enum GlOpKind { Conv, MaxPool, GlobalAvgPool, FullyConnected, Add, Relu, Affine, /** <see cref="GlBiasImage"/> */ BiasImage }
-
 /// <summary>One activation tensor, per image: C × H × W (a vector is C × 1 × 1). Batch comes from the backend.</summary>
 public sealed class GlTensor
 {
@@ -22,12 +19,16 @@ public sealed class GlTensor
 /// (zeros when the graph had none), optional fused residual (tensor index) and ReLU.
 /// FullyConnected: Weights [Out][In], Bias [Out]. Add: Inputs[0] + Inputs[1] (+ ReLU). Relu: max(x, 0).
 /// Affine: a BatchNormalization that could not be folded, x·Weights[c] + Bias[c] per channel (+ ReLU).
+/// What each kind means exactly is its <see cref="GlKernel"/> (Ops/), registered in <see cref="GlOpKind"/>.
+/// Flatten/Reshape to [N,-1] are not layers: they alias tensors.
 /// </summary>
 public sealed class GlOp
 {
-    public GlOpKind Kind { get; set; }
+    public GlKernel Kind { get; set; } = GlOpKind.Conv;
     /// <summary>ONNX node name(s) this layer came from, for errors and compare reports.</summary>
     public string Name { get; set; }
+    /// <summary>Other ONNX nodes this layer computes: a folded BatchNormalization or bias Add, a fused Relu or residual Add.</summary>
+    public List<string> Fused { get; } = new();
     public int[] Inputs { get; set; }
     public int Output { get; set; }
     public int Residual { get; set; } = -1;
@@ -85,41 +86,8 @@ public sealed class GlNetwork
     {
         foreach (var op in Ops)
         {
-            var o = Tensors[op.Output];
-            var a = Tensors[op.Inputs[0]];
-            void Fail(string why) => throw new InvalidOperationException($"gl network: layer {op}: {why}");
-            switch (op.Kind)
-            {
-                case GlOpKind.Conv:
-                    if (a.C % op.Groups != 0 || o.C % op.Groups != 0) Fail($"channels {a.C}->{o.C} not divisible by groups {op.Groups}");
-                    if (op.Weights.Length != o.C * (a.C / op.Groups) * op.KH * op.KW) Fail($"weights have {op.Weights.Length} values, expected {o.C}x{a.C / op.Groups}x{op.KH}x{op.KW}");
-                    if (op.Bias.Length != o.C) Fail($"bias has {op.Bias.Length} values, expected {o.C}");
-                    if (op.Residual >= 0 && Tensors[op.Residual].Size != o.Size) Fail($"residual {Tensors[op.Residual]} does not match output {o}");
-                    break;
-                case GlOpKind.FullyConnected:
-                    if (op.Weights.Length != o.Size * a.Size) Fail($"weights have {op.Weights.Length} values, expected {o.Size}x{a.Size}");
-                    if (op.Bias.Length != o.Size) Fail($"bias has {op.Bias.Length} values, expected {o.Size}");
-                    break;
-                case GlOpKind.Add:
-                    if (Tensors[op.Inputs[1]].Size != a.Size || o.Size != a.Size) Fail($"operands {a} and {Tensors[op.Inputs[1]]} differ");
-                    break;
-                case GlOpKind.Relu:
-                    if (o.Size != a.Size) Fail($"output {o} differs from input {a}");
-                    break;
-                case GlOpKind.Affine:
-                    if (o.Size != a.Size || o.C != a.C) Fail($"output {o} differs from input {a}");
-                    if (op.Weights.Length != a.C || op.Bias.Length != a.C) Fail($"scale/shift have {op.Weights.Length}/{op.Bias.Length} values, expected {a.C}");
-                    break;
-                case GlOpKind.BiasImage:
-                    if (o.Size != a.Size || op.Weights.Length != a.Size) Fail($"output {o} or constant of {op.Weights.Length} values differs from input {a}");
-                    break;
-                case GlOpKind.GlobalAvgPool:
-                    if (o.C != a.C || o.H != 1 || o.W != 1) Fail($"output {o} is not {a.C}x1x1");
-                    break;
-                case GlOpKind.MaxPool:
-                    if (o.C != a.C) Fail($"channels {a.C}->{o.C}");
-                    break;
-            }
+            if (op.Kind == null) throw new InvalidOperationException($"gl network: layer {op.Name} has no kind");
+            op.Kind.Validate(this, op);
         }
         if (Tensors[Input].C != 3 && Tensors[Input].C < 1) throw new InvalidOperationException("gl network: input has no channels");
     }

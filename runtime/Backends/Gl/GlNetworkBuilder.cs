@@ -21,9 +21,8 @@ public static class GlNetworkBuilder
         var g = model.Graph;
         var keepSet = new HashSet<string>(keep ?? Array.Empty<string>(), StringComparer.Ordinal);
         var net = new GlNetwork();
-        var tensorOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        var consts = new Dictionary<string, OnnxTensor>(StringComparer.Ordinal);
-        foreach (var t in g.Initializers) consts[t.Name] = t;
+        var lo = new GlLowering(net, g, keepSet);
+        foreach (var t in g.Initializers) lo.Consts[t.Name] = t;
         var shapeValues = new HashSet<string>(StringComparer.Ordinal); // outputs of shape arithmetic, not activations
 
         var inputs = g.RealInputs();
@@ -32,209 +31,36 @@ public static class GlNetworkBuilder
         if (inShape == null || inShape.Length != 4 || inShape[1] <= 0 || inShape[2] <= 0 || inShape[3] <= 0)
             throw new NotSupportedException($"gl backend: input '{inputs[0].Name}' must be [N, C, H, W] with fixed C, H, W (got [{(inShape == null ? "?" : string.Join(", ", inShape))}])");
         net.Input = net.AddTensor(inputs[0].Name, (int)inShape[1], (int)inShape[2], (int)inShape[3]);
-        tensorOf[inputs[0].Name] = net.Input;
-
-        float[] Const(OnnxNode n, int i, string what)
-        {
-            if (n.Inputs.Count <= i || string.IsNullOrEmpty(n.Inputs[i])) return null;
-            if (!consts.TryGetValue(n.Inputs[i], out var t))
-                throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': {what} '{n.Inputs[i]}' must be a constant initializer");
-            return t.ToFloatArray();
-        }
-        int Act(OnnxNode n, int i)
-        {
-            if (!tensorOf.TryGetValue(n.Inputs[i], out int t))
-                throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': input '{n.Inputs[i]}' is not an activation the backend computed (constant or unsupported producer)");
-            return t;
-        }
-        int Out(OnnxNode n, int c, int h, int w)
-        {
-            int t = net.AddTensor(n.Outputs[0], c, h, w);
-            tensorOf[n.Outputs[0]] = t;
-            return t;
-        }
-        void Alias(OnnxNode n, int t)
-        {
-            net.Tensors[t].Aliases.Add(n.Outputs[0]);
-            tensorOf[n.Outputs[0]] = t;
-        }
-        static int[] Ints(OnnxNode n, string name, int count, int fallback)
-        {
-            var v = n.GetInts(name);
-            if (v == null) return Enumerable.Repeat(fallback, count).ToArray();
-            return v.Select(x => (int)x).ToArray();
-        }
-        static void NoAutoPad(OnnxNode n)
-        {
-            var ap = n.GetString("auto_pad", "NOTSET");
-            if (ap is not ("NOTSET" or "VALID" or "" or null))
-                throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': auto_pad={ap} is not supported (export with explicit pads)");
-        }
+        lo.TensorOf[inputs[0].Name] = net.Input;
 
         foreach (var n in g.Nodes)
         {
-            string where = $"{n.OpType} node '{n.Name}'";
+            string where = GlLowering.Where(n);
+            // What is not a layer: constants, shape arithmetic and the ops that only rename a tensor.
             switch (n.OpType)
             {
                 case "Constant":
                 {
                     var v = n.GetAttribute("value");
-                    if (v?.T != null) consts[n.Outputs[0]] = v.T;
+                    if (v?.T != null) lo.Consts[n.Outputs[0]] = v.T;
                     shapeValues.Add(n.Outputs[0]);
-                    break;
+                    continue;
                 }
                 case "Shape" or "Gather" or "Unsqueeze" or "Concat" or "Squeeze" or "Cast" or "Slice"
-                    when n.OpType == "Shape" || n.Inputs.All(i => !tensorOf.ContainsKey(i)):
+                    when n.OpType == "Shape" || n.Inputs.All(i => !lo.IsActivation(i)):
                     foreach (var o in n.Outputs) shapeValues.Add(o);
-                    break;
-                case "Conv":
-                {
-                    NoAutoPad(n);
-                    int x = Act(n, 0);
-                    var xt = net.Tensors[x];
-                    var wt = consts.TryGetValue(n.Inputs[1], out var wInit) ? wInit : throw new NotSupportedException($"gl backend: {where}: weight '{n.Inputs[1]}' must be a constant initializer");
-                    if (wt.Dims.Length != 4) throw new NotSupportedException($"gl backend: {where}: only 2-D convolution (4-D weights) is supported, weight dims [{string.Join(", ", wt.Dims)}]");
-                    int cout = (int)wt.Dims[0], kh = (int)wt.Dims[2], kw = (int)wt.Dims[3];
-                    var pads = Ints(n, "pads", 4, 0);
-                    var strides = Ints(n, "strides", 2, 1);
-                    var dil = Ints(n, "dilations", 2, 1);
-                    int groups = (int)n.GetInt("group", 1);
-                    if (wt.Dims[1] * groups != xt.C) throw new NotSupportedException($"gl backend: {where}: weight has {wt.Dims[1]} input channels x {groups} groups but the input has {xt.C}");
-                    var op = new GlOp
-                    {
-                        Kind = GlOpKind.Conv, Name = n.Name, Inputs = new[] { x }, KH = kh, KW = kw, StrideH = strides[0], StrideW = strides[1],
-                        PadTop = pads[0], PadLeft = pads[1], DilationH = dil[0], DilationW = dil[1], Groups = groups,
-                        Weights = wt.ToFloatArray(), Bias = Const(n, 2, "bias") ?? new float[cout],
-                    };
-                    var (oh, ow) = GlNetwork.ConvOutput(xt.H, xt.W, op, pads[2], pads[3]);
-                    if (oh < 1 || ow < 1) throw new NotSupportedException($"gl backend: {where}: output would be {oh}x{ow} for input {xt.H}x{xt.W}");
-                    op.Output = Out(n, cout, oh, ow);
-                    net.Ops.Add(op);
-                    break;
-                }
-                case "BatchNormalization":
-                {
-                    int x = Act(n, 0);
-                    var conv = net.Ops.LastOrDefault(o => o.Output == x);
-                    var scale = Const(n, 1, "scale"); var bias = Const(n, 2, "B"); var mean = Const(n, 3, "mean"); var var_ = Const(n, 4, "var");
-                    float eps = n.GetFloat("epsilon", 1e-5f);
-                    int cout = net.Tensors[x].C;
-                    foreach (var (what, v) in new[] { ("scale", scale), ("B", bias), ("mean", mean), ("var", var_) })
-                        if (v == null || v.Length != cout) throw new NotSupportedException($"gl backend: {where}: {what} has {v?.Length ?? 0} values, expected one per channel ({cout})");
-                    if (conv == null || conv.Kind != GlOpKind.Conv || conv.Relu || conv.Residual >= 0 || Consumers(g, n.Inputs[0]) != 1 || keepSet.Contains(n.Inputs[0]) || g.Outputs.Any(o => o.Name == n.Inputs[0]))
-                    {
-                        // Not foldable (pre-activation ResNets: BN → ReLU on a block input that is also the residual, or on
-                        // the image): a per-channel affine layer, y = x·s + (beta − mean·s).
-                        var sc = new float[cout]; var sh = new float[cout];
-                        for (int c = 0; c < cout; c++)
-                        {
-                            double s = scale[c] / Math.Sqrt(var_[c] + (double)eps);
-                            sc[c] = (float)s; sh[c] = (float)(bias[c] - mean[c] * s);
-                        }
-                        var xt = net.Tensors[x];
-                        net.Ops.Add(new GlOp { Kind = GlOpKind.Affine, Name = n.Name, Inputs = new[] { x }, Output = Out(n, xt.C, xt.H, xt.W), Weights = sc, Bias = sh });
-                        break;
-                    }
-                    int per = conv.Weights.Length / cout;
-                    // y = (conv(x) + b - mean) * s + beta with s = gamma / sqrt(var + eps): scale each output row of W.
-                    for (int c = 0; c < cout; c++)
-                    {
-                        double s = scale[c] / Math.Sqrt(var_[c] + (double)eps);
-                        for (int i = 0; i < per; i++) conv.Weights[c * per + i] = (float)(conv.Weights[c * per + i] * s);
-                        conv.Bias[c] = (float)((conv.Bias[c] - mean[c]) * s + bias[c]);
-                    }
-                    var t = net.Tensors[x];
-                    // The BN output replaces the conv output (the pre-BN value is not computed any more).
-                    net.Tensors[x] = Renamed(t, n.Outputs[0]);
-                    tensorOf.Remove(n.Inputs[0]);
-                    tensorOf[n.Outputs[0]] = x;
-                    break;
-                }
-                case "Relu":
-                {
-                    int x = Act(n, 0);
-                    var t = net.Tensors[x];
-                    net.Ops.Add(new GlOp { Kind = GlOpKind.Relu, Name = n.Name, Inputs = new[] { x }, Output = Out(n, t.C, t.H, t.W) });
-                    break;
-                }
-                case "Sub" or "Add" when GlBiasImage.Matches(n, tensorOf.ContainsKey, consts, out int xi):
-                {
-                    var op = GlBiasImage.Lower(n, Act(n, xi), net.Tensors[Act(n, xi)], consts[n.Inputs[1 - xi]]);
-                    var t = net.Tensors[op.Inputs[0]];
-                    op.Output = Out(n, t.C, t.H, t.W);
-                    net.Ops.Add(op);
-                    break;
-                }
-                case "Add" when n.Inputs.All(tensorOf.ContainsKey):
-                {
-                    int a = Act(n, 0), b = Act(n, 1);
-                    var t = net.Tensors[a];
-                    if (net.Tensors[b].Size != t.Size) throw new NotSupportedException($"gl backend: {where}: broadcasting Add of {t} and {net.Tensors[b]} is not supported");
-                    net.Ops.Add(new GlOp { Kind = GlOpKind.Add, Name = n.Name, Inputs = new[] { a, b }, Output = Out(n, t.C, t.H, t.W) });
-                    break;
-                }
-                case "Add":
-                {
-                    // Bias of a MatMul: Add(fc_out, constant)
-                    int ai = tensorOf.ContainsKey(n.Inputs[0]) ? 0 : 1;
-                    int x = Act(n, ai);
-                    var fc = net.Ops.LastOrDefault(o => o.Output == x);
-                    var bias = Const(n, 1 - ai, "bias");
-                    if (fc == null || fc.Kind != GlOpKind.FullyConnected || Consumers(g, n.Inputs[ai]) != 1 || bias.Length != net.Tensors[x].Size)
-                        throw new NotSupportedException($"gl backend: {where}: adding a constant is supported only as the bias right after MatMul/Gemm");
-                    for (int i = 0; i < bias.Length; i++) fc.Bias[i] += bias[i];
-                    net.Tensors[x] = Renamed(net.Tensors[x], n.Outputs[0]);
-                    tensorOf.Remove(n.Inputs[ai]);
-                    tensorOf[n.Outputs[0]] = x;
-                    break;
-                }
-                case "MaxPool":
-                {
-                    NoAutoPad(n);
-                    int x = Act(n, 0);
-                    var t = net.Tensors[x];
-                    if (n.GetInt("ceil_mode", 0) != 0) throw new NotSupportedException($"gl backend: {where}: ceil_mode=1 is not supported");
-                    if (n.GetInts("dilations") is { } d && d.Any(v => v != 1)) throw new NotSupportedException($"gl backend: {where}: dilated pooling is not supported");
-                    if (n.Outputs.Count > 1 && !string.IsNullOrEmpty(n.Outputs[1])) throw new NotSupportedException($"gl backend: {where}: the Indices output is not supported");
-                    var k = Ints(n, "kernel_shape", 2, 1); var s = Ints(n, "strides", 2, 1); var p = Ints(n, "pads", 4, 0);
-                    var op = new GlOp { Kind = GlOpKind.MaxPool, Name = n.Name, Inputs = new[] { x }, KH = k[0], KW = k[1], StrideH = s[0], StrideW = s[1], PadTop = p[0], PadLeft = p[1] };
-                    var (oh, ow) = GlNetwork.ConvOutput(t.H, t.W, op, p[2], p[3]);
-                    op.Output = Out(n, t.C, oh, ow);
-                    net.Ops.Add(op);
-                    break;
-                }
-                case "GlobalAveragePool":
-                case "AveragePool":
-                case "ReduceMean":
-                {
-                    int x = Act(n, 0);
-                    var t = net.Tensors[x];
-                    if (n.OpType == "AveragePool")
-                    {
-                        var k = Ints(n, "kernel_shape", 2, 1); var p = Ints(n, "pads", 4, 0);
-                        if (k[0] != t.H || k[1] != t.W || p.Any(v => v != 0))
-                            throw new NotSupportedException($"gl backend: {where}: AveragePool is supported only when it covers the whole {t.H}x{t.W} map (kernel {k[0]}x{k[1]})");
-                    }
-                    if (n.OpType == "ReduceMean")
-                    {
-                        var axes = n.GetInts("axes");
-                        if (axes == null || !axes.Select(a => a < 0 ? a + 4 : a).OrderBy(a => a).SequenceEqual(new long[] { 2, 3 }))
-                            throw new NotSupportedException($"gl backend: {where}: ReduceMean is supported only over axes [2, 3]");
-                    }
-                    net.Ops.Add(new GlOp { Kind = GlOpKind.GlobalAvgPool, Name = n.Name, Inputs = new[] { x }, Output = Out(n, t.C, 1, 1) });
-                    break;
-                }
+                    continue;
                 case "Flatten":
                 {
-                    int x = Act(n, 0);
+                    int x = lo.Act(n, 0);
                     if (n.GetInt("axis", 1) != 1) throw new NotSupportedException($"gl backend: {where}: Flatten with axis {n.GetInt("axis", 1)} (only 1)");
-                    Flat(net, x); Alias(n, x);
-                    break;
+                    lo.Flat(x); lo.Alias(n, x);
+                    continue;
                 }
                 case "Reshape":
                 {
-                    int x = Act(n, 0);
-                    if (consts.TryGetValue(n.Inputs[1], out var shapeT))
+                    int x = lo.Act(n, 0);
+                    if (lo.Consts.TryGetValue(n.Inputs[1], out var shapeT))
                     {
                         var shape = shapeT.ToInt64Array();
                         bool flatten = shape.Length == 2 && (shape[1] == -1 || shape[1] == net.Tensors[x].Size);
@@ -243,45 +69,23 @@ public static class GlNetworkBuilder
                     else if (!shapeValues.Contains(n.Inputs[1]))
                         throw new NotSupportedException($"gl backend: {where}: Reshape with a computed shape '{n.Inputs[1]}'");
                     // A computed shape in a ResNet export is the batch-preserving flatten before the classifier.
-                    Flat(net, x); Alias(n, x);
-                    break;
+                    lo.Flat(x); lo.Alias(n, x);
+                    continue;
                 }
                 case "Identity":
                 case "Dropout":
-                    Alias(n, Act(n, 0));
-                    break;
-                case "Gemm":
-                case "MatMul":
-                {
-                    int x = Act(n, 0);
-                    var t = net.Tensors[x];
-                    if (t.H != 1 || t.W != 1) Flat(net, x);
-                    t = net.Tensors[x];
-                    var wInit = consts.TryGetValue(n.Inputs[1], out var wi) ? wi : throw new NotSupportedException($"gl backend: {where}: weight '{n.Inputs[1]}' must be a constant initializer");
-                    if (wInit.Dims.Length != 2) throw new NotSupportedException($"gl backend: {where}: weight must be 2-D, dims [{string.Join(", ", wInit.Dims)}]");
-                    var w = wInit.ToFloatArray();
-                    bool transB = n.OpType == "Gemm" && n.GetInt("transB", 0) != 0;
-                    if (n.OpType == "Gemm" && n.GetInt("transA", 0) != 0) throw new NotSupportedException($"gl backend: {where}: transA=1 is not supported");
-                    int inF = (int)(transB ? wInit.Dims[1] : wInit.Dims[0]), outF = (int)(transB ? wInit.Dims[0] : wInit.Dims[1]);
-                    if (inF != t.Size) throw new NotSupportedException($"gl backend: {where}: weight expects {inF} inputs, the input has {t.Size}");
-                    var wt = transB ? w : Transpose(w, inF, outF);
-                    float alpha = n.OpType == "Gemm" ? n.GetFloat("alpha", 1f) : 1f, beta = n.OpType == "Gemm" ? n.GetFloat("beta", 1f) : 1f;
-                    if (alpha != 1f) for (int i = 0; i < wt.Length; i++) wt[i] *= alpha;
-                    var bias = new float[outF];
-                    if (n.OpType == "Gemm" && Const(n, 2, "C") is { } c)
-                    {
-                        if (c.Length != outF && c.Length != 1) throw new NotSupportedException($"gl backend: {where}: bias C has {c.Length} values, expected {outF}");
-                        for (int i = 0; i < outF; i++) bias[i] = beta * c[c.Length == 1 ? 0 : i];
-                    }
-                    net.Ops.Add(new GlOp { Kind = GlOpKind.FullyConnected, Name = n.Name, Inputs = new[] { x }, Output = Out(n, outF, 1, 1), Weights = wt, Bias = bias });
-                    break;
-                }
-                default:
-                    throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; use --backend ort-cpu");
+                    lo.Alias(n, lo.Act(n, 0));
+                    continue;
             }
+            // A layer: the first kernel (in GlOpKind's order) that takes the node lowers it.
+            bool lowered = false;
+            foreach (var k in GlOpKind.All)
+                if (k.TryLower(lo, n)) { lowered = true; break; }
+            if (!lowered)
+                throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; use --backend ort-cpu");
         }
 
-        if (g.Outputs.Count < 1 || !tensorOf.TryGetValue(g.Outputs[0].Name, out int output))
+        if (g.Outputs.Count < 1 || !lo.TensorOf.TryGetValue(g.Outputs[0].Name, out int output))
             throw new NotSupportedException($"gl backend: graph output '{g.Outputs.FirstOrDefault()?.Name}' is not computed by supported ops");
         net.Output = output;
         var keepAll = new HashSet<string>(keepSet);
@@ -290,32 +94,6 @@ public static class GlNetworkBuilder
         FindCam(net);
         net.Validate();
         return net;
-    }
-
-    static int Consumers(OnnxGraph g, string name) => g.Nodes.Count(n => n.Inputs.Contains(name));
-
-    static GlTensor Renamed(GlTensor t, string name)
-    {
-        var r = new GlTensor(name, t.C, t.H, t.W);
-        r.Aliases.AddRange(t.Aliases);
-        return r;
-    }
-
-    static void Flat(GlNetwork net, int x)
-    {
-        var t = net.Tensors[x];
-        if (t.H == 1 && t.W == 1) return;
-        var r = new GlTensor(t.Name, t.Size, 1, 1);
-        r.Aliases.AddRange(t.Aliases);
-        net.Tensors[x] = r;
-    }
-
-    static float[] Transpose(float[] w, int rows, int cols)
-    {
-        var t = new float[w.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
-        return t;
     }
 
     /// <summary>Merges Relu and Add into the layer before them, removing tensors nothing else reads and no one asked for.</summary>
@@ -334,9 +112,10 @@ public static class GlNetworkBuilder
                 {
                     int x = op.Inputs[0];
                     var prod = net.Ops.FirstOrDefault(o => o.Output == x);
-                    if (prod != null && prod.Kind is GlOpKind.Conv or GlOpKind.Add or GlOpKind.FullyConnected or GlOpKind.Affine && !prod.Relu && Readers(x) == 1 && !Kept(x))
+                    if (prod != null && prod.Kind.FusesRelu && !prod.Relu && Readers(x) == 1 && !Kept(x))
                     {
                         prod.Relu = true;
+                        prod.Fused.Add(op.Name);
                         Replace(net, op.Output, x);
                         net.Ops.RemoveAt(i);
                         changed = true;
@@ -355,6 +134,8 @@ public static class GlNetworkBuilder
                         if (oi > pi) continue;
                         prod.Residual = other;
                         prod.Relu = op.Relu;
+                        prod.Fused.Add(op.Name);
+                        prod.Fused.AddRange(op.Fused);
                         Replace(net, op.Output, x);
                         net.Ops.RemoveAt(i);
                         changed = true;
@@ -412,5 +193,96 @@ public static class GlNetworkBuilder
         if (gap == null) return;
         net.CamFeatures = gap.Inputs[0];
         net.CamClassifier = fcIndex;
+    }
+}
+
+/// <summary>
+/// The state of one ONNX → <see cref="GlNetwork"/> lowering, handed to each <see cref="GlKernel.TryLower"/>: the network
+/// so far, which ONNX name is which tensor, the constants, and the helpers that turn a node's inputs and outputs into
+/// tensors with errors that name the node.
+/// </summary>
+internal sealed class GlLowering
+{
+    public GlLowering(GlNetwork net, OnnxGraph graph, HashSet<string> keep) { Net = net; Graph = graph; Keep = keep; }
+    public GlNetwork Net { get; }
+    public OnnxGraph Graph { get; }
+    /// <summary>Tensor names asked for as taps: never folded away.</summary>
+    public HashSet<string> Keep { get; }
+    /// <summary>ONNX value name → tensor index, for every activation computed so far.</summary>
+    public Dictionary<string, int> TensorOf { get; } = new(StringComparer.Ordinal);
+    /// <summary>Initializers and Constant outputs.</summary>
+    public Dictionary<string, OnnxTensor> Consts { get; } = new(StringComparer.Ordinal);
+
+    public static string Where(OnnxNode n) => $"{n.OpType} node '{n.Name}'";
+
+    public bool IsActivation(string name) => TensorOf.ContainsKey(name);
+
+    /// <summary>Input <paramref name="i"/> as a constant's values; null when the input is absent.</summary>
+    public float[] Const(OnnxNode n, int i, string what)
+    {
+        if (n.Inputs.Count <= i || string.IsNullOrEmpty(n.Inputs[i])) return null;
+        if (!Consts.TryGetValue(n.Inputs[i], out var t))
+            throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': {what} '{n.Inputs[i]}' must be a constant initializer");
+        return t.ToFloatArray();
+    }
+
+    /// <summary>Input <paramref name="i"/> as a tensor index.</summary>
+    public int Act(OnnxNode n, int i)
+    {
+        if (!TensorOf.TryGetValue(n.Inputs[i], out int t))
+            throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': input '{n.Inputs[i]}' is not an activation the backend computed (constant or unsupported producer)");
+        return t;
+    }
+
+    /// <summary>A new tensor for the node's first output.</summary>
+    public int Out(OnnxNode n, int c, int h, int w)
+    {
+        int t = Net.AddTensor(n.Outputs[0], c, h, w);
+        TensorOf[n.Outputs[0]] = t;
+        return t;
+    }
+
+    /// <summary>The node's first output is another name of tensor <paramref name="t"/>.</summary>
+    public void Alias(OnnxNode n, int t)
+    {
+        Net.Tensors[t].Aliases.Add(n.Outputs[0]);
+        TensorOf[n.Outputs[0]] = t;
+    }
+
+    /// <summary>Tensor <paramref name="t"/>, which was <paramref name="from"/>, is now <paramref name="to"/> (a node folded into its producer).</summary>
+    public void Rename(int t, string from, string to)
+    {
+        var old = Net.Tensors[t];
+        var r = new GlTensor(to, old.C, old.H, old.W);
+        r.Aliases.AddRange(old.Aliases);
+        Net.Tensors[t] = r;
+        TensorOf.Remove(from);
+        TensorOf[to] = t;
+    }
+
+    /// <summary>C×H×W becomes (C·H·W)×1×1 (the data does not move).</summary>
+    public void Flat(int x)
+    {
+        var t = Net.Tensors[x];
+        if (t.H == 1 && t.W == 1) return;
+        var r = new GlTensor(t.Name, t.Size, 1, 1);
+        r.Aliases.AddRange(t.Aliases);
+        Net.Tensors[x] = r;
+    }
+
+    public int Consumers(string name) => Graph.Nodes.Count(n => n.Inputs.Contains(name));
+
+    public static int[] Ints(OnnxNode n, string name, int count, int fallback)
+    {
+        var v = n.GetInts(name);
+        if (v == null) return Enumerable.Repeat(fallback, count).ToArray();
+        return v.Select(x => (int)x).ToArray();
+    }
+
+    public static void NoAutoPad(OnnxNode n)
+    {
+        var ap = n.GetString("auto_pad", "NOTSET");
+        if (ap is not ("NOTSET" or "VALID" or "" or null))
+            throw new NotSupportedException($"gl backend: {n.OpType} node '{n.Name}': auto_pad={ap} is not supported (export with explicit pads)");
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Inference;
 using Silk.NET.OpenGL;
@@ -132,4 +133,20 @@ sealed unsafe class GlVisuals : IDisposable
         foreach (var t in _tapTextures.Values) GlObjects.DeleteTexture(_gl, t.Tex);
         _tapTextures.Clear();
     }
+}
+
+/// <summary>shaders/cam.comp's Params block: class-activation map of class Cls (-1 = top-1) over C×h×w features.</summary>
+[StructLayout(LayoutKind.Sequential)]
+struct CamParams
+{
+    public int C, H, W, In4;
+    public int Cls, Pad0, Pad1, Pad2;
+}
+
+/// <summary>shaders/tap.comp's Params block: the activation mosaic (C channels of H×W in a cols×rows grid).</summary>
+[StructLayout(LayoutKind.Sequential)]
+struct TapParams
+{
+    public int C, H, W, Cols;
+    public int Rows, Pad0, Pad1, Pad2;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using Silk.NET.OpenGL;
@@ -86,4 +87,15 @@ sealed unsafe class GlPreprocess : IDisposable
         GlObjects.DeleteBuffer(_gl, _frameBuf);
         _frameBuf = 0;
     }
+}
+
+/// <summary>shaders/preprocess.comp's Params block: resize + centre crop + normalise, from a texture or an RGBA8 buffer.</summary>
+[StructLayout(LayoutKind.Sequential)]
+struct PreprocessParams
+{
+    public int SrcW, SrcH, OutW, OutH;
+    public int ResizedW, ResizedH, CropX, CropY;
+    public int FlipY, BatchIndex, Channels, Pad1;
+    public float MeanR, MeanG, MeanB, Pad2;
+    public float StdR, StdG, StdB, Pad3;
 }
