@@ -16,6 +16,7 @@ public static class Program
         InferVerb.Create,
         CompareVerb.Create,
         BenchVerb.Create,
+        BenchOpsVerb.Create,
         BenchTrainVerb.Create,
         TrainVerb.Create,
         QuantizeVerb.Create,

@@ -6,6 +6,15 @@ using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
+/// <summary>How <see cref="GlBackend.ProfileLayers"/> times a layer.</summary>
+public enum GlLayerTiming
+{
+    /// <summary>GL_TIME_ELAPSED query around the layer's dispatches: the GPU's own time.</summary>
+    TimerQuery,
+    /// <summary>glFinish before, CPU clock around the dispatches and a glFinish after: wall time, submission included.</summary>
+    Finish,
+}
+
 /// <summary>Options of the GL backend beyond the model.</summary>
 public sealed class GlBackendOptions
 {
@@ -418,6 +427,70 @@ public sealed unsafe class GlBackend : IInferenceBackend
                     list.Add((i <= _net.Ops.Count ? _net.Ops[i - 1].ToString() : "softmax+cam+copy", ms));
                 }
                 return list;
+            }
+            finally { foreach (var x in q) GlObjects.DeleteQuery(_gl, x); }
+        }
+        finally { LeaveHost(); }
+    }
+
+    /// <summary>Whether the driver counts GL_TIME_ELAPSED (glGetQueryiv QUERY_COUNTER_BITS &gt; 0), what
+    /// <see cref="ProfileLayers"/> needs for <see cref="GlLayerTiming.TimerQuery"/>.</summary>
+    public bool HasTimerQuery
+    {
+        get
+        {
+            EnterHost();
+            try { _gl.GetQuery(QueryTarget.TimeElapsed, QueryParameterName.QueryCounterBits, out int bits); GlErrors.Drain(_gl); return bits > 0; }
+            finally { LeaveHost(); }
+        }
+    }
+
+    /// <summary>
+    /// Time of each layer (in <see cref="Network"/>'s order, ms) of one inference of <paramref name="input"/>, for rr bench-ops
+    /// (blocking; not for the frame loop). <see cref="GlLayerTiming.TimerQuery"/>: a GL_TIME_ELAPSED query around each
+    /// layer's dispatches (GPU time); <see cref="GlLayerTiming.Finish"/>: glFinish, then the CPU clock around the layer's
+    /// dispatches and a glFinish (wall time, including the submission; for drivers without timer queries).
+    /// </summary>
+    public double[] ProfileLayers(ReadOnlySpan<float> input, int batch, GlLayerTiming timing)
+    {
+        EnterHost();
+        try
+        {
+            DrainPending();
+            int n = _net.Ops.Count;
+            var ms = new double[n];
+            var q = timing == GlLayerTiming.TimerQuery ? new uint[n] : Array.Empty<uint>();
+            for (int i = 0; i < q.Length; i++) q[i] = GlObjects.Query(_gl);
+            try
+            {
+                SetInput(input, batch);
+                _gl.Finish();
+                for (int i = 0; i < n; i++)
+                {
+                    if (timing == GlLayerTiming.TimerQuery)
+                    {
+                        _gl.BeginQuery(QueryTarget.TimeElapsed, q[i]);
+                        _runner.EncodeNext(1);
+                        _gl.EndQuery(QueryTarget.TimeElapsed);
+                    }
+                    else
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        _runner.EncodeNext(1);
+                        _gl.Finish();
+                        ms[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    }
+                }
+                Finish();
+                _runner.End();
+                WaitResult(new float[batch * Classes]);
+                for (int i = 0; i < q.Length; i++)
+                {
+                    _gl.GetQueryObject(q[i], QueryObjectParameterName.Result, out ulong ns);
+                    ms[i] = ns / 1e6;
+                }
+                Check("gl layer profile");
+                return ms;
             }
             finally { foreach (var x in q) GlObjects.DeleteQuery(_gl, x); }
         }
