@@ -19,6 +19,8 @@ public class GlParamsTests
     [TestCase("cam.comp", typeof(CamParams))]
     [TestCase("preprocess.comp", typeof(PreprocessParams))]
     [TestCase("tap.comp", typeof(TapParams))]
+    [TestCase("affine.comp", typeof(AffineParams))]
+    [TestCase("bias_image.comp", typeof(BiasImageParams))]
     public void StructMatchesTheShadersUniformBlock(string shader, Type type)
     {
         var src = GlShaders.ReadResource(shader);
