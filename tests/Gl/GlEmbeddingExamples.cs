@@ -6,8 +6,8 @@ using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Tests.Gl;
 
-/// <summary>The gl-backend embedding snippets of README.md ("The GPU backend"): each block starts at a
-/// "// gl example:" line and runs to the next blank line. A test keeps README and this file identical and runs them.</summary>
+/// <summary>The gl-backend embedding snippets of docs/gpu-backend.md: each block starts at a
+/// "// gl example:" line and runs to the next blank line. A test keeps that page and this file identical and runs them.</summary>
 public static class GlEmbeddingExamples
 {
     public static void SilkHost(GL gl, string modelPath, uint texture, int width, int height, Func<bool> nextFrame)
