@@ -13,16 +13,8 @@ public class OrtLoggingTests
 {
     static (int code, string stderr) Rr(IDictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rr.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-        using var p = Process.Start(psi);
-        var outTask = p.StandardOutput.ReadToEndAsync();
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        outTask.Wait();
-        return (p.ExitCode, err);
+        var r = ChildProcess.StartRr(args, psi => { foreach (var kv in env) psi.Environment[kv.Key] = kv.Value; }).WaitForExit(TimeSpan.FromSeconds(120));
+        return (r.Code, r.Err);
     }
 
     [Test]
