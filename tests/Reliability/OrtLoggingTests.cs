@@ -13,7 +13,8 @@ public class OrtLoggingTests
 {
     static (int code, string stderr) Rr(IDictionary<string, string> env, params string[] args)
     {
-        var r = ChildProcess.StartRr(args, psi => { foreach (var kv in env) psi.Environment[kv.Key] = kv.Value; }).WaitForExit(TimeSpan.FromSeconds(120));
+        using var p = ChildProcess.StartRr(args, psi => { foreach (var kv in env) psi.Environment[kv.Key] = kv.Value; });
+        var r = p.WaitForExit(TimeSpan.FromSeconds(120));
         return (r.Code, r.Err);
     }
 
