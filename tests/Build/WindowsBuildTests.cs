@@ -119,11 +119,7 @@ public class WindowsBuildTests
 
     static (int code, string output) Run(string exe, string args, string cwd)
     {
-        var psi = new ProcessStartInfo(exe, args) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(8))) { p.Kill(true); return (-1, "timed out after 8 minutes"); }
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = ChildProcess.Run(exe, args, TimeSpan.FromMinutes(8), psi => psi.WorkingDirectory = cwd);
+        return (code, stdout + stderr);
     }
 }

@@ -184,14 +184,11 @@ public class CliContractTests
     /// <summary>Runs the real `rr` script in <paramref name="dir"/>; RR_SKIP_BUILD=1 runs the app this test run already built (no nested build).</summary>
     static (int Code, string Output) RunRr(string dir, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(RepoPaths.Root, "rr"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["RR_SKIP_BUILD"] = "1";
-        using var p = Process.Start(psi);
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout + err.Result);
+        var r = ChildProcess.Run("bash", new[] { Path.Combine(RepoPaths.Root, "rr") }.Concat(args), TimeSpan.FromSeconds(180), psi =>
+        {
+            psi.WorkingDirectory = dir;
+            psi.Environment["RR_SKIP_BUILD"] = "1";
+        });
+        return (r.Code, r.Out + r.Err);
     }
 }

@@ -14,10 +14,14 @@ public class GoldenInferTests
 {
     static string Dir => Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "goldens");
 
-    static IEnumerable<TestCaseData> Cases()
+    static IEnumerable<TestCaseData> Cases() => CasesFrom(Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "goldens", "manifest.json"));
+
+    /// <summary>The cases a manifest lists. A missing manifest throws (NUnit then fails the test instead of running
+    /// none and counting that as a pass), like GoldenTests.</summary>
+    internal static IEnumerable<TestCaseData> CasesFrom(string manifest)
     {
-        var manifest = Path.Combine(TestContext.CurrentContext.TestDirectory, "data", "goldens", "manifest.json");
-        if (!File.Exists(manifest)) yield break;
+        if (!File.Exists(manifest))
+            throw new FileNotFoundException($"{manifest} is missing: the PyTorch goldens are written by tests/scripts/make_goldens.py and committed under tests/data/goldens", manifest);
         using var doc = JsonDocument.Parse(File.ReadAllText(manifest));
         foreach (var m in doc.RootElement.GetProperty("models").EnumerateArray())
         {
@@ -27,6 +31,14 @@ public class GoldenInferTests
                                               m.GetProperty("logits").GetString(), taps[0].Name, taps[0].Item2)
                     .SetName($"Infer_reproduces_pytorch {e.GetProperty("file").GetString()}");
         }
+    }
+
+    [Test]
+    public void A_missing_manifest_fails_instead_of_yielding_no_cases()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => CasesFrom(Path.Combine(TestContext.CurrentContext.WorkDirectory, "no-such-dir", "manifest.json")).ToList());
+        Assert.That(e.Message, Does.Contain("no-such-dir").And.Contain("make_goldens.py"));
+        Assert.That(Cases().Count(), Is.GreaterThanOrEqualTo(5), "the committed manifest lists the five exports");
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -35,18 +35,14 @@ public class InferVerbTests
 
     static bool HaveFfmpeg()
     {
-        try { using var p = Process.Start(new ProcessStartInfo("ffmpeg", "-version") { RedirectStandardOutput = true }); p.StandardOutput.ReadToEnd(); p.WaitForExit(); return p.ExitCode == 0; }
+        try { return ChildProcess.Run("ffmpeg", new[] { "-version" }, TimeSpan.FromSeconds(20)).Code == 0; }
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
 
     static void Ffmpeg(params string[] args)
     {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
-        foreach (var a in new[] { "-v", "error", "-y" }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi);
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.That(p.ExitCode, Is.EqualTo(0), err);
+        var r = ChildProcess.Run("ffmpeg", new[] { "-nostdin", "-v", "error", "-y" }.Concat(args), TimeSpan.FromSeconds(60));
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
     }
 
     [Test]

@@ -13,16 +13,14 @@ namespace ResNetRealtime.Tests.Demo;
 /// composed by the overlay. After warm-up none of it may allocate.</summary>
 public class DemoSteadyStateTests
 {
-    [Test, CancelAfter(120_000)]
+    [Test]
     public void GlPathFrameAllocatesNothingInSteadyState()
     {
-        if (!File.Exists(ModelProvider.DefaultModelPath())) Assert.Ignore("models/scene-resnet.onnx is missing");
-        GlContext ctx;
-        try { ctx = GlContext.CreateHeadless(); }
-        catch (GlException e) { Assert.Ignore(e.Message); return; }
-        using (ctx)
+        // Fail, not skip, without the model or GL 4.3 compute (the suite's rule, see GlTestContext).
+        Assert.That(File.Exists(ModelProvider.DefaultModelPath()), Is.True, "models/scene-resnet.onnx is committed; it is missing");
+        GpuDemoTests.RequireCompute();
+        using (var ctx = GlContext.CreateHeadless())
         {
-            if (!ctx.SupportsCompute) Assert.Ignore($"no compute: {ctx.Description}");
             var gl = ctx.Gl;
             const int size = 64, w = 320, h = 200;
             using var scene = new SceneRenderer(gl);

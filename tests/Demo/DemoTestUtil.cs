@@ -23,8 +23,8 @@ static class DemoTestUtil
         var err = p.StandardError.ReadToEndAsync();
         var ms = new MemoryStream();
         var copy = p.StandardOutput.BaseStream.CopyToAsync(ms);
-        Assert.That(p.WaitForExit(30_000), Is.True, "ffmpeg decode timed out");
-        copy.Wait(5000);
+        if (!p.WaitForExit(30_000)) { p.Kill(entireProcessTree: true); Assert.Fail($"ffmpeg decode of {path} did not end within 30 s; killed"); }
+        Assert.That(copy.Wait(5000) && err.Wait(5000), Is.True, $"ffmpeg's output of {path} stayed open after it exited");
         Assert.That(p.ExitCode, Is.EqualTo(0), $"ffmpeg could not decode {path}: {err.Result}");
         Assert.That(ms.Length, Is.EqualTo(width * height * 3), $"ffmpeg decoded {ms.Length} bytes from {path}");
         return ms.ToArray();

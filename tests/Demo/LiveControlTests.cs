@@ -25,7 +25,7 @@ public class LiveControlTests
 
     static int[] Depths(List<JsonElement> frames) => frames.Select(f => f.GetProperty("depth").GetInt32()).ToArray();
 
-    [Test, CancelAfter(150_000)]
+    [Test]
     public void ScriptedKeysSwitchDepthAndBackendTakeAScreenshotAndQuit()
     {
         var (frames, summary, dir, log) = Run("keys", o => { o.Frames = 40; o.Keys = "4:2, 8:b, 10:b, 14:1, 16:h, 16:l, 18:p, 20:q"; });
@@ -41,7 +41,7 @@ public class LiveControlTests
         Assert.That(log, Does.Contain("rr demo: screenshot " + shots[0]));
     }
 
-    [Test, CancelAfter(150_000)]
+    [Test]
     public void BudgetStepsDownWhenInferenceIsOverItAndUpWhenThereIsHeadroom()
     {
         // A budget no model meets: from slot 50 down one slot per 20 measured inferences, to the shallowest.

@@ -64,7 +64,7 @@ public class SourceTests
         Assert.That(seen.Distinct().Count(), Is.EqualTo(5));
     }
 
-    [Test, CancelAfter(30_000)]
+    [Test]
     public void DyingFfmpegIsReportedNotHung()
     {
         // A graph that ends after ~3 frames: the source must end with ffmpeg's own status, not block.
@@ -77,7 +77,7 @@ public class SourceTests
         Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(20));
     }
 
-    [Test, CancelAfter(30_000)]
+    [Test]
     public void BadGraphGivesOneClearLine()
     {
         using var src = FfmpegSource.Start(new SourceSpec(SourceKind.Lavfi, "nosuchfilter=foo"), 32, 24);

@@ -14,15 +14,9 @@ public class WindowDemoTests
 {
     static (int Code, string Log) RunRr(IDictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rr.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env) { if (v == null) psi.Environment.Remove(k); else psi.Environment[k] = v; }
-        using var p = Process.Start(psi);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); Assert.Fail($"rr {string.Join(' ', args)} did not exit within 120 s: {stderr.Result}"); }
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var r = ChildProcess.Run("dotnet", new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll") }.Concat(args), TimeSpan.FromSeconds(120),
+                                 psi => { foreach (var (k, v) in env) { if (v == null) psi.Environment.Remove(k); else psi.Environment[k] = v; } });
+        return (r.Code, r.Out + r.Err);
     }
 
     [Test]

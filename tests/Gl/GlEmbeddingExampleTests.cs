@@ -38,7 +38,7 @@ public unsafe class GlEmbeddingExampleTests
         Assert.That(inReadme, Is.EqualTo(inFile));
     }
 
-    [Test, CancelAfter(60_000)]
+    [Test]
     public void BothHandOversRunTheFrameLoopAndPrintTheSynchronousClass()
     {
         var ctx = GlTestContext.Get();

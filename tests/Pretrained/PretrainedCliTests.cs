@@ -24,8 +24,8 @@ public class PretrainedCliTests
     {
         string png = Path.Combine(Path.GetTempPath(), $"rr-pretrained-{Environment.ProcessId}.png");
         if (File.Exists(png)) return png;
-        using var p = Process.Start(new ProcessStartInfo("ffmpeg", $"-v error -y -f lavfi -i testsrc2=size=320x180 -frames:v 1 {png}") { UseShellExecute = false });
-        p.WaitForExit(20_000);
+        var r = ChildProcess.Run("ffmpeg", new[] { "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", png }, TimeSpan.FromSeconds(20));
+        Assert.That(r.Code, Is.EqualTo(0), r.Err);
         Assert.That(File.Exists(png), "ffmpeg made the test picture");
         return png;
     }

@@ -1,4 +1,10 @@
 using NUnit.Framework;
+using ResNetRealtime.Cli.Eval;
+using ResNetRealtime.Demo.Scene;
+using ResNetRealtime.Runtime.Gl;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Tests.Demo;
+using ResNetRealtime.Training.Data;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
@@ -79,21 +85,44 @@ public class Int8CacheTests
     [Test]
     public void Classifier_with_int8_precision_runs_the_quantized_model_and_agrees_with_fp32_on_top1()
     {
-        // Already-int8 model through the API: no cache involved; top-1 matches the float model on Gaussian input,
-        // except where the float logits' top-2 margin is within int8 noise (random weights: margins are small).
-        var model = QuantTestData.ResNet("resnet20", 16);
+        // The shipped scene model (trained, so its top-1 varies with the picture; a random-init net predicts one class for
+        // every image, which would make agreement trivial) quantized by the cache, as the API does it, and both
+        // classifiers on the same rendered scene frames of a seed it never saw.
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.Root, "models", "scene-resnet.onnx"));
+        var info = ModelInspector.Inspect(model);
         OnnxModel q = null;
         CaptureLog(() => q = Int8Cache.Get(model, directory: FreshDir("api")));
-        using var f = Classifier.Create(model, new ClassifierOptions { Threads = 1 });
-        using var i8 = Classifier.Create(q, new ClassifierOptions { Threads = 1, Precision = "int8" });
-        var x = CalibrationBatch.Gaussian(1, 3, 16, 16, seed: 11)[0].Data;
-        var a = f.ClassifyTensor(x, 1)[0].Logits.ToArray();
-        var b = i8.ClassifyTensor(x, 1)[0].Logits.ToArray();
-        Assert.That(b, Is.Not.EqualTo(a), "int8 logits differ from float32 (it really runs the quantized model)");
-        double scale = a.Max() - a.Min();
-        for (int k = 0; k < a.Length; k++)
-            Assert.That(b[k], Is.EqualTo(a[k]).Within(0.25 * scale), $"logit {k}: int8 {b[k]} vs float32 {a[k]} (range {scale})");
+        var frames = DemoTestUtil.TempDir("int8-cache-frames");
+        using (var ctx = GlContext.CreateHeadless()) FrameRecording.Record(ctx.Gl, frames, Images, 64, seed: 12);
+        using var data = FramesDataset.Open(frames);
+        using var f = Classifier.Create(model, new ClassifierOptions { Threads = 1, MaxBatch = 16 });
+        using var i8 = Classifier.Create(q, new ClassifierOptions { Threads = 1, MaxBatch = 16, Precision = "int8" });
+        var images = new List<(int F, int Q)>();
+        foreach (var batch in ModelData.Batches(data, info.Mean, info.Std, shuffle: false))
+        {
+            var x = batch.Data.AsSpan(0, batch.Count * batch.Channels * batch.Height * batch.Width);
+            var fr = f.ClassifyTensor(x, batch.Count);
+            var fl = Enumerable.Range(0, batch.Count).Select(i => (Logits: fr[i].Logits.ToArray(), Best: fr[i].Best.ClassIndex)).ToList();   // copies: results are reused
+            var qr = i8.ClassifyTensor(x, batch.Count);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                Assert.That(qr[i].Logits.ToArray(), Is.Not.EqualTo(fl[i].Logits), "int8 logits differ from float32 (it really runs the quantized model)");
+                images.Add((fl[i].Best, qr[i].Best.ClassIndex));
+            }
+        }
+        // Measured: 45 of 48 frames (94%) agree with the cache's entry, calibrated on Gaussian noise because no data was
+        // given (data calibration reaches 99%: SceneAccuracyTests). The bar, 85%, leaves room for four more flips; a
+        // broken quantized graph (a wrong scale, zero point or layout) agrees at about chance, 1 in 8 classes.
+        double agree = images.Count(m => m.F == m.Q) / (double)images.Count;
+        int classes = images.Select(m => m.F).Distinct().Count();
+        string line = $"int8 vs float32 top-1 on {images.Count} scene frames: {agree:P1} agree; float32 predicts {classes} classes";
+        TestContext.Out.WriteLine(line);
+        Assert.That(images, Has.Count.EqualTo(Images));
+        Assert.That(classes, Is.GreaterThan(2), "the frames must get different classes, or agreement is trivial: " + line);
+        Assert.That(agree, Is.GreaterThanOrEqualTo(0.85), line);
     }
+
+    const int Images = 48;
 
     [Test]
     public void Bad_precision_and_int8_on_gl_are_one_line_errors()

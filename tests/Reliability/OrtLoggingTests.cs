@@ -13,16 +13,9 @@ public class OrtLoggingTests
 {
     static (int code, string stderr) Rr(IDictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rr.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-        using var p = Process.Start(psi);
-        var outTask = p.StandardOutput.ReadToEndAsync();
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        outTask.Wait();
-        return (p.ExitCode, err);
+        using var p = ChildProcess.StartRr(args, psi => { foreach (var kv in env) psi.Environment[kv.Key] = kv.Value; });
+        var r = p.WaitForExit(TimeSpan.FromSeconds(120));
+        return (r.Code, r.Err);
     }
 
     [Test]

@@ -146,10 +146,9 @@ public class DataTests
         void Make(string cls, string name, string color)
         {
             Directory.CreateDirectory(Path.Combine(_dir, cls));
-            var psi = new ProcessStartInfo("ffmpeg", $"-nostdin -loglevel error -f lavfi -i color=c={color}:s=20x10 -frames:v 1 -y {Path.Combine(_dir, cls, name)}");
-            using var p = Process.Start(psi);
-            p.WaitForExit();
-            Assert.That(p.ExitCode, Is.EqualTo(0), "ffmpeg could not make a test image");
+            var r = ChildProcess.Run("ffmpeg", new[] { "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", $"color=c={color}:s=20x10", "-frames:v", "1", "-y", Path.Combine(_dir, cls, name) },
+                                     TimeSpan.FromSeconds(60));
+            Assert.That(r.Code, Is.EqualTo(0), "ffmpeg could not make a test image: " + r.Err);
         }
         for (int i = 0; i < 11; i++) Make("red", $"r{i:D2}.png", "red");
         Make("blue", "b0.jpg", "blue");

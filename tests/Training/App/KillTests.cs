@@ -32,42 +32,26 @@ public class KillTests
     [OneTimeTearDown]
     public void TearDown() => Directory.Delete(_root, true);
 
-    /// <summary>`dotnet rr.dll ARGS` with stdout/stderr captured and the test hooks' variables set only as given.</summary>
-    static ProcessStartInfo Rr(IEnumerable<string> args, (string, string)[] env)
+    /// <summary>`dotnet rr.dll ARGS` with the test hooks' variables set only as given.</summary>
+    static ChildProcess Rr(IEnumerable<string> args, (string, string)[] env) => ChildProcess.StartRr(args, psi =>
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rr.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("RR_TEST_KILL_AT");
         psi.Environment.Remove("RR_TEST_SAVE_DELAY_MS");
         foreach (var (k, v) in env) psi.Environment[k] = v;
-        return psi;
-    }
+    });
 
     static (int Code, string Out, string Err) Run(IEnumerable<string> args, params (string, string)[] env)
     {
-        using var p = Process.Start(Rr(args, env));
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(); Assert.Fail("rr did not finish: " + string.Join(" ", args)); }
-        return (p.ExitCode, o.Result, e.Result);
+        using var p = Rr(args, env);
+        return p.WaitForExit(TimeSpan.FromSeconds(120));
     }
 
     /// <summary>Starts `rr ARGS` and returns once its stderr shows a finished epoch 1 (so a checkpoint exists).</summary>
-    internal static (Process P, System.Text.StringBuilder Err, Task<string> Out) StartUntilFirstEpoch(IEnumerable<string> args, params (string, string)[] env)
+    internal static ChildProcess StartUntilFirstEpoch(IEnumerable<string> args, params (string, string)[] env)
     {
-        var p = Process.Start(Rr(args, env));
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var err = new System.Text.StringBuilder();
-        var buf = new char[256];
-        var sw = Stopwatch.StartNew();
-        while (!err.ToString().Contains("epoch 1/") || !err.ToString().Contains("test acc"))
-        {
-            int n = p.StandardError.Read(buf, 0, buf.Length);
-            if (n <= 0 || sw.Elapsed > TimeSpan.FromSeconds(120)) { if (!p.HasExited) p.Kill(); Assert.Fail("no epoch finished: " + err); }
-            err.Append(buf, 0, n);
-        }
-        return (p, err, stdout);
+        var p = Rr(args, env);
+        p.WaitForStderr(e => e.Contains("epoch 1/") && e.Contains("test acc"), TimeSpan.FromSeconds(120), "finished epoch 1");
+        return p;
     }
 
     string[] TrainArgs => new[] { "train", "--data", _data, "--model", "resnet20", "--size", "8", "--batch", "16", "--limit", "48",
@@ -141,18 +125,15 @@ public class KillTests
     {
         if (OperatingSystem.IsWindows()) Assert.Ignore("SIGINT is sent with kill(1)");
         var dir = Path.Combine(_root, "sigint2");
-        var (p, err, stdout) = StartUntilFirstEpoch(new[] { "train", "--data", _data, "--model", "resnet20", "--size", "8", "--batch", "4", "--epochs", "100000",
-                                                            "--threads", "1", "--limit", "48", "--out", dir }, ("RR_TEST_SAVE_DELAY_MS", "1500"));
-        using var _ = p;
-        void Sigint() { using var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(CultureInfo.InvariantCulture) }); kill.WaitForExit(); }
-        Sigint();
+        using var p = StartUntilFirstEpoch(new[] { "train", "--data", _data, "--model", "resnet20", "--size", "8", "--batch", "4", "--epochs", "100000",
+                                                  "--threads", "1", "--limit", "48", "--out", dir }, ("RR_TEST_SAVE_DELAY_MS", "1500"));
+        p.Interrupt();
         Thread.Sleep(50);
-        Sigint();
-        string rest = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(60_000)) { p.Kill(); Assert.Fail("rr train did not stop after two SIGINTs"); }
-        Assert.That(p.ExitCode, Is.EqualTo(130), err + rest + stdout.Result);
+        p.Interrupt();
+        var (code, stdout, err) = p.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.That(code, Is.EqualTo(130), err + stdout);
         var c = Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName));
-        Assert.That(c.BatchInEpoch, Is.GreaterThan(0), "the interrupt's mid-epoch checkpoint was not completed: " + err + rest);
+        Assert.That(c.BatchInEpoch, Is.GreaterThan(0), "the interrupt's mid-epoch checkpoint was not completed: " + err);
         Assert.That(Temps(dir), Is.Empty);
     }
 
@@ -162,7 +143,7 @@ public class KillTests
         var dir = Path.Combine(_root, "stale");
         Directory.CreateDirectory(dir);
         int dead;
-        using (var p = Process.Start("true")) { p.WaitForExit(); dead = p.Id; }
+        using (var p = Process.Start("true")) { Assert.That(p.WaitForExit(10_000), Is.True, "`true` did not exit within 10 s"); dead = p.Id; }
         using var live = Process.Start("sleep", "30");
         try
         {

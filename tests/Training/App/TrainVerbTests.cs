@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NUnit.Framework;
 using ResNetRealtime.Cli;
 
@@ -95,14 +94,12 @@ public class TrainVerbTests
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(data);
         DataTests.WriteIdxDir(data, gz: false);
-        var (p, err, stdout) = KillTests.StartUntilFirstEpoch(new[] { "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
-                                                                      "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") });
-        using var _ = p;
-        using (var kill = Process.Start("kill", new[] { "-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })) kill.WaitForExit();
-        string rest = p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(60_000)) { p.Kill(); Assert.Fail("rr train did not stop after SIGINT"); }
-        Assert.That(p.ExitCode, Is.EqualTo(130), err + rest + stdout.Result);
-        Assert.That(rest, Does.Contain("stopping after this step"));
+        using var p = KillTests.StartUntilFirstEpoch(new[] { "train", "--data", "idx:" + data, "--model", "resnet20", "--size", "8",
+                                                            "--batch", "4", "--epochs", "100000", "--threads", "1", "--out", Path.Combine(root, "run") });
+        p.Interrupt();
+        var (code, stdout, err) = p.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.That(code, Is.EqualTo(130), err + stdout);
+        Assert.That(err, Does.Contain("stopping after this step"));
         Assert.That(File.Exists(Path.Combine(root, "run", "checkpoint.rrck")), Is.True);
     }
 }
