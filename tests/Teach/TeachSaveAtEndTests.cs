@@ -1,0 +1,64 @@
+// `rr demo --teach --save-teach F`: the taught head is written when a headless run ends (not only on the S key), and a
+// run that taught nothing says so in one line and exits 1 instead of ending rc 0 with no file. A run that ends before
+// --auto-teach has taught every class reports why there is no accuracy (never "NaN%"), and frames.json keeps it null.
+// The backbone is a random-weight ResNet-18 at 64² (no download, fast): the bookkeeping is under test, not the accuracy.
+using System.Text.Json;
+using NUnit.Framework;
+using ResNetRealtime.Runtime.Inference;
+using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Tests.Cli;
+using ResNetRealtime.Tests.Demo;
+
+namespace ResNetRealtime.Tests.Teach;
+
+public class TeachSaveAtEndTests
+{
+    static string Backbone(string dir)
+    {
+        string path = Path.Combine(dir, "backbone.onnx");
+        ResNetOnnxBuilder.Build(ResNetSpec.FromName("resnet18", 10, 3, 64), new ResNetBuildOptions { Seed = 3, Output = ResNetOutput.PooledFeatures }).Save(path);
+        return path;
+    }
+
+    [Test]
+    public void Unfinished_auto_teach_saves_at_the_end_and_says_why_there_is_no_accuracy()
+    {
+        var dir = DemoTestUtil.TempDir("teach-save-end");
+        string saved = Path.Combine(dir, "t.onnx");
+        // 100 frames of 45-frame class segments: two classes get their 2 frames, the other six never show.
+        const int Frames = 100;
+        var (code, _, err) = CliRunner.Run("demo", "--headless", "--teach", "--model", Backbone(dir), "--auto-teach", "2", "--seed", "3",
+            "--frames", $"{Frames}", "--out", dir, "--width", "640", "--height", "400", "--screenshot-every", "1000",
+            "--save-teach", saved, "--backend", "ort-cpu", "--no-teach-augment");
+        Assert.That(code, Is.Zero, err);
+        Assert.That(err, Does.Not.Contain("NaN"));
+        Assert.That(err, Does.Contain($"no accuracy: teaching did not finish (2 of 8 classes taught 2 frames by frame {Frames}"));
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json")));
+        var summary = doc.RootElement.GetProperty("summary");
+        Assert.That(summary.GetProperty("accuracy").ValueKind, Is.EqualTo(JsonValueKind.Null), "no accuracy is null, not NaN");
+        var teach = summary.GetProperty("teach");
+        Assert.That(teach.GetProperty("finished").GetBoolean(), Is.False);
+        Assert.That(teach.GetProperty("classes_taught").GetInt32(), Is.EqualTo(2));
+        var taughtNames = teach.GetProperty("frames_per_class").EnumerateObject().Select(p => p.Name).ToArray();
+
+        Assert.That(File.Exists(saved), Is.True, "--save-teach is written when the run ends, without the S key");
+        Assert.That(Directory.GetFiles(dir, "t.onnx.tmp-*"), Is.Empty, "the atomic write left no temporary file");
+        using var c = Classifier.Create(saved);
+        Assert.That(c.Labels, Is.EqualTo(taughtNames), "the saved head holds the classes taught");
+    }
+
+    [Test]
+    public void Save_teach_with_nothing_taught_is_one_line_and_exit_1()
+    {
+        var dir = DemoTestUtil.TempDir("teach-save-nothing");
+        string saved = Path.Combine(dir, "t.onnx");
+        var (code, _, err) = CliRunner.Run("demo", "--headless", "--teach", "--model", Backbone(dir), "--seed", "3",
+            "--frames", "5", "--out", dir, "--width", "640", "--height", "400", "--screenshot-every", "1000",
+            "--save-teach", saved, "--backend", "ort-cpu");
+        Assert.That(code, Is.EqualTo(1), err);
+        Assert.That(err, Does.Contain($"nothing taught yet; {saved} not written"));
+        Assert.That(err, Does.Contain("no accuracy: no frame was classified after teaching (0 frames taught in 5)"));
+        Assert.That(File.Exists(saved), Is.False);
+    }
+}
