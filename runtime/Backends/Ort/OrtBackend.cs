@@ -130,17 +130,20 @@ public sealed class OrtBackend : IInferenceBackend
             MaxBatch = _fixedBatch ? dims[0] : options.MaxBatch;
             _imageLen = Channels * Height * Width;
 
-            var modelOutputs = _session.OutputNames.Where(n => !tapOutputs.Contains(n)).ToList();
-            if (modelOutputs.Count == 0) throw new InvalidDataException("the model has no output besides the taps");
-            OutputName = modelOutputs[0];
+            // The model's own output: the first graph output that is not a tap; when every output is tapped (a feature
+            // extractor's `pool` tap is its output), the first one — Taps.AddOutputs keeps the model's outputs ahead of
+            // the taps it appends.
+            if (_session.OutputNames.Count == 0) throw new InvalidDataException("the model has no output");
+            OutputName = _session.OutputNames.FirstOrDefault(n => !tapOutputs.Contains(n)) ?? _session.OutputNames[0];
             // Each distinct output is bound once: ORT fills one buffer per bound name, so a tensor tapped twice (a stage
-            // alias and its node-output name, or a tap that is also the CAM's feature map) binding a second buffer under
-            // the same name left one of them empty. Taps of the same tensor share its array (read-only to callers).
+            // alias and its node-output name, a tap that is also the CAM's feature map, or the model's output itself)
+            // binding a second buffer under the same name left one of them empty. Taps of the same tensor share its array
+            // (read-only to callers).
             var outNames = new List<string> { OutputName };
             var tapOut = new int[tapOutputs.Count];   // tap i → index in outNames
             for (int i = 0; i < tapOutputs.Count; i++)
             {
-                tapOut[i] = outNames.IndexOf(tapOutputs[i], 1);
+                tapOut[i] = outNames.IndexOf(tapOutputs[i]);
                 if (tapOut[i] < 0) { tapOut[i] = outNames.Count; outNames.Add(tapOutputs[i]); }
             }
 
