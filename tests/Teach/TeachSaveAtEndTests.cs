@@ -25,22 +25,26 @@ public class TeachSaveAtEndTests
     {
         var dir = DemoTestUtil.TempDir("teach-save-end");
         string saved = Path.Combine(dir, "t.onnx");
-        // 100 frames of 45-frame class segments: two classes get their 2 frames, the other six never show.
+        // 100 frames: the first few scene classes get their 2 frames, the rest never show.
         const int Frames = 100;
         var (code, _, err) = CliRunner.Run("demo", "--headless", "--teach", "--model", Backbone(dir), "--auto-teach", "2", "--seed", "3",
             "--frames", $"{Frames}", "--out", dir, "--width", "640", "--height", "400", "--screenshot-every", "1000",
             "--save-teach", saved, "--backend", "ort-cpu", "--no-teach-augment");
         Assert.That(code, Is.Zero, err);
         Assert.That(err, Does.Not.Contain("NaN"));
-        Assert.That(err, Does.Contain($"no accuracy: teaching did not finish (2 of 8 classes taught 2 frames by frame {Frames}"));
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json")));
         var summary = doc.RootElement.GetProperty("summary");
         Assert.That(summary.GetProperty("accuracy").ValueKind, Is.EqualTo(JsonValueKind.Null), "no accuracy is null, not NaN");
         var teach = summary.GetProperty("teach");
         Assert.That(teach.GetProperty("finished").GetBoolean(), Is.False);
-        Assert.That(teach.GetProperty("classes_taught").GetInt32(), Is.EqualTo(2));
-        var taughtNames = teach.GetProperty("frames_per_class").EnumerateObject().Select(p => p.Name).ToArray();
+        int classes = teach.GetProperty("classes_taught").GetInt32();
+        Assert.That(classes, Is.InRange(2, 7), "some classes showed in 100 frames, not all 8");
+        var perClass = teach.GetProperty("frames_per_class").EnumerateObject().ToArray();
+        var taughtNames = perClass.Select(p => p.Name).ToArray();
+        Assert.That(taughtNames, Has.Length.EqualTo(classes));
+        int done = perClass.Count(p => p.Value.GetInt32() >= 2); // a class that showed only in the last frame may have 1
+        Assert.That(err, Does.Contain($"no accuracy: teaching did not finish ({done} of 8 classes taught 2 frames by frame {Frames}"));
 
         Assert.That(File.Exists(saved), Is.True, "--save-teach is written when the run ends, without the S key");
         Assert.That(Directory.GetFiles(dir, "t.onnx.tmp-*"), Is.Empty, "the atomic write left no temporary file");
