@@ -116,6 +116,13 @@ public sealed class Trainer
     public Result Run(Checkpoint resume, CancellationToken cancel, int threads = 0)
     {
         _o.Validate();
+        if (_o.Engine == TrainEngines.Auto)
+        {
+            // Fixed here, before run.json and the checkpoints record it: a resume on another CPU keeps the run's engine.
+            var (engine, note) = TrainEngines.Default;
+            if (note != null) _log.WriteLine(note);
+            _o.Engine = engine;
+        }
         if (threads > 0) Workers.Threads = threads;
         string ckptPath = Path.Combine(_o.Out, Checkpoint.FileName);
         if (resume == null && File.Exists(ckptPath))
