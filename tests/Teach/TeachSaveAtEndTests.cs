@@ -2,6 +2,7 @@
 // run that taught nothing says so in one line and exits 1 instead of ending rc 0 with no file. A run that ends before
 // --auto-teach has taught every class reports why there is no accuracy (never "NaN%"), and frames.json keeps it null.
 // The backbone is a random-weight ResNet-18 at 64² (no download, fast): the bookkeeping is under test, not the accuracy.
+using System.Diagnostics;
 using System.Text.Json;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Inference;
@@ -64,5 +65,32 @@ public class TeachSaveAtEndTests
         Assert.That(err, Does.Contain($"nothing taught yet; {saved} not written"));
         Assert.That(err, Does.Contain("no accuracy: no frame was classified after teaching (0 frames taught in 5)"));
         Assert.That(File.Exists(saved), Is.False);
+    }
+
+    /// <summary>The window's end (here: --frames reached; a user closes it) saves too. Its own process, as WindowDemoTests
+    /// runs the window: a GLFW window owns the process's GL state.</summary>
+    [Test]
+    public void Save_teach_is_written_when_the_window_closes()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Ignore("no DISPLAY: `./rr test` runs the suite under xvfb-run, which provides one");
+        var dir = DemoTestUtil.TempDir("teach-save-window");
+        string saved = Path.Combine(dir, "t.onnx");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rr.dll"), "demo", "--teach", "--model", Backbone(dir), "--backend", "ort-cpu",
+                                  "--seed", "3", "--frames", "80", "--keys", "5:1,6:1,7:1,50:2,51:2,52:2", "--no-teach-augment", "--save-teach", saved,
+                                  "--out", dir, "--width", $"{ResNetRealtime.Demo.App.Hud.MinWidth}", "--height", $"{ResNetRealtime.Demo.App.Hud.MinHeight}" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000)) { p.Kill(entireProcessTree: true); p.WaitForExit(10_000); Assert.Fail("rr demo --teach (window) did not exit within 120 s"); }
+        Assert.That(Task.WaitAll(new Task[] { stdout, stderr }, 10_000), Is.True, "rr's output streams did not close within 10 s of its exit");
+        string log = stdout.Result + stderr.Result;
+        Assert.That(p.ExitCode, Is.Zero, log);
+        Assert.That(log, Does.Contain("rr demo: keys:").And.Not.Contain("headless"), "a window, not the headless fallback");
+        Assert.That(File.Exists(saved), Is.True, "--save-teach is written when the window closes: " + log);
+        using var c = Classifier.Create(saved);
+        Assert.That(c.Labels, Has.Count.EqualTo(2), "the two classes the keys taught");
     }
 }
