@@ -82,10 +82,11 @@ public static class TrainEngines
     static (string, string)? _default;
 
     /// <summary>
-    /// The engine a user on an idle machine should get. ResNet-20, batch 128, 32², 2 threads, quiet machine:
-    /// where .NET runs 512-bit vectors (AVX-512) our engine's wide kernels ran 632–710 images/s against TorchSharp's
-    /// 238–398; on an AVX2 host our engine ran 165 against TorchSharp's 293 (docs/training.md has the table). So: ours
-    /// with 512-bit vectors, TorchSharp otherwise — and ours, with one line saying why, when TorchSharp cannot load.
+    /// The engine a user on an idle machine should get (`rr bench-train --model resnet20 --batch 128 --size 32`, 2 threads,
+    /// each run alone on the machine; docs/training.md has the table): where .NET runs 512-bit vectors (an AVX-512 Zen 5)
+    /// our engine's wide kernels ran 607–803 images/s against TorchSharp's 238–398 (medians 2.0x); on an AVX2-only EPYC
+    /// TorchSharp ran 293 against our 165. So: ours with 512-bit vectors, TorchSharp otherwise — and ours, with one line
+    /// saying why, when TorchSharp cannot load.
     /// <paramref name="torchError"/> returns null when TorchSharp loads, else the reason (it is only asked when needed).
     /// </summary>
     internal static (string Engine, string Note) ResolveAuto(bool wideVectors, Func<string> torchError)

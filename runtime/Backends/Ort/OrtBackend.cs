@@ -61,8 +61,8 @@ public sealed class OrtBackend : IInferenceBackend
             // capture) and often with its own other sessions (depth switching, teach mode's variant backbone, a bench's
             // bare session), and an idle session's spinning workers take the cores from the one that runs. Measured with
             // `rr bench --depths 18,50 --precision fp32,int8 --frames 100 --repeat 5` (2 cores, AVX-512 VNNI, load ~3):
-            // spinning, ResNet-18 int8 inference p50 7.6–10.8 ms and total/bare segments 0.82–1.40; not spinning, 4.1–4.7 ms
-            // and 1.03–1.20 (docs/int8.md).
+            // spinning, ResNet-18 int8 inference p50 7.6–10.8 ms, total/bare segments 0.82–1.40; not spinning, 4.1–4.7 ms,
+            // segment medians 1.06–1.12 (the 0.3 ms of preprocessing; docs/int8.md).
             so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             switch (provider)
             {
