@@ -10,7 +10,7 @@ namespace ResNetRealtime.Tests.Backends;
 /// An idle ORT session takes no CPU: its intra-op workers do not busy-wait after a run (OrtBackend.MakeSessionOptions
 /// turns ORT's spinning off). With spinning, each worker spins ~2^20 pause instructions — tens of milliseconds — after
 /// every parallel section, and on a 2-core machine an idle session's spinning took the cores from the session that ran
-/// next (`rr bench` int8 total/bare segments 0.64–1.57; docs/int8.md).
+/// next (`rr bench` int8 total/bare segments 0.59–1.57; docs/int8.md).
 /// </summary>
 [NonParallelizable] // the process's CPU time is measured: nothing else of the suite may run meanwhile
 public class OrtIdleCpuTests
