@@ -103,7 +103,13 @@ public static class TrainEngines
     /// <summary>Throws ArgumentException naming a bad engine or device, or a device the engine lacks ("auto": the one it resolves to).</summary>
     public static void Validate(string engine, string device)
     {
-        if (engine == Auto) engine = Default.Engine;
+        if (engine == Auto)
+        {
+            // auto chooses between the CPU engines (by speed); a GPU is asked for by naming the engine that has one.
+            if (device != "cpu" && Devices.Contains(device))
+                throw new ArgumentException($"--device {device}: our engine runs on the CPU only; use --engine torchsharp (--engine auto chooses between the CPU engines)");
+            engine = Default.Engine;
+        }
         if (!Names.Contains(engine)) throw new ArgumentException($"--engine must be {string.Join(" or ", Names)} (got '{engine}')");
         if (!Devices.Contains(device)) throw new ArgumentException($"--device must be {string.Join(" or ", Devices)} (got '{device}')");
         if (engine == "ours" && device != "cpu") throw new ArgumentException($"--device {device}: our engine runs on the CPU only; use --engine torchsharp --device {device}");

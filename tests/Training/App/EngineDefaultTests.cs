@@ -45,6 +45,14 @@ public class EngineDefaultTests
     }
 
     [Test]
+    public void Auto_with_a_gpu_device_asks_for_the_engine_that_has_one_on_every_cpu()
+    {
+        Assert.That(() => TrainEngines.Validate(TrainEngines.Auto, "cuda"),
+            Throws.ArgumentException.With.Message.Contains("--device cuda: our engine runs on the CPU only; use --engine torchsharp"));
+        Assert.That(() => TrainEngines.Validate(TrainEngines.Auto, "tpu"), Throws.ArgumentException.With.Message.Contains("--device must be cpu or cuda (got 'tpu')"));
+    }
+
+    [Test]
     public void A_run_records_the_engine_it_resolved_to()
     {
         var root = Path.Combine(Path.GetTempPath(), "rr-engine-default-" + Guid.NewGuid().ToString("N"));
