@@ -39,7 +39,7 @@ public static class DemoVerb
                                 "not measured; an int8 --model runs as it is); CPU only (auto picks ort-cpu); --budget-ms then times int8", d.Precision);
         var teach = Cli.Flag("--teach", "teach mode: keys 1-9 teach the current frame as a class to a head over the backbone's features (C+digit clears, S saves)");
         var autoTeach = Cli.Int("--auto-teach", "N", "--teach on the scene: teach the first N frames of each scene class under its true label, then classify", 0, 0, 100_000);
-        var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: the S key writes backbone + taught head here as one ONNX", absent: "not written");
+        var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: backbone + taught head as one ONNX, written when the run ends (headless) or the window closes, and on the S key; exit 1 if nothing was taught", absent: "not written");
         var noAugment = Cli.Flag("--no-teach-augment", "--teach: teach only the frames themselves, not also their 10 colour/turn/mirror variants (each costs a CPU backbone pass in the background)", absent: "variants taught");
         var cmd = new Command("demo", "The live demo: a window (or --headless run) classifying the rendered scene, a webcam, a video or an image, " +
                                       "with top-5, CAM heatmap, activation mosaic and latency HUD; or --record DIR --frames N for training data.")

@@ -48,9 +48,10 @@ public static class TrainVerb
         public readonly Option<int> PerClass = Cli.Int("--per-class", "N", "use only the first N training images of each class (the test split stays whole); 0 = all", 0, 0, int.MaxValue);
         public readonly Option<int> Channels = Cli.Int("--channels", "C", "input channels: 3 copies a grey data set to RGB (a pretrained backbone); 0 = the data's own", 0, 0, 3);
         public readonly Option<double> TimeBudget = Cli.Num("--time-budget", "SECONDS", "stop at the end of the batch that crosses this wall time (evaluations included), then evaluate and export; 0 = none", 0);
-        public readonly Option<string> Engine = Cli.Str("--engine", "ours|torchsharp", "training engine", "ours");
+        public readonly Option<string> Engine = Cli.Str("--engine", "auto|ours|torchsharp", "training engine; auto: ours where the CPU has AVX-512 (its 512-bit kernels: " +
+                                                        "~2x TorchSharp there), else TorchSharp (~1.8x ours on AVX2), or ours with one line when TorchSharp cannot load", TrainEngines.Auto);
         public readonly Option<string> Device = Cli.Str("--device", "cpu|cuda", "device (cuda: --engine torchsharp)", "cpu");
-        public readonly Option<string> Resume = Cli.Str("--resume", "DIR", "continue the run in DIR exactly, with its checkpoint's settings", absent: "a new run");
+        public readonly Option<string> Resume = Cli.Str("--resume", "DIR", "continue the run in DIR exactly, with its recorded settings (stopped before its first checkpoint: it starts again)", absent: "a new run");
 
         public Option[] All => new Option[] { Data, Model, Out, Epochs, Batch, Lr, Optimizer, Momentum, Nesterov, Schedule, Warmup, Wd, LabelSmoothing, Seed,
                                              Threads, Size, CropPad, Flip, NoFlip, InitFrom, Freeze, PretrainedLrScale, ZeroInitResidual, Limit, PerClass, Channels, TimeBudget, Engine, Device, Resume };

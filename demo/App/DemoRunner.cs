@@ -162,10 +162,17 @@ public sealed unsafe class DemoRunner : IDisposable
         double seconds = sw.Elapsed.TotalSeconds;
         WriteJson(seconds, shots, ended);
         _log.WriteLine($"rr demo: {_frames} frames in {seconds:F1} s ({_frames / Math.Max(seconds, 1e-9):F1} fps), " +
-            (_script != null ? $"accuracy {Accuracy() * 100:F1}% over {_scored} predictions{(_teach != null ? " after teaching" : "")}, " : "") +
-            $"{shots.Count} screenshots and frames.json in {Path.GetFullPath(_o.OutDir)}");
+            (_script != null ? AccuracyText() + ", " : "") + $"{shots.Count} screenshots and frames.json in {Path.GetFullPath(_o.OutDir)}");
         if (_worker.Error != null && _inferred == 0) throw new InvalidOperationException(_worker.Error);
-        return 0;
+        return _teach?.SaveAtEnd() ?? 0;
+    }
+
+    /// <summary>The summary line's accuracy: over the frames scored, or (teach mode) why there is none — never "NaN%".</summary>
+    string AccuracyText()
+    {
+        if (_teach != null && _teach.NoAccuracyReason(_frames, SceneScript.Classes.Length, _scored) is string why) return why;
+        if (_scored == 0) return "no accuracy: no frame was classified";
+        return $"accuracy {Accuracy() * 100:F1}% over {_scored} predictions{(_teach != null ? " after teaching" : "")}";
     }
 
     internal int RunWindow()
@@ -185,8 +192,9 @@ public sealed unsafe class DemoRunner : IDisposable
             Glfw.SwapBuffers(_window);
             if (_o.Frames > 0 && _frames >= _o.Frames) break;
         }
+        int saved = _teach?.SaveAtEnd() ?? 0; // the window closed: --save-teach keeps what was taught
         if (_ffmpeg?.Slot.Error != null) { _log.WriteLine("rr demo: " + _ffmpeg.Slot.Error); return 1; }
-        return 0;
+        return saved;
     }
 
     bool Pressed(int key)

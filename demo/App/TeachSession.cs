@@ -117,20 +117,49 @@ public sealed class TeachSession : IDisposable
 
     public void OnClearKey() => _clearArmed = true;
 
-    /// <summary>The S key: backbone + head as one ONNX in --save-teach. A failure is one line; the head stays in memory.</summary>
-    public void Save()
+    /// <summary>The S key: backbone + head as one ONNX in --save-teach (atomically: OnnxModel.Save). A failure is one line;
+    /// the head stays in memory. Returns whether the file was written.</summary>
+    public bool Save()
     {
-        if (_savePath == null) { _log.WriteLine("rr demo: teach: no --save-teach FILE given; nothing written"); return; }
+        if (_savePath == null) { _log.WriteLine("rr demo: teach: no --save-teach FILE given; nothing written"); return false; }
         var head = _learner?.Head;
-        if (head == null || _backbone == null) { _log.WriteLine("rr demo: teach: nothing taught yet; nothing written"); return; }
+        if (head == null || _backbone == null) { _log.WriteLine($"rr demo: teach: nothing taught yet; {_savePath} not written"); return false; }
         try
         {
             var labels = head.ClassIds.Select(k => _names[k]).ToArray();
             string recipe = $"rr demo --teach: {head.Kind} on {string.Join(", ", head.ClassIds.Select(k => $"{_names[k]} {Taught(k)}"))} frames{(_augmenter != null ? $" and {_augmenter.Added} variants of them ({string.Join(" ", TeachAugment.Names)}; {_augmenter.Swapped} on earlier classes' backgrounds)" : "")} over {FeatureName} of the backbone";
             TeachOnnx.Save(_savePath, _backbone, _features, head, labels, recipe);
             _log.WriteLine($"rr demo: teach: wrote {Path.GetFullPath(_savePath)} ({head.Classes} classes, {head.Kind})");
+            return true;
         }
-        catch (IOException e) { _log.WriteLine($"rr demo: teach: {e.Message}; the taught head stays in memory"); }
+        catch (IOException e) { _log.WriteLine($"rr demo: teach: {e.Message}; the taught head stays in memory"); return false; }
+    }
+
+    /// <summary>
+    /// The end of a run (headless, or the window closed): with --save-teach, waits for the head to learn every taught
+    /// frame and writes it, so what was taught is never lost for want of the S key. Returns the exit code: 0 when the
+    /// file was written (or none was asked for); 1 when it was asked for and not written (nothing taught, or the write
+    /// failed) — the one line saying why is already in the log.
+    /// </summary>
+    public int SaveAtEnd()
+    {
+        if (_savePath == null) return 0;
+        WaitForHead();
+        return Save() ? 0 : 1;
+    }
+
+    /// <summary>Why a teach run has no accuracy to report (null when it has one): --auto-teach had not taught every
+    /// scene class its N frames when the run ended, or no frame was classified after teaching.</summary>
+    public string NoAccuracyReason(long frames, int sceneClasses, long scored)
+    {
+        if (_autoTeach > 0 && !AutoTeachDone)
+        {
+            int done = Enumerable.Range(0, sceneClasses).Count(k => Taught(k) >= _autoTeach);
+            return $"no accuracy: teaching did not finish ({done} of {sceneClasses} classes taught {_autoTeach} frames by frame {frames}; " +
+                   "run more --frames or a smaller --auto-teach)";
+        }
+        if (scored == 0) return $"no accuracy: no frame was classified after teaching ({TaughtFrames} frames taught in {frames})";
+        return null;
     }
 
     /// <summary>
@@ -259,6 +288,8 @@ public sealed class TeachSession : IDisposable
         w.WriteNumber("auto_teach", _autoTeach);
         w.WriteNumber("taught_frames", TaughtFrames);
         w.WriteNumber("first_frame_after_teaching", EndedAtFrame);
+        w.WriteBoolean("finished", _autoTeach <= 0 || AutoTeachDone); // false: --auto-teach ran out of frames (summary.accuracy is null)
+        w.WriteNumber("classes_taught", _framesPerClass.Count(n => n > 0));
         w.WriteNumber("classified_after_teaching", classifiedAfter);
         w.WriteString("head", _learner?.Head?.Kind);
         w.WriteString("features", FeatureName);

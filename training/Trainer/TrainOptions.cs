@@ -12,8 +12,9 @@ public sealed class TrainOptions
     /// <summary>KIND:PATH, see Data.DataSource.</summary>
     public string Data { get; set; }
     public string Model { get; set; } = "resnet20";
-    /// <summary>Training engine: "ours" (SIMD, CPU, the default) or "torchsharp" (libtorch; the road to CUDA).</summary>
-    public string Engine { get; set; } = "ours";
+    /// <summary>Training engine: "ours" (SIMD, CPU), "torchsharp" (libtorch; the road to CUDA) or "auto" (the default: the
+    /// faster of the two on this CPU, <see cref="TrainEngines.ResolveAuto"/>; a run records the engine it resolved to).</summary>
+    public string Engine { get; set; } = TrainEngines.Auto;
     /// <summary>"cpu" or "cuda" (cuda: TorchSharp engine with a CUDA libtorch package installed).</summary>
     public string Device { get; set; } = "cpu";
     public int Epochs { get; set; } = 10;

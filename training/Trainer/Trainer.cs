@@ -34,6 +34,8 @@ namespace ResNetRealtime.Training.Trainer;
 /// loses at most the work since the last checkpoint, which the resume recomputes exactly; the resume of a
 /// finished run (killed after its last checkpoint) only finishes the writes. Temporary files of a killed
 /// writer are removed at the start of the next run or resume (<see cref="AtomicFile.RemoveStaleTemps"/>).
+/// Before the first checkpoint the committed state is DIR/run.json (the settings, written when the run starts):
+/// --resume then starts the run again from them and ends where the uninterrupted run ends.
 /// Each commit holds <see cref="SaveGate"/>, so a host that must exit at once (a second Ctrl-C) can wait
 /// for the save in progress instead of tearing it.
 /// </summary>
@@ -64,18 +66,63 @@ public sealed class Trainer
     public static Result Train(TrainOptions options, CancellationToken cancel = default, TextWriter log = null) =>
         new Trainer(options, log).Run(null, cancel);
 
-    /// <summary>Continues the run whose checkpoint is in <paramref name="dir"/>.</summary>
+    /// <summary>DIR/run.json: the run's settings, written (atomically) when it starts, before any training, so that a run
+    /// stopped before its first checkpoint (killed during that write, say) can still be resumed: from the start.</summary>
+    public const string RunFileName = "run.json";
+
+    /// <summary>Continues the run whose checkpoint is in <paramref name="dir"/>; a run stopped before its first checkpoint
+    /// starts again from its recorded settings (<see cref="RunFileName"/>) — the same run, since everything it computes is
+    /// a function of those settings (given the same thread count).</summary>
     public static Result Resume(string dir, CancellationToken cancel = default, TextWriter log = null, int threads = 0)
     {
-        var ckpt = Checkpoint.Load(Path.Combine(dir, Checkpoint.FileName));
+        string ckptPath = Path.Combine(dir, Checkpoint.FileName);
+        if (!File.Exists(ckptPath))
+        {
+            string runPath = Path.Combine(dir, RunFileName);
+            if (!File.Exists(runPath))
+                throw new FileNotFoundException($"nothing to resume in {dir}: no {Checkpoint.FileName} and no {RunFileName} (the settings rr train records when a run starts)", ckptPath);
+            var fresh = ReadRunFile(runPath);
+            fresh.Out = dir;
+            (log ?? Console.Error).WriteLine($"resuming {dir}: it stopped before its first checkpoint, so it starts again from its recorded settings ({RunFileName})");
+            return new Trainer(fresh, log).Run(null, cancel, threads);
+        }
+        var ckpt = Checkpoint.Load(ckptPath);
         var o = TrainOptions.FromJson(ckpt.Options);
         o.Out = dir;
         return new Trainer(o, log).Run(ckpt, cancel, threads);
     }
 
+    static void WriteRunFile(string path, TrainOptions o)
+    {
+        var doc = new System.Text.Json.Nodes.JsonObject { ["format"] = "rr-run-v1", ["options"] = o.ToJson() };
+        AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(doc.ToJsonString())), KillPoint.OpenTemp(RunFileName));
+    }
+
+    static TrainOptions ReadRunFile(string path)
+    {
+        try
+        {
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?.AsObject();
+            if ((string)doc?["format"] != "rr-run-v1" || doc["options"] is not System.Text.Json.Nodes.JsonObject opts)
+                throw new InvalidDataException($"{path}: not an rr run file (expected format rr-run-v1 with options)");
+            return TrainOptions.FromJson(opts);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: malformed run file ({e.Message.ReplaceLineEndings(" ")})");
+        }
+    }
+
     public Result Run(Checkpoint resume, CancellationToken cancel, int threads = 0)
     {
         _o.Validate();
+        if (_o.Engine == TrainEngines.Auto)
+        {
+            // Fixed here, before run.json and the checkpoints record it: a resume on another CPU keeps the run's engine.
+            var (engine, note) = TrainEngines.Default;
+            if (note != null) _log.WriteLine(note);
+            _o.Engine = engine;
+        }
         if (threads > 0) Workers.Threads = threads;
         string ckptPath = Path.Combine(_o.Out, Checkpoint.FileName);
         if (resume == null && File.Exists(ckptPath))
@@ -86,6 +133,7 @@ public sealed class Trainer
         Directory.CreateDirectory(_o.Out);   // only once the data loaded: a typo leaves no empty folder behind
         var stale = AtomicFile.RemoveStaleTemps(_o.Out);
         if (stale.Count > 0) _log.WriteLine($"removed {stale.Count} temporary file(s) of a killed writer: {string.Join(", ", stale)}");
+        if (resume == null) WriteRunFile(Path.Combine(_o.Out, RunFileName), _o);
         if (data.Height != data.Width)
             throw new InvalidDataException($"{_o.Data}: images are {data.Width}x{data.Height}; training needs square inputs — pass --size S");
         if (resume != null)

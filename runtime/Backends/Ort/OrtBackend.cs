@@ -56,6 +56,14 @@ public sealed class OrtBackend : IInferenceBackend
         try
         {
             if (options.Threads > 0) so.IntraOpNumThreads = options.Threads;
+            // No busy-waiting: by default each session's intra-op workers spin (~2^20 pause instructions, tens of ms) after
+            // every parallel section, waiting for more work. This plugin shares the CPU with its host (render thread,
+            // capture) and often with its own other sessions (depth switching, teach mode's variant backbone, a bench's
+            // bare session), and an idle session's spinning workers take the cores from the one that runs. Measured with
+            // `rr bench --depths 18,50 --precision fp32,int8 --frames 100 --repeat 5` (2 cores, AVX-512 VNNI, load ~3):
+            // spinning, ResNet-18 int8 inference p50 7.6–10.8 ms, total/bare segments 0.82–1.40; not spinning, 4.1–4.7 ms,
+            // segment medians 1.06–1.12 (the 0.3 ms of preprocessing; docs/int8.md).
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             switch (provider)
             {
                 case Cpu: break;
@@ -130,17 +138,20 @@ public sealed class OrtBackend : IInferenceBackend
             MaxBatch = _fixedBatch ? dims[0] : options.MaxBatch;
             _imageLen = Channels * Height * Width;
 
-            var modelOutputs = _session.OutputNames.Where(n => !tapOutputs.Contains(n)).ToList();
-            if (modelOutputs.Count == 0) throw new InvalidDataException("the model has no output besides the taps");
-            OutputName = modelOutputs[0];
+            // The model's own output: the first graph output that is not a tap; when every output is tapped (a feature
+            // extractor's `pool` tap is its output), the first one — Taps.AddOutputs keeps the model's outputs ahead of
+            // the taps it appends.
+            if (_session.OutputNames.Count == 0) throw new InvalidDataException("the model has no output");
+            OutputName = _session.OutputNames.FirstOrDefault(n => !tapOutputs.Contains(n)) ?? _session.OutputNames[0];
             // Each distinct output is bound once: ORT fills one buffer per bound name, so a tensor tapped twice (a stage
-            // alias and its node-output name, or a tap that is also the CAM's feature map) binding a second buffer under
-            // the same name left one of them empty. Taps of the same tensor share its array (read-only to callers).
+            // alias and its node-output name, a tap that is also the CAM's feature map, or the model's output itself)
+            // binding a second buffer under the same name left one of them empty. Taps of the same tensor share its array
+            // (read-only to callers).
             var outNames = new List<string> { OutputName };
             var tapOut = new int[tapOutputs.Count];   // tap i → index in outNames
             for (int i = 0; i < tapOutputs.Count; i++)
             {
-                tapOut[i] = outNames.IndexOf(tapOutputs[i], 1);
+                tapOut[i] = outNames.IndexOf(tapOutputs[i]);
                 if (tapOut[i] < 0) { tapOut[i] = outNames.Count; outNames.Add(tapOutputs[i]); }
             }
 
