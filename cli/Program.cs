@@ -6,7 +6,8 @@ namespace ResNetRealtime.Cli;
 /// `rr VERB [options]`. Each verb is one file in cli/Verbs/ exposing <c>Command Create()</c>; adding one
 /// (rr eval, rr quantize) is that file plus one line in <see cref="Verbs"/>. Errors that reach here are
 /// printed as one line (no stack trace) with a non-zero exit: 2 for bad usage, 1 otherwise; RR_DEBUG=1
-/// shows the trace.
+/// prints the exception with its stack trace and still exits 1 (the same on Windows, where an unhandled exception would
+/// reach the crash handler). Output is UTF-8 on every platform.
 /// </summary>
 public static class Program
 {
@@ -42,6 +43,17 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // Windows consoles default to the OEM/ANSI code page: "—" arrived as byte 0x97. UTF-8 output (code page 65001),
+        // as Linux and macOS already have. Redirected output (tests) keeps its writer.
+        if (OperatingSystem.IsWindows()) Console.OutputEncoding = new System.Text.UTF8Encoding(false);
+        // An exception on another thread would end the process through the OS's crash path (Wine: its debugger, exit 0
+        // or a hang): print it like any error and exit 1.
+        if (Interlocked.Exchange(ref _crashHandler, 1) == 0) AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Error.WriteLine(Debug ? $"rr: error: {e.ExceptionObject}" : $"rr: error: {Describe(e.ExceptionObject as Exception ?? new Exception(e.ExceptionObject?.ToString()))}");
+            Console.Error.Flush();
+            Environment.Exit(1);
+        };
         var root = Root();
         string prefix = args.Length > 0 && root.Subcommands.Any(c => c.Name == args[0]) ? $"rr {args[0]}" : "rr";
         try
@@ -53,12 +65,18 @@ public static class Program
             Console.Error.WriteLine($"{prefix}: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (Environment.GetEnvironmentVariable("RR_DEBUG") != "1")
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"{prefix}: error: {Describe(e)}");
+            // RR_DEBUG=1: the whole exception with its stack trace, printed here rather than left unhandled (which on
+            // Windows and Wine goes to the crash handler or debugger instead of stderr and a non-zero exit).
+            Console.Error.WriteLine(Debug ? $"{prefix}: error: {e}" : $"{prefix}: error: {Describe(e)}");
             return 1;
         }
     }
+
+    static int _crashHandler;
+
+    static bool Debug => Environment.GetEnvironmentVariable("RR_DEBUG") == "1";
 
     /// <summary>Rewrites a flag-named verb (see <see cref="FlagVerbs"/>) to its own verb.</summary>
     internal static string[] Route(string[] args)

@@ -25,7 +25,8 @@ public static class InferVerb
     {
         var model = Cli.Str("--model", "M.onnx", "the ONNX model", required: true);
         var input = Cli.Str("--input", "X.npy|IMAGE", "a float32 NCHW .npy tensor, or an image decoded by ffmpeg (PNG, JPEG, ...)", required: true);
-        var backend = Cli.Str("--backend", "B", "ort-cpu, ort-dml, ort-cuda or gl", "ort-cpu");
+        var backend = Cli.Str("--backend", "B", "ort-cpu, ort-dml, ort-cuda, gl, or auto (Windows: ort-dml, gl, ort-cpu; elsewhere gl on a hardware GPU, ort-cpu): " +
+                              "a GPU backend is compared with ort-cpu on a probe input first and refused when they disagree", "ort-cpu");
         var output = Cli.Str("--output", "Y.npy", "write the raw model output here (.npy input only)", absent: "not written");
         var topk = Cli.Int("--topk", "K", "classes printed per row", 5, min: 1);
         var threads = Cli.Int("--threads", "T", "inference threads; 0 = the backend's default", 0, min: 0);
@@ -52,10 +53,10 @@ public static class InferVerb
 
     static int Execute(string modelPath, string inputPath, string backend, string output, int topk, int threads, string[] taps, string tapsOut, string precision)
     {
-        BackendFactory.Validate(backend);
+        if (backend != "auto") BackendFactory.Validate(backend);
         try { Int8Cache.ValidatePrecision(precision); }
         catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
-        if (precision == Int8Cache.Int8) Int8Cache.RequireCpu(backend);
+        if (precision == Int8Cache.Int8 && backend != "auto") Int8Cache.RequireCpu(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
         modelPath = Runtime.Models.Pretrained.ModelSource.Resolve(modelPath);
         var model = LoadedModel.Load(modelPath);
@@ -105,6 +106,7 @@ public static class InferVerb
         int maxBatch = dims[0] > 0 ? (int)dims[0] : n;
 
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps, MaxBatch = maxBatch });
+        ReportChoice(clf);
         var be = clf.Backend;
         if (be.Channels != x.Shape[1] || be.Height != x.Shape[2] || be.Width != x.Shape[3])
             throw new InvalidDataException($"{Path.GetFileName(inputPath)} has shape {x.ShapeText}; the model expects [N,{be.Channels},{be.Height},{be.Width}]");
@@ -150,6 +152,7 @@ public static class InferVerb
     {
         var img = ImageDecoder.Decode(inputPath);
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps });
+        ReportChoice(clf);
         // One warm-up run so the printed latency is a steady-state frame, not session start-up.
         clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
         var r = clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
@@ -166,6 +169,16 @@ public static class InferVerb
             WriteTap(tapsOut, taps[t], tap.Data.AsSpan(0, per).ToArray(), shape);
         }
         return 0;
+    }
+
+    /// <summary>"auto" resolved, or a backend refused on the way: the reason goes to stderr (stdout stays the result);
+    /// a passed self-check is one line of stdout.</summary>
+    static void ReportChoice(Classifier clf)
+    {
+        if (clf.Choice.Reason != null) Console.Error.WriteLine($"rr infer: backend {clf.Choice.Reason}");
+        if (clf.SelfCheck is { } c)
+            Console.WriteLine(FormattableString.Invariant(
+                $"self-check: {c.Backend} agrees with ort-cpu on the probe input (max difference {c.Relative:G3} of max |logit|, tolerance {BackendSelfCheck.Tolerance:G3}; {(c.Cached ? "cached" : $"{c.Milliseconds:F0} ms")})"));
     }
 
     /// <summary>A NaN/±Inf logit has no probability: one line and a non-zero exit instead of "NaN%".</summary>

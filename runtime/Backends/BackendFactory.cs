@@ -53,8 +53,18 @@ public static class BackendFactory
         Validate(name);
         Func<LoadedModel, BackendOptions, IInferenceBackend> maker;
         lock (Makers) maker = Makers[name];
-        return maker(model, options ?? new BackendOptions());
+        return maker(ApplyFault(name, model), options ?? new BackendOptions());
     }
+
+    /// <summary>
+    /// Test seam for the self-check (<see cref="BackendSelfCheck"/>): when set, every session of a backend is made from
+    /// the model this returns for (backend name, model) — tests perturb a weight for "gl" so that the real kernels compute
+    /// wrong numbers. Never set outside tests. Everything that makes a session goes through <see cref="ApplyFault"/>.
+    /// </summary>
+    internal static Func<string, LoadedModel, LoadedModel> FaultForTests;
+
+    internal static LoadedModel ApplyFault(string backend, LoadedModel model) =>
+        FaultForTests is { } f ? f(backend, model) ?? model : model;
 
     static IInferenceBackend CreateOrt(string provider, LoadedModel loaded, BackendOptions options)
     {

@@ -1,6 +1,7 @@
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Realtime;
 
 namespace ResNetRealtime.Runtime.Inference;
 
@@ -19,28 +20,69 @@ public sealed partial class Classifier
     /// <summary>
     /// A classifier over a loaded model: labels, mean/std and the head kind come from the model object
     /// (its metadata, else documented defaults); a feature extractor gets no softmax/top-k.
+    /// A GPU backend (gl, ort-dml, ort-cuda) first passes its self-check (<see cref="ClassifierOptions.SelfCheck"/>);
+    /// "auto" tries <see cref="BackendChoice.AutoOrder"/> and says in <see cref="Choice"/> what ran and why.
     /// </summary>
     public static Classifier Create(LoadedModel model, ClassifierOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ClassifierOptions();
-        BackendFactory.Validate(options.Backend);
+        string requested = options.Backend ?? OrtBackendName;
+        if (requested != Auto) BackendFactory.Validate(requested);
         Quantization.Int8Cache.ValidatePrecision(options.Precision);
         if (options.Precision == Quantization.Int8Cache.Int8)
         {
-            Quantization.Int8Cache.RequireCpu(options.Backend);
+            // int8 runs on ort-cpu only: "auto" resolves to it without trying the GPU backends.
+            if (requested == Auto) requested = OrtBackendName;
+            Quantization.Int8Cache.RequireCpu(requested);
             var q = Quantization.Int8Cache.Get(model.Onnx);
             if (!ReferenceEquals(q, model.Onnx)) model = LoadedModel.From(q, model.Source);
         }
+        var candidates = requested == Auto ? AutoCandidates() : new[] { new BackendChoice(requested, requested, null) };
+        var (clf, choice) = BackendChoice.FirstThatWorks(candidates, c => CreateOn(model, c.Backend, options));
+        clf.Choice = choice;
+        return clf;
+    }
+
+    const string Auto = "auto", OrtBackendName = Backends.Ort.OrtBackend.Cpu;
+
+    /// <summary>What "auto" tries without a host context: the GL candidate is judged on a probe context of our own, made
+    /// and dropped on a thread of its own so that a context current on the caller's thread stays current.</summary>
+    static IReadOnlyList<BackendChoice> AutoCandidates()
+    {
+        if (!BackendFactory.IsRegistered(Backends.Gl.GlBackendFactory.Name))
+            return BackendChoice.CandidatesWithoutGl(Auto, "the gl backend is not in this build");
+        var probe = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                using var ctx = Gl.GlContext.CreateHeadless();
+                return (ctx.SupportsCompute, ctx.Renderer, ctx.Version, (string)null);
+            }
+            catch (Exception e) when (e is Gl.GlException or DllNotFoundException or EntryPointNotFoundException or PlatformNotSupportedException)
+            {
+                return (false, (string)null, (string)null, e.Message);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (!probe.Wait(30_000)) return BackendChoice.CandidatesWithoutGl(Auto, "no OpenGL context within 30 s");
+        var (compute, renderer, version, error) = probe.Result;
+        return error != null ? BackendChoice.CandidatesWithoutGl(Auto, $"no OpenGL context for gl ({error})")
+                             : BackendChoice.Candidates(Auto, compute, renderer, version);
+    }
+
+    static Classifier CreateOn(LoadedModel model, string backendName, ClassifierOptions options)
+    {
+        BackendFactory.Validate(backendName);
         var info = model.Info;
-        var backend = BackendFactory.Create(options.Backend, model, new BackendOptions
+        var backend = BackendFactory.Create(backendName, model, new BackendOptions
         {
             Threads = options.Threads, Taps = options.Taps ?? Array.Empty<string>(), MaxBatch = options.MaxBatch, DeviceId = options.DeviceId,
         });
         try
         {
+            var check = options.SelfCheck && BackendSelfCheck.Applies(backendName) ? BackendSelfCheck.Require(model, backend, options.DeviceId) : null;
             bool normOk = info.Mean.Length == backend.Channels && info.Std.Length == backend.Channels;
-            return new Classifier(backend, options, info.Labels, normOk ? info.Mean : null, normOk ? info.Std : null, info.Head);
+            return new Classifier(backend, options, info.Labels, normOk ? info.Mean : null, normOk ? info.Std : null, info.Head) { SelfCheck = check };
         }
         catch
         {
@@ -48,4 +90,12 @@ public sealed partial class Classifier
             throw;
         }
     }
+
+    /// <summary>The self-check the backend passed (<see cref="BackendSelfCheck"/>); null for ort-cpu (the reference), with
+    /// <see cref="ClassifierOptions.SelfCheck"/> off, or for a classifier made around a backend by its constructor.</summary>
+    public SelfCheckResult SelfCheck { get; private init; }
+
+    /// <summary>What was asked and what runs, with the reason when they differ ("auto" resolved, refusals on the way);
+    /// for a classifier made by its constructor, the backend as given.</summary>
+    public BackendChoice Choice { get; private set; }
 }

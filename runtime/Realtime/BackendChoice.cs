@@ -1,46 +1,122 @@
+using ResNetRealtime.Runtime.Backends;
+using ResNetRealtime.Runtime.Backends.Ort;
+
 namespace ResNetRealtime.Runtime.Realtime;
 
 /// <summary>
-/// The one place that decides which backend runs ("auto" included), from what was asked (--backend / RealtimeOptions.Backend, default
-/// "auto") and what the host's (or demo's) GL context offers:
+/// The one place that decides which backend runs ("auto" included), from what was asked (--backend / the options'
+/// Backend) and what the GL context offers (the host's or demo's, or a probe context the Classifier makes):
 /// <list type="bullet">
-/// <item>auto → gl when the context has OpenGL 4.3 compute on hardware; ort-cpu on a software renderer
-/// (llvmpipe, softpipe, SwiftShader, "Software…": the CPU runs ONNX Runtime faster than it emulates a GPU)
-/// or without 4.3.</item>
+/// <item>auto → the candidates of <see cref="AutoOrder"/>, tried in order by the caller: on Windows ort-dml first (the
+/// user's GPU through DirectML), then gl, then ort-cpu; elsewhere gl, then ort-cpu. gl is a candidate only when the
+/// context has OpenGL 4.3 compute on hardware: on a software renderer (llvmpipe, softpipe, SwiftShader, "Software…")
+/// the CPU runs ONNX Runtime faster than it emulates a GPU. A candidate that cannot start or fails its self-check
+/// (<see cref="BackendSelfCheck"/>) hands over to the next, and <see cref="After"/> records why.</item>
 /// <item>gl → gl whenever 4.3 compute is there (llvmpipe included: asked for explicitly); otherwise ort-cpu.</item>
-/// <item>anything else (ort-cpu, ort-dml, ort-cuda) → as asked; the CPU worker falls back itself if it cannot load.</item>
+/// <item>anything else (ort-cpu, ort-dml, ort-cuda) → as asked; it starts and passes its self-check, or fails.</item>
 /// </list>
-/// <see cref="Reason"/> is the line the HUD and stderr show.
+/// <see cref="Reason"/> is the line the HUD and stderr show (null when the backend is exactly what was asked).
 /// </summary>
 public readonly record struct BackendChoice(string Requested, string Backend, string Reason)
 {
     static readonly string[] SoftwareMarkers = { "llvmpipe", "softpipe", "SwiftShader", "Software" };
 
+    /// <summary>The backends "auto" tries, in order, on this operating system.</summary>
+    public static IReadOnlyList<string> AutoOrder { get; } = OperatingSystem.IsWindows()
+        ? new[] { OrtBackend.Dml, Backends.Gl.GlBackendFactory.Name, OrtBackend.Cpu }
+        : new[] { Backends.Gl.GlBackendFactory.Name, OrtBackend.Cpu };
+
+    /// <summary>Test seam: the tests' Mesa llvmpipe counts as hardware, so "auto" reaches gl and its fallback can be
+    /// exercised on a machine without a GPU. Never set outside tests.</summary>
+    internal static bool SoftwareCountsAsHardwareForTests;
+
     /// <summary>True when <paramref name="renderer"/> (GL_RENDERER) names a CPU rasteriser.</summary>
     public static bool IsSoftwareRenderer(string renderer) =>
-        renderer != null && SoftwareMarkers.Any(m => renderer.Contains(m, StringComparison.OrdinalIgnoreCase));
+        !SoftwareCountsAsHardwareForTests && renderer != null && SoftwareMarkers.Any(m => renderer.Contains(m, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The first of <see cref="Candidates"/>: what runs when it starts and passes its self-check.</summary>
+    public static BackendChoice Decide(string requested, bool supportsCompute, string renderer, string version) =>
+        Candidates(requested, supportsCompute, renderer, version)[0];
 
     /// <param name="requested">"auto", "gl", "ort-cpu", ...</param>
-    /// <param name="supportsCompute">The demo's context has OpenGL 4.3 + compute entry points.</param>
-    /// <param name="renderer">GL_RENDERER of that context.</param>
+    /// <param name="supportsCompute">The context has OpenGL 4.3 + compute entry points (false when there is no context).</param>
+    /// <param name="renderer">GL_RENDERER of that context, or a line saying why there is none.</param>
     /// <param name="version">GL_VERSION of that context (for the "needs 4.3" line).</param>
-    public static BackendChoice Decide(string requested, bool supportsCompute, string renderer, string version)
+    /// <returns>What to try, in order; each carries the reason it is the one when reached. Never empty.</returns>
+    public static IReadOnlyList<BackendChoice> Candidates(string requested, bool supportsCompute, string renderer, string version)
     {
         requested ??= "auto";
         string r = ShortRenderer(renderer);
         switch (requested)
         {
             case "auto":
-                if (!supportsCompute) return new(requested, "ort-cpu", $"ort-cpu: OpenGL {version} on {r} has no 4.3 compute shaders (gl needs them)");
-                if (IsSoftwareRenderer(renderer)) return new(requested, "ort-cpu", $"ort-cpu: {r} is a software renderer; --backend gl forces it");
-                return new(requested, "gl", $"gl: {r} has OpenGL 4.3 compute; frames stay on the GPU");
+                var list = new List<BackendChoice>();
+                foreach (var b in AutoOrder)
+                {
+                    if (b == OrtBackend.Dml) list.Add(new(requested, b, "ort-dml: DirectML, the first choice on Windows"));
+                    else if (b == Backends.Gl.GlBackendFactory.Name)
+                    {
+                        if (supportsCompute && !IsSoftwareRenderer(renderer))
+                            list.Add(new(requested, b, $"gl: {r} has OpenGL 4.3 compute; frames stay on the GPU"));
+                    }
+                    else
+                        list.Add(new(requested, b, !supportsCompute ? $"ort-cpu: OpenGL {version} on {r} has no 4.3 compute shaders (gl needs them)"
+                                                  : IsSoftwareRenderer(renderer) ? $"ort-cpu: {r} is a software renderer; --backend gl forces it"
+                                                  : "ort-cpu"));
+                }
+                return list;
             case "gl":
-                if (!supportsCompute) return new(requested, "ort-cpu", $"ort-cpu: gl backend needs OpenGL 4.3; this context is {version} on {r}");
-                return new(requested, "gl", IsSoftwareRenderer(renderer) ? $"gl (forced) on the software renderer {r}: slow" : $"gl on {r}");
+                if (!supportsCompute) return new[] { new BackendChoice(requested, OrtBackend.Cpu, $"ort-cpu: gl backend needs OpenGL 4.3; this context is {version} on {r}") };
+                return new[] { new BackendChoice(requested, "gl", IsSoftwareRenderer(renderer) ? $"gl (forced) on the software renderer {r}: slow" : $"gl on {r}") };
             default:
-                return new(requested, requested, null);
+                return new[] { new BackendChoice(requested, requested, null) };
         }
     }
+
+    /// <summary>The candidates when there is no GL context to run gl in (<paramref name="noGl"/> says why): "auto" is
+    /// <see cref="AutoOrder"/> without gl; anything else is as asked.</summary>
+    public static IReadOnlyList<BackendChoice> CandidatesWithoutGl(string requested, string noGl)
+    {
+        requested ??= "auto";
+        if (requested != "auto") return new[] { new BackendChoice(requested, requested, null) };
+        return AutoOrder.Where(b => b != Backends.Gl.GlBackendFactory.Name)
+            .Select(b => new BackendChoice(requested, b, b == OrtBackend.Dml ? "ort-dml: DirectML, the first choice on Windows" : $"{b}: {noGl}"))
+            .ToArray();
+    }
+
+    /// <summary>This choice, reached after <paramref name="refused"/> could not start or failed its self-check
+    /// (<paramref name="why"/>, one line): the reason says both.</summary>
+    public BackendChoice After(string refused, string why) =>
+        this with { Reason = $"{Reason ?? Backend}; {refused} was tried first and refused: {why}" };
+
+    /// <summary>
+    /// Walks <paramref name="candidates"/>: <paramref name="create"/> makes (and self-checks) one; a NotSupportedException,
+    /// GL or native-loading failure of any but the last hands over to the next candidate, recorded in the reason.
+    /// The last candidate's failure propagates (an explicit backend fails with its own one line).
+    /// </summary>
+    public static (T Value, BackendChoice Choice) FirstThatWorks<T>(IReadOnlyList<BackendChoice> candidates, Func<BackendChoice, T> create)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Count == 0) throw new ArgumentException("no backend candidates", nameof(candidates));
+        var refusals = new List<(string Backend, string Why)>();
+        for (int i = 0; ; i++)
+        {
+            var c = candidates[i];
+            try
+            {
+                var v = create(c);
+                foreach (var (b, why) in refusals) c = c.After(b, why);
+                return (v, c);
+            }
+            catch (Exception e) when (i < candidates.Count - 1 && IsUnavailable(e))
+            {
+                refusals.Add((c.Backend, e.Message.ReplaceLineEndings(" ")));
+            }
+        }
+    }
+
+    static bool IsUnavailable(Exception e) =>
+        e is NotSupportedException or Gl.GlException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException;
 
     /// <summary>"llvmpipe (LLVM 15.0.6, 256 bits)" → as is; long vendor strings are cut so the HUD line fits.</summary>
     static string ShortRenderer(string renderer)

@@ -41,6 +41,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     public int Classes => _classifier.Classes;
     public IReadOnlyList<string> Labels => _classifier.Labels;
     public bool AcceptsTextures => false;
+    public Backends.SelfCheckResult SelfCheck => _classifier.SelfCheck;
     public long Submitted { get { lock (_lock) return _submitted; } }
     public long Dropped { get { lock (_lock) return _dropped; } }
     public long Completed { get { lock (_lock) return _completed; } }
@@ -62,6 +63,7 @@ internal sealed class CpuEngine : IRealtimeEngine
         _classifier = Classifier.Create(model, new ClassifierOptions
         {
             Backend = backend, Threads = o.Threads, TopK = o.TopK, Taps = taps, CropRatio = o.CropRatio, Precision = o.Precision,
+            SelfCheck = o.SelfCheck,
         });
         try
         {

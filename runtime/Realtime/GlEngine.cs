@@ -62,6 +62,7 @@ internal sealed class GlEngine : IRealtimeEngine
     public int Classes => _be.Classes;
     public IReadOnlyList<string> Labels => _labels;
     public bool AcceptsTextures => true;
+    public SelfCheckResult SelfCheck { get; }
     public long Submitted => _submitted;
     public long Dropped => _dropped;
     public long Completed => _completed;
@@ -85,10 +86,12 @@ internal sealed class GlEngine : IRealtimeEngine
             {
                 // RestoreHostState off: this engine guards each of its entries itself (it makes GL calls of its own:
                 // timer queries, the input texture check), so the backend saving again inside would double the cost.
-                _be = GlBackendFactory.Create(model, new BackendOptions { Taps = o.Taps ?? Array.Empty<string>() }, new GlBackendOptions
+                _be = GlBackendFactory.Create(BackendFactory.ApplyFault(GlBackendFactory.Name, model), new BackendOptions { Taps = o.Taps ?? Array.Empty<string>() }, new GlBackendOptions
                 {
                     Context = _ctx, TopK = o.TopK, Cam = o.Cam, MaxInFlight = 1, CropRatio = o.CropRatio, RestoreHostState = false,
                 });
+                // The probe runs through this very backend, in this context (inside Enter/Leave like any of our work).
+                if (o.SelfCheck) SelfCheck = BackendSelfCheck.Require(model, _be);
                 if (o.Cam && _be.CamTexture == 0)
                     throw new NotSupportedException("Cam: the model does not end in GlobalAveragePool → Gemm, so it has no class-activation map; set Cam = false");
                 // Timer queries are core since 3.3, but a host may hand us a context without them: then GPU times read NaN.

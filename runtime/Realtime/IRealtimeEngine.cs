@@ -8,6 +8,7 @@ internal interface IRealtimeEngine : IDisposable
     int Classes { get; }
     IReadOnlyList<string> Labels { get; }
     bool AcceptsTextures { get; }
+    Backends.SelfCheckResult SelfCheck { get; }
     long Submitted { get; }
     long Dropped { get; }
     long Completed { get; }

@@ -37,25 +37,24 @@ public sealed class RealtimeClassifier : IDisposable
     {
         if (o.TopK < 1) throw new ArgumentException($"TopK must be ≥ 1, got {o.TopK}");
         if (o.FrameBudget < TimeSpan.Zero) throw new ArgumentException($"FrameBudget must be ≥ 0, got {o.FrameBudget}");
-        Choice = Decide(o);
-        BackendFactory.Validate(Choice.Backend);
-        if (Choice.Backend == Backends.Gl.GlBackendFactory.Name)
+        // Each candidate is made and self-checked in turn; "auto" falls through to the next on a refusal (BackendChoice).
+        (_engine, Choice) = BackendChoice.FirstThatWorks(Candidates(o), c =>
         {
-            _rule = new ThreadRule("RealtimeClassifier (gl)");
-            _engine = new GlEngine(model, o, this);
-        }
-        else _engine = new CpuEngine(model, Choice.Backend, o, this);
+            BackendFactory.Validate(c.Backend);
+            return c.Backend == Backends.Gl.GlBackendFactory.Name ? (IRealtimeEngine)new GlEngine(model, o, this) : new CpuEngine(model, c.Backend, o, this);
+        });
+        if (Choice.Backend == Backends.Gl.GlBackendFactory.Name) _rule = new ThreadRule("RealtimeClassifier (gl)");
     }
 
-    static BackendChoice Decide(RealtimeOptions o)
+    static IReadOnlyList<BackendChoice> Candidates(RealtimeOptions o)
     {
         var requested = o.Backend ?? "auto";
-        if (requested is not ("auto" or "gl")) return new BackendChoice(requested, requested, null);
+        if (requested is not ("auto" or "gl")) return new[] { new BackendChoice(requested, requested, null) };
         var ctx = o.GlContext;
         if (ctx == null)
-            return requested == "gl" ? new BackendChoice(requested, "gl", "gl in an own headless context (no GlContext given)")
-                                     : new BackendChoice(requested, "ort-cpu", "ort-cpu: no GlContext given, so gl has no host context to run in");
-        return BackendChoice.Decide(requested, ctx.SupportsCompute, ctx.Renderer, ctx.Version);
+            return requested == "gl" ? new[] { new BackendChoice(requested, "gl", "gl in an own headless context (no GlContext given)") }
+                                     : BackendChoice.CandidatesWithoutGl(requested, "no GlContext given, so gl has no host context to run in");
+        return BackendChoice.Candidates(requested, ctx.SupportsCompute, ctx.Renderer, ctx.Version);
     }
 
     /// <summary>Loads an .onnx file, or a built-in name such as <c>pretrained:resnet18</c> (restored and converted on first
@@ -82,9 +81,13 @@ public sealed class RealtimeClassifier : IDisposable
         return new RealtimeClassifier(model, options ?? new RealtimeOptions());
     }
 
-    /// <summary>What ran and why ("auto" resolved; the reason is a line for a HUD or log, null when as asked).</summary>
+    /// <summary>What ran and why ("auto" resolved, backends refused on the way included; the reason is a line for a HUD
+    /// or log, null when as asked).</summary>
     public BackendChoice Choice { get; }
     public string Backend => _engine.Backend;
+    /// <summary>The self-check of the backend that runs (<see cref="BackendSelfCheck"/>); null for ort-cpu (the reference)
+    /// or with <see cref="RealtimeOptions.SelfCheck"/> off.</summary>
+    public SelfCheckResult SelfCheck => _engine.SelfCheck;
     public int Classes => _engine.Classes;
     public IReadOnlyList<string> Labels => _engine.Labels;
     /// <summary>True when <see cref="Submit"/> takes <see cref="FrameInput.FromTexture"/> frames (gl); CPU backends take pixels.</summary>

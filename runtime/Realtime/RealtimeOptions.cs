@@ -29,4 +29,9 @@ public sealed class RealtimeOptions
     public string Precision { get; init; } = Quantization.Int8Cache.Fp32;
     /// <summary>Crop size / resize size (torchvision's 224/256); 1 = resize the whole frame to the input.</summary>
     public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
+    /// <summary>gl, ort-dml, ort-cuda: run one probe through the new session and compare it with ort-cpu before trusting it
+    /// (<see cref="Backends.BackendSelfCheck"/>: about one inference on each, once per model and device in this process).
+    /// A backend that disagrees is refused ("auto" moves on to the next). false: trust it unchecked (a host that cannot
+    /// spend the time, or checks some other way).</summary>
+    public bool SelfCheck { get; init; } = true;
 }

@@ -30,6 +30,7 @@ public static class OrtProviders
                 RequireInBuild("DmlExecutionProvider", OperatingSystem.IsWindows()
                     ? "ort-dml needs the DirectML build of onnxruntime.dll, which `dotnet build -r win-x64` (or rr.ps1) puts beside the app; this onnxruntime.dll is the CPU-only one (was the app built without -r win-x64?); use --backend ort-cpu instead"
                     : $"ort-dml needs Windows with DirectML (the win-x64 build's onnxruntime.dll); this is {RuntimeInformation.OSDescription}; use --backend ort-cpu or gl");
+                if (OperatingSystem.IsWindows() && DirectMLProblem(LoadedOrtDirectory(), out string problem)) throw new NotSupportedException(problem);
                 break;
             case OrtBackend.Cuda:
                 RequireInBuild("CUDAExecutionProvider",
@@ -41,6 +42,46 @@ public static class OrtProviders
                         $"ort-cuda: {missing} not found; ONNX Runtime {Version}'s CUDA EP needs the NVIDIA driver (libcuda.so.1), CUDA 13 and cuDNN 9 on the library path (LD_LIBRARY_PATH); use --backend ort-cpu or gl");
                 break;
         }
+    }
+
+    /// <summary>The DirectML.dll ONNX Runtime 1.30.0's DirectML EP was built against (Microsoft.AI.DirectML 1.15.4, which the
+    /// win-x64 build ships beside onnxruntime.dll: runtime/build/OnnxRuntime.targets).</summary>
+    public static readonly Version DirectMLVersion = new(1, 15, 4);
+
+    /// <summary>
+    /// True (with one line) when DirectML.dll beside <paramref name="ortDirectory"/> is missing or not 1.15.x. Windows searches
+    /// the app's folder first, then System32, whose DirectML.dll (inbox since Windows 10 1903) is older: missing ours, the
+    /// DirectML EP would load that one and fail later with an HRESULT instead of this line.
+    /// </summary>
+    public static bool DirectMLProblem(string ortDirectory, out string problem)
+    {
+        problem = null;
+        if (ortDirectory == null) return false;   // not found among the loaded modules: let ORT report
+        string dll = Path.Combine(ortDirectory, "DirectML.dll");
+        if (!File.Exists(dll))
+        {
+            problem = $"ort-dml: DirectML.dll is missing beside onnxruntime.dll in {ortDirectory}; the win-x64 build ships DirectML.dll {DirectMLVersion} there " +
+                      "(runtime/build/OnnxRuntime.targets: rebuild with -r win-x64, or copy it back); use --backend ort-cpu or gl";
+            return true;
+        }
+        var info = System.Diagnostics.FileVersionInfo.GetVersionInfo(dll);
+        var found = new Version(info.FileMajorPart, info.FileMinorPart, info.FileBuildPart);
+        if (found.Major != DirectMLVersion.Major || found.Minor != DirectMLVersion.Minor)
+        {
+            problem = $"ort-dml: {dll} is DirectML {(found.Major == 0 && found.Minor == 0 ? "of no version (not a DirectML.dll)" : found.ToString())}; " +
+                      $"ONNX Runtime {Version}'s DirectML EP needs {DirectMLVersion.Major}.{DirectMLVersion.Minor}.x ({DirectMLVersion} ships with the win-x64 build); rebuild with -r win-x64; use --backend ort-cpu or gl";
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The folder the loaded onnxruntime.dll came from (where DirectML.dll must be), or null.</summary>
+    static string LoadedOrtDirectory()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        foreach (System.Diagnostics.ProcessModule m in self.Modules)
+            if (string.Equals(m.ModuleName, "onnxruntime.dll", StringComparison.OrdinalIgnoreCase)) return Path.GetDirectoryName(m.FileName);
+        return null;
     }
 
     /// <summary>The CUDA libraries that <paramref name="canLoad"/> cannot load, comma-separated; null when all load.</summary>
