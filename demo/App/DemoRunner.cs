@@ -109,12 +109,14 @@ public sealed unsafe class DemoRunner : IDisposable
     /// </summary>
     void Activate(string requested)
     {
-        _choice = BackendChoice.Decide(requested, _ctx.SupportsCompute, _ctx.Renderer, _ctx.Version);
+        // In order: each is taken when it starts and passes its self-check (LivePath); the HUD shows refusals.
+        var candidates = BackendChoice.Candidates(requested, _ctx.SupportsCompute, _ctx.Renderer, _ctx.Version);
+        _choice = candidates[0];
         if (_choice.Reason != null) _log.WriteLine("rr demo: backend " + _choice.Reason);
         _backend = _choice.Backend;
         int depth = ModelProvider.Depths[_depthIndex];
-        if (_worker == null) _worker = new LivePath(_ctx, _o, _sceneSource, _modelSize, depth, _backend, _log);
-        else _worker.RequestSwitch(depth, _backend);
+        if (_worker == null) _worker = new LivePath(_ctx, _o, _sceneSource, _modelSize, depth, candidates, _log);
+        else _worker.RequestSwitch(depth, candidates);
         _hasResult = false;
         _info.Stages.Clear(); // relabelled for the new path by FillHud
     }
@@ -244,7 +246,7 @@ public sealed unsafe class DemoRunner : IDisposable
     void SwitchDepth(int index)
     {
         _depthIndex = index;
-        _worker.RequestSwitch(ModelProvider.Depths[index], _backend);
+        _worker.RequestSwitch(ModelProvider.Depths[index], _worker.Backend ?? _backend);   // stay on what runs (auto may have fallen back)
         _worker.InferenceStats.Clear();
         SettleInHeadless();
     }
@@ -393,7 +395,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _info.Source = _o.Source.ToString();
         _info.Model = _worker.ModelDescription ?? _worker.Status;
         _info.RandomWeights = _worker.RandomWeights;
-        _info.Notice = _worker.Error ?? _worker.Status ?? _choice.Reason;
+        _info.Notice = _worker.Error ?? _worker.Status ?? (_worker.Choice ?? _choice).Reason;
         _info.Lag = _worker.OnGpu && _lag.Count > 0 ? _lag.Mean : -1;
         if (_o.BudgetMs > 0 && _info.Notice == null) _info.Notice = $"adaptive: budget {_o.BudgetMs} ms";
         if (_teach != null) _info.Notice = _worker.Error ?? _teach.Status;
@@ -438,7 +440,7 @@ public sealed unsafe class DemoRunner : IDisposable
     void WriteJson(double seconds, List<string> shots, string ended) => _json.Write(Path.Combine(_o.OutDir, "frames.json"), new FramesSummary
     {
         Source = _o.Source.ToString(), Model = _worker.ModelDescription, RandomWeights = _worker.RandomWeights,
-        Width = _width, Height = _height, BackendRequested = _choice.Requested, Backend = _backend, BackendReason = _choice.Reason,
+        Width = _width, Height = _height, BackendRequested = _choice.Requested, Backend = _worker.Backend ?? _backend, BackendReason = (_worker.Choice ?? _choice).Reason,
         GlRenderer = _ctx.Renderer, GlVersion = _ctx.Version, Ended = ended,
         Classes = _script != null ? SceneScript.Classes : Array.Empty<string>(),
         Frames = _frames, Predictions = _inferred, Accuracy = _script != null ? Accuracy() : double.NaN, Seconds = seconds,

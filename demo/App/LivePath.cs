@@ -1,5 +1,6 @@
 using ResNetRealtime.Demo.Sources;
 using System.Diagnostics;
+using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
@@ -35,7 +36,7 @@ public sealed class LivePath : IDisposable
     RealtimeClassifier _rt;
     RealtimeResult _rr;
     ModelChoice _model;
-    Task<(ModelChoice Model, RealtimeClassifier Classifier, string Backend, string Note)> _loading;
+    Task<Load> _loading;
     int _mosaicLayer = int.MaxValue;
     long _lastSubmitted = -1, _version;
     // Per-frame facts the runtime does not carry, by frame id (the runtime returns the id).
@@ -43,6 +44,8 @@ public sealed class LivePath : IDisposable
     readonly int[] _label = new int[Ring];
 
     public string Backend { get; private set; }
+    /// <summary>What runs and why, refusals on the way included (set when a load completes).</summary>
+    public BackendChoice? Choice { get; private set; }
     public int Depth { get; private set; }
     public string ModelDescription => _model?.Description;
     public bool RandomWeights => _model?.RandomWeights ?? false;
@@ -63,9 +66,13 @@ public sealed class LivePath : IDisposable
     public Action<RealtimeResult, ResultSnapshot> OnFill { get; set; }
 
     public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
+        : this(context, options, scene, sceneSize, depth, new[] { new BackendChoice(backend, backend, null) }, log) { }
+
+    /// <param name="candidates">What to try, in order (<see cref="BackendChoice.Candidates"/>).</param>
+    public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, IReadOnlyList<BackendChoice> candidates, TextWriter log)
     {
         _ctx = context; _o = options; _scene = scene; _sceneSize = sceneSize; _log = log;
-        RequestSwitch(depth, backend);
+        RequestSwitch(depth, candidates);
     }
 
     /// <summary>Index into the model's stages for the mosaic (wraps).</summary>
@@ -89,8 +96,18 @@ public sealed class LivePath : IDisposable
     };
 
     /// <summary>Loads the model of a depth slot on a backend; the current classifier runs on until it is ready.</summary>
-    public void RequestSwitch(int depth, string backend)
+    public void RequestSwitch(int depth, string backend) => RequestSwitch(depth, new[] { new BackendChoice(backend, backend, null) });
+
+    /// <summary>
+    /// Loads the model of a depth slot on the first of <paramref name="candidates"/> (<see cref="BackendChoice.Candidates"/>)
+    /// that starts and passes its self-check; the current classifier runs on until it is ready. "auto" moves on to the
+    /// next candidate with the refusal in <see cref="Choice"/>'s reason (the HUD and log show it). An explicit backend
+    /// that fails its self-check is an error (its answers would be wrong); one that cannot start at all falls back to
+    /// ort-cpu, as stated on the HUD.
+    /// </summary>
+    public void RequestSwitch(int depth, IReadOnlyList<BackendChoice> candidates)
     {
+        string backend = candidates[0].Backend;
         Status = $"loading ResNet-{depth} on {backend}…";
         Backend ??= backend;
         var previous = _loading;
@@ -98,17 +115,61 @@ public sealed class LivePath : IDisposable
         _loading = Task.Run(() =>
         {
             var m = ModelProvider.Choose(o, depth, scene, size);
-            if (backend == "gl") return (m, (RealtimeClassifier)null, backend, (string)null);
-            try { return (m, RealtimeClassifier.Create(m.Model, Options(m, backend)), backend, (string)null); }
-            catch (Exception e) when (backend != "ort-cpu" && e is NotSupportedException or ArgumentException or InvalidOperationException or GlException or DllNotFoundException or EntryPointNotFoundException)
-            {
-                var note = $"{backend} unavailable ({e.Message}); using ort-cpu";
-                log.WriteLine($"rr demo: {note}");
-                return (m, RealtimeClassifier.Create(m.Model, Options(m, "ort-cpu")), "ort-cpu", note);
-            }
+            var load = new Load(m, candidates);
+            // CPU candidates are made here; gl only on the render thread (PollLoad), where the demo's context is current.
+            while (load.Current.Backend != "gl" && !load.TryCreate(b => RealtimeClassifier.Create(m.Model, Options(m, b)), log)) { }
+            return load;
         });
         // A load overtaken by this one: its classifier (CPU backends make it in the task) is never used.
         previous?.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Classifier?.Dispose(); }, TaskScheduler.Default);
+    }
+
+    /// <summary>One load walking its candidates: which one is being tried, the classifier once one worked, the refusals.</summary>
+    sealed class Load
+    {
+        readonly IReadOnlyList<BackendChoice> _candidates;
+        readonly List<(string Backend, string Why)> _refused = new();
+        int _index;
+        string _fallback;   // set when an explicit backend could not start and ort-cpu runs instead
+        public Load(ModelChoice model, IReadOnlyList<BackendChoice> candidates) { Model = model; _candidates = candidates; }
+        public ModelChoice Model { get; }
+        public RealtimeClassifier Classifier { get; private set; }
+        public BackendChoice Current => _candidates[_index];
+        /// <summary>The HUD line when what runs is not what was first tried; null otherwise.</summary>
+        public string Note => _fallback ?? (_refused.Count > 0 ? Choice.Reason : null);
+
+        /// <summary>The choice that ran, with every refusal on the way in its reason.</summary>
+        public BackendChoice Choice
+        {
+            get
+            {
+                var c = _fallback != null ? new BackendChoice(Current.Requested, "ort-cpu", _fallback) : Current;
+                foreach (var (b, why) in _refused) c = c.After(b, why);
+                return c;
+            }
+        }
+
+        /// <summary>Tries the current candidate with <paramref name="make"/> (backend name → classifier): true when one was
+        /// made; false when it was refused and the next candidate is current. Throws when an explicit backend fails its
+        /// self-check (its answers would be wrong) or ort-cpu itself fails.</summary>
+        public bool TryCreate(Func<string, RealtimeClassifier> make, TextWriter log)
+        {
+            var c = Current;
+            try { Classifier = make(c.Backend); return true; }
+            catch (Exception e) when (Refusable(e) && c.Backend != "ort-cpu")
+            {
+                log.WriteLine($"rr demo: backend {c.Backend} refused: {e.Message}");
+                if (_index + 1 < _candidates.Count) { _refused.Add((c.Backend, e.Message)); _index++; return false; }
+                if (e is SelfCheckException) throw;
+                // An explicit backend that cannot start here (no DirectML, no CUDA, no GL 4.3): the stated fallback.
+                _fallback = $"{c.Backend} unavailable ({e.Message}); using ort-cpu";
+                Classifier = make("ort-cpu");
+                return true;
+            }
+        }
+
+        static bool Refusable(Exception e) => e is NotSupportedException or ArgumentException or InvalidOperationException or GlException
+                                                   or DllNotFoundException or EntryPointNotFoundException;
     }
 
     /// <summary>Finishes a load on the render thread (a gl classifier is made here, in the demo's context).</summary>
@@ -119,16 +180,18 @@ public sealed class LivePath : IDisposable
         _loading = null;
         try
         {
-            var (m, rt, backend, note) = task.GetAwaiter().GetResult();
-            rt ??= RealtimeClassifier.Create(m.Model, Options(m, backend));
+            var load = task.GetAwaiter().GetResult();
+            var m = load.Model;
+            while (load.Classifier == null && !load.TryCreate(b => RealtimeClassifier.Create(m.Model, Options(m, b)), _log)) { }
+            var rt = load.Classifier;
             if (_rt != null) { _droppedBefore += _rt.Dropped; _rt.Dispose(); }
             _rt = rt; _rr = rt.CreateResult(); _model = m;
-            Backend = rt.Backend; Depth = m.Depth;
+            Backend = rt.Backend; Depth = m.Depth; Choice = load.Choice;
             _mosaicLayer = Math.Min(_mosaicLayer, m.Stages.Length - 1);
             _lastSubmitted = -1;
             InferenceStats.Clear();
             Error = null;
-            Status = note ?? (m.RandomWeights ? "predictions are meaningless until a trained model is used" : null);
+            Status = load.Note ?? (m.RandomWeights ? "predictions are meaningless until a trained model is used" : null);
             if (m.RandomWeights) _log.WriteLine($"rr demo: model: {m.Description}");
         }
         catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or NotSupportedException or ArgumentException or GlException)

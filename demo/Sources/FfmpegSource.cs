@@ -58,7 +58,7 @@ public sealed class FfmpegSource : IDisposable
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"source {Description}: cannot run '{ffmpeg}' ({e.Message}); install ffmpeg (Debian: apt-get install ffmpeg) or put it on PATH");
+            throw new InvalidOperationException($"source {Description}: {Runtime.Imaging.FfmpegLocator.StartFailure(ffmpeg, e)}");
         }
         _process.ErrorDataReceived += (_, e) =>
         {
@@ -75,8 +75,9 @@ public sealed class FfmpegSource : IDisposable
     /// the source's aspect ratio. Throws one clear line when the source cannot even start
     /// (file or device missing, ffmpeg not installed); later failures arrive through <see cref="Slot"/>.
     /// </summary>
-    public static FfmpegSource Start(SourceSpec spec, int width, int height, string ffmpeg = "ffmpeg")
+    public static FfmpegSource Start(SourceSpec spec, int width, int height, string ffmpeg = null)
     {
+        ffmpeg ??= Runtime.Imaging.FfmpegLocator.Ffmpeg;   // beside the app (win-x64 ships ffmpeg.exe), else PATH
         if (width <= 0 || height <= 0 || width > 8192 || height > 8192) throw new ArgumentException($"capture size {width}x{height} out of range");
         // info level for showinfo's per-frame lines (the timestamp channel); -nostats: no progress lines.
         var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info" };
@@ -178,8 +179,7 @@ public sealed class FfmpegSource : IDisposable
 
     string DescribeExit(long framesRead, int partial)
     {
-        string tail;
-        lock (_stderrTail) tail = _stderrTail.Count > 0 ? _stderrTail.Last() : null;
+        string tail = Cause();
         int? code = _process.HasExited ? _process.ExitCode : null;
         if (framesRead > 0 && code == 0 && partial == 0 && _spec.Kind == SourceKind.Video) return null; // normal end of a video
         string what = framesRead == 0 ? "produced no frame" : $"stopped after {framesRead} frames";
@@ -216,6 +216,26 @@ public sealed class FfmpegSource : IDisposable
     }
 
     public string LastStderr() { lock (_stderrTail) return _stderrTail.Count > 0 ? _stderrTail.Last() : null; }
+
+    /// <summary>
+    /// What ffmpeg said about the failure, in one line. Its last line is often only the consequence ("video=X: I/O error"
+    /// after dshow's "Could not find video device with name [X] among source devices of type video."): then the line
+    /// before it, which names the cause, leads. "[dshow @ 0x…] " prefixes are dropped.
+    /// </summary>
+    string Cause()
+    {
+        string[] lines;
+        lock (_stderrTail) lines = _stderrTail.ToArray();
+        if (lines.Length == 0) return null;
+        static string Clean(string l) => System.Text.RegularExpressions.Regex.Replace(l, @"^\[[^\]]*\]\s*", "");
+        string last = Clean(lines[^1]);
+        bool consequence = last.EndsWith("I/O error", StringComparison.Ordinal) || last.EndsWith("Input/output error", StringComparison.Ordinal)
+                           || last.EndsWith("Immediate exit requested", StringComparison.Ordinal);
+        string cause = consequence && lines.Length > 1 ? $"{Clean(lines[^2])} ({last})" : last;
+        if (_spec.Kind == SourceKind.Webcam && cause.Contains("Could not find video device", StringComparison.Ordinal))
+            cause += " — list the cameras with: ffmpeg -list_devices true -f dshow -i dummy";
+        return cause;
+    }
 
     public void Dispose()
     {

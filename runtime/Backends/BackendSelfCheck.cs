@@ -12,9 +12,12 @@ namespace ResNetRealtime.Runtime.Backends;
 /// <param name="Relative">max |logit − ort-cpu logit| / max |ort-cpu logit| on the probe (NaN or ±Inf count as ∞).</param>
 /// <param name="FirstDivergence">When it failed: the first tensor over tolerance, as <see cref="BackendComparer"/> names it
 /// ("bn1 (BatchNormalization), relative difference 1 &gt; 0.01"); null when it passed.</param>
-/// <param name="Milliseconds">What the check cost when it ran (reference included when it was not cached yet); 0 when cached.</param>
+/// <param name="Milliseconds">What the check cost when it ran, all included (hash, reference, probe, and the layer-by-layer
+/// diagnosis on a failure); 0 when cached.</param>
 /// <param name="Cached">True when this answer came from the in-process cache, without running the probe.</param>
-public sealed record SelfCheckResult(string Backend, string Device, bool Passed, double Relative, string FirstDivergence, double Milliseconds, bool Cached)
+/// <param name="ReferenceMilliseconds">Of that, the ort-cpu reference (session + one run); 0 when it was cached.</param>
+public sealed record SelfCheckResult(string Backend, string Device, bool Passed, double Relative, string FirstDivergence, double Milliseconds, bool Cached,
+                                     double ReferenceMilliseconds = 0)
 {
     /// <summary>One line: why the backend is not trusted (null when it passed).</summary>
     public string Failure => Passed ? null : FormattableString.Invariant(
@@ -87,17 +90,19 @@ public static class BackendSelfCheck
         string device = DeviceOf(backend, deviceId);
         var key = (HashOf(model), backend.Name, device);
         lock (Verdicts)
-            if (Verdicts.TryGetValue(key, out var known)) return known with { Cached = true, Milliseconds = 0 };
+            if (Verdicts.TryGetValue(key, out var known)) return known with { Cached = true, Milliseconds = 0, ReferenceMilliseconds = 0 };
 
         var sw = Stopwatch.StartNew();
         var probe = ProbeInput(backend.Channels, backend.Height, backend.Width, model.Mean, model.Std);
+        long r0 = Stopwatch.GetTimestamp();
         var reference = Reference(model, key.Item1, probe, backend);
+        double refMs = Stopwatch.GetElapsedTime(r0).TotalMilliseconds;
         var got = new float[backend.Classes];
         backend.Run(probe, 1, got);
         Interlocked.Increment(ref _probeRuns);
         var d = BackendComparer.Diff("output", "output", new[] { 1, backend.Classes }, reference, got, Tolerance);
         string first = d.WithinTolerance ? null : Diagnose(model, backend.Name, probe, d);
-        var result = new SelfCheckResult(backend.Name, device, d.WithinTolerance, d.Relative, first, sw.Elapsed.TotalMilliseconds, Cached: false);
+        var result = new SelfCheckResult(backend.Name, device, d.WithinTolerance, d.Relative, first, sw.Elapsed.TotalMilliseconds, Cached: false, refMs);
         lock (Verdicts) Verdicts[key] = result;
         return result;
     }

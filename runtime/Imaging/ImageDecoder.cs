@@ -27,8 +27,9 @@ public sealed class DecodedImage
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Program used to decode; tests point it at a missing binary.</summary>
-    public static string FfmpegPath { get; set; } = "ffmpeg";
+    /// <summary>Program used to decode: ffmpeg beside the app, else on PATH (<see cref="FfmpegLocator"/>); tests point it
+    /// at a missing binary.</summary>
+    public static string FfmpegPath { get; set; } = FfmpegLocator.Ffmpeg;
 
     public static DecodedImage Decode(string path, int timeoutMs = 30000)
     {
@@ -41,9 +42,9 @@ public static class ImageDecoder
             psi.ArgumentList.Add(a);
         Process p;
         try { p = Process.Start(psi); }
-        catch (Win32Exception)
+        catch (Win32Exception e)
         {
-            throw new NotSupportedException($"cannot decode {path}: '{FfmpegPath}' was not found; install ffmpeg (Debian: apt-get install ffmpeg) or pass a .npy tensor instead");
+            throw new NotSupportedException($"cannot decode {path}: {FfmpegLocator.StartFailure(FfmpegPath, e)}; or pass a .npy tensor instead");
         }
         using (p)
         {
