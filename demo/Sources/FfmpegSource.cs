@@ -217,23 +217,28 @@ public sealed class FfmpegSource : IDisposable
 
     public string LastStderr() { lock (_stderrTail) return _stderrTail.Count > 0 ? _stderrTail.Last() : null; }
 
-    /// <summary>
-    /// What ffmpeg said about the failure, in one line. Its last line is often only the consequence ("video=X: I/O error"
-    /// after dshow's "Could not find video device with name [X] among source devices of type video."): then the line
-    /// before it, which names the cause, leads. "[dshow @ 0x…] " prefixes are dropped.
-    /// </summary>
+    /// <summary>What ffmpeg said about the failure, in one line (<see cref="DescribeStderr"/>).</summary>
     string Cause()
     {
         string[] lines;
         lock (_stderrTail) lines = _stderrTail.ToArray();
-        if (lines.Length == 0) return null;
-        static string Clean(string l) => System.Text.RegularExpressions.Regex.Replace(l, @"^\[[^\]]*\]\s*", "");
+        return DescribeStderr(lines, _spec.Kind == SourceKind.Webcam);
+    }
+
+    /// <summary>
+    /// ffmpeg's last stderr lines → one line. The last is often only the consequence ("video=X: I/O error" after dshow's
+    /// "Could not find video device with name [X] among source devices of type video."): then the line before it, which
+    /// names the cause, leads. "[dshow @ 0x…] " prefixes are dropped; a camera that is not there gets the listing command.
+    /// </summary>
+    internal static string DescribeStderr(IReadOnlyList<string> lines, bool webcam)
+    {
+        if (lines.Count == 0) return null;
+        static string Clean(string l) => System.Text.RegularExpressions.Regex.Replace(l.Trim(), @"^\[[^\]]*\]\s*", "");
         string last = Clean(lines[^1]);
-        bool consequence = last.EndsWith("I/O error", StringComparison.Ordinal) || last.EndsWith("Input/output error", StringComparison.Ordinal)
-                           || last.EndsWith("Immediate exit requested", StringComparison.Ordinal);
-        string cause = consequence && lines.Length > 1 ? $"{Clean(lines[^2])} ({last})" : last;
-        if (_spec.Kind == SourceKind.Webcam && cause.Contains("Could not find video device", StringComparison.Ordinal))
-            cause += " — list the cameras with: ffmpeg -list_devices true -f dshow -i dummy";
+        bool consequence = last.EndsWith("I/O error", StringComparison.Ordinal) || last.EndsWith("Input/output error", StringComparison.Ordinal);
+        string cause = consequence && lines.Count > 1 ? $"{Clean(lines[^2])} ({last})" : last;
+        if (webcam && OperatingSystem.IsWindows() && cause.Contains("video device", StringComparison.Ordinal))
+            cause += "; list the cameras with: ffmpeg -list_devices true -f dshow -i dummy";
         return cause;
     }
 

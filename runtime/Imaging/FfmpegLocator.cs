@@ -37,6 +37,6 @@ public static class FfmpegLocator
     /// <summary>One line for a failed start of <paramref name="program"/>: not found (where it was looked for and the fix)
     /// or found but unable to start (the OS's reason: not an executable for this machine, no permission).</summary>
     public static string StartFailure(string program, System.ComponentModel.Win32Exception e) => IsNotFound(e)
-        ? $"'{program}' was not found {(Path.IsPathRooted(program) ? "" : $"beside {ExeName("rr")} ({AppContext.BaseDirectory.TrimEnd('/', '\\')}) or on PATH")}; {InstallHint}".Replace("  ", " ")
+        ? $"'{program}' was not found{(Path.IsPathRooted(program) ? "" : $" beside {ExeName("rr")} ({AppContext.BaseDirectory.TrimEnd('/', '\\')}) or on PATH")}; {InstallHint}"
         : $"'{program}' could not be started ({e.Message}, error {e.NativeErrorCode}); {InstallHint}";
 }

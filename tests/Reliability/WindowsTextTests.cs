@@ -67,3 +67,24 @@ public class WindowsTextTests
         Assert.That(FfmpegLocator.InstallHint, OperatingSystem.IsWindows() ? Does.Contain("ffmpeg.exe beside rr.exe") : Does.Not.Contain(".exe"));
     }
 }
+
+/// <summary>A camera that is not there: ffmpeg's cause leads, not its "I/O error" consequence (what dshow printed under
+/// Wine and what it prints for a wrong name on Windows).</summary>
+[TestFixture]
+public class FfmpegStderrTests
+{
+    [Test]
+    public void The_cause_leads_and_the_device_prefix_goes()
+    {
+        string wine = ResNetRealtime.Demo.Sources.FfmpegSource.DescribeStderr(new[]
+            { "[dshow @ 0000000000cb3500] Could not enumerate video devices (or none found).", "video=No Such Camera: I/O error" }, webcam: true);
+        Assert.That(wine, Does.StartWith("Could not enumerate video devices (or none found). (video=No Such Camera: I/O error)"), wine);
+        string windows = ResNetRealtime.Demo.Sources.FfmpegSource.DescribeStderr(new[]
+            { "[dshow @ 000001] Could not find video device with name [Nope] among source devices of type video.", "video=Nope: I/O error" }, webcam: true);
+        Assert.That(windows, Does.StartWith("Could not find video device with name [Nope]"), windows);
+        if (OperatingSystem.IsWindows()) Assert.That(windows, Does.Contain("-list_devices true -f dshow"));
+        Assert.That(ResNetRealtime.Demo.Sources.FfmpegSource.DescribeStderr(new[] { "[png @ 0x1] Invalid PNG signature" }, webcam: false),
+                    Is.EqualTo("Invalid PNG signature"));
+        Assert.That(ResNetRealtime.Demo.Sources.FfmpegSource.DescribeStderr(Array.Empty<string>(), webcam: true), Is.Null);
+    }
+}

@@ -51,7 +51,8 @@ if [ "$(rc png)" = 0 ] && [ -n "$(topk "$WORK/png.out")" ]; then
       && ok "the PNG's top-k under Wine equals Linux's" || bad "the PNG's top-k differs from Linux's"
   fi
 else bad "infer on a PNG (rc $(rc png))"; fi
-grep -qaP '\xe2\x80\x94' "$WORK/png.out" && ! grep -qaP '\x97' "$WORK/png.out" && ok "the em dash arrives as UTF-8" || bad "the em dash is not UTF-8"
+# "model: X.onnx — input …": the em dash must be UTF-8 (e2 80 94); a console code page gave byte 0x97.
+head -1 "$WORK/png.out" | LC_ALL=C grep -q $'onnx \xe2\x80\x94 input' && ok "the em dash arrives as UTF-8" || bad "the em dash is not UTF-8"
 run dml-nodisplay none infer --model "$MODEL" --input probe.npy --backend ort-dml
 [ "$(rc dml-nodisplay)" != 0 ] && [ "$(grep -c . "$WORK/dml-nodisplay.err")" -ge 1 ] && grep -q "0x887A0004" "$WORK/dml-nodisplay.err" \
   && ok "ort-dml without a display: one line, the DXGI code whole" || bad "ort-dml without a display"
