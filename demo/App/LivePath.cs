@@ -115,9 +115,9 @@ public sealed class LivePath : IDisposable
         _loading = Task.Run(() =>
         {
             var m = ModelProvider.Choose(o, depth, scene, size);
-            var load = new Load(m, candidates);
+            var load = new Load(m, candidates, b => RealtimeClassifier.Create(m.Model, Options(m, b)));
             // CPU candidates are made here; gl only on the render thread (PollLoad), where the demo's context is current.
-            while (load.Current.Backend != "gl" && !load.TryCreate(b => RealtimeClassifier.Create(m.Model, Options(m, b)), log)) { }
+            while (load.Current.Backend != "gl" && !load.TryCreate(log)) { }
             return load;
         });
         // A load overtaken by this one: its classifier (CPU backends make it in the task) is never used.
@@ -131,7 +131,11 @@ public sealed class LivePath : IDisposable
         readonly List<(string Backend, string Why)> _refused = new();
         int _index;
         string _fallback;   // set when an explicit backend could not start and ort-cpu runs instead
-        public Load(ModelChoice model, IReadOnlyList<BackendChoice> candidates) { Model = model; _candidates = candidates; }
+        readonly Func<string, RealtimeClassifier> _make;   // backend name → classifier
+        public Load(ModelChoice model, IReadOnlyList<BackendChoice> candidates, Func<string, RealtimeClassifier> make)
+        {
+            Model = model; _candidates = candidates; _make = make;
+        }
         public ModelChoice Model { get; }
         public RealtimeClassifier Classifier { get; private set; }
         public BackendChoice Current => _candidates[_index];
@@ -149,13 +153,13 @@ public sealed class LivePath : IDisposable
             }
         }
 
-        /// <summary>Tries the current candidate with <paramref name="make"/> (backend name → classifier): true when one was
-        /// made; false when it was refused and the next candidate is current. Throws when an explicit backend fails its
-        /// self-check (its answers would be wrong) or ort-cpu itself fails.</summary>
-        public bool TryCreate(Func<string, RealtimeClassifier> make, TextWriter log)
+        /// <summary>Tries the current candidate: true when one was made; false when it was refused and the next candidate
+        /// is current. Throws when an explicit backend fails its self-check (its answers would be wrong) or ort-cpu itself
+        /// fails.</summary>
+        public bool TryCreate(TextWriter log)
         {
             var c = Current;
-            try { Classifier = make(c.Backend); return true; }
+            try { Classifier = _make(c.Backend); return true; }
             catch (Exception e) when (Refusable(e) && c.Backend != "ort-cpu")
             {
                 log.WriteLine($"rr demo: backend {c.Backend} refused: {e.Message}");
@@ -163,7 +167,7 @@ public sealed class LivePath : IDisposable
                 if (e is SelfCheckException) throw;
                 // An explicit backend that cannot start here (no DirectML, no CUDA, no GL 4.3): the stated fallback.
                 _fallback = $"{c.Backend} unavailable ({e.Message}); using ort-cpu";
-                Classifier = make("ort-cpu");
+                Classifier = _make("ort-cpu");
                 return true;
             }
         }
@@ -181,8 +185,9 @@ public sealed class LivePath : IDisposable
         try
         {
             var load = task.GetAwaiter().GetResult();
+            // No lambda here: PollLoad runs every frame, and a closure over a local is allocated on entry.
+            while (load.Classifier == null && !load.TryCreate(_log)) { }
             var m = load.Model;
-            while (load.Classifier == null && !load.TryCreate(b => RealtimeClassifier.Create(m.Model, Options(m, b)), _log)) { }
             var rt = load.Classifier;
             if (_rt != null) { _droppedBefore += _rt.Dropped; _rt.Dispose(); }
             _rt = rt; _rr = rt.CreateResult(); _model = m;
