@@ -3,17 +3,17 @@
 // Compiles against netstandard2.1 without unsafe code. Steady-state calls allocate nothing: the result lives in one
 // native buffer made at creation and is read field by field; labels are turned into strings once per class.
 //
-//   var rt = ResNetRealtime.NativeClassifier.CreateOnRenderThread(path, ResNetRealtime.Backend.Gl);  // Start()
+//   var rt = ResNetRealtime.Unity.NativeClassifier.CreateOnRenderThread(path, ResNetRealtime.Unity.Backend.Gl, eglGetProcAddress);  // Start()
 //   Update(): rt.QueueTexture((uint)tex.GetNativeTexturePtr(), tex.width, tex.height, true, Time.frameCount);
-//             GL.IssuePluginEvent(ResNetRealtime.NativeClassifier.RenderEventFunc, rt.EventId);
+//             GL.IssuePluginEvent(ResNetRealtime.Unity.NativeClassifier.RenderEventFunc, rt.EventId);
 //             if (rt.Poll()) label.text = rt.Label(0);
-//   OnDestroy(): GL.IssuePluginEvent(ResNetRealtime.NativeClassifier.RenderEventFunc, rt.DestroyEventId);
+//   OnDestroy(): GL.IssuePluginEvent(ResNetRealtime.Unity.NativeClassifier.RenderEventFunc, rt.DestroyEventId);
 // or, on a CPU backend from any thread: NativeClassifier.Create(path, Backend.OrtCpu); rt.SubmitPixels(...); rt.Poll().
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 
-namespace ResNetRealtime
+namespace ResNetRealtime.Unity
 {
     public enum Backend { Auto = 0, OrtCpu = 1, Gl = 2, OrtDml = 3, OrtCuda = 4 }
     public enum PixelFormat { Rgb24 = 0, Bgr24 = 1, Rgba32 = 2, Bgra32 = 3 }
