@@ -22,7 +22,7 @@ public class NativeLibraryTests
         Assert.That(declared, Has.Count.GreaterThanOrEqualTo(15), "header parse found too few functions");
         var nm = NativeHost.Run("nm", $"-D --defined-only \"{NativeHost.Library}\"", NativeHost.LibDir, TimeSpan.FromSeconds(30));
         Assert.That(nm.Exit, Is.EqualTo(0), nm.Output);
-        var exported = nm.Output.Split('\n').Select(l => l.Trim().Split(' ')).Where(p => p.Length == 3 && p[1] == "T").Select(p => p[2]).ToHashSet();
+        var exported = nm.Output.Split('\n').Select(l => l.Trim().Split(' ')).Where(p => p.Length == 3 && p[1] == "T").Select(p => p[2].Split("@")[0]).ToHashSet(); // "name@@V1.0": NativeAOT versions its symbols
         Assert.That(declared.Where(d => !exported.Contains(d)), Is.Empty, "declared in resnet_realtime.h but not exported by the library");
         Assert.That(exported.Where(e => e.StartsWith("rr_") && !declared.Contains(e)), Is.Empty, "exported but not declared in the header");
     }
