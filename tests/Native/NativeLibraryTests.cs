@@ -89,6 +89,24 @@ public class NativeLibraryTests
         Assert.That(r.Output, Does.Contain("ok rr_update from the main thread").And.Contain("result frame"));
     }
 
+    /// <summary>A ```c block of the docs that starts with "// example: NAME" is native/examples/NAME.c word for word,
+    /// so the text a reader copies is the program ExampleBuildsAndRuns compiles.</summary>
+    [Test]
+    public void DocsCExamplesAreTheTestedFiles()
+    {
+        var docs = new[] { Path.Combine(RepoPaths.Root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(RepoPaths.Root, "docs"), "*.md"));
+        int n = 0;
+        foreach (var f in docs)
+            foreach (Match m in Regex.Matches(File.ReadAllText(f), "```c[ \\t]*\\n(// example: (\\S+)[ \\t]*\\n.*?)```", RegexOptions.Singleline))
+            {
+                var file = Path.Combine(RepoPaths.Root, "native", "examples", m.Groups[2].Value + ".c");
+                Assert.That(File.Exists(file), $"{f}: example {m.Groups[2].Value} has no {file}");
+                Assert.That(m.Groups[1].Value, Is.EqualTo(File.ReadAllText(file)), $"{f}: example {m.Groups[2].Value} differs from {file}");
+                n++;
+            }
+        Assert.That(n, Is.GreaterThanOrEqualTo(1), "no ```c example block in README.md or docs/*.md");
+    }
+
     static IEnumerable<string> Examples() => Directory.GetFiles(Path.Combine(RepoPaths.Root, "native", "examples"), "*.c").Select(Path.GetFileName).Order();
 
     /// <summary>Each example as a user would build it: gcc -std=c11 main.c -I include library -lEGL -lGL.</summary>
