@@ -99,7 +99,7 @@ public class NativeBindingTests
         }
         finally { pin.Free(); }
         static double P(List<double> v, double p) { v.Sort(); return v.Count == 0 ? double.NaN : v[(int)(p * (v.Count - 1))]; }
-        TestContext.Out.WriteLine($"c#: first create {create.Elapsed.TotalMilliseconds:F1} ms (library already loaded)");
+        TestContext.Out.WriteLine($"c#: first create {create.Elapsed.TotalMilliseconds:F1} ms in the test process");
         TestContext.Out.WriteLine($"c#: submit->result p50 {P(lat, 0.5):F2} p99 {P(lat, 0.99):F2} ms, stall p99 {P(stall, 0.99):F3} ms, results {lat.Count}, " +
                                   $"allocated {total1 - total0} B (calling thread {thread1 - thread0} B)");
         // The same frames' preprocessing in the managed build (JIT: the Avx2/Fma path where the CPU has it).
