@@ -57,5 +57,5 @@ public static class MetadataKeys
         string.Join(",", values.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>JSON array of strings, as stored under rr.labels.</summary>
-    public static string FormatLabels(IEnumerable<string> labels) => System.Text.Json.JsonSerializer.Serialize(labels.ToArray());
+    public static string FormatLabels(IEnumerable<string> labels) => System.Text.Json.JsonSerializer.Serialize(labels.ToArray(), RuntimeJson.Default.StringArray);
 }

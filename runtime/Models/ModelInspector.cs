@@ -161,7 +161,7 @@ public static class ModelInspector
         string t = text.Trim();
         if (t.StartsWith('['))
         {
-            try { labels = JsonSerializer.Deserialize<string[]>(t); }
+            try { labels = JsonSerializer.Deserialize(t, RuntimeJson.Default.StringArray); }
             catch (JsonException e) { throw new InvalidDataException($"model metadata {key} is not a JSON array of strings: {e.Message.Split('\n')[0]}"); }
             if (labels == null || labels.Any(l => l == null)) throw new InvalidDataException($"model metadata {key} is not a JSON array of strings");
         }
@@ -169,7 +169,7 @@ public static class ModelInspector
         {
             // Some exporters write {"0": "tench", "1": "goldfish", ...}.
             Dictionary<string, string> map;
-            try { map = JsonSerializer.Deserialize<Dictionary<string, string>>(t); }
+            try { map = JsonSerializer.Deserialize(t, RuntimeJson.Default.DictionaryStringString); }
             catch (JsonException e) { throw new InvalidDataException($"model metadata {key} is not a JSON object of index -> name: {e.Message.Split('\n')[0]}"); }
             labels = new string[map.Count];
             foreach (var kv in map)

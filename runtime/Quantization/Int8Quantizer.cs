@@ -84,7 +84,7 @@ public static class Int8Quantizer
         d["samples"] = samples;
         d["data"] = o.DataDescription ?? "caller-supplied batches";
         d["head"] = o.QuantizeHead ? "int8" : "float32";
-        return JsonSerializer.Serialize(d);
+        return JsonSerializer.Serialize(d, Models.RuntimeJson.Default.DictionaryStringObject);
     }
 
     internal static SortedDictionary<string, int> OpCounts(OnnxModel m)
