@@ -34,24 +34,16 @@ public static class NativeHost
 
     public readonly record struct Result(int Exit, string Output);
 
-    /// <summary>Runs a program, stdout and stderr together; killed (and the test failed) past the timeout.</summary>
+    /// <summary>Runs a program through the suite's one bounded runner (<see cref="ChildProcess"/>): stdout, then stderr;
+    /// killed (and the test failed) past the timeout.</summary>
     public static Result Run(string file, string args, string workDir, TimeSpan timeout, IDictionary<string, string> env = null)
     {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workDir };
-        if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
-        using var p = Process.Start(psi)!;
-        var output = new System.Text.StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-        p.BeginOutputReadLine(); p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeout))
+        var (code, stdout, stderr) = ChildProcess.Run(file, args, timeout, psi =>
         {
-            p.Kill(entireProcessTree: true);
-            p.WaitForExit(5000);
-            Assert.Fail($"{file} {args} did not finish in {timeout.TotalSeconds:F0} s; output so far:\n{output}");
-        }
-        p.WaitForExit(); // flushes the async readers
-        lock (output) return new(p.ExitCode, output.ToString());
+            psi.WorkingDirectory = workDir;
+            if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        });
+        return new(code, stdout + stderr);
     }
 
     /// <summary>gcc -std=c11 source -I include library -lEGL -lGL -lpthread → an executable in a temp folder.</summary>
