@@ -7,7 +7,7 @@ namespace ResNetRealtime.Demo.App;
 /// <summary>Entry points of `rr demo`: record, headless run, window run.</summary>
 public static class DemoApp
 {
-    /// <summary>--record: labelled scene frames for training, rendered offscreen (EGL), no window needed.</summary>
+    /// <summary>--record: labelled scene frames for training, rendered offscreen (a headless GL context), no window needed.</summary>
     public static int Record(DemoOptions o, TextWriter log)
     {
         using var ctx = GlContext.CreateHeadless();

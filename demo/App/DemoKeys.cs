@@ -16,15 +16,15 @@ public static class DemoKeys
     /// <summary>The demo's actions, named by the character --keys uses for them.</summary>
     public const char Depth1 = '1', Backend = 'b', Heat = 'h', Mosaic = 'm', Layer = 'l', Screenshot = 'p', Pause = ' ', Quit = 'q', Clear = 'c', Save = 's';
 
-    /// <summary>GLFW key codes → action characters (several keys may share an action).</summary>
-    public static readonly (int GlfwKey, char Action)[] Window =
+    /// <summary>Window key codes (<see cref="WindowKeys"/>: digits and letters are their ASCII codes) → action characters
+    /// (several keys may share an action).</summary>
+    public static readonly (int Key, char Action)[] Window =
     {
-        (Glfw.KEY_1, '1'), (Glfw.KEY_2, '2'), (Glfw.KEY_3, '3'), (Glfw.KEY_4, '4'), (Glfw.KEY_5, '5'),
-        (Glfw.KEY_1 + 5, '6'), (Glfw.KEY_1 + 6, '7'), (Glfw.KEY_1 + 7, '8'), (Glfw.KEY_1 + 8, '9'), // GLFW's digit codes are consecutive
-        (Glfw.KEY_C, Clear), (Glfw.KEY_S, Save),
-        (Glfw.KEY_B, Backend), (Glfw.KEY_H, Heat), (Glfw.KEY_M, Mosaic), (Glfw.KEY_L, Layer),
-        (Glfw.KEY_P, Screenshot), (Glfw.KEY_F12, Screenshot), (Glfw.KEY_SPACE, Pause),
-        (Glfw.KEY_ESCAPE, Quit), (Glfw.KEY_Q, Quit),
+        ('1', '1'), ('2', '2'), ('3', '3'), ('4', '4'), ('5', '5'), ('6', '6'), ('7', '7'), ('8', '8'), ('9', '9'),
+        ('C', Clear), ('S', Save),
+        ('B', Backend), ('H', Heat), ('M', Mosaic), ('L', Layer),
+        ('P', Screenshot), (WindowKeys.F12, Screenshot), (WindowKeys.Space, Pause),
+        (WindowKeys.Escape, Quit), ('Q', Quit),
     };
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed unsafe class DemoRunner : IDisposable
     readonly bool _headless;
     readonly GL _gl;
     readonly GlContext _ctx;
-    readonly nint _window;
+    readonly IDemoWindow _window; // null when headless
     int _width, _height;
 
     readonly SceneScript _script;
@@ -69,7 +69,7 @@ public sealed unsafe class DemoRunner : IDisposable
     bool _frameTaught;
     long _scored;
 
-    internal DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, nint window)
+    internal DemoRunner(DemoOptions o, TextWriter log, bool headless, GlContext ctx, IDemoWindow window)
     {
         _o = o; _log = log; _headless = headless; _ctx = ctx; _gl = ctx.Gl; _window = window;
         _width = o.Width; _height = o.Height;
@@ -180,18 +180,18 @@ public sealed unsafe class DemoRunner : IDisposable
     internal int RunWindow()
     {
         _log.WriteLine("rr demo: keys: " + (_teach != null ? DemoKeys.TeachHelp : DemoKeys.Help));
-        while (!Glfw.WindowShouldClose(_window))
+        while (!_window.ShouldClose)
         {
-            Glfw.PollEvents();
+            _window.PollEvents();
             foreach (var (key, action) in DemoKeys.Window)
                 if (Pressed(key) || (_teach != null && action is >= '1' and <= '9' && _keyDown[key])) OnKey(action); // teach: a held digit is a burst
             ReplayKeys();
-            if (_quit) Glfw.SetWindowShouldClose(_window, true);
-            var (w, h) = Glfw.GetFramebufferSize(_window);
+            if (_quit) _window.RequestClose();
+            var (w, h) = _window.FramebufferSize;
             if (w > 0 && h > 0 && (w != _width || h != _height)) { _width = w; _height = h; _hud.Layout(w, h, _overlay.LineHeight); _display?.Dispose(); _display = null; }
             if (w == 0 || h == 0) { Thread.Sleep(16); continue; }
             if (!Step(lockStep: false, bareShot: null)) break;
-            Glfw.SwapBuffers(_window);
+            _window.SwapBuffers();
             if (_o.Frames > 0 && _frames >= _o.Frames) break;
         }
         int saved = _teach?.SaveAtEnd() ?? 0; // the window closed: --save-teach keeps what was taught
@@ -201,7 +201,7 @@ public sealed unsafe class DemoRunner : IDisposable
 
     bool Pressed(int key)
     {
-        bool down = Glfw.GetKey(_window, key) == Glfw.PRESS;
+        bool down = _window.IsKeyDown(key);
         bool edge = down && !_keyDown[key];
         _keyDown[key] = down;
         return edge;

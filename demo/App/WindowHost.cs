@@ -4,9 +4,10 @@ using ResNetRealtime.Runtime.Gl;
 namespace ResNetRealtime.Demo.App;
 
 /// <summary>
-/// The window host: opens the GLFW window with an OpenGL 4.3 core context (3.3 when the driver refuses; then gl is
-/// unavailable and the HUD says why), or, without a display or when asked, a headless EGL context; then runs the
-/// frame loop (<see cref="DemoRunner"/>) in it and tears both down.
+/// The window host: opens the platform's window (<see cref="DemoWindow"/>: GLFW on Linux, Win32 + WGL on Windows) with an
+/// OpenGL 4.3 core context (or what the driver gives; then gl is unavailable and the HUD says why), or, without a display
+/// or when asked, a headless context (EGL on Linux, WGL on a hidden window on Windows); then runs the frame loop
+/// (<see cref="DemoRunner"/>) in it and tears both down.
 /// </summary>
 public static class WindowHost
 {
@@ -18,41 +19,9 @@ public static class WindowHost
     {
         bool headless = o.Headless;
         string why = null;
-        if (!headless)
-        {
-            if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY")))
-                why = "no display (DISPLAY and WAYLAND_DISPLAY are unset)";
-            else if (!Glfw.TryLoad(out var e)) why = e;
-            else if (!Glfw.Init(out e)) why = $"GLFW could not start: {e}";
-        }
-        nint window = 0;
-        GlContext ctx = null;
-        if (!headless && why == null)
-        {
-            // 4.3 core for the gl backend's compute shaders; a driver that refuses gets 3.3 (then gl is
-            // unavailable and the HUD says why: BackendChoice sees no compute).
-            string refused = null;
-            foreach (var (major, minor) in new[] { (4, 3), (3, 3) })
-            {
-                Glfw.DefaultWindowHints();
-                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MAJOR, major);
-                Glfw.WindowHint(Glfw.CONTEXT_VERSION_MINOR, minor);
-                Glfw.WindowHint(Glfw.OPENGL_PROFILE, Glfw.OPENGL_CORE_PROFILE);
-                Glfw.WindowHint(Glfw.OPENGL_FORWARD_COMPAT, Glfw.TRUE);
-                window = Glfw.CreateWindow(o.Width, o.Height, "rr demo — ResNet realtime");
-                if (window != 0) break;
-                refused = $"OpenGL {major}.{minor} core: {Glfw.LastError() ?? "no reason given"}";
-                log.WriteLine($"rr demo: no window with {refused}");
-            }
-            if (window == 0) { why = $"could not open a window ({refused})"; Glfw.Terminate(); }
-            else
-            {
-                Glfw.SetWindowSizeLimits(window, Hud.MinWidth, Hud.MinHeight, Glfw.DONT_CARE, Glfw.DONT_CARE);
-                Glfw.MakeContextCurrent(window);
-                Glfw.SwapInterval(1);
-                ctx = GlContext.FromCurrent(Glfw.GetProcAddress);
-            }
-        }
+        IDemoWindow window = headless ? null
+            : DemoWindow.TryOpen(o.Width, o.Height, "rr demo — ResNet realtime", Hud.MinWidth, Hud.MinHeight, log, out why);
+        GlContext ctx = window?.Context;
         if (why != null)
         {
             headless = true;
@@ -77,8 +46,8 @@ public static class WindowHost
         }
         finally
         {
-            ctx?.Dispose();
-            if (window != 0) { Glfw.DestroyWindow(window); Glfw.Terminate(); }
+            if (window != null) window.Dispose(); // its context with it
+            else ctx?.Dispose();
         }
     }
 }

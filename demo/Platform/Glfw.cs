@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ResNetRealtime.Demo.Platform;
 
 /// <summary>
-/// The slice of GLFW 3.3 (Debian libglfw3, libglfw.so.3) the demo uses: init, one window with a
+/// The slice of GLFW 3.3 (Debian libglfw3, libglfw.so.3) the demo's <see cref="GlfwWindow"/> uses: init, one window with a
 /// core-profile OpenGL context, events, keys, framebuffer size, proc addresses.
 /// Loaded lazily through NativeLibrary so a missing library becomes one clear message
 /// (<see cref="TryLoad"/>) instead of a DllNotFoundException in the middle of a frame.
@@ -16,11 +16,7 @@ public static unsafe class Glfw
     public const int OPENGL_PROFILE = 0x00022008, OPENGL_CORE_PROFILE = 0x00032001, OPENGL_FORWARD_COMPAT = 0x00022006;
     public const int VISIBLE = 0x00020004, RESIZABLE = 0x00020003, SAMPLES = 0x0002100D;
     public const int PRESS = 1, RELEASE = 0, REPEAT = 2;
-
-    // Key codes (GLFW_KEY_*), the ones the demo binds.
-    public const int KEY_SPACE = 32, KEY_0 = 48, KEY_1 = 49, KEY_2 = 50, KEY_3 = 51, KEY_4 = 52, KEY_5 = 53;
-    public const int KEY_A = 65, KEY_B = 66, KEY_C = 67, KEY_D = 68, KEY_H = 72, KEY_L = 76, KEY_M = 77, KEY_P = 80, KEY_Q = 81, KEY_S = 83;
-    public const int KEY_ESCAPE = 256, KEY_F12 = 301, KEY_LEFT = 263, KEY_RIGHT = 262, KEY_UP = 265, KEY_DOWN = 264;
+    // Key codes: GLFW_KEY_* are WindowKeys' codes (ASCII for digits and letters, 256 Escape, 301 F12).
 
     static nint _lib;
     static string _loadError;

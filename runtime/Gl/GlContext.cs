@@ -5,8 +5,8 @@ namespace ResNetRealtime.Runtime.Gl;
 
 /// <summary>
 /// An OpenGL context and the Silk.NET <see cref="GL"/> that calls into it. Three ways to get one:
-/// <see cref="CreateHeadless"/> — our own EGL context with no window (surfaceless Mesa, an EGL device,
-/// or the default display with a 1×1 pbuffer), desktop OpenGL 4.3+ core;
+/// <see cref="CreateHeadless"/> — our own context with no visible window (Linux: EGL; Windows: WGL on a hidden
+/// window; the platform seam is <see cref="GlPlatform"/>), desktop OpenGL 4.3+ core;
 /// <see cref="FromGl"/> — a host that runs Silk.NET hands over its own <see cref="GL"/> (its context is current);
 /// <see cref="FromCurrent"/> — a host on any other windowing layer (GLFW, SDL, a game engine) hands over its
 /// getProcAddress for the context current on this thread.
@@ -27,8 +27,8 @@ public sealed class GlContext : IDisposable
         "glTexStorage2D", "glCopyBufferSubData", "glGetBufferSubData", "glMapBufferRange", "glFenceSync", "glClientWaitSync",
     };
 
-    nint _display, _context, _surface;
-    readonly bool _owned, _ownsGl;
+    readonly GlPlatform.NativeContext _native; // null for a host's context
+    readonly bool _ownsGl;
 
     public GL Gl { get; }
     public string Vendor { get; }
@@ -36,15 +36,15 @@ public sealed class GlContext : IDisposable
     public string Version { get; }
     public int Major { get; }
     public int Minor { get; }
-    /// <summary>How the headless context was made ("surfaceless", "device", "default+pbuffer"), or "host" / "host Silk.NET".</summary>
+    /// <summary>How the headless context was made ("surfaceless", "device", "default+pbuffer", "WGL hidden window"), or "host" / "host Silk.NET".</summary>
     public string Platform { get; }
     /// <summary>True for a context this object created (and destroys on Dispose).</summary>
-    public bool IsOwned => _owned;
+    public bool IsOwned => _native != null;
     public bool IsDisposed { get; private set; }
 
-    GlContext(GL gl, bool ownsGl, nint display, nint context, nint surface, bool owned, string platform)
+    GlContext(GL gl, bool ownsGl, GlPlatform.NativeContext native, string platform)
     {
-        Gl = gl; _ownsGl = ownsGl; _display = display; _context = context; _surface = surface; _owned = owned; Platform = platform;
+        Gl = gl; _ownsGl = ownsGl; _native = native; Platform = platform;
         Vendor = gl.GetStringS(StringName.Vendor) ?? "?";
         Renderer = gl.GetStringS(StringName.Renderer) ?? "?";
         Version = gl.GetStringS(StringName.Version) ?? "?";
@@ -74,9 +74,9 @@ public sealed class GlContext : IDisposable
     public void RequireCompute()
     {
         if (!VersionAtLeast43)
-            throw new GlException($"the gl backend needs OpenGL 4.3 compute shaders; this context is {Description}; use --backend ort-cpu");
+            throw new GlException($"the gl backend needs OpenGL 4.3 compute shaders; this context is {Description}; {GlPlatform.Current.NoComputeFix}");
         if (MissingEntryPoint() is { } missing)
-            throw new GlException($"OpenGL entry point {missing} is missing: the gl backend needs OpenGL 4.3 compute shaders and this context ({Description}) does not provide them; use --backend ort-cpu");
+            throw new GlException($"OpenGL entry point {missing} is missing: the gl backend needs OpenGL 4.3 compute shaders and this context ({Description}) does not provide them; {GlPlatform.Current.NoComputeFix}");
     }
 
     /// <summary>
@@ -90,19 +90,21 @@ public sealed class GlContext : IDisposable
     }
 
     /// <summary>Wraps the context current on this thread; <paramref name="getProcAddress"/> is the host's loader
-    /// (glfwGetProcAddress, SDL_GL_GetProcAddress, eglGetProcAddress...). The host keeps ownership of the context.</summary>
+    /// (glfwGetProcAddress, SDL_GL_GetProcAddress, eglGetProcAddress, wglGetProcAddress...). On Windows the GL 1.1 entry
+    /// points that wglGetProcAddress never returns are taken from opengl32.dll. The host keeps ownership of the context.</summary>
     public static GlContext FromCurrent(Func<string, nint> getProcAddress)
     {
         ArgumentNullException.ThrowIfNull(getProcAddress);
-        if (getProcAddress("glGetString") == 0)
+        var loader = GlPlatform.Current.HostLoader(getProcAddress);
+        if (loader("glGetString") == 0)
             throw new GlException("GlContext.FromCurrent: the loader returned no glGetString; is a GL context current on this thread?");
-        return Wrap(GL.GetApi(getProcAddress), ownsGl: true, "host", nameof(FromCurrent));
+        return Wrap(GL.GetApi(loader), ownsGl: true, "host", nameof(FromCurrent));
     }
 
     static GlContext Wrap(GL gl, bool ownsGl, string platform, string what)
     {
         GlContext ctx;
-        try { ctx = new GlContext(gl, ownsGl, 0, 0, 0, owned: false, platform); }
+        try { ctx = new GlContext(gl, ownsGl, native: null, platform); }
         catch (SymbolLoadingException e)
         {
             throw new GlException($"GlContext.{what}: {e.Message}; the loader does not resolve core OpenGL entry points");
@@ -113,119 +115,29 @@ public sealed class GlContext : IDisposable
     }
 
     /// <summary>
-    /// Creates a windowless desktop-OpenGL context and makes it current on this thread. Tries, in order:
-    /// EGL_MESA_platform_surfaceless (no X, no DRM needed — what llvmpipe in CI uses), each EGL device
-    /// (EGL_EXT_platform_device: real GPUs on headless servers), then the default display with a 1×1 pbuffer.
-    /// Requests 4.3 core first, then the highest the driver gives (so the error can name the version found).
+    /// Creates a windowless desktop-OpenGL context and makes it current on this thread: on Linux through EGL
+    /// (surfaceless Mesa, an EGL device, or the default display with a 1×1 pbuffer), on Windows through WGL (a hidden
+    /// window and wglCreateContextAttribsARB). Requests 4.3 core; a driver that refuses it gives the best it has, so
+    /// <see cref="RequireCompute"/> can name the version found. Throws <see cref="GlException"/> naming the platform's fix.
     /// </summary>
     public static GlContext CreateHeadless(bool debug = false)
     {
-        var failures = new List<string>();
-        nint display;
-        try { display = Egl.GetPlatformDisplayEXT(Egl.PLATFORM_SURFACELESS_MESA, 0); }
-        catch (DllNotFoundException e)
-        {
-            throw new GlException($"cannot load libEGL.so.1 ({e.Message}); install libegl1 and libgl1-mesa-dri (Debian) or a GPU driver's EGL");
-        }
-        if (display != 0 && TryCreate(display, "surfaceless", debug, failures) is { } s) return s;
-        if (display == 0) failures.Add("surfaceless: EGL_MESA_platform_surfaceless not offered");
-        foreach (var device in Egl.QueryDevicesEXT())
-        {
-            nint d = Egl.GetPlatformDisplayEXT(Egl.PLATFORM_DEVICE_EXT, device);
-            if (d != 0 && TryCreate(d, "device", debug, failures) is { } c) return c;
-        }
-        nint def = Egl.GetDisplay(0);
-        if (def != 0 && TryCreate(def, "default+pbuffer", debug, failures) is { } p) return p;
-        throw new GlException("could not create a headless OpenGL context through EGL: " + string.Join("; ", failures));
-    }
-
-    static unsafe GlContext TryCreate(nint display, string platform, bool debug, List<string> failures)
-    {
-        if (Egl.Initialize(display, out int eglMajor, out int eglMinor) == Egl.FALSE)
-        {
-            failures.Add($"{platform}: eglInitialize failed ({Egl.ErrorName(Egl.GetError())})");
-            return null;
-        }
-        string apis = Egl.QueryString(display, Egl.CLIENT_APIS) ?? "";
-        if (!apis.Contains("OpenGL", StringComparison.Ordinal) || apis.Replace("OpenGL_ES", "").IndexOf("OpenGL", StringComparison.Ordinal) < 0)
-        {
-            failures.Add($"{platform}: EGL {eglMajor}.{eglMinor} offers client APIs '{apis}', no desktop OpenGL");
-            return null; // do not terminate: other users of this display (same process) may share it
-        }
-        if (Egl.BindAPI(Egl.OPENGL_API) == Egl.FALSE)
-        {
-            failures.Add($"{platform}: eglBindAPI(EGL_OPENGL_API) failed ({Egl.ErrorName(Egl.GetError())})");
-            return null;
-        }
-        bool surfaceless = (Egl.QueryString(display, Egl.EXTENSIONS) ?? "").Contains("EGL_KHR_surfaceless_context", StringComparison.Ordinal);
-        int* cfgAttribs = stackalloc int[]
-        {
-            Egl.SURFACE_TYPE, surfaceless ? 0 : Egl.PBUFFER_BIT,
-            Egl.RENDERABLE_TYPE, Egl.OPENGL_BIT,
-            Egl.RED_SIZE, 8, Egl.GREEN_SIZE, 8, Egl.BLUE_SIZE, 8, Egl.ALPHA_SIZE, 8,
-            Egl.NONE,
-        };
-        nint config;
-        if (Egl.ChooseConfig(display, cfgAttribs, &config, 1, out int n) == Egl.FALSE || n == 0)
-        {
-            failures.Add($"{platform}: no EGL config with OpenGL ({Egl.ErrorName(Egl.GetError())})");
-            return null;
-        }
-        // First the version we need; then "whatever you have" (compatibility, no version) so that the
-        // error can say which version the driver offers instead of just "failed".
-        nint context = 0;
-        int* ctxAttribs = stackalloc int[]
-        {
-            Egl.CONTEXT_MAJOR_VERSION, RequiredMajor, Egl.CONTEXT_MINOR_VERSION, RequiredMinor,
-            Egl.CONTEXT_OPENGL_PROFILE_MASK, Egl.CONTEXT_OPENGL_CORE_PROFILE_BIT,
-            Egl.CONTEXT_OPENGL_DEBUG, debug ? 1 : 0,
-            Egl.NONE,
-        };
-        context = Egl.CreateContext(display, config, 0, ctxAttribs);
-        if (context == 0) context = Egl.CreateContext(display, config, 0, null);
-        if (context == 0)
-        {
-            failures.Add($"{platform}: eglCreateContext failed ({Egl.ErrorName(Egl.GetError())})");
-            return null;
-        }
-        nint surface = 0;
-        if (!surfaceless)
-        {
-            int* pbAttribs = stackalloc int[] { Egl.WIDTH, 1, Egl.HEIGHT, 1, Egl.NONE };
-            surface = Egl.CreatePbufferSurface(display, config, pbAttribs);
-            if (surface == 0)
-            {
-                failures.Add($"{platform}: eglCreatePbufferSurface failed ({Egl.ErrorName(Egl.GetError())})");
-                Egl.DestroyContext(display, context);
-                return null;
-            }
-        }
-        if (Egl.MakeCurrent(display, surface, surface, context) == Egl.FALSE)
-        {
-            failures.Add($"{platform}: eglMakeCurrent failed ({Egl.ErrorName(Egl.GetError())})");
-            if (surface != 0) Egl.DestroySurface(display, surface);
-            Egl.DestroyContext(display, context);
-            return null;
-        }
-        var gl = GL.GetApi(name => Egl.GetProcAddress(name));
-        return new GlContext(gl, ownsGl: true, display, context, surface, owned: true, platform);
+        var native = GlPlatform.Current.CreateHeadless(debug);
+        try { return new GlContext(GL.GetApi(native.GetProcAddress), ownsGl: true, native, native.Kind); }
+        catch { native.Dispose(); throw; }
     }
 
     /// <summary>Makes this (headless) context current on the calling thread. No-op for host contexts.</summary>
     public void MakeCurrent()
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (!_owned) return;
-        if (Egl.GetCurrentContext() == _context) return;
-        Egl.BindAPI(Egl.OPENGL_API);
-        if (Egl.MakeCurrent(_display, _surface, _surface, _context) == Egl.FALSE)
-            throw new GlException($"eglMakeCurrent failed ({Egl.ErrorName(Egl.GetError())}); is the context current on another thread?");
+        _native?.MakeCurrent();
     }
 
     /// <summary>Releases the (headless) context from the calling thread so another thread can make it current.</summary>
     public void ReleaseCurrent()
     {
-        if (_owned && !IsDisposed) Egl.MakeCurrent(_display, 0, 0, 0);
+        if (!IsDisposed) _native?.ReleaseCurrent();
     }
 
     static (int, int) ParseVersion(string v)
@@ -242,11 +154,7 @@ public sealed class GlContext : IDisposable
         if (IsDisposed) return;
         IsDisposed = true;
         if (_ownsGl) Gl.Dispose(); // our function table only; a host's GL (FromGl) stays the host's
-        if (!_owned) return;
-        if (Egl.GetCurrentContext() == _context) Egl.MakeCurrent(_display, 0, 0, 0);
-        if (_surface != 0) Egl.DestroySurface(_display, _surface);
-        Egl.DestroyContext(_display, _context);
-        // eglTerminate is not called: the display is shared per process and other contexts may live on it.
+        _native?.Dispose();
     }
 
     public override string ToString() => Description;
