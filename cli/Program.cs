@@ -18,6 +18,7 @@ public static class Program
         CompareVerb.Create,
         BenchVerb.Create,
         BenchOpsVerb.Create,
+        BenchHostVerb.Create,
         BenchTrainVerb.Create,
         TrainVerb.Create,
         QuantizeVerb.Create,

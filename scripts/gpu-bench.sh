@@ -6,15 +6,15 @@
 #                                  ignored by git), then prints the exact device-run call.
 #   scripts/gpu-bench.sh device    there: unpacks the loaders into / and rr into /tmp, then writes JSON into $OUT:
 #                                  rr bench --backend gl at depths $DEPTHS, rr bench-ops --backend gl per depth in
-#                                  $OPS_DEPTHS, and rr bench --backend ort-cuda where the CUDA EP loads (else the reason).
+#                                  $OPS_DEPTHS, rr bench-host on gl and ort-cpu, and rr bench --backend ort-cuda where the CUDA EP loads (else the reason).
 #   scripts/gpu-bench.sh dry-run   here, on llvmpipe: device mode without touching / (no loaders), tiny depth list and
 #                                  size, into out/gpu-bench-dry/. Proves the script and the publish before a lease.
 #
-# Not run: the real-time host harness (tests/Realtime/RealtimeHarness.cs) is an NUnit test with no rr entry, and NUnit
-# needs the .NET SDK the GPU machine does not have. ort-cuda: this publish carries the CPU build of ONNX Runtime (the CUDA
+# It also runs the real-time host harness (rr bench-host: a 60 Hz loop of HOST_FRAMES frames) on gl and ort-cpu.
+# ort-cuda: this publish carries the CPU build of ONNX Runtime (the CUDA
 # build, -p:RrCuda=true, is hundreds of MB, over the 64 MiB a device call may carry), so the ort-cuda line records why it
 # did not load unless the machine provides a CUDA-enabled libonnxruntime.
-# Knobs (environment): DEPTHS (18,34,50,101,152), OPS_DEPTHS (18,50), SIZE (224), FRAMES (100), OPS_FRAMES (20).
+# Knobs (environment): DEPTHS (18,34,50,101,152), OPS_DEPTHS (18,50), SIZE (224), FRAMES (100), OPS_FRAMES (20), HOST_FRAMES (600).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PUB="$ROOT/.publish"
@@ -71,7 +71,9 @@ run_benches() {
     step "ops-gl-$d" "$rr" bench-ops --backend gl --model "resnet$d" --size "${SIZE:-224}" --frames "${OPS_FRAMES:-20}" --json "$OUT/ops-gl-resnet$d.json"
   done
   step bench-ort-cuda "$rr" bench --backend ort-cuda --depths "${DEPTHS:-18,34,50,101,152}" --size "${SIZE:-224}" --frames "${FRAMES:-100}" --json "$OUT/bench-ort-cuda.json"
-  echo "realtime-harness	skipped	an NUnit test (tests/Realtime/RealtimeHarness.cs) with no rr entry; needs the .NET SDK" >> "$OUT/summary.tsv"
+  step host-gl "$rr" bench-host --backend gl --model "$ROOT/models/scene-resnet.onnx" --frames "${HOST_FRAMES:-600}" --json "$OUT/host-gl.json"
+  # The ort-cpu reference prints only (into the log): a device call brings back at most 8 files.
+  step host-cpu "$rr" bench-host --backend ort-cpu --model "$ROOT/models/scene-resnet.onnx" --frames "${HOST_FRAMES:-600}"
   cat "$OUT/summary.tsv" >&2
 }
 
@@ -95,7 +97,7 @@ dry_run() {
   rm -rf "$OUT" && mkdir -p "$OUT"
   local tmp; tmp="$(mktemp -d)"
   tar -C "$tmp" -xJf "$ARCHIVE"
-  DEPTHS="${DEPTHS:-18}" OPS_DEPTHS="${OPS_DEPTHS:-18}" SIZE="${SIZE:-64}" FRAMES="${FRAMES:-5}" OPS_FRAMES="${OPS_FRAMES:-2}" run_benches "$tmp/rr/rr"
+  DEPTHS="${DEPTHS:-18}" OPS_DEPTHS="${OPS_DEPTHS:-18}" SIZE="${SIZE:-64}" FRAMES="${FRAMES:-5}" OPS_FRAMES="${OPS_FRAMES:-2}" HOST_FRAMES="${HOST_FRAMES:-30}" run_benches "$tmp/rr/rr"
   rm -rf "$tmp"
   say "dry run done: $(ls "$OUT" | tr '\n' ' ')"
 }

@@ -29,7 +29,7 @@ public class CliContractTests
     [Test]
     public void Every_verb_is_registered_including_the_flag_named_ones()
     {
-        Assert.That(VerbNames, Is.EquivalentTo(new[] { "demo", "infer", "compare", "bench", "bench-ops", "bench-train", "train", "quantize", "eval" }));
+        Assert.That(VerbNames, Is.EquivalentTo(new[] { "demo", "infer", "compare", "bench", "bench-ops", "bench-host", "bench-train", "train", "quantize", "eval" }));
         var r = CliRunner.Run("--help");
         Assert.That(r.code, Is.EqualTo(0), r.stderr);
         foreach (var v in VerbNames) Assert.That(r.stdout, Does.Contain("  " + v + " "), v);
