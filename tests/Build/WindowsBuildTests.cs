@@ -107,7 +107,7 @@ public class WindowsBuildTests
     static bool Contains(byte[] haystack, string ascii) =>
         haystack.AsSpan().IndexOf(Encoding.ASCII.GetBytes(ascii)) >= 0 || haystack.AsSpan().IndexOf(Encoding.Unicode.GetBytes(ascii)) >= 0;
 
-    static void CopyTree(string from, string to)
+    internal static void CopyTree(string from, string to)
     {
         static bool Skip(string rel) => rel.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj");
         Directory.CreateDirectory(to);

@@ -21,7 +21,8 @@ bad()  { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 # run NAME [xvfb] -- ARGS: rr.exe ARGS, stdout+stderr to WORK/NAME.out and .err, exit code to WORK/NAME.rc
 run() {
   local name=$1; shift; local display=$1; shift
-  local pre=(timeout 300)
+  # "none" really has no display: `rr test` runs the suite under xvfb-run, and its DISPLAY would reach Wine.
+  local pre=(env -u DISPLAY -u WAYLAND_DISPLAY timeout 300)
   [ "$display" = xvfb ] && pre=(timeout 300 xvfb-run -a -s "-screen 0 640x480x24")
   ( cd "$WORK" && "${pre[@]}" wine "$PUB/rr.exe" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" ); echo $? >"$WORK/$name.rc"
   printf '  [%s rc=%s] %s\n' "$name" "$(cat "$WORK/$name.rc")" "$(tr -d '\r' <"$WORK/$name.err" | head -c 400 | tr '\n' '|')"
@@ -57,7 +58,7 @@ run dml-nodisplay none infer --model "$MODEL" --input probe.npy --backend ort-dm
 [ "$(rc dml-nodisplay)" != 0 ] && [ "$(grep -c . "$WORK/dml-nodisplay.err")" -ge 1 ] && grep -q "0x887A0004" "$WORK/dml-nodisplay.err" \
   && ok "ort-dml without a display: one line, the DXGI code whole" || bad "ort-dml without a display"
 run debug none infer --model "$MODEL" --input no-such.npy
-( cd "$WORK" && RR_DEBUG=1 timeout 300 wine "$PUB/rr.exe" infer --model "$MODEL" --input no-such.npy >"$WORK/debug.out" 2>"$WORK/debug.err" ); echo $? >"$WORK/debug.rc"
+( cd "$WORK" && RR_DEBUG=1 env -u DISPLAY -u WAYLAND_DISPLAY timeout 300 wine "$PUB/rr.exe" infer --model "$MODEL" --input no-such.npy >"$WORK/debug.out" 2>"$WORK/debug.err" ); echo $? >"$WORK/debug.rc"
 [ "$(rc debug)" = 1 ] && grep -q "   at " "$WORK/debug.err" && ok "RR_DEBUG=1: stack trace and exit 1" || bad "RR_DEBUG=1 (rc $(rc debug))"
 
 echo "== under Xvfb"
