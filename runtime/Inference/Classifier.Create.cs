@@ -9,7 +9,7 @@ public sealed partial class Classifier
 {
     /// <summary>Loads an .onnx file. Errors (missing, truncated, not a model) are one-line exceptions naming the file.</summary>
     public static Classifier Create(string modelPath, ClassifierOptions options = null) =>
-        Create(LoadedModel.Load(Models.Pretrained.ModelSource.Resolve(modelPath)), options);
+        Create(LoadedModel.Load(modelPath), options);
 
     public static Classifier Create(byte[] modelBytes, ClassifierOptions options = null) =>
         Create(LoadedModel.FromBytes(modelBytes), options);

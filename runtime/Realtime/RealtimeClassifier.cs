@@ -57,10 +57,10 @@ public sealed class RealtimeClassifier : IDisposable
         return BackendChoice.Candidates(requested, ctx.SupportsCompute, ctx.Renderer, ctx.Version);
     }
 
-    /// <summary>Loads an .onnx file, or a built-in name such as <c>pretrained:resnet18</c> (restored and converted on first
-    /// use). Errors (missing, truncated, not a model, bad options) are one-line exceptions with the values.</summary>
+    /// <summary>Loads an .onnx file. Errors (missing, truncated, not a model, bad options) are one-line exceptions with
+    /// the values.</summary>
     public static RealtimeClassifier Create(string modelPath, RealtimeOptions options = null) =>
-        Create(LoadedModel.Load(Models.Pretrained.ModelSource.Resolve(modelPath)), options);
+        Create(LoadedModel.Load(modelPath), options);
 
     public static RealtimeClassifier Create(byte[] modelBytes, RealtimeOptions options = null)
     {

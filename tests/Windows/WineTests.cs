@@ -26,7 +26,7 @@ public class WineTests
         if (which != 0) { _setupError = "wine, wineserver or xvfb-run is not installed: ./rr test installs them (apt-get install wine wine64 xvfb)"; return; }
         string repo = RepoPaths.Root;
         _work = Path.Combine(Path.GetTempPath(), "rr-wine-" + Guid.NewGuid().ToString("N")[..8]);
-        foreach (var d in new[] { "runtime", "training", "demo", "cli", "shaders" })
+        foreach (var d in new[] { "runtime", "tools", "training", "demo", "cli", "shaders" })
             WindowsBuildTests.CopyTree(Path.Combine(repo, d), Path.Combine(_work, d));
         foreach (var f in new[] { "Directory.Build.props", "Directory.Build.targets" })
             File.Copy(Path.Combine(repo, f), Path.Combine(_work, f));

@@ -2,7 +2,7 @@ namespace ResNetRealtime.Runtime.Imaging;
 
 /// <summary>
 /// Which ffmpeg the tools run (image decoding, the demo's cameras and videos): the one beside the executable first
-/// (the win-x64 build ships ffmpeg.exe there: runtime/build/Ffmpeg.targets), else the bare name, which the OS resolves
+/// (the win-x64 build ships ffmpeg.exe there: tools/build/Ffmpeg.targets), else the bare name, which the OS resolves
 /// on PATH (Linux/macOS: the system's ffmpeg). <see cref="NotFound"/> and <see cref="CannotStart"/> are the one-line
 /// errors, with the platform's own fix.
 /// </summary>
