@@ -37,9 +37,11 @@ public class PretrainedCliTests
         var (code, stdout, stderr) = WithEnv(FixtureCache(), () => CliRunner.Run("infer", "--model", "pretrained:resnet18", "--input", TestPng(), "--topk", "2"));
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("blocks [2,2,2,3]").And.Contain("512 features"));
-        using var clf = WithEnv(FixtureCache(), () => Classifier.Create("pretrained:resnet18"));
+        // The plugin takes paths only (it restores no package in a host's process); a tool resolves the name first.
+        string path = WithEnv(FixtureCache(), () => ModelSource.Resolve("pretrained:resnet18"));
+        using var clf = Classifier.Create(path);
         Assert.That(clf.IsFeatureExtractor, Is.True);
-        using var rt = WithEnv(FixtureCache(), () => RealtimeClassifier.Create("pretrained:resnet18", new RealtimeOptions { Backend = "ort-cpu", Threads = 1 }));
+        using var rt = RealtimeClassifier.Create(path, new RealtimeOptions { Backend = "ort-cpu", Threads = 1 });
         Assert.That(rt.Backend, Is.EqualTo("ort-cpu"));
     }
 
