@@ -8,6 +8,7 @@ using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Cli;
 
@@ -61,7 +62,7 @@ public static class BenchOpsVerb
         if (byName) model = ResNetOnnxBuilder.Build(ResNetSpec.FromName(m, 1000, 3, size), seed: 0);
         else
         {
-            string path = Runtime.Models.Pretrained.ModelSource.Resolve(m);
+            string path = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(m);
             if (!File.Exists(path)) throw new FileNotFoundException($"--model: {path}: file not found (or give a ResNet name: {string.Join(", ", ResNetSpec.KnownNames)})");
             model = OnnxModel.Load(path);
         }

@@ -6,6 +6,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Training.Charts;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Cli;
 
@@ -66,7 +67,7 @@ public static class BenchVerb
         foreach (var d in depths)
             if (modelsDir == null && !ResNetSpec.KnownNames.Contains($"resnet{d}"))
                 throw new UsageException($"--depths: no ResNet of depth {d}; one of: {string.Join(", ", ResNetSpec.KnownNames.Where(n => n.StartsWith("resnet") && !n.Contains('_')).Select(n => n[6..]))}");
-        string pretrained = Runtime.Models.Pretrained.ModelSource.IsPretrained(modelsDir) ? Runtime.Models.Pretrained.ModelSource.Resolve(modelsDir) : null;
+        string pretrained = ResNetRealtime.Tools.Pretrained.ModelSource.IsPretrained(modelsDir) ? ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(modelsDir) : null;
         if (pretrained != null && !depths.SequenceEqual([18])) throw new UsageException($"--models {modelsDir} is one ResNet-18: pass --depths 18 (got {string.Join(",", depths)})");
         if (modelsDir != null && pretrained == null && !Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models: {modelsDir}: directory not found");
 

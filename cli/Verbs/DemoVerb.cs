@@ -48,7 +48,7 @@ public static class DemoVerb
         {
             var o = new DemoOptions
             {
-                ModelPath = Runtime.Models.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
+                ModelPath = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
                 Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
                 Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), GlFrameBudgetMs = pr.GetValue(glBudget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
@@ -77,7 +77,7 @@ public static class DemoVerb
             if (o.Teach)
             {
                 // The frozen pretrained backbone is teach mode's default. Any backend gives its layer4 map (gl reads the tap back: 100 KB).
-                o.ModelPath ??= Runtime.Models.Pretrained.ModelSource.Resolve(Runtime.Models.Pretrained.ModelSource.Prefix + "resnet18");
+                o.ModelPath ??= ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(ResNetRealtime.Tools.Pretrained.ModelSource.Prefix + "resnet18");
                 // The scene is rendered at the backbone's input size (as the teach experiment recorded it), not the scene model's 64².
                 int inputSize = Runtime.Models.LoadedModel.Load(o.ModelPath).InputHeight;
                 if (inputSize > 0) o.Size = inputSize;

@@ -8,6 +8,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Training.Data;
+using ResNetRealtime.Tools.Evaluation;
 
 namespace ResNetRealtime.Cli;
 

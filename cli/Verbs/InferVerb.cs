@@ -6,6 +6,7 @@ using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Runtime.Tensors;
+using ResNetRealtime.Tools.Imaging;
 
 namespace ResNetRealtime.Cli;
 
@@ -58,7 +59,7 @@ public static class InferVerb
         catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
         if (precision == Int8Cache.Int8 && backend != "auto") Int8Cache.RequireCpu(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
-        modelPath = Runtime.Models.Pretrained.ModelSource.Resolve(modelPath);
+        modelPath = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(modelPath);
         var model = LoadedModel.Load(modelPath);
         // The one int8 path (Int8Cache): the classifiers below then take the model as it is.
         if (precision == Int8Cache.Int8) model = LoadedModel.From(Int8Cache.Get(model.Onnx), modelPath);

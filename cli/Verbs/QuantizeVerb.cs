@@ -99,7 +99,7 @@ public static class QuantizeVerb
         var pre = new Runtime.Imaging.Preprocessor(info.Channels, info.InputHeight, info.InputWidth, info.Mean, info.Std);
         foreach (var f in files)
         {
-            var img = Runtime.Imaging.ImageDecoder.Decode(f);
+            var img = ResNetRealtime.Tools.Imaging.ImageDecoder.Decode(f);
             var x = new float[pre.OutputLength];
             pre.Run(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format, x);
             yield return new CalibrationBatch(x, 1, info.Channels, info.InputHeight, info.InputWidth);

@@ -161,7 +161,7 @@ public static class TrainVerb
             Seed = pr.GetValue(x.Seed),
             Size = pr.GetValue(x.Size),
             CropPad = pr.GetValue(x.CropPad),
-            InitFrom = Runtime.Models.Pretrained.ModelSource.Resolve(pr.GetValue(x.InitFrom)),
+            InitFrom = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(pr.GetValue(x.InitFrom)),
             Freeze = pr.GetValue(x.Freeze),
             PretrainedLrScale = pr.GetValue(x.PretrainedLrScale),
             ZeroInitResidual = pr.GetValue(x.ZeroInitResidual),

@@ -1,6 +1,7 @@
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Demo.App;
 

@@ -58,7 +58,7 @@ public sealed class FfmpegSource : IDisposable
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"source {Description}: {Runtime.Imaging.FfmpegLocator.StartFailure(ffmpeg, e)}");
+            throw new InvalidOperationException($"source {Description}: {ResNetRealtime.Tools.Imaging.FfmpegLocator.StartFailure(ffmpeg, e)}");
         }
         _process.ErrorDataReceived += (_, e) =>
         {
@@ -77,7 +77,7 @@ public sealed class FfmpegSource : IDisposable
     /// </summary>
     public static FfmpegSource Start(SourceSpec spec, int width, int height, string ffmpeg = null)
     {
-        ffmpeg ??= Runtime.Imaging.FfmpegLocator.Ffmpeg;   // beside the app (win-x64 ships ffmpeg.exe), else PATH
+        ffmpeg ??= ResNetRealtime.Tools.Imaging.FfmpegLocator.Ffmpeg;   // beside the app (win-x64 ships ffmpeg.exe), else PATH
         if (width <= 0 || height <= 0 || width > 8192 || height > 8192) throw new ArgumentException($"capture size {width}x{height} out of range");
         // info level for showinfo's per-frame lines (the timestamp channel); -nostats: no progress lines.
         var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info" };

@@ -4,6 +4,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Training.Data;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Experiments.Int8;
 

@@ -10,7 +10,7 @@ using System.Diagnostics;
 using System.Text;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Models;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Training.Data;
 

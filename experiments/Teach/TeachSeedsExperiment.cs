@@ -19,7 +19,7 @@ using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Models;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Training.Data;
 

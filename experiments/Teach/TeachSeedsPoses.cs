@@ -16,7 +16,7 @@
 // SeedErrors (teach-seed-errors [--seed S], default 3) prints one seed's scored frames: index, label, call, p(call), p(label).
 using System.Numerics.Tensors;
 using ResNetRealtime.Runtime.Models;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Runtime.Teach;
 
 namespace ResNetRealtime.Experiments.Teach;

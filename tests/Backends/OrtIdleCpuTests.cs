@@ -3,6 +3,7 @@ using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Backends;
 

@@ -5,6 +5,7 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Tensors;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Cli;
 

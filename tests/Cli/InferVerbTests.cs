@@ -4,6 +4,7 @@ using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Tensors;
 using ResNetRealtime.Tests.Inference;
+using ResNetRealtime.Tools.Imaging;
 
 namespace ResNetRealtime.Tests.Cli;
 

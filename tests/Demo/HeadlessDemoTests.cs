@@ -5,6 +5,7 @@ using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Demo.Imaging;
 using ResNetRealtime.Demo.Scene;
 using ResNetRealtime.Runtime.Models;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Demo;
 

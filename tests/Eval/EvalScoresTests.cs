@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Evaluation;
+using ResNetRealtime.Tools.Evaluation;
 
 namespace ResNetRealtime.Tests.Eval;
 

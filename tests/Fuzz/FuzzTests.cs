@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Tests.Inference;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Fuzz;
 

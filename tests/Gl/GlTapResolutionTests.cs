@@ -3,6 +3,7 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Gl;
 

@@ -6,6 +6,7 @@ using ResNetRealtime.Demo.App;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Models;
 

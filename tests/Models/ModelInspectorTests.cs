@@ -4,6 +4,7 @@ using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Tests.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Models;
 

@@ -1,6 +1,6 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Models;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Tests.Pretrained;

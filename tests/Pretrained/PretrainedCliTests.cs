@@ -2,7 +2,7 @@ using System.Diagnostics;
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Realtime;
 using ResNetRealtime.Runtime.Inference;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Tests.Cli;
 
 namespace ResNetRealtime.Tests.Pretrained;

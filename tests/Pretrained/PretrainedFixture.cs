@@ -1,5 +1,5 @@
 using NUnit.Framework;
-using ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Tools.Pretrained;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Tests.Pretrained;

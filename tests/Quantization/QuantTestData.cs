@@ -1,6 +1,7 @@
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Quantization;
 

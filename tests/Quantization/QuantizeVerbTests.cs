@@ -6,6 +6,7 @@ using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Tests.Cli;
 using ResNetRealtime.Tests.Demo;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Quantization;
 

@@ -4,6 +4,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Runtime.Quantization;
 using ResNetRealtime.Tests.Onnx;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Quantization;
 

@@ -4,6 +4,7 @@ using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Tests.Inference;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Reliability;
 

@@ -1,6 +1,7 @@
 using NUnit.Framework;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Tools.Imaging;
 
 namespace ResNetRealtime.Tests.Reliability;
 

@@ -7,6 +7,7 @@ using NUnit.Framework;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Teach;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Teach;
 

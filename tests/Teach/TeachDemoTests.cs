@@ -10,6 +10,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Tests.Cli;
 using ResNetRealtime.Tests.Demo;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Teach;
 

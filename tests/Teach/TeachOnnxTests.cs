@@ -7,6 +7,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Tensors;
 using ResNetRealtime.Runtime.Teach;
 using ResNetRealtime.Tests.Cli;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Teach;
 

@@ -9,6 +9,7 @@ using ResNetRealtime.Runtime.Inference;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Tests.Cli;
 using ResNetRealtime.Tests.Demo;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Teach;
 

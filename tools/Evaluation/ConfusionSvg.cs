@@ -1,11 +1,13 @@
 // ConfusionSvg: the confusion matrix as a small standalone SVG — rows are true classes, columns predicted
 // ones, each cell shaded by its share of the row (so a class with few images reads as clearly as a big
 // one) and labelled with its count. Its own writer: the latency/curve charts (SvgChart) draw lines, not grids.
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Evaluation;
 using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace ResNetRealtime.Runtime.Evaluation;
+namespace ResNetRealtime.Tools.Evaluation;
 
 public static class ConfusionSvg
 {

@@ -1,7 +1,9 @@
 // EvalScores: what `rr eval` reports, counted from labels and predictions alone — top-1 and top-k
 // accuracy, per-class accuracy (recall), the confusion matrix and, given a reference model's top-1,
 // the agreement with it. Pure arithmetic on int arrays, so the tests check it on hand-built cases.
-namespace ResNetRealtime.Runtime.Evaluation;
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Evaluation;
+namespace ResNetRealtime.Tools.Evaluation;
 
 public sealed class EvalScores
 {

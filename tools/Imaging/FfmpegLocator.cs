@@ -1,4 +1,6 @@
-namespace ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Imaging;
+namespace ResNetRealtime.Tools.Imaging;
 
 /// <summary>
 /// Which ffmpeg the tools run (image decoding, the demo's cameras and videos): the one beside the executable first

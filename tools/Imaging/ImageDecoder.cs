@@ -1,8 +1,10 @@
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Imaging;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace ResNetRealtime.Runtime.Imaging;
+namespace ResNetRealtime.Tools.Imaging;
 
 /// <summary>An 8-bit interleaved image in memory.</summary>
 public sealed class DecodedImage

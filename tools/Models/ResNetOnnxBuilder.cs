@@ -19,10 +19,12 @@
 // as torchvision's ResNet.__init__. BN: weight 1, bias 0, running mean 0, var 1 — or, with
 // PerturbBatchNorm, weight U(0.5,1.5), bias N(0,0.1^2), mean N(0,0.1^2), var U(0.5,1.5), so tests see BN
 // do something. fc: torch.nn.Linear's default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Models;
 using System.Globalization;
 using ResNetRealtime.Runtime.Onnx;
 
-namespace ResNetRealtime.Runtime.Models;
+namespace ResNetRealtime.Tools.Models;
 
 /// <summary>Options for <see cref="ResNetOnnxBuilder.Build(ResNetSpec, ResNetBuildOptions)"/>.</summary>
 /// <summary>Where a built graph ends.</summary>

@@ -2,7 +2,9 @@
 // network the project fetches and converts (PretrainedCache); anything else is a path and comes back
 // unchanged. Every consumer (infer, bench --models, demo --model, train --init-from, Classifier.Create)
 // calls Resolve once where it reads the argument, so the name works everywhere a path does.
-namespace ResNetRealtime.Runtime.Models.Pretrained;
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Models;
+namespace ResNetRealtime.Tools.Pretrained;
 
 public static class ModelSource
 {

@@ -7,11 +7,13 @@
 // names this converter version and the pinned source, and the file's digest equals the sidecar's; anything
 // else (missing, truncated, edited, an older converter) is converted again, never trusted.
 // Concurrent processes may both convert; each rename is atomic and the bytes are the same.
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Models;
 using System.Globalization;
 using ResNetRealtime.Runtime.IO;
 using ResNetRealtime.Runtime.Onnx;
 
-namespace ResNetRealtime.Runtime.Models.Pretrained;
+namespace ResNetRealtime.Tools.Pretrained;
 
 public sealed class PretrainedCache
 {

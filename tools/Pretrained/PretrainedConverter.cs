@@ -15,9 +15,11 @@
 // CNTK's layout is kept as it is: four stages of [2,2,2,3] basic blocks (layer4 has three — the graph
 // says so: Plus363, Plus377, Plus391), asymmetric pads that at 224² give torchvision's output sizes.
 // Anything that does not match this layout is an InvalidDataException naming the node.
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
-namespace ResNetRealtime.Runtime.Models.Pretrained;
+namespace ResNetRealtime.Tools.Pretrained;
 
 public static class PretrainedConverter
 {

@@ -9,10 +9,12 @@
 //  3. A restore: a throwaway project with a <PackageDownload> in a temp folder, `dotnet restore`, then (2).
 //     $RR_PRETRAINED_NO_RESTORE=1 skips this step (never touch the network).
 // When all fail: PretrainedUnavailableException, one line saying what to fetch and where to put it.
+using ResNetRealtime.Runtime;
+using ResNetRealtime.Runtime.Models;
 using System.Diagnostics;
 using System.Security.Cryptography;
 
-namespace ResNetRealtime.Runtime.Models.Pretrained;
+namespace ResNetRealtime.Tools.Pretrained;
 
 /// <summary>The pretrained package cannot be found or restored. The message is the one line to show a user.</summary>
 public sealed class PretrainedUnavailableException : IOException

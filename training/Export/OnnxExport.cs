@@ -3,6 +3,7 @@ using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 using ResNetRealtime.Training.Models;
 using ResNetRealtime.Training.Trainer;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Training.Export;
 

@@ -7,6 +7,7 @@ using ResNetRealtime.Training.Engine;
 using ResNetRealtime.Training.Export;
 using ResNetRealtime.Training.Models;
 using ResNetRealtime.Training.Trainer;
+using ResNetRealtime.Tools.Models;
 
 namespace ResNetRealtime.Tests.Training.App;
 

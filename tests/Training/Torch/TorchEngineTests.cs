@@ -230,7 +230,7 @@ public class TorchEngineTests
         using var session = new InferenceSession(File.ReadAllBytes(r.ModelPath), options);
         using var input = OrtValue.CreateTensorValueFromMemory(x, new long[] { batch.Count, 3, 8, 8 });
         using var run = new RunOptions();
-        using var outputs = session.Run(run, new[] { ResNetRealtime.Runtime.Models.ResNetOnnxBuilder.InputName }, new[] { input }, new[] { ResNetRealtime.Runtime.Models.ResNetOnnxBuilder.OutputName });
+        using var outputs = session.Run(run, new[] { ResNetRealtime.Tools.Models.ResNetOnnxBuilder.InputName }, new[] { input }, new[] { ResNetRealtime.Tools.Models.ResNetOnnxBuilder.OutputName });
         var ort = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         GoldenFile.AssertClose("ORT vs TorchSharp eval logits", ort, expected);
     }
