@@ -68,7 +68,7 @@ run dml-nodisplay none infer --model "$MODEL" --input probe.npy --backend ort-dm
 run debug none infer --model "$MODEL" --input no-such.npy
 t0=$(date +%s.%N)
 ( cd "$WORK" && RR_DEBUG=1 env -u DISPLAY -u WAYLAND_DISPLAY timeout 300 wine "$PUB/rr.exe" infer --model "$MODEL" --input no-such.npy >"$WORK/debug.out" 2>"$WORK/debug.err" ); echo $? >"$WORK/debug.rc"
-took debug "$t0"
+took debug-stack "$t0"
 [ "$(rc debug)" = 1 ] && grep -q "   at " "$WORK/debug.err" && ok "RR_DEBUG=1: stack trace and exit 1" || bad "RR_DEBUG=1 (rc $(rc debug))"
 
 echo "== under Xvfb"
