@@ -9,7 +9,8 @@ namespace ResNetRealtime.Tests.Windows;
 /// DirectML.dll, ffmpeg.exe, and Wine's user32/opengl32/d3d12 — through tests/wine/check-selfcheck.sh (ffmpeg.exe, the
 /// UTF-8 console, DXGI errors whole, RR_DEBUG, ort-dml refused or agreeing, auto) and tests/wine/check-demo-bench.sh (a
 /// .npy's output bit-identical to Linux, the headless demo on ort-cpu and gl with Linux's accuracy, bench on gl). Each
-/// script line "ok NAME"/"FAIL NAME" is one test case below. `./rr test` installs wine, wine64 and mesa-vulkan-drivers;
+/// script line "ok NAME"/"FAIL NAME" is one test case below. Both scripts share one fresh prefix; the publish, the prefix
+/// and every rr.exe run print a "time" line to the test output (so CI logs show where the job's minutes go). `./rr test` installs wine, wine64 and mesa-vulkan-drivers;
 /// without wine every case fails with that one line (this is the suite's only check that the Windows build runs).
 /// </summary>
 [TestFixture, NonParallelizable, Category("Wine")]
@@ -31,18 +32,25 @@ public class WineTests
         foreach (var f in new[] { "Directory.Build.props", "Directory.Build.targets" })
             File.Copy(Path.Combine(repo, f), Path.Combine(_work, f));
         string pub = Path.Combine(_work, "pub");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         var (code, stdout, stderr) = ChildProcess.Run("dotnet", new[]
         {
             "publish", Path.Combine(_work, "cli", "ResNetRealtime.Cli.csproj"), "-c", "Release", "-r", "win-x64", "--self-contained", "true",
             "-o", pub, "-nologo", "-v", "q",
         }, PublishLimit, psi => psi.WorkingDirectory = _work);
         if (code != 0) { _setupError = $"dotnet publish -r win-x64 failed ({code}):\n{stdout}\n{stderr}"; return; }
+        _output += $"time {"publish cli win-x64",-18} {sw.Elapsed.TotalSeconds,6:F1} s\n";
         string linux = $"dotnet {Path.Combine(AppContext.BaseDirectory, "rr.dll")}";
         foreach (var script in new[] { "check-selfcheck.sh", "check-demo-bench.sh" })
         {
+            sw.Restart();
             var (rc, o, e) = ChildProcess.Run("bash", new[] { Path.Combine(repo, "tests", "wine", script), pub, Path.Combine(_work, Path.GetFileNameWithoutExtension(script)) },
-                ScriptLimit, psi => psi.Environment["RR_LINUX"] = linux);
-            _output += $"== {script} (exit {rc})\n{o}{e}\n";
+                ScriptLimit, psi =>
+                {
+                    psi.Environment["RR_LINUX"] = linux;
+                    psi.Environment["RR_WINEPREFIX"] = Path.Combine(_work, "prefix"); // fresh: _work is new
+                });
+            _output += $"== {script} (exit {rc}, {sw.Elapsed.TotalSeconds:F1} s)\n{o}{e}\n";
             _lines.AddRange(o.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("ok   ") || l.StartsWith("FAIL ")));
         }
         TestContext.Progress.WriteLine(_output);

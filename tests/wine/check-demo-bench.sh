@@ -9,21 +9,23 @@
 #   demo-gl            the same on gl, through Wine's opengl32 (WGL) on Mesa llvmpipe, against Linux's gl (EGL, llvmpipe)
 #   bench-gl           rr.exe bench --backend gl at a small size: exit 0 and a p50 line
 # The headless demo is lock-step (every frame gets its own prediction), so its accuracy does not depend on timing and
-# must equal Linux's exactly. Every run has a timeout; Wine gets a fresh prefix and never WINEDLLOVERRIDES=mscoree=.
+# must equal Linux's exactly. Every run has a timeout; Wine gets a fresh prefix (RR_WINEPREFIX, else WORK_DIR/prefix)
+# and never WINEDLLOVERRIDES=mscoree=. Each run prints a "time NAME S s" line.
 set -uo pipefail
 PUB="$(cd "${1:?usage: $0 PUBLISH_DIR [WORK_DIR]}" && pwd)"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${2:-$(mktemp -d /tmp/rr-wine-XXXXXX)}"
 : "${RR_LINUX:?set RR_LINUX to the Linux rr command, e.g. \"dotnet cli/bin/Release/net10.0/rr.dll\"}"
 mkdir -p "$WORK"
-export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all
+export WINEPREFIX="${RR_WINEPREFIX:-$WORK/prefix}" WINEDEBUG=-all
 MODEL="$ROOT/models/scene-resnet.onnx"
 fails=0
 ok()  { printf 'ok   %s\n' "$*"; }
 bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 # win NAME ARGS / lin NAME ARGS: run rr.exe under Wine + Xvfb, or the Linux rr, in WORK; output to WORK/NAME.log, rc to NAME.rc
-win() { local n=$1; shift; ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" wine "$PUB/rr.exe" "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; }
-lin() { local n=$1; shift; ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" $RR_LINUX "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; }
+took() { awk -v n="$1" -v a="$2" -v b="$(date +%s.%N)" 'BEGIN { printf "time %-18s %6.1f s\n", n, b - a }'; }
+win() { local n=$1 t0; shift; t0=$(date +%s.%N); ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" wine "$PUB/rr.exe" "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; took "$n" "$t0"; }
+lin() { local n=$1 t0; shift; t0=$(date +%s.%N); ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" $RR_LINUX "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; took "$n" "$t0"; }
 rc() { cat "$WORK/$1.rc"; }
 tail_of() { tr -d '\r' <"$WORK/$1.log" | tail -3 | tr '\n' '|'; }
 acc() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["accuracy"])' "$1" 2>/dev/null; }

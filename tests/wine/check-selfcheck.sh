@@ -7,13 +7,15 @@
 # PUBLISH_DIR: `dotnet publish cli/ResNetRealtime.Cli.csproj -c Release -r win-x64 --self-contained true -o PUBLISH_DIR`
 # (it holds rr.exe, the DirectML onnxruntime.dll + DirectML.dll and ffmpeg.exe). Needs wine, wine64, xvfb (xvfb-run),
 # ffmpeg (to make the test picture) and, for D3D12 under Xvfb, mesa-vulkan-drivers (lavapipe). Every step has a timeout.
-# Prints one "ok"/"FAIL" line per check and each run's output under WORK_DIR; exits 1 when a check failed.
+# Prints one "ok"/"FAIL" line per check, a "time NAME S s" line per step, and each run's output under WORK_DIR; exits
+# 1 when a check failed. RR_WINEPREFIX names the prefix to make (the caller's fresh one, shared with check-demo-bench.sh).
 set -uo pipefail
 PUB="$(cd "${1:?usage: $0 PUBLISH_DIR [WORK_DIR]}" && pwd)"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${2:-$(mktemp -d /tmp/rr-wine-XXXXXX)}"
 mkdir -p "$WORK"
-export WINEPREFIX="$WORK/prefix" WINEDEBUG=-all    # a fresh prefix per run; never WINEDLLOVERRIDES=mscoree= (breaks .NET)
+# A fresh prefix per run; never WINEDLLOVERRIDES=mscoree= (breaks .NET).
+export WINEPREFIX="${RR_WINEPREFIX:-$WORK/prefix}" WINEDEBUG=-all
 MODEL="$ROOT/models/scene-resnet.onnx"
 fails=0
 ok()   { printf 'ok   %s\n' "$*"; }
@@ -24,10 +26,13 @@ run() {
   # "none" really has no display: `rr test` runs the suite under xvfb-run, and its DISPLAY would reach Wine.
   local pre=(env -u DISPLAY -u WAYLAND_DISPLAY timeout 300)
   [ "$display" = xvfb ] && pre=(timeout 300 xvfb-run -a -s "-screen 0 640x480x24")
+  local t0; t0=$(date +%s.%N)
   ( cd "$WORK" && "${pre[@]}" wine "$PUB/rr.exe" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" ); echo $? >"$WORK/$name.rc"
+  took "$name" "$t0"
   printf '  [%s rc=%s] %s\n' "$name" "$(cat "$WORK/$name.rc")" "$(tr -d '\r' <"$WORK/$name.err" | head -c 400 | tr '\n' '|')"
 }
 rc() { cat "$WORK/$1.rc"; }
+took() { awk -v n="$1" -v a="$2" -v b="$(date +%s.%N)" 'BEGIN { printf "time %-18s %6.1f s\n", n, b - a }'; }
 
 ffmpeg -v error -y -f lavfi -i testsrc2=size=320x180 -frames:v 1 "$WORK/test.png" || { echo "ffmpeg (Linux) is needed to make the test picture"; exit 2; }
 python3 - "$WORK/probe.npy" <<'PY'
@@ -41,6 +46,9 @@ PY
 
 echo "== without a display"
 wineserver -k 2>/dev/null; wineserver -w 2>/dev/null
+t0=$(date +%s.%N)
+env -u DISPLAY -u WAYLAND_DISPLAY timeout 300 wine wineboot --init >"$WORK/wineboot.log" 2>&1; wineserver -w 2>/dev/null
+took "prefix ($(du -sm "$WINEPREFIX" 2>/dev/null | cut -f1) MB)" "$t0"
 run png none infer --model "$MODEL" --input test.png
 topk() { tr -d '\r' <"$1" | grep -E '^ +[0-9]+\. ' | sed 's/ *$//'; }
 if [ "$(rc png)" = 0 ] && [ -n "$(topk "$WORK/png.out")" ]; then
@@ -58,7 +66,9 @@ run dml-nodisplay none infer --model "$MODEL" --input probe.npy --backend ort-dm
 [ "$(rc dml-nodisplay)" != 0 ] && [ "$(grep -c . "$WORK/dml-nodisplay.err")" -ge 1 ] && grep -q "0x887A0004" "$WORK/dml-nodisplay.err" \
   && ok "ort-dml without a display: one line, the DXGI code whole" || bad "ort-dml without a display"
 run debug none infer --model "$MODEL" --input no-such.npy
+t0=$(date +%s.%N)
 ( cd "$WORK" && RR_DEBUG=1 env -u DISPLAY -u WAYLAND_DISPLAY timeout 300 wine "$PUB/rr.exe" infer --model "$MODEL" --input no-such.npy >"$WORK/debug.out" 2>"$WORK/debug.err" ); echo $? >"$WORK/debug.rc"
+took debug-stack "$t0"
 [ "$(rc debug)" = 1 ] && grep -q "   at " "$WORK/debug.err" && ok "RR_DEBUG=1: stack trace and exit 1" || bad "RR_DEBUG=1 (rc $(rc debug))"
 
 echo "== under Xvfb"
