@@ -44,8 +44,7 @@ public static class BenchHostVerb
 
     static int Execute(string backendName, string model, int frames, int hz, int threads, string json)
     {
-        var backend = Cli.ParseBackend(backendName);
-        if (backend is not (Backend.OrtCpu or Backend.Gl))
+        if (!InferenceNames.TryParse(backendName, out Backend backend) || backend is not (Backend.OrtCpu or Backend.Gl))
             throw new UsageException($"--backend: '{backendName}'; one of: {Backend.OrtCpu.ToName()}, {Backend.Gl.ToName()}");
         if (!File.Exists(model)) throw new FileNotFoundException($"--model: no file {Path.GetFullPath(model)}");
         var px = new byte[W * H * 4];

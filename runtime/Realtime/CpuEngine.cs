@@ -87,7 +87,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     public void Submit(in FrameInput f, long frameId)
     {
         if (f.IsTexture)
-            throw new NotSupportedException($"backend {Backend} takes CPU pixels (FrameInput.FromPixels); a GL texture needs Backend = \"gl\"");
+            throw new NotSupportedException($"backend {Backend.ToName()} takes CPU pixels (FrameInput.FromPixels); a GL texture needs Backend = Backend.Gl");
         f.ValidatePixels();
         int bytes = (f.Height - 1) * f.StrideBytes + f.Width * f.Format.BytesPerPixel();
         long ts = Stopwatch.GetTimestamp();
@@ -128,7 +128,7 @@ internal sealed class CpuEngine : IRealtimeEngine
 
     void ThrowIfFaulted()
     {
-        if (_fault != null) throw new InvalidOperationException($"the {Backend} worker stopped: {_fault.Message}", _fault);
+        if (_fault != null) throw new InvalidOperationException($"the {Backend.ToName()} worker stopped: {_fault.Message}", _fault);
     }
 
     void Loop()
