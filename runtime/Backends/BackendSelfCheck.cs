@@ -57,7 +57,7 @@ public static class BackendSelfCheck
     public const double Tolerance = 1e-2;
     const int DiagnoseTimeoutMs = 300_000;
 
-    static readonly Dictionary<(string Model, string Backend, string Device), SelfCheckResult> Verdicts = new();
+    static readonly Dictionary<(string Model, Backend Backend, string Device), SelfCheckResult> Verdicts = new();
     static readonly Dictionary<string, float[]> References = new(StringComparer.Ordinal);
     static readonly ConditionalWeakTable<LoadedModel, string> Hashes = new();
     static int _probeRuns;
@@ -88,7 +88,7 @@ public static class BackendSelfCheck
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
         string device = DeviceOf(backend, deviceId);
-        var key = (HashOf(model), backend.Name, device);
+        var key = (HashOf(model), backend.Kind, device);
         lock (Verdicts)
             if (Verdicts.TryGetValue(key, out var known)) return known with { Cached = true, Milliseconds = 0, ReferenceMilliseconds = 0 };
 
