@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
@@ -200,6 +201,17 @@ public static class Cli
 
     public static int[] Ints(this ParseResult pr, Option<string> list) =>
         pr.Items(list).Select(p => int.Parse(p, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>A backend named on the command line (<see cref="InferenceNames"/>): an unknown name is one usage line
+    /// listing the valid ones, e.g. "--backend: unknown backend 'tpu'; one of: auto, ort-cpu, ort-dml, ort-cuda, gl".</summary>
+    public static Backend ParseBackend(string name, string option = "--backend") =>
+        InferenceNames.TryParse(name, out Backend b) ? b
+            : throw new UsageException($"{option}: unknown backend '{name}'; one of: {string.Join(", ", InferenceNames.Backends)}");
+
+    /// <summary>A precision named on the command line: fp32 or int8, else one usage line listing them.</summary>
+    public static Precision ParsePrecision(string name, string option = "--precision") =>
+        InferenceNames.TryParse(name, out Precision p) ? p
+            : throw new UsageException($"{option}: unknown precision '{name}'; one of: {string.Join(", ", InferenceNames.Precisions)}");
 
     static string[] Split(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

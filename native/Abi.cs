@@ -15,16 +15,17 @@ internal static class Abi
     public const int Ok = 0, ErrInvalidArgument = -1, ErrNullPointer = -2, ErrStructSize = -3, ErrInvalidHandle = -4,
         ErrWrongThread = -5, ErrModel = -6, ErrBackend = -7, ErrNotReady = -8, ErrInternal = -9;
 
-    /// <summary>rr_backend → the managed API's backend names.</summary>
-    public static string BackendName(int b) => b switch
+    /// <summary>rr_backend → the managed API's <see cref="Runtime.Backend"/> (the C numbering is the header's, not the enum's).</summary>
+    public static Runtime.Backend BackendOf(int b) => b switch
     {
-        0 => "auto", 1 => "ort-cpu", 2 => "gl", 3 => "ort-dml", 4 => "ort-cuda",
+        0 => Runtime.Backend.Auto, 1 => Runtime.Backend.OrtCpu, 2 => Runtime.Backend.Gl, 3 => Runtime.Backend.OrtDml, 4 => Runtime.Backend.OrtCuda,
         _ => throw new ArgumentException($"rr_options.backend {b} is not an rr_backend (0 auto, 1 ort-cpu, 2 gl, 3 ort-dml, 4 ort-cuda)"),
     };
 
-    public static string PrecisionName(int p) => p switch
+    /// <summary>rr_precision → <see cref="Runtime.Precision"/>.</summary>
+    public static Runtime.Precision PrecisionOf(int p) => p switch
     {
-        0 => "fp32", 1 => "int8",
+        0 => Runtime.Precision.Fp32, 1 => Runtime.Precision.Int8,
         _ => throw new ArgumentException($"rr_options.precision {p} is not an rr_precision (0 fp32, 1 int8)"),
     };
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Realtime;
@@ -69,11 +70,11 @@ internal sealed unsafe class Entry : IDisposable
     /// <summary>Builds the classifier on the calling thread (its GL context, for gl) and the native views of it.</summary>
     public void Build(string path, byte[] bytes, in RrOptions o)
     {
-        var backend = Abi.BackendName(o.Backend);
+        var backend = Abi.BackendOf(o.Backend);
         if (o.TopK < 0 || o.TopK > Abi.MaxTopK) throw new ArgumentException($"rr_options.top_k must be 0 (default 5) .. {Abi.MaxTopK}, got {o.TopK}");
         if (o.FrameBudgetMs < 0 || double.IsNaN(o.FrameBudgetMs)) throw new ArgumentException($"rr_options.frame_budget_ms must be ≥ 0, got {o.FrameBudgetMs}");
         if (o.CropRatio < 0 || o.CropRatio > 1 || double.IsNaN(o.CropRatio)) throw new ArgumentException($"rr_options.crop_ratio must be 0 (default) or in (0, 1], got {o.CropRatio}");
-        if (o.GetProcAddress != null && backend is "auto" or "gl")
+        if (o.GetProcAddress != null && backend is Backend.Auto or Backend.Gl)
         {
             var gpa = o.GetProcAddress;
             _hostContext = GlContext.FromCurrent(name =>
@@ -88,18 +89,18 @@ internal sealed unsafe class Entry : IDisposable
             Threads = o.Threads,
             TopK = o.TopK == 0 ? 5 : o.TopK,
             Cam = o.Cam != 0,
-            Precision = Abi.PrecisionName(o.Precision),
+            Precision = Abi.PrecisionOf(o.Precision),
             FrameBudget = TimeSpan.FromMilliseconds(o.FrameBudgetMs),
             CropRatio = o.CropRatio == 0 ? Preprocessor.DefaultCropRatio : o.CropRatio,
             GlContext = _hostContext,
         };
         Classifier = path != null ? RealtimeClassifier.Create(path, options) : RealtimeClassifier.Create(bytes, options);
         Result = Classifier.CreateResult();
-        if (Classifier.Backend == "gl") OwnerThread = Environment.CurrentManagedThreadId;
+        if (Classifier.Backend == Backend.Gl) OwnerThread = Environment.CurrentManagedThreadId;
         var labels = Classifier.Labels;
         _labels = new byte*[labels.Count];
         for (int i = 0; i < _labels.Length; i++) _labels[i] = Utf8(labels[i] ?? i.ToString());
-        _backend = Utf8(Classifier.Backend);
+        _backend = Utf8(Classifier.Backend.ToName());
     }
 
     static byte* Utf8(string s)

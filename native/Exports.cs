@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Realtime;
@@ -163,7 +164,7 @@ internal static unsafe class Exports
             int s = Get(handle, out var e);
             if (s != Abi.Ok) return s;
             if (texture == 0) return Fail(Abi.ErrInvalidArgument, "texture 0 is not a texture");
-            if (!e.Classifier.AcceptsTextures) return Fail(Abi.ErrInvalidArgument, $"backend {e.Classifier.Backend} takes CPU pixels (rr_submit_pixels); textures need RR_BACKEND_GL");
+            if (!e.Classifier.AcceptsTextures) return Fail(Abi.ErrInvalidArgument, $"backend {e.Classifier.Backend.ToName()} takes CPU pixels (rr_submit_pixels); textures need RR_BACKEND_GL");
             e.Classifier.Submit(FrameInput.FromTexture(texture, width, height, flipY != 0), frameId);
             return Abi.Ok;
         }

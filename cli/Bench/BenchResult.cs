@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends.Ort;
 
 namespace ResNetRealtime.Cli.Bench;
@@ -19,7 +20,7 @@ public readonly record struct Percentiles(double P50, double P95, double P99)
 }
 
 /// <summary>One depth's measurements: the whole per-frame path and a bare ORT session in the same run.</summary>
-public sealed record BenchRun(int Depth, string Backend, string Precision, int Size, Percentiles Preprocess, Percentiles Inference, Percentiles Postprocess,
+public sealed record BenchRun(int Depth, Backend Backend, Precision Precision, int Size, Percentiles Preprocess, Percentiles Inference, Percentiles Postprocess,
                               Percentiles Total, Percentiles BareOrt, double Fps, double AllocBytesPerFrame)
 {
     public double RatioTotalToBare => Total.P50 / BareOrt.P50;
@@ -56,8 +57,8 @@ public static class BenchReport
         {
             w.WriteStartObject();
             w.WriteNumber("depth", r.Depth);
-            w.WriteString("backend", r.Backend);
-            w.WriteString("precision", r.Precision);
+            w.WriteString("backend", r.Backend.ToName());
+            w.WriteString("precision", r.Precision.ToName());
             w.WriteNumber("size", r.Size);
             w.WriteStartObject("stages");
             P(w, "preprocess", r.Preprocess); P(w, "inference", r.Inference); P(w, "postprocess", r.Postprocess); P(w, "total", r.Total);
@@ -98,10 +99,10 @@ public static class BenchReport
         sb.AppendLine("depth  backend  prec  pre p50  inf p50  post p50 | total p50    p95    p99 | bare p50    p95    p99 | ratio vs fp32    fps  B/frame");
         foreach (var r in runs)
         {
-            var fp32 = runs.FirstOrDefault(o => o.Depth == r.Depth && o.Precision == Runtime.Quantization.Int8Cache.Fp32);
+            var fp32 = runs.FirstOrDefault(o => o.Depth == r.Depth && o.Precision == Precision.Fp32);
             string vs = fp32 == null || ReferenceEquals(fp32, r) ? "" : (r.Total.P50 / fp32.Total.P50).ToString("F3", CultureInfo.InvariantCulture);
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Depth,5}  {r.Backend,-8} {r.Precision,-4} {r.Preprocess.P50,8:F3} {r.Inference.P50,8:F2} {r.Postprocess.P50,9:F3} | {r.Total.P50,9:F2} {r.Total.P95,6:F2} {r.Total.P99,6:F2} | {r.BareOrt.P50,8:F2} {r.BareOrt.P95,6:F2} {r.BareOrt.P99,6:F2} | {r.RatioTotalToBare,5:F3} {vs,7} {r.Fps,6:F1} {r.AllocBytesPerFrame,8:F1}"));
+                $"{r.Depth,5}  {r.Backend.ToName(),-8} {r.Precision.ToName(),-4} {r.Preprocess.P50,8:F3} {r.Inference.P50,8:F2} {r.Postprocess.P50,9:F3} | {r.Total.P50,9:F2} {r.Total.P95,6:F2} {r.Total.P99,6:F2} | {r.BareOrt.P50,8:F2} {r.BareOrt.P95,6:F2} {r.BareOrt.P99,6:F2} | {r.RatioTotalToBare,5:F3} {vs,7} {r.Fps,6:F1} {r.AllocBytesPerFrame,8:F1}"));
         }
         return sb.ToString();
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Ort;
 using ResNetRealtime.Runtime.Imaging;
@@ -27,7 +28,7 @@ public sealed class BenchRunner
     /// <summary>Segments the timed frames are cut into, in time order, each with its own p50s (BenchRun.Repeats): several
     /// repetitions measured in one interleaved run, so one burst of load moves one segment, not the median.</summary>
     public int Repeats { get; init; } = 1;
-    public string Backend { get; init; } = "ort-cpu";
+    public Backend Backend { get; init; } = Backend.OrtCpu;
     public Action<string> Progress { get; init; } = _ => { };
 
     /// <summary>Frames whose content changes every frame (moving gradients and a checkerboard), so nothing is cached by accident.</summary>
@@ -53,14 +54,14 @@ public sealed class BenchRunner
     }
 
     public BenchRun Run(OnnxModel model, int depth, int size, byte[][] frames) =>
-        Run([(model, Int8Quantizer.IsQuantized(model) ? Int8Cache.Int8 : Int8Cache.Fp32)], depth, size, frames)[0];
+        Run([(model, Int8Quantizer.IsQuantized(model) ? Precision.Int8 : Precision.Fp32)], depth, size, frames)[0];
 
     /// <summary>
     /// Times every (model, precision) lane of one depth in the same loop: each lane's whole path and its own bare
     /// session, blocks of <see cref="BlockSize"/> frames in turn across all lanes, so fp32 and int8 see the same drift.
     /// The models are run as given (an int8 lane takes an already quantized model: its bare session runs that model too).
     /// </summary>
-    public IReadOnlyList<BenchRun> Run(IReadOnlyList<(OnnxModel Model, string Precision)> lanes, int depth, int size, byte[][] frames)
+    public IReadOnlyList<BenchRun> Run(IReadOnlyList<(OnnxModel Model, Precision Precision)> lanes, int depth, int size, byte[][] frames)
     {
         var ls = new List<Lane>();
         try
@@ -76,7 +77,7 @@ public sealed class BenchRunner
                 foreach (var l in ls) l.BareBlock(done, n);
                 done += n;
                 int pct = done * 100 / Frames / 25 * 25;
-                if (pct != reported) { reported = pct; Progress($"ResNet-{depth}: {pct}% ({done}/{Frames} frames each{(ls.Count > 1 ? $", {string.Join(" + ", ls.Select(l => l.Precision))} interleaved" : "")})"); }
+                if (pct != reported) { reported = pct; Progress($"ResNet-{depth}: {pct}% ({done}/{Frames} frames each{(ls.Count > 1 ? $", {string.Join(" + ", ls.Select(l => l.Precision.ToName()))} interleaved" : "")})"); }
             }
             return ls.Select(l => l.Result(depth, size, Frames, Repeats)).ToList();
         }
@@ -89,7 +90,7 @@ public sealed class BenchRunner
     /// <summary>One model's classifier and bare session, and its samples.</summary>
     sealed class Lane : IDisposable
     {
-        public readonly string Precision;
+        public readonly Precision Precision;
         public long Allocated;
         readonly Classifier _clf;
         readonly SessionOptions _so;
@@ -102,13 +103,13 @@ public sealed class BenchRunner
         readonly double[] _pp, _inf, _post, _tot, _bare;
         int _k;
 
-        public Lane(BenchRunner r, OnnxModel model, string precision, byte[][] frames)
+        public Lane(BenchRunner r, OnnxModel model, Precision precision, byte[][] frames)
         {
             Precision = precision;
             _frames = frames;
             // The model is already in its precision (Int8Cache.Get for int8): Create takes it as it is.
             _clf = Classifier.Create(model, new ClassifierOptions { Backend = r.Backend, Threads = r.Threads, TopK = 5, Precision = precision });
-            string bareProvider = r.Backend.StartsWith("ort-", StringComparison.Ordinal) ? r.Backend : OrtBackend.Cpu;
+            var bareProvider = r.Backend is Backend.OrtCpu or Backend.OrtDml or Backend.OrtCuda ? r.Backend : Backend.OrtCpu;
             _so = OrtBackend.MakeSessionOptions(bareProvider, new BackendOptions { Threads = r.Threads });
             _session = new InferenceSession(model.ToBytes(), _so);
             var pre = new float[_clf.Preprocessor.OutputLength];
@@ -152,7 +153,7 @@ public sealed class BenchRunner
         }
 
         public BenchRun Result(int depth, int size, int frames, int repeats) =>
-            new(depth, _clf.Backend.Name, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
+            new(depth, _clf.Backend.Kind, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
                 Percentiles.Of(_bare), 1000.0 / _tot.Average(), (double)Allocated / frames)
             {
                 // Frame i of every lane was timed in the same block round, so index ranges are time segments.

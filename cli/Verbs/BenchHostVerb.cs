@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.IO;
 using ResNetRealtime.Runtime.Imaging;
@@ -41,16 +42,17 @@ public static class BenchHostVerb
     /// <summary>`rr bench-host ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    static int Execute(string backend, string model, int frames, int hz, int threads, string json)
+    static int Execute(string backendName, string model, int frames, int hz, int threads, string json)
     {
-        if (backend is not ("ort-cpu" or "gl")) throw new UsageException($"--backend: '{backend}'; one of: ort-cpu, gl");
+        if (!InferenceNames.TryParse(backendName, out Backend backend) || backend is not (Backend.OrtCpu or Backend.Gl))
+            throw new UsageException($"--backend: '{backendName}'; one of: {Backend.OrtCpu.ToName()}, {Backend.Gl.ToName()}");
         if (!File.Exists(model)) throw new FileNotFoundException($"--model: no file {Path.GetFullPath(model)}");
         var px = new byte[W * H * 4];
         new Random(1).NextBytes(px);   // stands in for the host's frame
         Figures f;
-        if (backend == "ort-cpu")
+        if (backend == Backend.OrtCpu)
         {
-            using var rt = RealtimeClassifier.Create(model, new RealtimeOptions { Backend = "ort-cpu", Threads = threads, Cam = true });
+            using var rt = RealtimeClassifier.Create(model, new RealtimeOptions { Backend = Backend.OrtCpu, Threads = threads, Cam = true });
             f = Loop(rt, () => FrameInput.FromPixels(px, W, H, W * 4, PixelFormat.Bgra32), frames, hz);
             f.Device = "cpu";
         }
@@ -62,16 +64,16 @@ public static class BenchHostVerb
             {
                 using var rt = RealtimeClassifier.Create(model, new RealtimeOptions
                 {
-                    Backend = "gl", GlContext = ctx, Cam = true, FrameBudget = TimeSpan.FromMilliseconds(4),
+                    Backend = Backend.Gl, GlContext = ctx, Cam = true, FrameBudget = TimeSpan.FromMilliseconds(4),
                 });
                 f = Loop(rt, () => FrameInput.FromTexture(tex, W, H), frames, hz);
                 f.Device = ctx.Renderer;
             }
             finally { ctx.Gl.DeleteTexture(tex); }
         }
-        f.Backend = backend;
+        f.Backend = backend.ToName();
         Console.WriteLine(
-            FormattableString.Invariant($"bench-host {backend} ({f.Device}): {f.Frames} frames in {f.Seconds:F2} s ({f.Frames / f.Seconds:F1} Hz), {f.Results} results; ") +
+            FormattableString.Invariant($"bench-host {f.Backend} ({f.Device}): {f.Frames} frames in {f.Seconds:F2} s ({f.Frames / f.Seconds:F1} Hz), {f.Results} results; ") +
             FormattableString.Invariant($"submit→result p50 {f.SubmitToResultP50:F2} ms, p99 {f.SubmitToResultP99:F2} ms; stall (Submit+Update) p50 {f.StallP50:F3} ms, p99 {f.StallP99:F3} ms; ") +
             FormattableString.Invariant($"dropped {f.Dropped} of {f.Submitted}; {f.BytesPerFrame:F1} bytes/frame"));
         if (json != null) AtomicJson(json, f);

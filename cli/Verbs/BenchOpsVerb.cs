@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using ResNetRealtime.Cli.Bench;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Backends.Ort;
@@ -37,11 +38,12 @@ public static class BenchOpsVerb
             { backendOpt, modelOpt, sizeOpt, framesOpt, warmupOpt, threadsOpt, timingOpt, jsonOpt };
         cmd.SetAction(pr =>
         {
-            string backend = pr.GetValue(backendOpt), m = pr.GetValue(modelOpt);
+            string m = pr.GetValue(modelOpt);
+            var backend = Cli.ParseBackend(pr.GetValue(backendOpt));
             bool byName = IsName(m);
             if (!byName) pr.NotApplicable("with an .onnx file (its own input size is used)", sizeOpt);
-            if (backend != GlBackendFactory.Name) pr.NotApplicable($"with --backend {backend}", timingOpt);
-            if (backend == GlBackendFactory.Name) pr.NotApplicable("with --backend gl", threadsOpt);
+            if (backend != Backend.Gl) pr.NotApplicable($"with --backend {backend.ToName()}", timingOpt);
+            if (backend == Backend.Gl) pr.NotApplicable("with --backend gl", threadsOpt);
             return Execute(backend, m, byName, pr.GetValue(sizeOpt), pr.GetValue(framesOpt), pr.GetValue(warmupOpt), pr.GetValue(threadsOpt),
                            pr.GetValue(timingOpt), pr.GetValue(jsonOpt), Cli.CommandLine(pr));
         });
@@ -53,10 +55,10 @@ public static class BenchOpsVerb
 
     static bool IsName(string m) => ResNetSpec.KnownNames.Contains(m);
 
-    static int Execute(string backend, string m, bool byName, int size, int frames, int warmup, int threads, string timing, string json, string commandLine)
+    static int Execute(Backend backend, string m, bool byName, int size, int frames, int warmup, int threads, string timing, string json, string commandLine)
     {
-        if (backend is not (GlBackendFactory.Name or OrtBackend.Cpu))
-            throw new UsageException($"--backend: '{backend}' has no per-layer mode; one of: {GlBackendFactory.Name}, {OrtBackend.Cpu}");
+        if (backend is not (Backend.Gl or Backend.OrtCpu))
+            throw new UsageException($"--backend: '{backend.ToName()}' has no per-layer mode; one of: {Backend.Gl.ToName()}, {Backend.OrtCpu.ToName()}");
         if (timing is not ("auto" or "query" or "finish")) throw new UsageException($"--gl-timing: '{timing}'; one of: auto, query, finish");
         OnnxModel model;
         if (byName) model = ResNetOnnxBuilder.Build(ResNetSpec.FromName(m, 1000, 3, size), seed: 0);
@@ -75,10 +77,10 @@ public static class BenchOpsVerb
 
         string how;
         List<OpRow> rows;
-        if (backend == GlBackendFactory.Name) (rows, how) = ProfileGl(model, input, frames, warmup, timing);
+        if (backend == Backend.Gl) (rows, how) = ProfileGl(model, input, frames, warmup, timing);
         else (rows, how) = ProfileOrt(model, net, input, frames, warmup, threads);
 
-        Console.WriteLine($"bench-ops: backend {backend}, model {(byName ? $"{m} (random weights, seed 0)" : m)}, input {inT.C}x{inT.H}x{inT.W}, batch 1, " +
+        Console.WriteLine($"bench-ops: backend {backend.ToName()}, model {(byName ? $"{m} (random weights, seed 0)" : m)}, input {inT.C}x{inT.H}x{inT.W}, batch 1, " +
                           $"{frames} frames + {warmup} warm-up; each row the median over the frames");
         Console.WriteLine($"timing: {how}");
         Console.WriteLine($"cpu: {Environment.ProcessorCount} logical cores; {CpuIsa.Describe()}");
@@ -91,7 +93,7 @@ public static class BenchOpsVerb
             {
                 ["command"] = commandLine,
                 ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                ["backend"] = backend,
+                ["backend"] = backend.ToName(),
                 ["model"] = m,
                 ["input"] = $"{inT.C}x{inT.H}x{inT.W}",
                 ["timing"] = how,
@@ -150,7 +152,7 @@ public static class BenchOpsVerb
         try
         {
             string file;
-            using (var so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = threads }))
+            using (var so = OrtBackend.MakeSessionOptions(Backend.OrtCpu, new BackendOptions { Threads = threads }))
             {
                 // The prefix first: setting EnableProfiling passes the prefix set at that moment to ORT.
                 so.ProfileOutputPathPrefix = Path.Combine(dir, "ort");

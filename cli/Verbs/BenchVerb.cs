@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ResNetRealtime.Cli.Bench;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
@@ -49,19 +50,15 @@ public static class BenchVerb
     /// <summary>`rr bench ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    static string[] Precisions(string[] given)
-    {
-        var p = given.Length == 0 ? [Int8Cache.Fp32] : given.Distinct().ToArray();
-        foreach (var x in p)
-            if (!Int8Cache.Precisions.Contains(x)) throw new UsageException($"--precision: unknown precision '{x}'; one or more of: {string.Join(", ", Int8Cache.Precisions)}");
-        return p;
-    }
+    static Precision[] Precisions(string[] given) =>
+        given.Length == 0 ? [Precision.Fp32] : given.Distinct().Select(x => Cli.ParsePrecision(x)).ToArray();
 
-    static int Execute(int[] depths, string backend, int size, int frames, int warmup, int repeats, int threads, string modelsDir, string json, string svg,
-                       string[] precisions, string commandLine)
+    static int Execute(int[] depths, string backendName, int size, int frames, int warmup, int repeats, int threads, string modelsDir, string json, string svg,
+                       Precision[] precisions, string commandLine)
     {
+        var backend = Cli.ParseBackend(backendName);
         BackendFactory.Validate(backend);
-        if (precisions.Contains(Int8Cache.Int8)) Int8Cache.RequireCpu(backend);
+        if (precisions.Contains(Precision.Int8)) Int8Cache.RequireCpu(backend);
         if (depths.Length == 0) throw new UsageException("--depths needs at least one depth");
         if (repeats > frames) throw new UsageException($"--repeat {repeats} is more segments than --frames {frames}");
         foreach (var d in depths)
@@ -71,8 +68,8 @@ public static class BenchVerb
         if (pretrained != null && !depths.SequenceEqual([18])) throw new UsageException($"--models {modelsDir} is one ResNet-18: pass --depths 18 (got {string.Join(",", depths)})");
         if (modelsDir != null && pretrained == null && !Directory.Exists(modelsDir)) throw new DirectoryNotFoundException($"--models: {modelsDir}: directory not found");
 
-        Console.WriteLine($"bench: backend {backend}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
-                          $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions)}; bare ORT interleaved in blocks of 5");
+        Console.WriteLine($"bench: backend {backend.ToName()}, {threads} thread(s), input {(modelsDir != null ? "each model's own size" : $"{size}x{size}")}, {frames} frames + {warmup} warm-up per depth, " +
+                          $"synthetic {BenchRunner.FrameWidth}x{BenchRunner.FrameHeight} BGRA frames; precision {string.Join(" + ", precisions.Select(p => p.ToName()))}; bare ORT interleaved in blocks of 5");
         Console.WriteLine($"cpu: {Environment.ProcessorCount} logical cores; {CpuIsa.Describe()}");
         var runner = new BenchRunner { Backend = backend, Threads = threads, Frames = frames, Warmup = warmup, Repeats = repeats, Progress = m => Console.Error.WriteLine("  " + m) };
         var inputs = BenchRunner.SyntheticFrames();
@@ -94,9 +91,9 @@ public static class BenchVerb
             // A loaded model runs at its own input size; the report says that size, not --size's default.
             long modelSize = modelsDir != null ? ModelInspector.Inspect(model).InputShape[^1] : size;
             // fp32 of an int8 --models file does not exist: only the int8 lane can run it.
-            if (precisions.Contains(Int8Cache.Fp32) && Int8Quantizer.IsQuantized(model))
+            if (precisions.Contains(Precision.Fp32) && Int8Quantizer.IsQuantized(model))
                 throw new InvalidDataException($"ResNet-{d}: the model is already int8; --precision fp32 needs a float32 model");
-            var lanes = precisions.Select(p => (p == Int8Cache.Int8 ? Int8Cache.Get(model) : model, p)).ToList();
+            var lanes = precisions.Select(p => (p == Precision.Int8 ? Int8Cache.Get(model) : model, p)).ToList();
             runs.AddRange(runner.Run(lanes, d, modelSize > 0 ? (int)modelSize : size, inputs));
             GC.Collect();
         }
@@ -121,7 +118,7 @@ public static class BenchVerb
         if (json != null) { BenchReport.WriteJson(json, runs, about); Console.WriteLine($"wrote {json}"); }
         if (svg != null)
         {
-            var chart = SvgChart.Render($"ResNet latency per frame, {backend}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", "depth", Series(runs, precisions),
+            var chart = SvgChart.Render($"ResNet latency per frame, {backend.ToName()}, {runs[0].Size}x{runs[0].Size}, {threads} thread(s)", "depth", Series(runs, precisions),
                                         leftLabel: "latency per frame, ms (p50, whisker to p95)", xCategories: depths.Select(d => $"ResNet-{d}").ToArray());
             var dir = Path.GetDirectoryName(Path.GetFullPath(svg));
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -138,8 +135,8 @@ public static class BenchVerb
         var sb = new System.Text.StringBuilder($"{repeats} segments of ~{frames / repeats} frames each, in time order (same interleaved run):\n");
         foreach (var r in runs)
         {
-            sb.Append($"  ResNet-{r.Depth} {r.Precision}: total/bare {string.Join(" ", r.Repeats.Select(s => F(s.Total / s.Bare)))} → median {F(r.MedianRepeatRatio)}");
-            var fp32 = runs.FirstOrDefault(o => o.Depth == r.Depth && o.Precision == Int8Cache.Fp32);
+            sb.Append($"  ResNet-{r.Depth} {r.Precision.ToName()}: total/bare {string.Join(" ", r.Repeats.Select(s => F(s.Total / s.Bare)))} → median {F(r.MedianRepeatRatio)}");
+            var fp32 = runs.FirstOrDefault(o => o.Depth == r.Depth && o.Precision == Precision.Fp32);
             if (fp32 != null && !ReferenceEquals(fp32, r))
             {
                 var vs = r.Repeats.Zip(fp32.Repeats, (q, f) => q.Total / f.Total).ToArray();
@@ -151,13 +148,13 @@ public static class BenchVerb
     }
 
     /// <summary>Per precision: the whole path and the bare session (fp32 red/blue, int8 orange/green).</summary>
-    static List<SvgChart.Series> Series(List<BenchRun> runs, string[] precisions)
+    static List<SvgChart.Series> Series(List<BenchRun> runs, Precision[] precisions)
     {
         var list = new List<SvgChart.Series>();
         foreach (var p in precisions)
         {
             var rs = runs.Where(r => r.Precision == p).ToList();
-            bool int8 = p == Int8Cache.Int8;
+            bool int8 = p == Precision.Int8;
             string tag = precisions.Length > 1 || int8 ? $"{(int8 ? "int8" : "float32")}: " : "";
             double[] x = rs.Select((_, i) => (double)i).ToArray();
             list.Add(new SvgChart.Series($"{tag}whole path (preprocess + inference + top-k)", x, rs.Select(r => r.Total.P50).ToArray(),

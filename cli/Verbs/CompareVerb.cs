@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
@@ -41,7 +42,8 @@ public static class CompareVerb
     {
         if (pair.Length != 2) throw new UsageException($"--compare needs two backends, e.g. --compare ort-cpu,gl (got '{string.Join(",", pair)}')");
         if (!(tol > 0)) throw new UsageException($"--tolerance must be > 0 (got {tol})");
-        foreach (var b in pair) BackendFactory.Validate(b);
+        var backends = pair.Select(b => Cli.ParseBackend(b, "--compare")).ToArray();
+        foreach (var b in backends) BackendFactory.Validate(b);
 
         // The model object's input size: symbolic H/W are bound from rr.input_size (else 224), as every backend binds them.
         var loaded = LoadedModel.Load(modelPath);
@@ -66,7 +68,7 @@ public static class CompareVerb
             x = new float[c * h * w];
             for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() + rng.NextDouble() + rng.NextDouble() - 1.5) * 2; // ~N(0,1)
         }
-        var report = BackendComparer.Compare(model, pair[0], pair[1], x, batch, tol);
+        var report = BackendComparer.Compare(model, backends[0], backends[1], x, batch, tol);
         Console.WriteLine($"model: {Path.GetFileName(modelPath)}, input {(inputPath ?? $"random (seed {seed})")} [{batch},{c},{h},{w}]");
         Console.WriteLine(report.Format());
         return report.Agree ? 0 : 1;

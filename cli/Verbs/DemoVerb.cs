@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime;
 using System.CommandLine;
 using ResNetRealtime.Demo.App;
 using ResNetRealtime.Demo.Sources;
@@ -12,15 +13,13 @@ namespace ResNetRealtime.Cli;
 /// </summary>
 public static class DemoVerb
 {
-    static readonly string[] Backends = { "auto", "ort-cpu", "gl", "ort-dml", "ort-cuda" };
-
     public static Command Create()
     {
         var d = new DemoOptions();   // the library's defaults are the help's defaults
         var source = Cli.Str("--source", "scene|webcam[:DEV]|video:PATH|image:PATH", "what to classify", "scene");
         var model = Cli.Str("--model", "M.onnx", "the model", absent: $"{DemoOptions.DefaultModel} if present, else random weights");
         var models = Cli.Str("--models", "DIR", "DIR/resnet{18..152}.onnx for the depth keys 1-5 and --budget-ms", absent: "random weights for other depths");
-        var backend = Cli.Str("--backend", string.Join("|", Backends), "auto: gl on a hardware GPU with OpenGL 4.3, else ort-cpu", d.Backend);
+        var backend = Cli.Str("--backend", string.Join("|", InferenceNames.Backends), "auto: gl on a hardware GPU with OpenGL 4.3, else ort-cpu", d.Backend.ToName());
         var headless = Cli.Flag("--headless", "offscreen (EGL): PNGs and frames.json in --out, no window");
         var frames = Cli.Int("--frames", "N", "frames to run, then stop (with --record: frames to record); 0 = until closed (headless: 120)", d.Frames, 0, 10_000_000);
         var outDir = Cli.Str("--out", "DIR", "where screenshots (and headless frames.json) go", absent: "window: out/; headless (asked for, or for want of a display): out/demo");
@@ -36,7 +35,7 @@ public static class DemoVerb
         var record = Cli.Str("--record", "DIR", "record labelled scene frames (rr-frames-v1) for rr train --data frames:DIR", absent: "no recording");
         var size = Cli.Int("--size", "S", "--record: square frame size", d.Size, 8, 1024);
         var precision = Cli.Str("--precision", "fp32|int8", "int8: each model quantized on first use and cached (seeded Gaussian calibration, accuracy " +
-                                "not measured; an int8 --model runs as it is); CPU only (auto picks ort-cpu); --budget-ms then times int8", d.Precision);
+                                "not measured; an int8 --model runs as it is); CPU only (auto picks ort-cpu); --budget-ms then times int8", d.Precision.ToName());
         var teach = Cli.Flag("--teach", "teach mode: keys 1-9 teach the current frame as a class to a head over the backbone's features (C+digit clears, S saves)");
         var autoTeach = Cli.Int("--auto-teach", "N", "--teach on the scene: teach the first N frames of each scene class under its true label, then classify", 0, 0, 100_000);
         var saveTeach = Cli.Str("--save-teach", "FILE", "--teach: backbone + taught head as one ONNX, written when the run ends (headless) or the window closes, and on the S key; exit 1 if nothing was taught", absent: "not written");
@@ -48,11 +47,11 @@ public static class DemoVerb
         {
             var o = new DemoOptions
             {
-                ModelPath = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = pr.GetValue(backend),
+                ModelPath = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(pr.GetValue(model)), ModelsDir = pr.GetValue(models), Backend = Cli.ParseBackend(pr.GetValue(backend)),
                 Headless = pr.GetValue(headless), Frames = pr.GetValue(frames), OutDir = pr.GetValue(outDir), RecordDir = pr.GetValue(record),
                 Size = pr.GetValue(size), BudgetMs = pr.GetValue(budget), GlFrameBudgetMs = pr.GetValue(glBudget), Seed = (ulong)pr.GetValue(seed), Width = pr.GetValue(width),
                 Height = pr.GetValue(height), ScreenshotEvery = pr.GetValue(every), Depth = pr.GetValue(depth), WriteBare = pr.GetValue(bare),
-                Keys = pr.GetValue(keys), Precision = pr.GetValue(precision),
+                Keys = pr.GetValue(keys), Precision = Cli.ParsePrecision(pr.GetValue(precision)),
                 Teach = pr.GetValue(teach), AutoTeach = pr.GetValue(autoTeach), SaveTeach = pr.GetValue(saveTeach),
                 TeachAugment = !pr.GetValue(noAugment),
             };
@@ -62,12 +61,9 @@ public static class DemoVerb
                 DemoKeys.Parse(o.Keys);
             }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            if (!Backends.Contains(o.Backend)) throw new UsageException($"--backend '{o.Backend}' is not one of: {string.Join(", ", Backends)}");
-            try { Runtime.Quantization.Int8Cache.ValidatePrecision(o.Precision); }
-            catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
-            if (o.Precision == Runtime.Quantization.Int8Cache.Int8)
+            if (o.Precision == Precision.Int8)
             {
-                if (o.Backend == "auto") o.Backend = "ort-cpu";
+                if (o.Backend == Backend.Auto) o.Backend = Backend.OrtCpu;
                 Runtime.Quantization.Int8Cache.RequireCpu(o.Backend);
             }
             if (o.BudgetMs < 0) throw new UsageException($"--budget-ms must be >= 0 (got {o.BudgetMs})");

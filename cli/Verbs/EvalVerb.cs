@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ResNetRealtime.Cli.Eval;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Evaluation;
 using ResNetRealtime.Runtime.Models;
@@ -31,7 +32,7 @@ public static class EvalVerb
         var split = Cli.Str("--split", "test|train|all", "which split of the data set to score", "test");
         var limit = Cli.Int("--limit", "N", "score only the first N images of the split; 0 = all", 0, 0);
         var reference = Cli.Str("--reference", "R.onnx", "count the top-1 agreement with this model (run in float32)", absent: "none; the float32 model with --precision int8");
-        var precision = Cli.Str("--precision", "fp32|int8", "int8: a float32 model is quantized, calibrated on the data set's training split", Int8Cache.Fp32);
+        var precision = Cli.Str("--precision", "fp32|int8", "int8: a float32 model is quantized, calibrated on the data set's training split", Precision.Fp32.ToName());
         var samples = Cli.Int("--calib-samples", "N", "--precision int8: calibration images from the training split", 256, 1);
         var backend = Cli.Str("--backend", "B", "ort-cpu|ort-dml|ort-cuda|gl", "ort-cpu");
         var threads = Cli.Int("--threads", "T", "threads; 0 = all cores", 0, 0, 1024);
@@ -41,9 +42,10 @@ public static class EvalVerb
             { model, data, split, limit, reference, precision, samples, backend, threads, chart, json };
         cmd.SetAction(pr =>
         {
-            if (pr.GetValue(precision) != Int8Cache.Int8) pr.NotApplicable($"with --precision {pr.GetValue(precision)}", samples);
+            var p = Cli.ParsePrecision(pr.GetValue(precision));
+            if (p != Precision.Int8) pr.NotApplicable($"with --precision {pr.GetValue(precision)}", samples);
             return Execute(new Args(pr.GetValue(model), pr.GetValue(data), pr.GetValue(split), pr.GetValue(limit), pr.GetValue(reference),
-                pr.GetValue(precision), pr.GetValue(samples), pr.GetValue(backend), pr.GetValue(threads), pr.GetValue(chart), pr.GetValue(json)));
+                p, pr.GetValue(samples), Cli.ParseBackend(pr.GetValue(backend)), pr.GetValue(threads), pr.GetValue(chart), pr.GetValue(json)));
         });
         return cmd;
     }
@@ -51,16 +53,16 @@ public static class EvalVerb
     /// <summary>`rr eval ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    sealed record Args(string Model, string Data, string Split, int Limit, string Reference, string Precision, int Samples,
-                       string Backend, int Threads, string Chart, string Json);
+    sealed record Args(string Model, string Data, string Split, int Limit, string Reference, Precision Precision, int Samples,
+                       Backend Backend, int Threads, string Chart, string Json);
 
     static int Execute(Args a)
     {
         BackendFactory.Validate(a.Backend);
-        try { Int8Cache.ValidatePrecision(a.Precision); DataSource.ParseSpec(a.Data); }
+        try { DataSource.ParseSpec(a.Data); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (a.Split is not ("test" or "train" or "all")) throw new UsageException($"--split must be test, train or all (got '{a.Split}')");
-        bool int8 = a.Precision == Int8Cache.Int8;
+        bool int8 = a.Precision == Precision.Int8;
         if (int8) Int8Cache.RequireCpu(a.Backend);
         if (!File.Exists(a.Model)) throw new FileNotFoundException($"--model {a.Model}: file not found");
         if (a.Reference != null && !File.Exists(a.Reference)) throw new FileNotFoundException($"--reference {a.Reference}: file not found");
@@ -83,10 +85,10 @@ public static class EvalVerb
                                   new QuantizeOptions { Samples = a.Samples, Threads = a.Threads });
             if (refModel == null) { refModel = floatModel; refName = $"{Path.GetFileName(a.Model)} in float32"; }
         }
-        string precision = Int8Quantizer.IsQuantized(model) ? Int8Cache.Int8 : Int8Cache.Fp32;
+        string precision = (Int8Quantizer.IsQuantized(model) ? Precision.Int8 : Precision.Fp32).ToName();
 
         Console.WriteLine($"model: {Path.GetFileName(a.Model)} ({info.ResNet?.ToString() ?? "not a ResNet"}, {info.Classes} classes, " +
-                          $"{info.Channels}x{info.InputHeight}x{info.InputWidth}), {precision} on {a.Backend}");
+                          $"{info.Channels}x{info.InputHeight}x{info.InputWidth}), {precision} on {a.Backend.ToName()}");
         Console.WriteLine($"data: {a.Data}, {a.Split} split, {set.Count} images{(a.Limit > 0 ? $" (--limit {a.Limit})" : "")}");
         var labels = Enumerable.Range(0, set.Count).Select(set.Label).ToArray();
         var top = Predict(model, info, set, a.Backend, a.Threads, 5, out int k);
@@ -97,7 +99,7 @@ public static class EvalVerb
             if (refInfo.Channels != info.Channels || refInfo.InputHeight != info.InputHeight || refInfo.InputWidth != info.InputWidth || refInfo.Classes != info.Classes)
                 throw new ArgumentException($"--reference {refName} takes {refInfo.Channels}x{refInfo.InputHeight}x{refInfo.InputWidth} with {refInfo.Classes} classes, " +
                                             $"the model {info.Channels}x{info.InputHeight}x{info.InputWidth} with {info.Classes}");
-            refTop1 = Predict(refModel, refInfo, set, int8 ? "ort-cpu" : a.Backend, a.Threads, 1, out _);
+            refTop1 = Predict(refModel, refInfo, set, int8 ? Backend.OrtCpu : a.Backend, a.Threads, 1, out _);
         }
         var s = EvalScores.Tally(labels, top, k, info.Classes, refTop1);
         var names = Enumerable.Range(0, info.Classes).Select(c => c < source.Classes.Length ? source.Classes[c] : info.LabelFor(c)).ToArray();
@@ -123,7 +125,7 @@ public static class EvalVerb
     };
 
     /// <summary>The model's top-k per image, the images normalised with the model's own mean/std in data-set order.</summary>
-    static int[] Predict(OnnxModel model, ModelInfo info, ImageDataset set, string backend, int threads, int k, out int kUsed)
+    static int[] Predict(OnnxModel model, ModelInfo info, ImageDataset set, Backend backend, int threads, int k, out int kUsed)
     {
         int maxBatch = info.DynamicBatch ? RunBatch : (int)Math.Max(1, info.InputShape[0]);
         using var be = BackendFactory.Create(backend, model, new BackendOptions { Threads = threads, MaxBatch = maxBatch });
@@ -152,7 +154,7 @@ public static class EvalVerb
         w.WriteString("data", a.Data);
         w.WriteString("split", a.Split);
         w.WriteString("precision", precision);
-        w.WriteString("backend", a.Backend);
+        w.WriteString("backend", a.Backend.ToName());
         w.WriteNumber("images", s.Count);
         w.WriteNumber("accuracy", s.Accuracy);
         w.WriteNumber("top_k", s.K);

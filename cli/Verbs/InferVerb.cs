@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
@@ -52,17 +53,17 @@ public static class InferVerb
     /// <summary>`rr infer ARGS` without Program's error handling (tests).</summary>
     public static int Run(string[] args) => Cli.Run(Create(), args);
 
-    static int Execute(string modelPath, string inputPath, string backend, string output, int topk, int threads, string[] taps, string tapsOut, string precision)
+    static int Execute(string modelPath, string inputPath, string backendName, string output, int topk, int threads, string[] taps, string tapsOut, string precisionName)
     {
-        if (backend != "auto") BackendFactory.Validate(backend);
-        try { Int8Cache.ValidatePrecision(precision); }
-        catch (ArgumentException e) { throw new UsageException("--precision: " + e.Message); }
-        if (precision == Int8Cache.Int8 && backend != "auto") Int8Cache.RequireCpu(backend);
+        var backend = Cli.ParseBackend(backendName);
+        var precision = Cli.ParsePrecision(precisionName);
+        if (backend != Backend.Auto) BackendFactory.Validate(backend);
+        if (precision == Precision.Int8 && backend != Backend.Auto) Int8Cache.RequireCpu(backend);
         if (!File.Exists(inputPath)) throw new FileNotFoundException($"{inputPath}: input file not found");
         modelPath = ResNetRealtime.Tools.Pretrained.ModelSource.Resolve(modelPath);
         var model = LoadedModel.Load(modelPath);
         // The one int8 path (Int8Cache): the classifiers below then take the model as it is.
-        if (precision == Int8Cache.Int8) model = LoadedModel.From(Int8Cache.Get(model.Onnx), modelPath);
+        if (precision == Precision.Int8) model = LoadedModel.From(Int8Cache.Get(model.Onnx), modelPath);
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} — {Describe(model)}");
 
         bool npy = inputPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
@@ -94,7 +95,7 @@ public static class InferVerb
         return [outputs];
     }
 
-    static int RunTensor(LoadedModel model, string inputPath, string backend, int threads,
+    static int RunTensor(LoadedModel model, string inputPath, Backend backend, int threads,
                          int topk, string[] taps, string tapsOut, string output)
     {
         var x = Npy.Read(inputPath);
@@ -149,7 +150,7 @@ public static class InferVerb
         return 0;
     }
 
-    static int RunImage(LoadedModel model, string inputPath, string backend, int threads, int topk, string[] taps, string tapsOut)
+    static int RunImage(LoadedModel model, string inputPath, Backend backend, int threads, int topk, string[] taps, string tapsOut)
     {
         var img = ImageDecoder.Decode(inputPath);
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps });

@@ -13,8 +13,8 @@ public sealed class DemoOptions
     public string ModelPath { get; set; }
     /// <summary>Folder with resnet18.onnx ... resnet152.onnx for live depth switching (optional).</summary>
     public string ModelsDir { get; set; }
-    /// <summary>"auto" (gl on hardware GL 4.3, else ort-cpu: see <see cref="BackendChoice"/>), "gl", "ort-cpu", "ort-dml", "ort-cuda".</summary>
-    public string Backend { get; set; } = "auto";
+    /// <summary>Auto (gl on hardware GL 4.3, else ort-cpu: see <see cref="BackendChoice"/>) or a backend.</summary>
+    public Runtime.Backend Backend { get; set; } = Runtime.Backend.Auto;
     public bool Headless { get; set; }
     /// <summary>Frames to run (headless) or record; 0 = until the window closes.</summary>
     public int Frames { get; set; }
@@ -26,9 +26,9 @@ public sealed class DemoOptions
     /// <summary>gl: milliseconds of layers encoded per displayed frame (RealtimeOptions.FrameBudget, measured by
     /// GlBackend.StepFor), so one inference spreads over several frames; 0 = the whole network in the frame it starts.</summary>
     public double GlFrameBudgetMs { get; set; }
-    /// <summary>"fp32" or "int8" (Runtime.Quantization.Int8Cache: quantized on first use, ort-cpu only); --budget-ms then
+    /// <summary>Fp32 or Int8 (Runtime.Quantization.Int8Cache: quantized on first use, ort-cpu only); --budget-ms then
     /// times the int8 models, since it reads the running classifier's own inference times.</summary>
-    public string Precision { get; set; } = "fp32";
+    public Runtime.Precision Precision { get; set; } = Runtime.Precision.Fp32;
     public ulong Seed { get; set; } = 1;
     public int Width { get; set; } = 960;
     public int Height { get; set; } = 600;

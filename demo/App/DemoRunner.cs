@@ -1,3 +1,4 @@
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Realtime;
 using System.Diagnostics;
 using ResNetRealtime.Demo.Platform;
@@ -55,7 +56,7 @@ public sealed unsafe class DemoRunner : IDisposable
     long _frames, _inferred, _correct, _droppedInference;
     bool _showHeat = true, _showMosaic = true, _paused;
     int _depthIndex;
-    string _backend;
+    Runtime.Backend _backend;
     readonly bool[] _keyDown = new bool[512];
     readonly (long Frame, char Key)[] _keyScript;
     int _keyNext;
@@ -84,7 +85,7 @@ public sealed unsafe class DemoRunner : IDisposable
         _hud.Layout(_width, _height, _overlay.LineHeight);
 
         _modelSize = o.Size;
-        Activate(o.Backend ?? "auto");
+        Activate(o.Backend);
         if (o.Teach)
         {
             _teach = new TeachSession(scene ? SceneScript.Classes : Array.Empty<string>(), o.AutoTeach, o.SaveTeach, log, o.TeachAugment);
@@ -104,16 +105,16 @@ public sealed unsafe class DemoRunner : IDisposable
     }
 
     /// <summary>
-    /// Switches to <paramref name="requested"/> ("auto", "gl", "ort-cpu", ...) as <see cref="BackendChoice"/> decides
+    /// Switches to <paramref name="requested"/> (auto included) as <see cref="BackendChoice"/> decides
     /// for this context: gl runs in this context on the render thread, the others on the runtime's worker thread.
     /// </summary>
-    void Activate(string requested)
+    void Activate(Runtime.Backend requested)
     {
         // In order: each is taken when it starts and passes its self-check (LivePath); the HUD shows refusals.
         var candidates = BackendChoice.Candidates(requested, _ctx.SupportsCompute, _ctx.Renderer, _ctx.Version);
         _choice = candidates[0];
         if (_choice.Reason != null) _log.WriteLine("rr demo: backend " + _choice.Reason);
-        _backend = _choice.Backend;
+        _backend = _choice.Chosen;
         int depth = ModelProvider.Depths[_depthIndex];
         if (_worker == null) _worker = new LivePath(_ctx, _o, _sceneSource, _modelSize, depth, candidates, _log);
         else _worker.RequestSwitch(depth, candidates);
@@ -229,7 +230,7 @@ public sealed unsafe class DemoRunner : IDisposable
         {
             case >= '1' and <= '5': SwitchDepth(key - '1'); break;
             case DemoKeys.Backend:
-                string[] cycle = OperatingSystem.IsWindows() ? new[] { "ort-cpu", "gl", "ort-dml" } : new[] { "ort-cpu", "gl" };
+                var cycle = OperatingSystem.IsWindows() ? new[] { Runtime.Backend.OrtCpu, Runtime.Backend.Gl, Runtime.Backend.OrtDml } : new[] { Runtime.Backend.OrtCpu, Runtime.Backend.Gl };
                 Activate(cycle[(Array.IndexOf(cycle, _backend) + 1) % cycle.Length]);
                 SettleInHeadless();
                 break;
@@ -258,7 +259,7 @@ public sealed unsafe class DemoRunner : IDisposable
     void SettleInHeadless()
     {
         if (_headless && !_worker.WaitReady(300_000))
-            throw new TimeoutException($"ResNet-{ModelProvider.Depths[_depthIndex]} on {_backend} did not load within 300 s ({_worker.Status})");
+            throw new TimeoutException($"ResNet-{ModelProvider.Depths[_depthIndex]} on {_backend.ToName()} did not load within 300 s ({_worker.Status})");
     }
 
     /// <summary>One frame. False when the source ended (video EOF) or failed.</summary>
@@ -349,7 +350,7 @@ public sealed unsafe class DemoRunner : IDisposable
                 _hasResult ? _result.TopIndex[0] : -1, _hasResult ? _result.TopLabel[0] : null, _hasResult ? _result.TopProb[0] : 0, _hasResult && _result.Count > 1 ? _result.TopProb[1] : 0,
                 _hasResult ? _result.FrameSequence : -1, captureMs, uploadMs,
                 _hasResult ? _result.PreprocessMs : double.NaN, _hasResult ? _result.InferenceMs : double.NaN, _hasResult ? _result.PostprocessMs : double.NaN,
-                overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend,
+                overlayMs, frameMs, c2d, _hasResult ? _result.SubmitToResultMs : double.NaN, _worker.Depth, _worker.Backend?.ToName(),
                 _teach != null ? _frameTaught : null, _hasResult ? _result.Updates : 0));
         _frames++;
         Adapt();
@@ -391,7 +392,7 @@ public sealed unsafe class DemoRunner : IDisposable
     void FillHud()
     {
         _info.Depth = _worker.Depth;
-        _info.Backend = _worker.Backend;
+        _info.Backend = _worker.Backend?.ToName();
         _info.Source = _o.Source.ToString();
         _info.Model = _worker.ModelDescription ?? _worker.Status;
         _info.RandomWeights = _worker.RandomWeights;
@@ -440,7 +441,7 @@ public sealed unsafe class DemoRunner : IDisposable
     void WriteJson(double seconds, List<string> shots, string ended) => _json.Write(Path.Combine(_o.OutDir, "frames.json"), new FramesSummary
     {
         Source = _o.Source.ToString(), Model = _worker.ModelDescription, RandomWeights = _worker.RandomWeights,
-        Width = _width, Height = _height, BackendRequested = _choice.Requested, Backend = _worker.Backend ?? _backend, BackendReason = (_worker.Choice ?? _choice).Reason,
+        Width = _width, Height = _height, BackendRequested = _choice.Requested.ToName(), Backend = (_worker.Backend ?? _backend).ToName(), BackendReason = (_worker.Choice ?? _choice).Reason,
         GlRenderer = _ctx.Renderer, GlVersion = _ctx.Version, Ended = ended,
         Classes = _script != null ? SceneScript.Classes : Array.Empty<string>(),
         Frames = _frames, Predictions = _inferred, Accuracy = _script != null ? Accuracy() : double.NaN, Seconds = seconds,

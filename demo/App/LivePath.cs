@@ -1,5 +1,6 @@
 using ResNetRealtime.Demo.Sources;
 using System.Diagnostics;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
@@ -43,7 +44,7 @@ public sealed class LivePath : IDisposable
     readonly long[] _seq = new long[Ring], _captureTs = new long[Ring];
     readonly int[] _label = new int[Ring];
 
-    public string Backend { get; private set; }
+    public Runtime.Backend? Backend { get; private set; }
     /// <summary>What runs and why, refusals on the way included (set when a load completes).</summary>
     public BackendChoice? Choice { get; private set; }
     public int Depth { get; private set; }
@@ -59,13 +60,13 @@ public sealed class LivePath : IDisposable
     public long Dropped => _droppedBefore + (_rt?.Dropped ?? 0);
     long _droppedBefore;
     /// <summary>True when frames go in as textures (gl): the top-5 then trails the frame (the HUD shows the lag).</summary>
-    public bool OnGpu => _rt?.AcceptsTextures ?? Backend == "gl";
+    public bool OnGpu => _rt?.AcceptsTextures ?? Backend == Runtime.Backend.Gl;
     /// <summary>The running backbone (teach mode exports it with the head).</summary>
     public Runtime.Onnx.OnnxModel Model => _model?.Model;
     /// <summary>Teach mode's hook: sees every result with its taps after the snapshot is filled (render thread).</summary>
     public Action<RealtimeResult, ResultSnapshot> OnFill { get; set; }
 
-    public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, string backend, TextWriter log)
+    public LivePath(GlContext context, DemoOptions options, bool scene, int sceneSize, int depth, Runtime.Backend backend, TextWriter log)
         : this(context, options, scene, sceneSize, depth, new[] { new BackendChoice(backend, backend, null) }, log) { }
 
     /// <param name="candidates">What to try, in order (<see cref="BackendChoice.Candidates"/>).</param>
@@ -85,18 +86,18 @@ public sealed class LivePath : IDisposable
     /// <summary>True when <see cref="TryOffer"/> reads <see cref="CapturedFrame.Pixels"/> (the caller must fill them).</summary>
     public bool NeedsPixels { get { PollLoad(wait: false); return !OnGpu; } }
 
-    RealtimeOptions Options(ModelChoice m, string backend) => new()
+    RealtimeOptions Options(ModelChoice m, Runtime.Backend backend) => new()
     {
         // Teach mode: the backbone has no fc for a CAM; TeachSession draws the CAM through the taught head.
-        Backend = backend, GlContext = backend == "gl" ? _ctx : null, TopK = 5, Taps = m.Stages, Cam = !_o.Teach, Precision = _o.Precision,
+        Backend = backend, GlContext = backend == Runtime.Backend.Gl ? _ctx : null, TopK = 5, Taps = m.Stages, Cam = !_o.Teach, Precision = _o.Precision,
         // Scene frames are rendered at the model's own input size: resize the whole frame, no centre crop,
         // exactly as the recorded training frames were seen (and the same on every backend).
         CropRatio = 1.0,
-        FrameBudget = backend == "gl" ? TimeSpan.FromMilliseconds(_o.GlFrameBudgetMs) : TimeSpan.Zero,
+        FrameBudget = backend == Runtime.Backend.Gl ? TimeSpan.FromMilliseconds(_o.GlFrameBudgetMs) : TimeSpan.Zero,
     };
 
     /// <summary>Loads the model of a depth slot on a backend; the current classifier runs on until it is ready.</summary>
-    public void RequestSwitch(int depth, string backend) => RequestSwitch(depth, new[] { new BackendChoice(backend, backend, null) });
+    public void RequestSwitch(int depth, Runtime.Backend backend) => RequestSwitch(depth, new[] { new BackendChoice(backend, backend, null) });
 
     /// <summary>
     /// Loads the model of a depth slot on the first of <paramref name="candidates"/> (<see cref="BackendChoice.Candidates"/>)
@@ -107,8 +108,8 @@ public sealed class LivePath : IDisposable
     /// </summary>
     public void RequestSwitch(int depth, IReadOnlyList<BackendChoice> candidates)
     {
-        string backend = candidates[0].Backend;
-        Status = $"loading ResNet-{depth} on {backend}…";
+        var backend = candidates[0].Chosen;
+        Status = $"loading ResNet-{depth} on {backend.ToName()}…";
         Backend ??= backend;
         var previous = _loading;
         var o = _o; bool scene = _scene; int size = _sceneSize; var log = _log;
@@ -117,7 +118,7 @@ public sealed class LivePath : IDisposable
             var m = ModelProvider.Choose(o, depth, scene, size);
             var load = new Load(m, candidates, b => RealtimeClassifier.Create(m.Model, Options(m, b)));
             // CPU candidates are made here; gl only on the render thread (PollLoad), where the demo's context is current.
-            while (load.Current.Backend != "gl" && !load.TryCreate(log)) { }
+            while (load.Current.Chosen != Runtime.Backend.Gl && !load.TryCreate(log)) { }
             return load;
         });
         // A load overtaken by this one: its classifier (CPU backends make it in the task) is never used.
@@ -128,11 +129,11 @@ public sealed class LivePath : IDisposable
     sealed class Load
     {
         readonly IReadOnlyList<BackendChoice> _candidates;
-        readonly List<(string Backend, string Why)> _refused = new();
+        readonly List<(Runtime.Backend Backend, string Why)> _refused = new();
         int _index;
         string _fallback;   // set when an explicit backend could not start and ort-cpu runs instead
-        readonly Func<string, RealtimeClassifier> _make;   // backend name → classifier
-        public Load(ModelChoice model, IReadOnlyList<BackendChoice> candidates, Func<string, RealtimeClassifier> make)
+        readonly Func<Runtime.Backend, RealtimeClassifier> _make;   // backend → classifier
+        public Load(ModelChoice model, IReadOnlyList<BackendChoice> candidates, Func<Runtime.Backend, RealtimeClassifier> make)
         {
             Model = model; _candidates = candidates; _make = make;
         }
@@ -147,7 +148,7 @@ public sealed class LivePath : IDisposable
         {
             get
             {
-                var c = _fallback != null ? new BackendChoice(Current.Requested, "ort-cpu", _fallback) : Current;
+                var c = _fallback != null ? new BackendChoice(Current.Requested, Runtime.Backend.OrtCpu, _fallback) : Current;
                 foreach (var (b, why) in _refused) c = c.After(b, why);
                 return c;
             }
@@ -159,15 +160,15 @@ public sealed class LivePath : IDisposable
         public bool TryCreate(TextWriter log)
         {
             var c = Current;
-            try { Classifier = _make(c.Backend); return true; }
-            catch (Exception e) when (Refusable(e) && c.Backend != "ort-cpu")
+            try { Classifier = _make(c.Chosen); return true; }
+            catch (Exception e) when (Refusable(e) && c.Chosen != Runtime.Backend.OrtCpu)
             {
-                log.WriteLine($"rr demo: backend {c.Backend} refused: {e.Message}");
-                if (_index + 1 < _candidates.Count) { _refused.Add((c.Backend, e.Message)); _index++; return false; }
+                log.WriteLine($"rr demo: backend {c.Chosen.ToName()} refused: {e.Message}");
+                if (_index + 1 < _candidates.Count) { _refused.Add((c.Chosen, e.Message)); _index++; return false; }
                 if (e is SelfCheckException) throw;
                 // An explicit backend that cannot start here (no DirectML, no CUDA, no GL 4.3): the stated fallback.
-                _fallback = $"{c.Backend} unavailable ({e.Message}); using ort-cpu";
-                Classifier = _make("ort-cpu");
+                _fallback = $"{c.Chosen.ToName()} unavailable ({e.Message}); using ort-cpu";
+                Classifier = _make(Runtime.Backend.OrtCpu);
                 return true;
             }
         }
@@ -291,7 +292,7 @@ public sealed class LivePath : IDisposable
             }
         }
         s.CamMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds; // the demo's own copy/mosaic of the result
-        s.Depth = Depth; s.Backend = Backend;
+        s.Depth = Depth; s.Backend = Backend?.ToName();
         OnFill?.Invoke(r, s);
         s.Version = ++_version;
     }

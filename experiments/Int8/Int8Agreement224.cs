@@ -51,7 +51,7 @@ public static class Int8Agreement224
     /// <summary>The model with fc set to the nearest-centroid classifier of its pooled ("flatten") features.</summary>
     static OnnxModel CentroidHead(OnnxModel model, ModelInfo info, ImageDataset train)
     {
-        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { Threads = 2, MaxBatch = 16, Taps = ["flatten"] });
+        using var be = BackendFactory.Create(ResNetRealtime.Runtime.Backend.OrtCpu, model, new BackendOptions { Threads = 2, MaxBatch = 16, Taps = ["flatten"] });
         int classes = info.Classes, dim = be.Taps.Count > 0 ? be.Taps[0].Shape[1] : 0;
         var sum = new double[classes, dim];
         var count = new int[classes];

@@ -112,7 +112,7 @@ public static class Int8BenchRun
 
     sealed class Session : IDisposable
     {
-        readonly SessionOptions _so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = Threads });
+        readonly SessionOptions _so = OrtBackend.MakeSessionOptions(ResNetRealtime.Runtime.Backend.OrtCpu, new BackendOptions { Threads = Threads });
         readonly InferenceSession _s;
         readonly RunOptions _run = new();
         readonly OrtValue _x;

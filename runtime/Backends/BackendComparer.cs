@@ -9,8 +9,8 @@ public sealed record LayerDifference(string Tensor, string OpType, int[] Shape, 
 /// <summary>The whole comparison, in graph order, ending with the model output.</summary>
 public sealed class ComparisonReport
 {
-    public string BackendA { get; init; }
-    public string BackendB { get; init; }
+    public Backend BackendA { get; init; }
+    public Backend BackendB { get; init; }
     public double Tolerance { get; init; }
     public IReadOnlyList<LayerDifference> Layers { get; init; }
     /// <summary>Layer outputs not compared because a backend never materialises them (gl fuses them into a kernel).</summary>
@@ -22,7 +22,8 @@ public sealed class ComparisonReport
     public string Format()
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine($"compare {BackendA} vs {BackendB}: {Layers.Count} tensors{(FusedAway > 0 ? $" ({FusedAway} inside fused gl kernels not compared)" : "")}, tolerance {Tolerance:G3} of each tensor's max |{BackendA}|");
+        string a = BackendA.ToName(), b = BackendB.ToName();
+        sb.AppendLine($"compare {a} vs {b}: {Layers.Count} tensors{(FusedAway > 0 ? $" ({FusedAway} inside fused gl kernels not compared)" : "")}, tolerance {Tolerance:G3} of each tensor's max |{a}|");
         int w = Math.Max(6, Layers.Max(l => l.Tensor.Length));
         sb.AppendLine($"  {"tensor".PadRight(w)}  {"op",-18} {"shape",-18} {"max|diff|",11} {"max|ref|",11} {"relative",10}");
         foreach (var l in Layers)
@@ -67,23 +68,24 @@ public static class BackendComparer
 
     /// <summary>The layer outputs both backends materialise: <see cref="LayerOutputs"/>, minus (when either is gl) the
     /// tensors gl's fused network does not compute.</summary>
-    public static List<(string Tensor, string OpType)> ComparedTensors(OnnxModel model, string backendA, string backendB)
+    public static List<(string Tensor, string OpType)> ComparedTensors(OnnxModel model, Backend backendA, Backend backendB)
     {
         ArgumentNullException.ThrowIfNull(model);
         var layers = LayerOutputs(model);
-        if (backendA != GlBackendFactory.Name && backendB != GlBackendFactory.Name) return layers;
+        if (backendA != Backend.Gl && backendB != Backend.Gl) return layers;
         var fused = GlNetworkBuilder.Build(model);
         var computed = new HashSet<string>(fused.Tensors.SelectMany(t => t.Aliases.Prepend(t.Name)), StringComparer.Ordinal);
         return layers.Where(l => computed.Contains(l.Tensor)).ToList();
     }
 
-    public static ComparisonReport Compare(OnnxModel model, string backendA, string backendB, float[] input, int batch, double tolerance = 1e-4)
+    /// <param name="deviceId">The adapter (ort-dml) or CUDA device (ort-cuda) of both backends.</param>
+    public static ComparisonReport Compare(OnnxModel model, Backend backendA, Backend backendB, float[] input, int batch, double tolerance = 1e-4, int deviceId = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         var layers = ComparedTensors(model, backendA, backendB);
         int fusedAway = LayerOutputs(model).Count - layers.Count;
         var taps = layers.Select(l => l.Tensor).ToArray();
-        var opts = new BackendOptions { Taps = taps, MaxBatch = batch };
+        var opts = new BackendOptions { Taps = taps, MaxBatch = batch, DeviceId = deviceId };
         using var a = BackendFactory.Create(backendA, model, opts);
         using var b = BackendFactory.Create(backendB, model, opts);
         if (a.Channels * a.Height * a.Width * batch != input.Length)
@@ -99,7 +101,7 @@ public static class BackendComparer
             int per = ta.Shape.Skip(1).Aggregate(1, (x, y) => x * y);
             int perB = tb.Shape.Skip(1).Aggregate(1, (x, y) => x * y);
             if (per != perB)
-                throw new InvalidOperationException($"tap {layers[i].Tensor}: {backendA} gives shape [{string.Join(",", ta.Shape)}], {backendB} [{string.Join(",", tb.Shape)}]");
+                throw new InvalidOperationException($"tap {layers[i].Tensor}: {backendA.ToName()} gives shape [{string.Join(",", ta.Shape)}], {backendB.ToName()} [{string.Join(",", tb.Shape)}]");
             var shape = new[] { batch }.Concat(ta.Shape.Skip(1)).ToArray();
             result.Add(Diff(layers[i].Tensor, layers[i].OpType, shape, ta.Data.AsSpan(0, batch * per), tb.Data.AsSpan(0, batch * per), tolerance));
         }

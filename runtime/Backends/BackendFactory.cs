@@ -5,68 +5,62 @@ using ResNetRealtime.Runtime.Onnx;
 namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>
-/// Backends by name. The ONNX Runtime ones ("ort-cpu", "ort-dml", "ort-cuda") are built in; others
-/// register themselves (the GL backend registers "gl" from a [ModuleInitializer] in its assembly).
-/// Thread-safe. Makers take the <see cref="LoadedModel"/>: the model is inspected once, and every backend
-/// gets the same input size, mean/std and stage map from it.
+/// Makes backends. The ONNX Runtime ones (ort-cpu, ort-dml, ort-cuda) are built in; gl registers itself from a
+/// [ModuleInitializer] (<see cref="Gl.GlBackendFactory"/>). Thread-safe. Makers take the <see cref="LoadedModel"/>: the
+/// model is inspected once, and every backend gets the same input size, mean/std and stage map from it.
 /// </summary>
 public static class BackendFactory
 {
-    /// <summary>Every name the project knows, registered or not.</summary>
-    public static readonly IReadOnlyList<string> KnownNames = new[] { OrtBackend.Cpu, OrtBackend.Dml, OrtBackend.Cuda, "gl" };
-
-    static readonly Dictionary<string, Func<LoadedModel, BackendOptions, IInferenceBackend>> Makers = new(StringComparer.Ordinal)
+    static readonly Dictionary<Backend, Func<LoadedModel, BackendOptions, IInferenceBackend>> Makers = new()
     {
-        [OrtBackend.Cpu] = (m, o) => CreateOrt(OrtBackend.Cpu, m, o),
-        [OrtBackend.Dml] = (m, o) => CreateOrt(OrtBackend.Dml, m, o),
-        [OrtBackend.Cuda] = (m, o) => CreateOrt(OrtBackend.Cuda, m, o),
+        [Backend.OrtCpu] = (m, o) => CreateOrt(Backend.OrtCpu, m, o),
+        [Backend.OrtDml] = (m, o) => CreateOrt(Backend.OrtDml, m, o),
+        [Backend.OrtCuda] = (m, o) => CreateOrt(Backend.OrtCuda, m, o),
     };
 
-    public static void Register(string name, Func<LoadedModel, BackendOptions, IInferenceBackend> maker)
+    public static void Register(Backend backend, Func<LoadedModel, BackendOptions, IInferenceBackend> maker)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
+        InferenceNames.Validate(backend);
+        if (backend == Backend.Auto) throw new ArgumentException("auto is a choice among backends, not one to register", nameof(backend));
         ArgumentNullException.ThrowIfNull(maker);
-        lock (Makers) Makers[name] = maker;
+        lock (Makers) Makers[backend] = maker;
     }
 
-    public static bool IsRegistered(string name) { lock (Makers) return Makers.ContainsKey(name); }
+    public static bool IsRegistered(Backend backend) { lock (Makers) return Makers.ContainsKey(backend); }
 
-    /// <summary>Throws ArgumentException for an unknown name, NotSupportedException for a known one that is unavailable here.</summary>
-    public static void Validate(string name)
+    /// <summary>Throws ArgumentException for <see cref="Backend.Auto"/> (a choice, made by <see cref="Realtime.BackendChoice"/>)
+    /// or a value outside the enum, NotSupportedException for a backend that is unavailable in this build.</summary>
+    public static void Validate(Backend backend)
     {
-        if (IsRegistered(name)) return;
-        if (!KnownNames.Contains(name))
-        {
-            string[] all;
-            lock (Makers) all = KnownNames.Union(Makers.Keys).ToArray();
-            throw new ArgumentException($"unknown backend '{name}'; one of: {string.Join(", ", all)}");
-        }
-        throw new NotSupportedException($"backend '{name}' is not available in this build (its assembly is not loaded); use --backend ort-cpu");
+        InferenceNames.Validate(backend);
+        if (backend == Backend.Auto) throw new ArgumentException($"auto is resolved to a backend before one is made (BackendChoice); name one of: {string.Join(", ", InferenceNames.Backends.Skip(1))}");
+        if (IsRegistered(backend)) return;
+        throw new NotSupportedException($"backend '{backend.ToName()}' is not available in this build (its assembly is not loaded); use --backend ort-cpu");
     }
 
-    public static IInferenceBackend Create(string name, OnnxModel model, BackendOptions options = null) =>
-        Create(name, LoadedModel.From(model ?? throw new ArgumentNullException(nameof(model))), options);
+    public static IInferenceBackend Create(Backend backend, OnnxModel model, BackendOptions options = null) =>
+        Create(backend, LoadedModel.From(model ?? throw new ArgumentNullException(nameof(model))), options);
 
-    public static IInferenceBackend Create(string name, LoadedModel model, BackendOptions options = null)
+    public static IInferenceBackend Create(Backend backend, LoadedModel model, BackendOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        Validate(name);
+        Validate(backend);
         Func<LoadedModel, BackendOptions, IInferenceBackend> maker;
-        lock (Makers) maker = Makers[name];
-        return maker(ApplyFault(name, model), options ?? new BackendOptions());
+        lock (Makers) maker = Makers[backend];
+        return maker(ApplyFault(backend, model), options ?? new BackendOptions());
     }
 
     /// <summary>
     /// Test seam for the self-check (<see cref="BackendSelfCheck"/>): when set, every session of a backend is made from
-    /// the model this returns for (backend name, model) — tests perturb a weight for "gl" so that the real kernels compute
+    /// the model this returns for (backend, model) — tests perturb a weight for gl so that the real kernels compute
     /// wrong numbers. Never set outside tests. Everything that makes a session goes through <see cref="ApplyFault"/>.
     /// </summary>
-    internal static Func<string, LoadedModel, LoadedModel> FaultForTests;
+    internal static Func<Backend, LoadedModel, LoadedModel> FaultForTests;
 
-    internal static LoadedModel ApplyFault(string backend, LoadedModel model) =>
+    internal static LoadedModel ApplyFault(Backend backend, LoadedModel model) =>
         FaultForTests is { } f ? f(backend, model) ?? model : model;
 
-    static IInferenceBackend CreateOrt(string provider, LoadedModel loaded, BackendOptions options)
+    static IInferenceBackend CreateOrt(Backend provider, LoadedModel loaded, BackendOptions options)
     {
         // Fail on the provider before paying for graph surgery and serialisation.
         OrtBackend.MakeSessionOptions(provider, options).Dispose();

@@ -57,7 +57,7 @@ public static class BackendSelfCheck
     public const double Tolerance = 1e-2;
     const int DiagnoseTimeoutMs = 300_000;
 
-    static readonly Dictionary<(string Model, string Backend, string Device), SelfCheckResult> Verdicts = new();
+    static readonly Dictionary<(string Model, Backend Backend, string Device), SelfCheckResult> Verdicts = new();
     static readonly Dictionary<string, float[]> References = new(StringComparer.Ordinal);
     static readonly ConditionalWeakTable<LoadedModel, string> Hashes = new();
     static int _probeRuns;
@@ -66,7 +66,7 @@ public static class BackendSelfCheck
     public static int ProbeRuns => Volatile.Read(ref _probeRuns);
 
     /// <summary>True for the backends that must prove themselves (everything but the reference, ort-cpu).</summary>
-    public static bool Applies(string backend) => backend != OrtBackend.Cpu;
+    public static bool Applies(Backend backend) => backend != Backend.OrtCpu;
 
     /// <summary>Forgets every cached verdict and reference (tests; a host that swapped drivers in-process).</summary>
     public static void ClearCache()
@@ -88,7 +88,7 @@ public static class BackendSelfCheck
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(backend);
         string device = DeviceOf(backend, deviceId);
-        var key = (HashOf(model), backend.Name, device);
+        var key = (HashOf(model), backend.Kind, device);
         lock (Verdicts)
             if (Verdicts.TryGetValue(key, out var known)) return known with { Cached = true, Milliseconds = 0, ReferenceMilliseconds = 0 };
 
@@ -101,7 +101,7 @@ public static class BackendSelfCheck
         backend.Run(probe, 1, got);
         Interlocked.Increment(ref _probeRuns);
         var d = BackendComparer.Diff("output", "output", new[] { 1, backend.Classes }, reference, got, Tolerance);
-        string first = d.WithinTolerance ? null : Diagnose(model, backend.Name, probe, d);
+        string first = d.WithinTolerance ? null : Diagnose(model, backend.Kind, deviceId, probe, d);
         var result = new SelfCheckResult(backend.Name, device, d.WithinTolerance, d.Relative, first, sw.Elapsed.TotalMilliseconds, Cached: false, refMs);
         lock (Verdicts) Verdicts[key] = result;
         return result;
@@ -142,7 +142,7 @@ public static class BackendSelfCheck
         string key = $"{hash}/{shape.Channels}x{shape.Height}x{shape.Width}";
         lock (Verdicts)
             if (References.TryGetValue(key, out var r)) return r;
-        using var cpu = BackendFactory.Create(OrtBackend.Cpu, model, new BackendOptions());
+        using var cpu = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions());
         if (cpu.Classes != shape.Classes || cpu.Channels * cpu.Height * cpu.Width != probe.Length)
             throw new InvalidOperationException($"self-check: {OrtBackend.Cpu} sees the model as {cpu.Channels}x{cpu.Height}x{cpu.Width} → {cpu.Classes}, {shape.Name} as {shape.Channels}x{shape.Height}x{shape.Width} → {shape.Classes}");
         var logits = new float[cpu.Classes];
@@ -154,10 +154,10 @@ public static class BackendSelfCheck
     /// <summary>The first diverging tensor, found by <see cref="BackendComparer"/> on a thread of its own (its gl sessions
     /// make their own contexts current there). When it cannot tell (it fails, or every tap agrees and only the output
     /// differs), the output itself is named.</summary>
-    static string Diagnose(LoadedModel model, string backend, float[] probe, LayerDifference output)
+    static string Diagnose(LoadedModel model, Backend backend, int deviceId, float[] probe, LayerDifference output)
     {
         string outputLine = FormattableString.Invariant($"{model.Onnx.Graph.Outputs[0].Name} (the model output), relative difference {output.Relative:G3} > {Tolerance:G3}");
-        var task = Task.Factory.StartNew(() => BackendComparer.Compare(model.Onnx, OrtBackend.Cpu, backend, probe, 1, Tolerance),
+        var task = Task.Factory.StartNew(() => BackendComparer.Compare(model.Onnx, Backend.OrtCpu, backend, probe, 1, Tolerance, deviceId),
                                          CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {

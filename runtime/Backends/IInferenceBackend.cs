@@ -35,7 +35,9 @@ public sealed class TapTensor
 /// </summary>
 public interface IInferenceBackend : IDisposable
 {
-    /// <summary>"ort-cpu", "ort-dml", "ort-cuda" or "gl".</summary>
+    /// <summary>Which backend this is (never <see cref="Backend.Auto"/>).</summary>
+    Backend Kind { get; }
+    /// <summary>"ort-cpu", "ort-dml", "ort-cuda" or "gl" (<see cref="InferenceNames.ToName(Backend)"/> of <see cref="Kind"/>).</summary>
     string Name { get; }
     BackendCapabilities Capabilities { get; }
     /// <summary>Input of one image: channels, height, width.</summary>

@@ -20,37 +20,38 @@ public sealed partial class Classifier
     /// <summary>
     /// A classifier over a loaded model: labels, mean/std and the head kind come from the model object
     /// (its metadata, else documented defaults); a feature extractor gets no softmax/top-k.
-    /// A GPU backend (gl, ort-dml, ort-cuda) first passes its self-check (<see cref="ClassifierOptions.SelfCheck"/>);
-    /// "auto" tries <see cref="BackendChoice.AutoOrder"/> and says in <see cref="Choice"/> what ran and why.
+    /// A GPU backend (gl, ort-dml, ort-cuda) first passes its self-check (<see cref="InferenceOptions.SelfCheck"/>);
+    /// <see cref="Runtime.Backend.Auto"/> (the default) tries <see cref="BackendChoice.AutoOrder"/>, judging gl on a probe
+    /// context of its own, and says in <see cref="Choice"/> what ran and why.
     /// </summary>
     public static Classifier Create(LoadedModel model, ClassifierOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ClassifierOptions();
-        string requested = options.Backend ?? OrtBackendName;
-        if (requested != Auto) BackendFactory.Validate(requested);
-        Quantization.Int8Cache.ValidatePrecision(options.Precision);
-        if (options.Precision == Quantization.Int8Cache.Int8)
+        var requested = options.Backend;
+        InferenceNames.Validate(requested);
+        if (requested != Runtime.Backend.Auto) BackendFactory.Validate(requested);
+        InferenceNames.Validate(options.Precision);
+        if (options.Precision == Precision.Int8)
         {
-            // int8 runs on ort-cpu only: "auto" resolves to it without trying the GPU backends.
-            if (requested == Auto) requested = OrtBackendName;
+            // int8 runs on ort-cpu only: auto resolves to it without trying the GPU backends.
+            if (requested == Runtime.Backend.Auto) requested = Runtime.Backend.OrtCpu;
             Quantization.Int8Cache.RequireCpu(requested);
             var q = Quantization.Int8Cache.Get(model.Onnx);
             if (!ReferenceEquals(q, model.Onnx)) model = LoadedModel.From(q, model.Source);
         }
-        var candidates = requested == Auto ? AutoCandidates() : new[] { new BackendChoice(requested, requested, null) };
-        var (clf, choice) = BackendChoice.FirstThatWorks(candidates, c => CreateOn(model, c.Backend, options));
+        var candidates = requested == Runtime.Backend.Auto ? AutoCandidates() : new[] { new BackendChoice(requested, requested, null) };
+        var (clf, choice) = BackendChoice.FirstThatWorks(candidates, c => CreateOn(model, c.Chosen, options));
         clf.Choice = choice;
         return clf;
     }
-
-    const string Auto = "auto", OrtBackendName = Backends.Ort.OrtBackend.Cpu;
 
     /// <summary>What "auto" tries without a host context: the GL candidate is judged on a probe context of our own, made
     /// and dropped on a thread of its own so that a context current on the caller's thread stays current.</summary>
     static IReadOnlyList<BackendChoice> AutoCandidates()
     {
-        if (!BackendFactory.IsRegistered(Backends.Gl.GlBackendFactory.Name))
+        const Runtime.Backend Auto = Runtime.Backend.Auto;
+        if (!BackendFactory.IsRegistered(Runtime.Backend.Gl))
             return BackendChoice.CandidatesWithoutGl(Auto, "the gl backend is not in this build");
         var probe = Task.Factory.StartNew(() =>
         {
@@ -70,17 +71,14 @@ public sealed partial class Classifier
                              : BackendChoice.Candidates(Auto, compute, renderer, version);
     }
 
-    static Classifier CreateOn(LoadedModel model, string backendName, ClassifierOptions options)
+    static Classifier CreateOn(LoadedModel model, Runtime.Backend kind, ClassifierOptions options)
     {
-        BackendFactory.Validate(backendName);
+        BackendFactory.Validate(kind);
         var info = model.Info;
-        var backend = BackendFactory.Create(backendName, model, new BackendOptions
-        {
-            Threads = options.Threads, Taps = options.Taps ?? Array.Empty<string>(), MaxBatch = options.MaxBatch, DeviceId = options.DeviceId,
-        });
+        var backend = BackendFactory.Create(kind, model, options.ToBackendOptions());
         try
         {
-            var check = options.SelfCheck && BackendSelfCheck.Applies(backendName) ? BackendSelfCheck.Require(model, backend, options.DeviceId) : null;
+            var check = options.SelfCheck && BackendSelfCheck.Applies(kind) ? BackendSelfCheck.Require(model, backend, options.DeviceId) : null;
             bool normOk = info.Mean.Length == backend.Channels && info.Std.Length == backend.Channels;
             return new Classifier(backend, options, info.Labels, normOk ? info.Mean : null, normOk ? info.Std : null, info.Head) { SelfCheck = check };
         }
@@ -92,7 +90,7 @@ public sealed partial class Classifier
     }
 
     /// <summary>The self-check the backend passed (<see cref="BackendSelfCheck"/>); null for ort-cpu (the reference), with
-    /// <see cref="ClassifierOptions.SelfCheck"/> off, or for a classifier made around a backend by its constructor.</summary>
+    /// <see cref="InferenceOptions.SelfCheck"/> off, or for a classifier made around a backend by its constructor.</summary>
     public SelfCheckResult SelfCheck { get; private init; }
 
     /// <summary>What was asked and what runs, with the reason when they differ ("auto" resolved, refusals on the way);

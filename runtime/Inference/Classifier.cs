@@ -5,34 +5,20 @@ using ResNetRealtime.Runtime.Models;
 
 namespace ResNetRealtime.Runtime.Inference;
 
-/// <summary>How a <see cref="Classifier"/> is created.</summary>
-public sealed class ClassifierOptions
+/// <summary>How a <see cref="Classifier"/> is created: the shared <see cref="InferenceOptions"/> (backend, device,
+/// threads, precision, taps, top-k, crop, self-check) and the batch size. A gl classifier is used from the thread that
+/// made it.</summary>
+public sealed class ClassifierOptions : InferenceOptions
 {
-    /// <summary>"ort-cpu" (default), "ort-dml", "ort-cuda", "gl" (when the GL backend is loaded), or "auto": on Windows
-    /// ort-dml, then gl on a hardware GL 4.3 context, then ort-cpu; elsewhere gl on hardware, then ort-cpu, each taken
-    /// only when it starts and passes its self-check (<see cref="Realtime.BackendChoice"/>). A gl classifier is used from
-    /// the thread that made it.</summary>
-    public string Backend { get; init; } = "ort-cpu";
-    /// <summary>Inference threads; 0 = the backend's default.</summary>
-    public int Threads { get; init; }
-    /// <summary>Predictions kept per image (clamped to the class count).</summary>
-    public int TopK { get; init; } = 5;
-    /// <summary>Intermediate tensors to return: "layer1".."layer4" or node output names.</summary>
-    public IReadOnlyList<string> Taps { get; init; } = Array.Empty<string>();
-    /// <summary>Most frames per <see cref="Classifier.ClassifyBatch"/>.</summary>
+    public ClassifierOptions() { }
+
+    /// <summary>The shared fields of <paramref name="from"/> (a RealtimeOptions included), MaxBatch 1.</summary>
+    public ClassifierOptions(InferenceOptions from) : base(from) { }
+
+    /// <summary>Most frames per <see cref="Classifier.ClassifyBatch"/>; buffers are sized for it at creation.</summary>
     public int MaxBatch { get; init; } = 1;
-    /// <summary>Crop size / resize size (torchvision's 224/256); 1 = resize the shorter side straight to the input.</summary>
-    public double CropRatio { get; init; } = Preprocessor.DefaultCropRatio;
-    /// <summary>GPU adapter for ort-dml / ort-cuda.</summary>
-    public int DeviceId { get; init; }
-    /// <summary>"fp32" (default) or "int8": a float model is quantized on first use and cached, an int8 model runs as it is
-    /// (<see cref="Quantization.Int8Cache"/>). Int8 is CPU-only for now (ort-cpu); other backends are refused.</summary>
-    public string Precision { get; init; } = Quantization.Int8Cache.Fp32;
-    /// <summary>gl, ort-dml, ort-cuda: prove the new session against ort-cpu on one probe input before trusting it
-    /// (<see cref="BackendSelfCheck"/>; about one inference on each, once per model and device in this process); a backend
-    /// that disagrees is refused with a <see cref="SelfCheckException"/> naming the first diverging tensor. false: trust
-    /// it unchecked (a host that cannot spend the time).</summary>
-    public bool SelfCheck { get; init; } = true;
+
+    private protected override int BatchSize => MaxBatch;
 }
 
 /// <summary>One predicted class.</summary>
@@ -149,7 +135,7 @@ public sealed partial class Classifier : IDisposable
         for (int i = 0; i < items.Length; i++) items[i] = CreateResult();
         _batch = new BatchResult(items);
         if ((backend.Capabilities & BackendCapabilities.GpuResident) != 0) _glThread = new Realtime.ThreadRule($"Classifier ({backend.Name})");
-        Choice = new Realtime.BackendChoice(backend.Name, backend.Name, null);
+        Choice = new Realtime.BackendChoice(backend.Kind, backend.Kind, null);
     }
 
     /// <summary>A result object owned by the caller, for <see cref="Classify(ReadOnlySpan{byte}, int, int, int, PixelFormat, ClassificationResult)"/>.</summary>

@@ -21,7 +21,7 @@ internal static class CalibrationRunner
         foreach (var t in tapNames.Where(t => !declared.Contains(t)))
             tapped.Graph.Outputs.Add(new OnnxValueInfo(t, OnnxDataType.Float, null));
         var outputs = tapNames.ToArray();
-        using var so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = options.Threads });
+        using var so = OrtBackend.MakeSessionOptions(Backend.OrtCpu, new BackendOptions { Threads = options.Threads });
         so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         using var session = new InferenceSession(tapped.ToBytes(), so);
         using var runOptions = new RunOptions();

@@ -47,7 +47,7 @@ public static class FusionCheck
         try
         {
             string path = Path.Combine(dir, "optimized.onnx");
-            using (var so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = threads }))
+            using (var so = OrtBackend.MakeSessionOptions(Backend.OrtCpu, new BackendOptions { Threads = threads }))
             {
                 so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
                 so.OptimizedModelFilePath = path;

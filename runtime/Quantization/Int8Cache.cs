@@ -17,8 +17,6 @@ namespace ResNetRealtime.Runtime.Quantization;
 
 public static class Int8Cache
 {
-    public const string Fp32 = "fp32", Int8 = QuantizationKeys.Int8;
-    public static readonly IReadOnlyList<string> Precisions = [Fp32, Int8];
     /// <summary>Gaussian calibration images used when no data is given (seed 0).</summary>
     public const int GaussianSamples = 32;
 
@@ -30,18 +28,11 @@ public static class Int8Cache
         Environment.GetEnvironmentVariable("RR_INT8_CACHE") is { Length: > 0 } env ? env
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "resnet-realtime", "int8");
 
-    /// <summary>Throws a one-line ArgumentException unless <paramref name="precision"/> is fp32 or int8.</summary>
-    public static void ValidatePrecision(string precision)
-    {
-        if (!Precisions.Contains(precision))
-            throw new ArgumentException($"unknown precision '{precision}'; one of: {string.Join(", ", Precisions)}");
-    }
-
     /// <summary>Int8 runs on ONNX Runtime's CPU kernels only; every other backend is refused with one line.</summary>
-    public static void RequireCpu(string backend)
+    public static void RequireCpu(Backend backend)
     {
-        if (backend != Backends.Ort.OrtBackend.Cpu)
-            throw new NotSupportedException($"int8 is CPU-only for now: backend {backend} runs float32 models only; use --backend ort-cpu (or --precision fp32)");
+        if (backend != Backend.OrtCpu)
+            throw new NotSupportedException($"int8 is CPU-only for now: backend {backend.ToName()} runs float32 models only; use --backend ort-cpu (or --precision fp32)");
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public static class Top1
     /// <summary>Argmax of the model's first output for each image of the batches, in order.</summary>
     public static int[] Predict(byte[] modelBytes, IEnumerable<CalibrationBatch> batches, int threads = 1)
     {
-        using var so = OrtBackend.MakeSessionOptions(OrtBackend.Cpu, new BackendOptions { Threads = threads });
+        using var so = OrtBackend.MakeSessionOptions(Backend.OrtCpu, new BackendOptions { Threads = threads });
         so.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         using var session = new InferenceSession(modelBytes, so);
         using var runOptions = new RunOptions();

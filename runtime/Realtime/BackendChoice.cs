@@ -1,11 +1,10 @@
 using ResNetRealtime.Runtime.Backends;
-using ResNetRealtime.Runtime.Backends.Ort;
 
 namespace ResNetRealtime.Runtime.Realtime;
 
 /// <summary>
-/// The one place that decides which backend runs ("auto" included), from what was asked (--backend / the options'
-/// Backend) and what the GL context offers (the host's or demo's, or a probe context the Classifier makes):
+/// The one place that decides which backend runs (<see cref="Runtime.Backend.Auto"/> included), from what was asked
+/// (<see cref="InferenceOptions.Backend"/>, the CLI's --backend) and what the GL context offers (the host's or demo's, or a probe context the Classifier makes):
 /// <list type="bullet">
 /// <item>auto → the candidates of <see cref="AutoOrder"/>, tried in order by the caller: on Windows ort-dml first (the
 /// user's GPU through DirectML), then gl, then ort-cpu; elsewhere gl, then ort-cpu. gl is a candidate only when the
@@ -17,14 +16,17 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// </list>
 /// <see cref="Reason"/> is the line the HUD and stderr show (null when the backend is exactly what was asked).
 /// </summary>
-public readonly record struct BackendChoice(string Requested, string Backend, string Reason)
+/// <param name="Requested">What the options asked for (<see cref="Runtime.Backend.Auto"/> included).</param>
+/// <param name="Chosen">What runs; never Auto.</param>
+/// <param name="Reason">Why, in one line; null when <paramref name="Chosen"/> is exactly what was asked.</param>
+public readonly record struct BackendChoice(Backend Requested, Backend Chosen, string Reason)
 {
     static readonly string[] SoftwareMarkers = { "llvmpipe", "softpipe", "SwiftShader", "Software" };
 
     /// <summary>The backends "auto" tries, in order, on this operating system.</summary>
-    public static IReadOnlyList<string> AutoOrder { get; } = OperatingSystem.IsWindows()
-        ? new[] { OrtBackend.Dml, Backends.Gl.GlBackendFactory.Name, OrtBackend.Cpu }
-        : new[] { Backends.Gl.GlBackendFactory.Name, OrtBackend.Cpu };
+    public static IReadOnlyList<Backend> AutoOrder { get; } = OperatingSystem.IsWindows()
+        ? new[] { Backend.OrtDml, Backend.Gl, Backend.OrtCpu }
+        : new[] { Backend.Gl, Backend.OrtCpu };
 
     /// <summary>Test seam: the tests' Mesa llvmpipe counts as hardware, so "auto" reaches gl and its fallback can be
     /// exercised on a machine without a GPU. Never set outside tests.</summary>
@@ -35,26 +37,26 @@ public readonly record struct BackendChoice(string Requested, string Backend, st
         !SoftwareCountsAsHardwareForTests && renderer != null && SoftwareMarkers.Any(m => renderer.Contains(m, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The first of <see cref="Candidates"/>: what runs when it starts and passes its self-check.</summary>
-    public static BackendChoice Decide(string requested, bool supportsCompute, string renderer, string version) =>
+    public static BackendChoice Decide(Backend requested, bool supportsCompute, string renderer, string version) =>
         Candidates(requested, supportsCompute, renderer, version)[0];
 
-    /// <param name="requested">"auto", "gl", "ort-cpu", ...</param>
+    /// <param name="requested">What the options ask for.</param>
     /// <param name="supportsCompute">The context has OpenGL 4.3 + compute entry points (false when there is no context).</param>
     /// <param name="renderer">GL_RENDERER of that context, or a line saying why there is none.</param>
     /// <param name="version">GL_VERSION of that context (for the "needs 4.3" line).</param>
     /// <returns>What to try, in order; each carries the reason it is the one when reached. Never empty.</returns>
-    public static IReadOnlyList<BackendChoice> Candidates(string requested, bool supportsCompute, string renderer, string version)
+    public static IReadOnlyList<BackendChoice> Candidates(Backend requested, bool supportsCompute, string renderer, string version)
     {
-        requested ??= "auto";
+        InferenceNames.Validate(requested);
         string r = ShortRenderer(renderer);
         switch (requested)
         {
-            case "auto":
+            case Backend.Auto:
                 var list = new List<BackendChoice>();
                 foreach (var b in AutoOrder)
                 {
-                    if (b == OrtBackend.Dml) list.Add(new(requested, b, "ort-dml: DirectML, the first choice on Windows"));
-                    else if (b == Backends.Gl.GlBackendFactory.Name)
+                    if (b == Backend.OrtDml) list.Add(new(requested, b, "ort-dml: DirectML, the first choice on Windows"));
+                    else if (b == Backend.Gl)
                     {
                         if (supportsCompute && !IsSoftwareRenderer(renderer))
                             list.Add(new(requested, b, $"gl: {r} has OpenGL 4.3 compute; frames stay on the GPU"));
@@ -65,9 +67,9 @@ public readonly record struct BackendChoice(string Requested, string Backend, st
                                                   : "ort-cpu"));
                 }
                 return list;
-            case "gl":
-                if (!supportsCompute) return new[] { new BackendChoice(requested, OrtBackend.Cpu, $"ort-cpu: gl backend needs OpenGL 4.3; this context is {version} on {r}") };
-                return new[] { new BackendChoice(requested, "gl", IsSoftwareRenderer(renderer) ? $"gl (forced) on the software renderer {r}: slow" : $"gl on {r}") };
+            case Backend.Gl:
+                if (!supportsCompute) return new[] { new BackendChoice(requested, Backend.OrtCpu, $"ort-cpu: gl backend needs OpenGL 4.3; this context is {version} on {r}") };
+                return new[] { new BackendChoice(requested, Backend.Gl, IsSoftwareRenderer(renderer) ? $"gl (forced) on the software renderer {r}: slow" : $"gl on {r}") };
             default:
                 return new[] { new BackendChoice(requested, requested, null) };
         }
@@ -75,19 +77,19 @@ public readonly record struct BackendChoice(string Requested, string Backend, st
 
     /// <summary>The candidates when there is no GL context to run gl in (<paramref name="noGl"/> says why): "auto" is
     /// <see cref="AutoOrder"/> without gl; anything else is as asked.</summary>
-    public static IReadOnlyList<BackendChoice> CandidatesWithoutGl(string requested, string noGl)
+    public static IReadOnlyList<BackendChoice> CandidatesWithoutGl(Backend requested, string noGl)
     {
-        requested ??= "auto";
-        if (requested != "auto") return new[] { new BackendChoice(requested, requested, null) };
-        return AutoOrder.Where(b => b != Backends.Gl.GlBackendFactory.Name)
-            .Select(b => new BackendChoice(requested, b, b == OrtBackend.Dml ? "ort-dml: DirectML, the first choice on Windows" : $"{b}: {noGl}"))
+        InferenceNames.Validate(requested);
+        if (requested != Backend.Auto) return new[] { new BackendChoice(requested, requested, null) };
+        return AutoOrder.Where(b => b != Backend.Gl)
+            .Select(b => new BackendChoice(requested, b, b == Backend.OrtDml ? "ort-dml: DirectML, the first choice on Windows" : $"{b.ToName()}: {noGl}"))
             .ToArray();
     }
 
     /// <summary>This choice, reached after <paramref name="refused"/> could not start or failed its self-check
     /// (<paramref name="why"/>, one line): the reason says both.</summary>
-    public BackendChoice After(string refused, string why) =>
-        this with { Reason = $"{Reason ?? Backend}; {refused} was tried first and refused: {why}" };
+    public BackendChoice After(Backend refused, string why) =>
+        this with { Reason = $"{Reason ?? Chosen.ToName()}; {refused.ToName()} was tried first and refused: {why}" };
 
     /// <summary>
     /// Walks <paramref name="candidates"/>: <paramref name="create"/> makes (and self-checks) one; a NotSupportedException,
@@ -98,7 +100,7 @@ public readonly record struct BackendChoice(string Requested, string Backend, st
     {
         ArgumentNullException.ThrowIfNull(candidates);
         if (candidates.Count == 0) throw new ArgumentException("no backend candidates", nameof(candidates));
-        var refusals = new List<(string Backend, string Why)>();
+        var refusals = new List<(Backend Backend, string Why)>();
         for (int i = 0; ; i++)
         {
             var c = candidates[i];
@@ -110,7 +112,7 @@ public readonly record struct BackendChoice(string Requested, string Backend, st
             }
             catch (Exception e) when (i < candidates.Count - 1 && IsUnavailable(e))
             {
-                refusals.Add((c.Backend, e.Message.ReplaceLineEndings(" ")));
+                refusals.Add((c.Chosen, e.Message.ReplaceLineEndings(" ")));
             }
         }
     }

@@ -37,7 +37,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     long _submitted, _dropped, _completed;
     Exception _fault;
 
-    public string Backend => _classifier.Backend.Name;
+    public Backend Backend => _classifier.Backend.Kind;
     public int Classes => _classifier.Classes;
     public IReadOnlyList<string> Labels => _classifier.Labels;
     public bool AcceptsTextures => false;
@@ -47,7 +47,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     public long Completed { get { lock (_lock) return _completed; } }
     public Action<RealtimeResult> ResultReady { private get; set; }
 
-    public CpuEngine(Models.LoadedModel model, string backend, RealtimeOptions o, object owner)
+    public CpuEngine(Models.LoadedModel model, Backend backend, RealtimeOptions o, object owner)
     {
         var taps = (o.Taps ?? Array.Empty<string>()).ToList();
         _userTaps = taps.Count;
@@ -60,11 +60,8 @@ internal sealed class CpuEngine : IRealtimeEngine
             _camTap = taps.Count;
             taps.Add(_cam.Features);
         }
-        _classifier = Classifier.Create(model, new ClassifierOptions
-        {
-            Backend = backend, Threads = o.Threads, TopK = o.TopK, Taps = taps, CropRatio = o.CropRatio, Precision = o.Precision,
-            SelfCheck = o.SelfCheck,
-        });
+        // Every shared option (device id included) carries over; the CAM's feature map joins the taps.
+        _classifier = Classifier.Create(model, new ClassifierOptions(o) { Backend = backend, Taps = taps });
         try
         {
             var bt = _classifier.Backend.Taps;
@@ -90,7 +87,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     public void Submit(in FrameInput f, long frameId)
     {
         if (f.IsTexture)
-            throw new NotSupportedException($"backend {Backend} takes CPU pixels (FrameInput.FromPixels); a GL texture needs Backend = \"gl\"");
+            throw new NotSupportedException($"backend {Backend.ToName()} takes CPU pixels (FrameInput.FromPixels); a GL texture needs Backend = Backend.Gl");
         f.ValidatePixels();
         int bytes = (f.Height - 1) * f.StrideBytes + f.Width * f.Format.BytesPerPixel();
         long ts = Stopwatch.GetTimestamp();
@@ -131,7 +128,7 @@ internal sealed class CpuEngine : IRealtimeEngine
 
     void ThrowIfFaulted()
     {
-        if (_fault != null) throw new InvalidOperationException($"the {Backend} worker stopped: {_fault.Message}", _fault);
+        if (_fault != null) throw new InvalidOperationException($"the {Backend.ToName()} worker stopped: {_fault.Message}", _fault);
     }
 
     void Loop()

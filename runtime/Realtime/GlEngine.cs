@@ -58,7 +58,7 @@ internal sealed class GlEngine : IRealtimeEngine
     bool _hasLatest;
     long _submitted, _dropped, _completed;
 
-    public string Backend => "gl";
+    public Backend Backend => Backend.Gl;
     public int Classes => _be.Classes;
     public IReadOnlyList<string> Labels => _labels;
     public bool AcceptsTextures => true;
@@ -71,8 +71,8 @@ internal sealed class GlEngine : IRealtimeEngine
     public GlEngine(Models.LoadedModel model, RealtimeOptions o, object owner)
     {
         _o = o;
-        Quantization.Int8Cache.ValidatePrecision(o.Precision);
-        if (o.Precision == Quantization.Int8Cache.Int8) Quantization.Int8Cache.RequireCpu("gl");
+        InferenceNames.Validate(o.Precision);
+        if (o.Precision == Precision.Int8) Quantization.Int8Cache.RequireCpu(Backend.Gl);
         _ownsContext = o.GlContext == null;
         _ctx = o.GlContext ?? GlContext.CreateHeadless();
         _gl = _ctx.Gl;
@@ -86,7 +86,7 @@ internal sealed class GlEngine : IRealtimeEngine
             {
                 // RestoreHostState off: this engine guards each of its entries itself (it makes GL calls of its own:
                 // timer queries, the input texture check), so the backend saving again inside would double the cost.
-                _be = GlBackendFactory.Create(BackendFactory.ApplyFault(GlBackendFactory.Name, model), new BackendOptions { Taps = o.Taps ?? Array.Empty<string>() }, new GlBackendOptions
+                _be = GlBackendFactory.Create(BackendFactory.ApplyFault(Backend.Gl, model), o.ToBackendOptions(), new GlBackendOptions
                 {
                     Context = _ctx, TopK = o.TopK, Cam = o.Cam, MaxInFlight = 1, CropRatio = o.CropRatio, RestoreHostState = false,
                 });

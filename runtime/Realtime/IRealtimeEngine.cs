@@ -4,7 +4,7 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// host's GL thread (<see cref="GlEngine"/>). The facade owns argument checks; the engines own scheduling.</summary>
 internal interface IRealtimeEngine : IDisposable
 {
-    string Backend { get; }
+    Backend Backend { get; }
     int Classes { get; }
     IReadOnlyList<string> Labels { get; }
     bool AcceptsTextures { get; }

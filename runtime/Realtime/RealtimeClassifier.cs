@@ -7,7 +7,7 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// <summary>
 /// The real-time API a host's frame loop uses (Unity Sentis' Worker meets MediaPipe's LIVE_STREAM mode):
 /// <code>
-/// using var rt = RealtimeClassifier.Create("model.onnx", new RealtimeOptions { Backend = "auto", GlContext = ctx });
+/// using var rt = RealtimeClassifier.Create("model.onnx", new RealtimeOptions { Backend = Backend.Auto, GlContext = ctx });
 /// var result = rt.CreateResult();
 /// each frame: rt.Submit(FrameInput.FromTexture(tex, w, h), frameId); rt.Update(); if (rt.TryGetLatest(ref result)) draw(result);
 /// </code>
@@ -40,19 +40,20 @@ public sealed class RealtimeClassifier : IDisposable
         // Each candidate is made and self-checked in turn; "auto" falls through to the next on a refusal (BackendChoice).
         (_engine, Choice) = BackendChoice.FirstThatWorks(Candidates(o), c =>
         {
-            BackendFactory.Validate(c.Backend);
-            return c.Backend == Backends.Gl.GlBackendFactory.Name ? (IRealtimeEngine)new GlEngine(model, o, this) : new CpuEngine(model, c.Backend, o, this);
+            BackendFactory.Validate(c.Chosen);
+            return c.Chosen == Backend.Gl ? (IRealtimeEngine)new GlEngine(model, o, this) : new CpuEngine(model, c.Chosen, o, this);
         });
-        if (Choice.Backend == Backends.Gl.GlBackendFactory.Name) _rule = new ThreadRule("RealtimeClassifier (gl)");
+        if (Choice.Chosen == Backend.Gl) _rule = new ThreadRule("RealtimeClassifier (gl)");
     }
 
     static IReadOnlyList<BackendChoice> Candidates(RealtimeOptions o)
     {
-        var requested = o.Backend ?? "auto";
-        if (requested is not ("auto" or "gl")) return new[] { new BackendChoice(requested, requested, null) };
+        var requested = o.Backend;
+        InferenceNames.Validate(requested);
+        if (requested is not (Backend.Auto or Backend.Gl)) return new[] { new BackendChoice(requested, requested, null) };
         var ctx = o.GlContext;
         if (ctx == null)
-            return requested == "gl" ? new[] { new BackendChoice(requested, "gl", "gl in an own headless context (no GlContext given)") }
+            return requested == Backend.Gl ? new[] { new BackendChoice(requested, Backend.Gl, "gl in an own headless context (no GlContext given)") }
                                      : BackendChoice.CandidatesWithoutGl(requested, "no GlContext given, so gl has no host context to run in");
         return BackendChoice.Candidates(requested, ctx.SupportsCompute, ctx.Renderer, ctx.Version);
     }
@@ -84,7 +85,8 @@ public sealed class RealtimeClassifier : IDisposable
     /// <summary>What ran and why ("auto" resolved, backends refused on the way included; the reason is a line for a HUD
     /// or log, null when as asked).</summary>
     public BackendChoice Choice { get; }
-    public string Backend => _engine.Backend;
+    /// <summary>The backend that runs (<see cref="BackendChoice.Chosen"/>).</summary>
+    public Backend Backend => _engine.Backend;
     /// <summary>The self-check of the backend that runs (<see cref="BackendSelfCheck"/>); null for ort-cpu (the reference)
     /// or with <see cref="RealtimeOptions.SelfCheck"/> off.</summary>
     public SelfCheckResult SelfCheck => _engine.SelfCheck;

@@ -43,7 +43,7 @@ public sealed class TeachAugmenter : IDisposable
     {
         _learner = learner ?? throw new ArgumentNullException(nameof(learner));
         if (slots < 1) throw new ArgumentException($"slots must be ≥ 1, got {slots}");
-        _backbone = new TeachBackbone(model, stages, "ort-cpu", threads: threads, pooling: pooling);
+        _backbone = new TeachBackbone(model, stages, Backend.OrtCpu, threads: threads, pooling: pooling);
         if (_backbone.Features.Length != learner.Features.Length || _backbone.Features.Pooling != learner.Features.Pooling)
         {
             _backbone.Dispose();

@@ -13,7 +13,7 @@ public sealed class TeachBackbone : IDisposable
     readonly Classifier _classifier;
 
     /// <param name="stages">stage names to pool, last one = the CAM map (e.g. ["layer4"] or ["layer3","layer4"]).</param>
-    public TeachBackbone(LoadedModel model, IReadOnlyList<string> stages, string backend = "ort-cpu", double cropRatio = 1.0, int threads = 0,
+    public TeachBackbone(LoadedModel model, IReadOnlyList<string> stages, Backend backend = Backend.OrtCpu, double cropRatio = 1.0, int threads = 0,
                          TeachPooling pooling = TeachPooling.Avg)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -20,7 +20,7 @@ public class OrtIdleCpuTests
     public void An_idle_session_burns_no_cpu_after_a_run()
     {
         var model = ResNetOnnxBuilder.Build(ResNetSpec.FromName("resnet18", 10, 3, 64), seed: 1);
-        using var be = new OrtBackend(OrtBackend.Cpu, model.ToBytes(), new BackendOptions { Threads = 2 });
+        using var be = new OrtBackend(Backend.OrtCpu, model.ToBytes(), new BackendOptions { Threads = 2 });
         var x = new float[3 * 64 * 64];
         var y = new float[10];
         for (int i = 0; i < 5; i++) be.Run(x, 1, y); // warm: the pool's threads exist and have run parallel sections

@@ -46,7 +46,7 @@ public class SelfCheckTests
         var conv = OnnxModel.Load(Scene).Graph.Nodes.Where(n => n.OpType == "Conv").ElementAt(1);
         BackendFactory.FaultForTests = (backend, m) =>
         {
-            if (backend != "gl") return m;
+            if (backend != Backend.Gl) return m;
             var copy = OnnxModel.Parse(m.Onnx.ToBytes(), "perturbed");
             var init = copy.Graph.Initializers;
             int i = init.FindIndex(t => t.Name == conv.Inputs[1]);
@@ -63,7 +63,7 @@ public class SelfCheckTests
     {
         var info = LoadedModel.Load(Scene).Info;
         var probe = BackendSelfCheck.ProbeInput(info.Channels, info.InputHeight, info.InputWidth, info.Mean, info.Std);
-        var report = Task.Run(() => BackendComparer.Compare(OnnxModel.Load(Scene), OrtBackend.Cpu, "gl", probe, 1, BackendSelfCheck.Tolerance)).Result;
+        var report = Task.Run(() => BackendComparer.Compare(OnnxModel.Load(Scene), Backend.OrtCpu, Backend.Gl, probe, 1, BackendSelfCheck.Tolerance)).Result;
         Assert.That(report.FirstDivergence, Is.Not.Null, "the fault must make gl diverge");
         return report.FirstDivergence.Tensor;
     }
@@ -73,7 +73,7 @@ public class SelfCheckTests
     {
         GlTestContext.Get();
         int before = BackendSelfCheck.ProbeRuns;
-        using (var a = Classifier.Create(Scene, new ClassifierOptions { Backend = "gl" }))
+        using (var a = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.Gl }))
         {
             Assert.That(a.SelfCheck, Is.Not.Null);
             Assert.That((a.SelfCheck.Passed, a.SelfCheck.Cached), Is.EqualTo((true, false)), a.SelfCheck.Failure);
@@ -82,10 +82,10 @@ public class SelfCheckTests
             TestContext.Progress.WriteLine($"self-check gl on {a.SelfCheck.Device}: relative {a.SelfCheck.Relative:G3}, {a.SelfCheck.Milliseconds:F1} ms, of which the ort-cpu reference {a.SelfCheck.ReferenceMilliseconds:F1} ms");
         }
         Assert.That(BackendSelfCheck.ProbeRuns, Is.EqualTo(before + 1));
-        using (var b = Classifier.Create(Scene, new ClassifierOptions { Backend = "gl" }))
+        using (var b = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.Gl }))
             Assert.That((b.SelfCheck.Passed, b.SelfCheck.Cached), Is.EqualTo((true, true)));
         Assert.That(BackendSelfCheck.ProbeRuns, Is.EqualTo(before + 1), "a second session on the same model and device runs no probe");
-        using (var c = Classifier.Create(Scene, new ClassifierOptions { Backend = OrtBackend.Cpu }))
+        using (var c = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.OrtCpu }))
             Assert.That(c.SelfCheck, Is.Null, "ort-cpu is the reference");
     }
 
@@ -109,15 +109,15 @@ public class SelfCheckTests
         var ctx = GlTestContext.Get();
         InjectGlFault();
         BackendChoice.SoftwareCountsAsHardwareForTests = true;   // so that auto tries gl first on llvmpipe
-        using (var clf = Classifier.Create(Scene, new ClassifierOptions { Backend = "auto" }))
+        using (var clf = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.Auto }))
         {
             Assert.That(clf.Backend.Name, Is.EqualTo(OrtBackend.Cpu));
             Assert.That(clf.Choice.Reason, Does.Contain("gl was tried first and refused: gl failed its self-check").And.Contain("first diverging tensor"), clf.Choice.Reason);
         }
         ctx.MakeCurrent();
-        using (var rt = RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = "auto", GlContext = ctx }))
+        using (var rt = RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = Backend.Auto, GlContext = ctx }))
         {
-            Assert.That(rt.Backend, Is.EqualTo(OrtBackend.Cpu));
+            Assert.That(rt.Backend, Is.EqualTo(Backend.OrtCpu));
             Assert.That(rt.Choice.Reason, Does.Contain("gl was tried first and refused: gl failed its self-check"), rt.Choice.Reason);
         }
         var r = CliRunner.Run("infer", "--model", Scene, "--input", _npy, "--backend", "auto");
@@ -131,17 +131,17 @@ public class SelfCheckTests
     {
         var ctx = GlTestContext.Get();
         InjectGlFault();
-        var e = Assert.Throws<SelfCheckException>(() => RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = "gl", GlContext = ctx }));
+        var e = Assert.Throws<SelfCheckException>(() => RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = Backend.Gl, GlContext = ctx }));
         Assert.That(e.Message, Does.Contain("first diverging tensor"));
         ctx.MakeCurrent();
         int before = BackendSelfCheck.ProbeRuns;
-        using (var rt = RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = "gl", GlContext = ctx, SelfCheck = false }))
-            Assert.That((rt.Backend, rt.SelfCheck), Is.EqualTo(("gl", (SelfCheckResult)null)));
-        using var clf = Classifier.Create(Scene, new ClassifierOptions { Backend = "gl", SelfCheck = false });
+        using (var rt = RealtimeClassifier.Create(Scene, new RealtimeOptions { Backend = Backend.Gl, GlContext = ctx, SelfCheck = false }))
+            Assert.That((rt.Backend, rt.SelfCheck), Is.EqualTo((Backend.Gl, (SelfCheckResult)null)));
+        using var clf = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.Gl, SelfCheck = false });
         Assert.That(clf.SelfCheck, Is.Null);
         Assert.That(BackendSelfCheck.ProbeRuns, Is.EqualTo(before), "opted out: no probe ran");
         // ... and the fault is live: unchecked, gl now answers differently from ort-cpu (what the check exists to stop).
-        using var cpu = Classifier.Create(Scene, new ClassifierOptions { Backend = OrtBackend.Cpu });
+        using var cpu = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.OrtCpu });
         var x = Npy.Read(_npy).Data;
         var g = clf.ClassifyTensor(x, 1)[0].Logits.ToArray();
         var c = cpu.ClassifyTensor(x, 1)[0].Logits.ToArray();
@@ -165,11 +165,11 @@ public class SelfCheckTests
     public void Auto_order_is_directml_first_on_windows_and_gl_then_ort_cpu_elsewhere()
     {
         var order = BackendChoice.AutoOrder;
-        Assert.That(order, Is.EqualTo(OperatingSystem.IsWindows() ? new[] { "ort-dml", "gl", "ort-cpu" } : new[] { "gl", "ort-cpu" }));
-        var hw = BackendChoice.Candidates("auto", true, "NVIDIA GeForce RTX 4070", "4.6.0 NVIDIA").Select(c => c.Backend);
+        Assert.That(order, Is.EqualTo(OperatingSystem.IsWindows() ? new[] { Backend.OrtDml, Backend.Gl, Backend.OrtCpu } : new[] { Backend.Gl, Backend.OrtCpu }));
+        var hw = BackendChoice.Candidates(Backend.Auto, true, "NVIDIA GeForce RTX 4070", "4.6.0 NVIDIA").Select(c => c.Chosen);
         Assert.That(hw, Is.EqualTo(order));
-        var sw = BackendChoice.Candidates("auto", true, "llvmpipe (LLVM 15.0.6, 256 bits)", "4.5 (Core Profile) Mesa 22.3.6");
-        Assert.That(sw.Select(c => c.Backend), Is.EqualTo(order.Where(b => b != "gl")), "a software renderer is never auto's gl");
+        var sw = BackendChoice.Candidates(Backend.Auto, true, "llvmpipe (LLVM 15.0.6, 256 bits)", "4.5 (Core Profile) Mesa 22.3.6");
+        Assert.That(sw.Select(c => c.Chosen), Is.EqualTo(order.Where(b => b != Backend.Gl)), "a software renderer is never auto's gl");
         Assert.That(sw.Last().Reason, Does.Contain("software renderer"));
     }
 }

@@ -93,7 +93,7 @@ public class CliContractTests
     [TestCase("demo --screenshot-every 5", "--screenshot-every does not apply without --headless")]
     [TestCase("demo --bare --frames 3", "--bare does not apply without --headless")]
     [TestCase("demo --model m.onnx --models dir", "--models does not apply with --model")]
-    [TestCase("demo --backend tpu", "--backend 'tpu' is not one of: auto, ort-cpu")]
+    [TestCase("demo --backend tpu", "--backend: unknown backend 'tpu'; one of: auto, ort-cpu, ort-dml, ort-cuda, gl")]
     [TestCase("demo --depth 19", "--depth must be one of 18, 34, 50, 101, 152 (got 19)")]
     [TestCase("train --data idx:/d --model resnet20 --out /tmp/x --warmup 1", "--warmup does not apply with --schedule onecycle")]
     [TestCase("train --data idx:/d --model resnet20 --out /tmp/x --engine jax", "--engine must be ours or torchsharp")]

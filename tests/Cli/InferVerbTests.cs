@@ -138,7 +138,7 @@ public class InferVerbTests
         AssertOneLineError(CliRunner.Run("infer", "--model", P("random.onnx"), "--input", P("ok.npy")), "random.onnx");
         AssertOneLineError(CliRunner.Run("infer", "--model", _model, "--input", P("wrong.npy")),
             "wrong.npy has shape [1,3,32,32]; the model expects [N,3,16,16]");
-        AssertOneLineError(CliRunner.Run("infer", "--model", _model, "--input", P("ok.npy"), "--backend", "tpu"), "unknown backend 'tpu'; one of: ort-cpu");
+        AssertOneLineError(CliRunner.Run("infer", "--model", _model, "--input", P("ok.npy"), "--backend", "tpu"), "--backend: unknown backend 'tpu'; one of: auto, ort-cpu");
         AssertOneLineError(CliRunner.Run("infer", "--model", _model, "--input", P("missing.npy")), "missing.npy", "not found");
         AssertOneLineError(CliRunner.Run("infer", "--model", _model, "--input", P("ok.npy"), "--bogus", "1"), "--bogus");
         AssertOneLineError(CliRunner.Run("infer", "--input", P("ok.npy")), "--model is required");

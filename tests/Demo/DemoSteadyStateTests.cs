@@ -27,7 +27,7 @@ public class DemoSteadyStateTests
             using var view = new RenderTarget(gl, size, size);
             using var screen = new RenderTarget(gl, w, h, depth: false);
             using var overlay = new Overlay(gl, GlyphAtlas.TryCreate(15, out _)); // no font here: text draws nothing, quads still do
-            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: size, depth: 18, backend: "gl", TextWriter.Null);
+            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: size, depth: 18, backend: Backend.Gl, TextWriter.Null);
             Assert.That(gpu.WaitReady(60_000), Is.True, gpu.Error);
             var script = new SceneScript(3);
             var frame = new ResNetRealtime.Demo.Sources.CapturedFrame(1, 1);

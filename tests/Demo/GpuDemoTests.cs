@@ -15,7 +15,7 @@ public class GpuDemoTests
 {
     const int Frames = 16;
 
-    static (JsonElement Root, string Dir, string Log) Run(string name, string backend, int frames, double glFrameBudgetMs = 0)
+    static (JsonElement Root, string Dir, string Log) Run(string name, Backend backend, int frames, double glFrameBudgetMs = 0)
     {
         var dir = DemoTestUtil.TempDir(name);
         var o = new DemoOptions { Headless = true, Frames = frames, OutDir = dir, ScreenshotEvery = 8, WriteBare = true, Width = 640, Height = 400, Seed = 3, Backend = backend,
@@ -34,8 +34,8 @@ public class GpuDemoTests
     {
         RequireCompute();
         const int n = 6;
-        var (whole, _, _) = Run("gl-whole", "gl", n);
-        var (spread, _, log) = Run("gl-spread", "gl", n, glFrameBudgetMs: 1);
+        var (whole, _, _) = Run("gl-whole", Backend.Gl, n);
+        var (spread, _, log) = Run("gl-spread", Backend.Gl, n, glFrameBudgetMs: 1);
         var a = whole.GetProperty("frames").EnumerateArray().ToList();
         var b = spread.GetProperty("frames").EnumerateArray().ToList();
         Assert.That(b, Has.Count.EqualTo(n), log);
@@ -74,8 +74,8 @@ public class GpuDemoTests
     {
         Assert.That(File.Exists(ModelProvider.DefaultModelPath()), Is.True, "models/scene-resnet.onnx is committed; it is missing");
         RequireCompute();
-        var (cpu, _, _) = Run("cpu", "ort-cpu", Frames);
-        var (gl, dir, log) = Run("gl", "gl", Frames);
+        var (cpu, _, _) = Run("cpu", Backend.OrtCpu, Frames);
+        var (gl, dir, log) = Run("gl", Backend.Gl, Frames);
         Assert.That(gl.GetProperty("backend").GetString(), Is.EqualTo("gl"), log);
         Assert.That(cpu.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
         var c = cpu.GetProperty("frames").EnumerateArray().ToList();
@@ -136,7 +136,7 @@ public class GpuDemoTests
     [Test]
     public void AutoPicksOrtCpuOnASoftwareRendererAndSaysWhy()
     {
-        var (root, _, log) = Run("auto", "auto", 2);
+        var (root, _, log) = Run("auto", Backend.Auto, 2);
         string renderer = root.GetProperty("gl_renderer").GetString();
         Assert.That(root.GetProperty("backend_requested").GetString(), Is.EqualTo("auto"));
         string reason = root.GetProperty("backend_reason").GetString();
@@ -150,17 +150,17 @@ public class GpuDemoTests
         else Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo(HasCompute(out _) ? "gl" : "ort-cpu"), renderer);
     }
 
-    [TestCase("auto", true, "llvmpipe (LLVM 15.0.6, 256 bits)", "ort-cpu", "Mesa llvmpipe is a software renderer; --backend gl forces it")]
-    [TestCase("auto", true, "SwiftShader Device (Subzero)", "ort-cpu", "software renderer")]
-    [TestCase("auto", true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", "gl", "4.3 compute")]
-    [TestCase("auto", false, "Intel(R) HD Graphics 3000", "ort-cpu", "no 4.3 compute")]
-    [TestCase("gl", true, "llvmpipe (LLVM 15.0.6, 256 bits)", "gl", "forced")]
-    [TestCase("gl", false, "Intel(R) HD Graphics 3000", "ort-cpu", "needs OpenGL 4.3")]
-    [TestCase("ort-cpu", true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", "ort-cpu", null)]
-    public void BackendChoiceDecidesFromTheContext(string requested, bool compute, string renderer, string expected, string reasonPart)
+    [TestCase(Backend.Auto, true, "llvmpipe (LLVM 15.0.6, 256 bits)", Backend.OrtCpu, "Mesa llvmpipe is a software renderer; --backend gl forces it")]
+    [TestCase(Backend.Auto, true, "SwiftShader Device (Subzero)", Backend.OrtCpu, "software renderer")]
+    [TestCase(Backend.Auto, true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", Backend.Gl, "4.3 compute")]
+    [TestCase(Backend.Auto, false, "Intel(R) HD Graphics 3000", Backend.OrtCpu, "no 4.3 compute")]
+    [TestCase(Backend.Gl, true, "llvmpipe (LLVM 15.0.6, 256 bits)", Backend.Gl, "forced")]
+    [TestCase(Backend.Gl, false, "Intel(R) HD Graphics 3000", Backend.OrtCpu, "needs OpenGL 4.3")]
+    [TestCase(Backend.OrtCpu, true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", Backend.OrtCpu, null)]
+    public void BackendChoiceDecidesFromTheContext(Backend requested, bool compute, string renderer, Backend expected, string reasonPart)
     {
         var c = BackendChoice.Decide(requested, compute, renderer, compute ? "4.5" : "3.3");
-        Assert.That(c.Backend, Is.EqualTo(expected));
+        Assert.That(c.Chosen, Is.EqualTo(expected));
         if (reasonPart == null) Assert.That(c.Reason, Is.Null);
         else Assert.That(c.Reason, Does.Contain(reasonPart));
     }
@@ -188,7 +188,7 @@ public class LivePathGlTests
             fixed (byte* p = px)
                 gl.TexImage2D(Silk.NET.OpenGL.GLEnum.Texture2D, 0, (int)Silk.NET.OpenGL.GLEnum.Rgba8, 13, 7, 0,
                     Silk.NET.OpenGL.GLEnum.Rgba, Silk.NET.OpenGL.GLEnum.UnsignedByte, p);
-            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, backend: "gl", TextWriter.Null);
+            using var gpu = new LivePath(ctx, new DemoOptions(), scene: true, sceneSize: 64, depth: 18, backend: Backend.Gl, TextWriter.Null);
             Assert.That(gpu.WaitReady(30_000), Is.True, gpu.Error);
             Assert.That(gpu.OnGpu && !gpu.NeedsPixels, Is.True, "gl takes the texture, not pixels");
             var input = new FrameTexture(tex, 13, 7, FlipY: false);

@@ -15,7 +15,7 @@ public class LiveControlTests
     static (List<JsonElement> Frames, JsonElement Summary, string Dir, string Log) Run(string name, Action<DemoOptions> tweak)
     {
         var dir = DemoTestUtil.TempDir(name);
-        var o = new DemoOptions { Headless = true, OutDir = dir, ScreenshotEvery = 1000, Width = Hud.MinWidth, Height = Hud.MinHeight, Seed = 2, Backend = "ort-cpu" };
+        var o = new DemoOptions { Headless = true, OutDir = dir, ScreenshotEvery = 1000, Width = Hud.MinWidth, Height = Hud.MinHeight, Seed = 2, Backend = Backend.OrtCpu };
         tweak(o);
         var log = new StringWriter();
         Assert.That(DemoApp.Run(o, log), Is.EqualTo(0), log.ToString());

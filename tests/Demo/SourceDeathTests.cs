@@ -20,7 +20,7 @@ public class SourceDeathTests
         var o = new DemoOptions
         {
             Headless = true, Frames = 100_000, OutDir = dir, Source = SourceSpec.Parse($"lavfi:testsrc2={marker}:rate=25"),
-            Width = 640, Height = 400, ScreenshotEvery = 5, Backend = "ort-cpu",
+            Width = 640, Height = 400, ScreenshotEvery = 5, Backend = Backend.OrtCpu,
         };
         var log = TextWriter.Synchronized(new StringWriter());
         Exception err = null;
@@ -51,7 +51,7 @@ public class SourceDeathTests
     public void FullRunSaysNothingEnded()
     {
         var dir = DemoTestUtil.TempDir("full-run");
-        var o = new DemoOptions { Headless = true, Frames = 3, OutDir = dir, Width = 640, Height = 400, Backend = "ort-cpu" };
+        var o = new DemoOptions { Headless = true, Frames = 3, OutDir = dir, Width = 640, Height = 400, Backend = Backend.OrtCpu };
         Assert.That(DemoApp.Run(o, TextWriter.Null), Is.EqualTo(0));
         var root = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "frames.json"))).RootElement;
         Assert.That(root.GetProperty("ended").ValueKind, Is.EqualTo(JsonValueKind.Null));

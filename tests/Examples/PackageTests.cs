@@ -130,7 +130,7 @@ public partial class PackageTests
     {
         var bgra = new byte[640 * 480 * 4];
         new Random(1).NextBytes(bgra);
-        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 2 });
+        using var classifier = Classifier.Create(Model, new ClassifierOptions { Backend = Backend.OrtCpu, Threads = 2 });
         return classifier.Classify(bgra, 640, 480, 640 * 4, PixelFormat.Bgra32).TopK[0];
     }
 

@@ -71,7 +71,7 @@ public sealed class FuzzRunner : IDisposable
                 _gl = GlContext.CreateHeadless();
                 _gl.RequireCompute();
                 var tiny = OnnxModel.Parse(_seeds[0].Bytes);
-                _npyOrt = BackendFactory.Create("ort-cpu", tiny);
+                _npyOrt = BackendFactory.Create(Backend.OrtCpu, tiny);
                 _npyGl = GlBackendFactory.Create(tiny, new BackendOptions(), new GlBackendOptions { Context = _gl });
                 _npyValid = NpyMutations.Valid(_npyOrt.Channels, _npyOrt.Height, _npyOrt.Width, new Random(0));
             }, out var error))
@@ -163,7 +163,7 @@ public sealed class FuzzRunner : IDisposable
         var ev = Try(() => GraphValidator.Validate(m));
         if (ev != null)
         {
-            var eo = Try(() => BackendFactory.Create("ort-cpu", m).Dispose());
+            var eo = Try(() => BackendFactory.Create(Backend.OrtCpu, m).Dispose());
             var eg = Try(() => GlNetworkBuilder.Build(m));
             if (eo?.Message != ev.Message || eg?.Message != ev.Message)
                 rep.Findings.Add($"{id}: validator says \"{Clip(ev.Message, 120)}\" but ort-cpu says \"{Clip(eo?.Message, 120)}\", gl \"{Clip(eg?.Message, 120)}\"");
@@ -173,7 +173,7 @@ public sealed class FuzzRunner : IDisposable
         IInferenceBackend ort = null, gl = null;
         try
         {
-            var eo = Try(() => ort = BackendFactory.Create("ort-cpu", m));
+            var eo = Try(() => ort = BackendFactory.Create(Backend.OrtCpu, m));
             var eg = Try(() => gl = GlBackendFactory.Create(m, new BackendOptions(), new GlBackendOptions { Context = _gl }));
             if (ort == null && gl != null) { rep.Disagreements++; rep.Findings.Add($"{id}: gl builds what ort-cpu refuses: {Clip(eo.Message, 300)}"); return; }
             if (ort == null) { CleanError(rep, id, "ort-build", eo); if (Unclean(eg) is { } g) rep.Findings.Add($"{id}: gl-build: {g}"); return; }

@@ -17,7 +17,7 @@ public class GlCompareFusedTests
     {
         var m = GlTestModels.ResNet(new[] { 1, 1 }, bottleneck, 24, classes: 10, cifar: true, stem: 8);
         int fusedOps = GlNetworkBuilder.Build(m).Ops.Count;
-        var compared = BackendComparer.ComparedTensors(m, "ort-cpu", "gl");
+        var compared = BackendComparer.ComparedTensors(m, Backend.OrtCpu, Backend.Gl);
         var underCompare = GlNetworkBuilder.Build(m, compared.Select(c => c.Tensor));
         Assert.That(underCompare.Ops.Count, Is.EqualTo(fusedOps), "gl under compare runs as many layers as without taps");
         Assert.That(underCompare.Ops.Select(o => (o.Kind, o.Relu, o.Residual >= 0)),
@@ -28,7 +28,7 @@ public class GlCompareFusedTests
         Assert.That(compared.Count, Is.GreaterThan(2).And.LessThan(all.Count));
 
         GlTestContext.Get();
-        var report = BackendComparer.Compare(m, "ort-cpu", "gl", GlOpTests.Random(3 * 24 * 24, 9), 1, 1e-4);
+        var report = BackendComparer.Compare(m, Backend.OrtCpu, Backend.Gl, GlOpTests.Random(3 * 24 * 24, 9), 1, 1e-4);
         Assert.That(report.Agree, Is.True, report.Format());
         Assert.That(report.Layers.Select(l => l.Tensor).SkipLast(1), Is.EqualTo(compared.Select(c => c.Tensor)));
         Assert.That(report.FusedAway, Is.EqualTo(all.Count - compared.Count));
@@ -39,6 +39,6 @@ public class GlCompareFusedTests
     public void CpuPairsStillCompareEveryLayer()
     {
         var m = GlTestModels.ResNet(new[] { 1 }, false, 16, cifar: true, stem: 8);
-        Assert.That(BackendComparer.ComparedTensors(m, "ort-cpu", "ort-cpu"), Is.EqualTo(BackendComparer.LayerOutputs(m)));
+        Assert.That(BackendComparer.ComparedTensors(m, Backend.OrtCpu, Backend.OrtCpu), Is.EqualTo(BackendComparer.LayerOutputs(m)));
     }
 }

@@ -3,6 +3,7 @@ using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Backends.Gl;
 using ResNetRealtime.Runtime.Gl;
 using ResNetRealtime.Runtime.Imaging;
+using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Tests.Gl;
@@ -22,7 +23,7 @@ public class GlModelTests
     {
         GlTestContext.Get();
         var opts = new BackendOptions { MaxBatch = batch };
-        using var ort = BackendFactory.Create("ort-cpu", model, opts);
+        using var ort = BackendFactory.Create(Backend.OrtCpu, model, opts);
         using var gl = GlBackendFactory.Create(model, opts, Opt());
         Assert.That((gl.Channels, gl.Height, gl.Width, gl.Classes), Is.EqualTo((ort.Channels, ort.Height, ort.Width, ort.Classes)), what + ": shapes");
         var x = GlOpTests.Random(batch * gl.Channels * gl.Height * gl.Width, 42);
@@ -77,8 +78,8 @@ public class GlModelTests
     public void FactoryCreatesGl()
     {
         GlTestContext.Get();
-        Assert.That(BackendFactory.IsRegistered("gl"), Is.True);
-        using var be = BackendFactory.Create("gl", GlTestModels.ResNet(new[] { 1 }, false, 16, cifar: true, stem: 8), new BackendOptions());
+        Assert.That(BackendFactory.IsRegistered(Backend.Gl), Is.True);
+        using var be = BackendFactory.Create(Backend.Gl, GlTestModels.ResNet(new[] { 1 }, false, 16, cifar: true, stem: 8), new BackendOptions());
         Assert.That(be.Name, Is.EqualTo("gl"));
         Assert.That(be.Capabilities.HasFlag(BackendCapabilities.TextureInput | BackendCapabilities.AsyncReadback), Is.True);
     }
@@ -89,24 +90,28 @@ public class GlModelTests
         GlTestContext.Get();
         var m = GlTestModels.ResNet(new[] { 1, 1 }, false, 24, classes: 10, cifar: true, stem: 8);
         var x = GlOpTests.Random(3 * 24 * 24, 3);
-        var report = BackendComparer.Compare(m, "ort-cpu", "gl", x, 1, 1e-4);
+        var report = BackendComparer.Compare(m, Backend.OrtCpu, Backend.Gl, x, 1, 1e-4);
         Assert.That(report.Agree, Is.True, report.Format());
         // Kernel boundaries of gl's fused network: stem, each block's two conv outputs, the downsample, the pool, the logits.
         Assert.That(report.Layers.Count, Is.GreaterThanOrEqualTo(7), report.Format());
         // A backend that runs ORT on a copy whose layer2.0.bn1 bias is shifted: the first tensor over
         // tolerance must be that BN's output, not anything before it and not only the logits.
-        BackendFactory.Register("test-perturbed", (model, o) =>
+        // ort-cpu made from a copy whose layer2.0.bn1 bias is shifted (the factory's fault seam: every session goes through it).
+        BackendFactory.FaultForTests = (backend, model) =>
         {
+            if (backend != Backend.OrtCpu) return model;
             var copy = OnnxModel.Parse(model.Onnx.ToBytes());
             var bias = copy.Graph.FindInitializer("layer2.0.bn1.bias");
             var v = bias.ToFloatArray();
             v[3] += 0.5f;
             copy.Graph.Initializers[copy.Graph.Initializers.IndexOf(bias)] = OnnxTensor.FromFloats(bias.Name, bias.Dims, v);
-            return BackendFactory.Create("ort-cpu", copy, o);
-        });
+            return LoadedModel.From(copy, model.Source);
+        };
         // gl fuses that BN and the ReLU after it into the conv, so the first compared tensor is the ReLU's output.
         string relu = m.Graph.FindConsumers("layer2.0.bn1.out").Single().Outputs[0];
-        var bad = BackendComparer.Compare(m, "gl", "test-perturbed", x, 1, 1e-4);
+        ComparisonReport bad;
+        try { bad = BackendComparer.Compare(m, Backend.Gl, Backend.OrtCpu, x, 1, 1e-4); }
+        finally { BackendFactory.FaultForTests = null; }
         Assert.That(bad.FirstDivergence?.Tensor, Is.EqualTo(relu), bad.Format());
         Assert.That(bad.Format(), Does.Contain($"first divergence: {relu}"));
     }

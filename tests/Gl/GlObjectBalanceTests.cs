@@ -97,7 +97,7 @@ public class GlObjectBalanceTests
             {
                 using var rt = RealtimeClassifier.Create(model, new RealtimeOptions
                 {
-                    Backend = "gl", GlContext = ctx, TopK = 3, Cam = true, Taps = new[] { tap }, FrameBudget = TimeSpan.FromMilliseconds(1),
+                    Backend = Backend.Gl, GlContext = ctx, TopK = 3, Cam = true, Taps = new[] { tap }, FrameBudget = TimeSpan.FromMilliseconds(1),
                 });
                 var r = rt.CreateResult();
                 for (int frame = 0; frame < 2; frame++)

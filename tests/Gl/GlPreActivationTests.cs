@@ -44,7 +44,7 @@ public class GlPreActivationTests
         const int batch = 2;
         var input = Input(batch * 3 * 64 * 64, 3);
         string[] taps = { "resnetv20_stage1_block0_batchnorm0_fwd", "resnetv20_stage2_block0_plus_fwd", "resnetv20_stage4_block1_plus_fwd", "resnetv20_pool1_fwd" };
-        using var ort = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = batch, Taps = taps });
+        using var ort = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = batch, Taps = taps });
         using var glFused = GlBackendFactory.Create(model, new BackendOptions { MaxBatch = batch },
             new GlBackendOptions { Context = GlTestContext.Get(), CheckErrors = true });
         using var glTapped = GlBackendFactory.Create(model, new BackendOptions { MaxBatch = batch, Taps = taps },

@@ -38,7 +38,7 @@ public class GlTapResolutionTests
         var taps = new[] { "stem" }.Concat(structure.Stages.Select(s => s.Name)).Append("pool").ToArray();
         Assert.That(taps.Length, Is.GreaterThanOrEqualTo(4), $"stages found: {string.Join(", ", taps)}");
         var opts = new BackendOptions { Taps = taps };
-        using var ort = BackendFactory.Create("ort-cpu", model, opts);
+        using var ort = BackendFactory.Create(Backend.OrtCpu, model, opts);
         using var gl = GlBackendFactory.Create(model, opts, new GlBackendOptions { Context = GlTestContext.Get(), CheckErrors = true });
         var rng = new Random(11);
         var input = new float[ort.Channels * ort.Height * ort.Width];
@@ -65,7 +65,7 @@ public class GlTapResolutionTests
     public void GlRejectsUnknownTapWithTheSharedMessage()
     {
         var model = Load("resnet18");
-        var ortError = Assert.Throws<ArgumentException>(() => BackendFactory.Create("ort-cpu", model, new BackendOptions { Taps = new[] { "layer9" } }));
+        var ortError = Assert.Throws<ArgumentException>(() => BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { Taps = new[] { "layer9" } }));
         var glError = Assert.Throws<ArgumentException>(() => GlBackendFactory.Create(model, new BackendOptions { Taps = new[] { "layer9" } },
             new GlBackendOptions { Context = GlTestContext.Get() }));
         Assert.That(glError.Message, Is.EqualTo(ortError.Message));

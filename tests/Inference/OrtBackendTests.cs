@@ -25,7 +25,7 @@ public class OrtBackendTests
     public void Matches_plain_session_for_every_batch_size()
     {
         var model = TestModels.PlainCnn(size: 13, classes: 7);
-        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 3, Threads = 1 });
+        using var be = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 3, Threads = 1 });
         Assert.That((be.Channels, be.Height, be.Width, be.Classes, be.MaxBatch), Is.EqualTo((3, 13, 13, 7, 3)));
         for (int b = 1; b <= 3; b++)
         {
@@ -44,7 +44,7 @@ public class OrtBackendTests
     public void Fixed_batch_model_runs_smaller_batches_padded()
     {
         var model = TestModels.PlainCnn(size: 8, classes: 5, fixedBatch: true, batch: 2);
-        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 1 });
+        using var be = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 1 });
         Assert.That(be.MaxBatch, Is.EqualTo(2));
         var x = RandomInput(3 * 8 * 8, 3);
         var got = new float[5];
@@ -52,7 +52,7 @@ public class OrtBackendTests
         var padded = x.Concat(new float[3 * 8 * 8]).ToArray();
         var want = DirectOrt(model.ToBytes(), padded, 2, 3, 8)[..5];
         Assert.That(got, Is.EqualTo(want).Within(1e-5));
-        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 4 }));
+        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 4 }));
         Assert.That(ex.Message, Does.Contain("fixed batch of 2").And.Contain("MaxBatch 4"));
     }
 
@@ -61,7 +61,7 @@ public class OrtBackendTests
     {
         var w = TestModels.MakeWeights(3, 4, 6, 9);
         var model = TestModels.PlainCnn(size: 9, classes: 6, w: w);
-        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1", "conv1" } });
+        using var be = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1", "conv1" } });
         var x = RandomInput(2 * 3 * 81, 5);
         var logits = new float[12];
         be.Run(x, 2, logits);
@@ -80,7 +80,7 @@ public class OrtBackendTests
         // relu tap = max(conv tap, 0)
         for (int i = 0; i < 2 * 4 * 81; i++)
             Assert.That(relu.Data[i], Is.EqualTo(Math.Max(be.Taps[1].Data[i], 0f)));
-        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create("ort-cpu", model, new BackendOptions { Taps = new[] { "nope" } }));
+        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { Taps = new[] { "nope" } }));
         Assert.That(ex.Message, Does.Contain("'nope'"));
     }
 
@@ -89,8 +89,8 @@ public class OrtBackendTests
     {
         // "relu1" twice is one graph output bound once; before the fix the second TapTensor stayed all zero.
         var model = TestModels.PlainCnn(size: 9, classes: 6);
-        using var be = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1", "conv1", "relu1" } });
-        using var single = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1" } });
+        using var be = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1", "conv1", "relu1" } });
+        using var single = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 2, Taps = new[] { "relu1" } });
         var x = RandomInput(2 * 3 * 81, 6);
         var logits = new float[12];
         be.Run(x, 2, logits);
@@ -106,7 +106,7 @@ public class OrtBackendTests
     [Test]
     public void Run_allocates_nothing()
     {
-        using var be = BackendFactory.Create("ort-cpu", TestModels.PlainCnn(size: 16), new BackendOptions { MaxBatch = 2, Threads = 1, Taps = new[] { "relu1" } });
+        using var be = BackendFactory.Create(Backend.OrtCpu, TestModels.PlainCnn(size: 16), new BackendOptions { MaxBatch = 2, Threads = 1, Taps = new[] { "relu1" } });
         var x = RandomInput(2 * 3 * 256, 1);
         var y = new float[20];
         Assert.That(SteadyState.BytesPerWindow(() => { be.Run(x, 2, y); be.Run(x.AsSpan(0, 768), 1, y); }), Is.EqualTo(0));
@@ -116,17 +116,19 @@ public class OrtBackendTests
     public void Names_are_checked()
     {
         var m = TestModels.PlainCnn();
-        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create("tpu", m));
-        Assert.That(ex.Message, Does.StartWith("unknown backend 'tpu'; one of: ort-cpu, ort-dml, ort-cuda, gl"));
-        if (!BackendFactory.IsRegistered("gl"))
-            Assert.That(Assert.Throws<NotSupportedException>(() => BackendFactory.Create("gl", m)).Message, Does.Contain("'gl'"));
+        var ex = Assert.Throws<ArgumentException>(() => BackendFactory.Create((Backend)42, m));
+        Assert.That(ex.Message, Does.StartWith("backend 42 is not a Backend; one of: Auto, OrtCpu, OrtDml, OrtCuda, Gl"));
+        var auto = Assert.Throws<ArgumentException>(() => BackendFactory.Create(Backend.Auto, m));
+        Assert.That(auto.Message, Does.StartWith("auto is resolved to a backend before one is made (BackendChoice); name one of: ort-cpu, ort-dml, ort-cuda, gl"));
+        if (!BackendFactory.IsRegistered(Backend.Gl))
+            Assert.That(Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.Gl, m)).Message, Does.Contain("'gl'"));
     }
 
     [Test]
     public void Dml_fails_clearly_where_unavailable()
     {
         if (OrtEnv.Instance().GetAvailableProviders().Contains("DmlExecutionProvider")) Assert.Ignore("DirectML is available here");
-        var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create("ort-dml", TestModels.PlainCnn()));
+        var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.OrtDml, TestModels.PlainCnn()));
         Assert.That(ex.Message, Does.Contain("ort-dml needs").And.Contain("DirectML").And.Contain("ort-cpu"));
         Assert.That(ex.Message, Does.Not.Contain("\n"));
     }
@@ -136,7 +138,7 @@ public class OrtBackendTests
     {
         bool inBuild = OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
         if (inBuild && OrtProviders.MissingCudaLibraries(OrtProviders.CanLoad) == null) Assert.Ignore("CUDA EP and its libraries are available here");
-        var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create("ort-cuda", TestModels.PlainCnn()));
+        var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.OrtCuda, TestModels.PlainCnn()));
         Assert.That(ex.Message, Does.Not.Contain("\n"));
         if (inBuild)    // built with -p:RrCuda=true on a machine without CUDA 13 / cuDNN 9
             Assert.That(ex.Message, Does.StartWith("ort-cuda: ").And.Contain("not found").And.Contain("CUDA 13").And.Contain("cuDNN 9").And.Contain("ort-cpu"));

@@ -75,7 +75,7 @@ public class LoadedModelTests
     public void Backends_take_the_input_size_from_the_model_object()
     {
         var lm = LoadedModel.From(ResNetOnnxBuilder.Build(ResNetSpec.FromName("resnet20", 10, 1, 28), 1));
-        using var be = BackendFactory.Create("ort-cpu", lm, new BackendOptions());
+        using var be = BackendFactory.Create(Backend.OrtCpu, lm, new BackendOptions());
         Assert.That((be.Channels, be.Height, be.Width, be.Classes), Is.EqualTo((1, 28, 28, 10)));
     }
 

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using NUnit.Framework;
 using ResNetRealtime.Unity;
 using RrNative = ResNetRealtime.Unity.Native;
+using Backend = ResNetRealtime.Unity.Backend;   // the binding's own enum (the C numbering), not the runtime's
 
 namespace ResNetRealtime.Tests.Native;
 
@@ -104,7 +105,7 @@ public class NativeBindingTests
                                   $"allocated {total1 - total0} B (calling thread {thread1 - thread0} B)");
         // The same frames' preprocessing in the managed build (JIT: the Avx2/Fma path where the CPU has it).
         var managedPre = new List<double>();
-        using (var m = ResNetRealtime.Runtime.Realtime.RealtimeClassifier.Create(NativeHost.Model, new ResNetRealtime.Runtime.Realtime.RealtimeOptions { Backend = "ort-cpu" }))
+        using (var m = ResNetRealtime.Runtime.Realtime.RealtimeClassifier.Create(NativeHost.Model, new ResNetRealtime.Runtime.Realtime.RealtimeOptions { Backend = ResNetRealtime.Runtime.Backend.OrtCpu }))
         {
             var res = m.CreateResult();
             for (int f = 0; f < 120; f++)

@@ -53,7 +53,7 @@ public class NativeLibraryTests
         var native = r.Output.Split('\n').Where(l => l.StartsWith("frame ")).ToList();
         Assert.That(native, Has.Count.EqualTo(frames), r.Output);
 
-        using var rt = RealtimeClassifier.Create(NativeHost.Model, new RealtimeOptions { Backend = "ort-cpu", Threads = 1 });
+        using var rt = RealtimeClassifier.Create(NativeHost.Model, new RealtimeOptions { Backend = Backend.OrtCpu, Threads = 1 });
         var result = rt.CreateResult();
         var px = new byte[Stride * H];
         for (int f = 0; f < frames; f++)

@@ -41,9 +41,9 @@ public class GlBiasImageTests
         var rng = new Random(3);
         var x = Enumerable.Range(0, 3 * 3 * h * w).Select(_ => (float)(rng.NextDouble() * 255)).ToArray();
         var want = new float[12];
-        using (var ort = BackendFactory.Create("ort-cpu", model, new BackendOptions { MaxBatch = 3, Threads = 1 })) ort.Run(x, 3, want);
+        using (var ort = BackendFactory.Create(Backend.OrtCpu, model, new BackendOptions { MaxBatch = 3, Threads = 1 })) ort.Run(x, 3, want);
         Gl.GlTestContext.Get();
-        using var gl = BackendFactory.Create("gl", model, new BackendOptions { MaxBatch = 3 });
+        using var gl = BackendFactory.Create(Backend.Gl, model, new BackendOptions { MaxBatch = 3 });
         var got = new float[12];
         gl.Run(x, 3, got);
         // Inputs ~255 and constants ~50 through a 27-term conv: 1e-5 of the largest logit covers float32 summation order.

@@ -41,8 +41,8 @@ public class PretrainedCliTests
         string path = WithEnv(FixtureCache(), () => ModelSource.Resolve("pretrained:resnet18"));
         using var clf = Classifier.Create(path);
         Assert.That(clf.IsFeatureExtractor, Is.True);
-        using var rt = RealtimeClassifier.Create(path, new RealtimeOptions { Backend = "ort-cpu", Threads = 1 });
-        Assert.That(rt.Backend, Is.EqualTo("ort-cpu"));
+        using var rt = RealtimeClassifier.Create(path, new RealtimeOptions { Backend = Backend.OrtCpu, Threads = 1 });
+        Assert.That(rt.Backend, Is.EqualTo(Backend.OrtCpu));
     }
 
     [Test]

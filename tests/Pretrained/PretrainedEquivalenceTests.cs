@@ -25,7 +25,7 @@ public class PretrainedEquivalenceTests
         // Original: RGB 0..255 planar.
         var raw = new float[3 * 224 * 224];
         for (int i = 0; i < 224 * 224; i++) for (int c = 0; c < 3; c++) raw[c * 224 * 224 + i] = rgb[i * 3 + c];
-        using var orig = BackendFactory.Create("ort-cpu", PretrainedFixture.OriginalChain(files), new BackendOptions { Threads = 1 });
+        using var orig = BackendFactory.Create(Backend.OrtCpu, PretrainedFixture.OriginalChain(files), new BackendOptions { Threads = 1 });
         var want = new float[orig.Classes];
         orig.Run(raw, 1, want);
         // Ours: the Preprocessor as every frame goes through it (same-size input, crop ratio 1: no resampling).
@@ -48,14 +48,14 @@ public class PretrainedEquivalenceTests
             $"{what}: feature {at} is {got[at]}, the original gives {want[at]} (max |feature| {scale})");
     }
 
-    [TestCase("ort-cpu", 1)]
-    [TestCase("ort-cpu", 2)]
-    [TestCase("gl", 1)]
-    public void Converted_model_gives_the_original_features(string backend, int seed)
+    [TestCase(Backend.OrtCpu, 1)]
+    [TestCase(Backend.OrtCpu, 2)]
+    [TestCase(Backend.Gl, 1)]
+    public void Converted_model_gives_the_original_features(Backend backend, int seed)
     {
         var (_, converted) = PretrainedFixture.Require();
         var (want, input) = Reference(seed);
-        if (backend == "gl") Gl.GlTestContext.Get();   // the suite's headless context: fail (not skip) without GL 4.3
+        if (backend == Backend.Gl) Gl.GlTestContext.Get();   // the suite's headless context: fail (not skip) without GL 4.3
         using var be = BackendFactory.Create(backend, OnnxModel.Load(converted), new BackendOptions { Threads = 1 });
         var got = new float[be.Classes];
         be.Run(input, 1, got);
@@ -71,7 +71,7 @@ public class PretrainedEquivalenceTests
         int plane = 224 * 224;
         var bgr = new float[input.Length];
         input.AsSpan(2 * plane, plane).CopyTo(bgr); input.AsSpan(plane, plane).CopyTo(bgr.AsSpan(plane)); input.AsSpan(0, plane).CopyTo(bgr.AsSpan(2 * plane));
-        using var be = BackendFactory.Create("ort-cpu", OnnxModel.Load(converted), new BackendOptions { Threads = 1 });
+        using var be = BackendFactory.Create(Backend.OrtCpu, OnnxModel.Load(converted), new BackendOptions { Threads = 1 });
         var got = new float[512];
         be.Run(bgr, 1, got);
         double worst = want.Zip(got, (a, b) => Math.Abs(a - b)).Max() / want.Max(Math.Abs);

@@ -96,7 +96,7 @@ public class Int8CacheTests
         using (var ctx = GlContext.CreateHeadless()) FrameRecording.Record(ctx.Gl, frames, Images, 64, seed: 12);
         using var data = FramesDataset.Open(frames);
         using var f = Classifier.Create(model, new ClassifierOptions { Threads = 1, MaxBatch = 16 });
-        using var i8 = Classifier.Create(q, new ClassifierOptions { Threads = 1, MaxBatch = 16, Precision = "int8" });
+        using var i8 = Classifier.Create(q, new ClassifierOptions { Threads = 1, MaxBatch = 16, Precision = Precision.Int8 });
         var images = new List<(int F, int Q)>();
         foreach (var batch in ModelData.Batches(data, info.Mean, info.Std, shuffle: false))
         {
@@ -128,9 +128,9 @@ public class Int8CacheTests
     public void Bad_precision_and_int8_on_gl_are_one_line_errors()
     {
         var model = QuantTestData.ResNet("resnet20", 16);
-        var e = Assert.Throws<ArgumentException>(() => Classifier.Create(model, new ClassifierOptions { Precision = "fp16" }));
-        Assert.That(e.Message, Does.Contain("unknown precision 'fp16'"));
-        var n = Assert.Throws<NotSupportedException>(() => Classifier.Create(model, new ClassifierOptions { Backend = "gl", Precision = "int8" }));
+        var e = Assert.Throws<ArgumentException>(() => Classifier.Create(model, new ClassifierOptions { Precision = (Precision)16 }));
+        Assert.That(e.Message, Does.Contain("precision 16 is not a Precision; one of: Fp32, Int8"));
+        var n = Assert.Throws<NotSupportedException>(() => Classifier.Create(model, new ClassifierOptions { Backend = Backend.Gl, Precision = Precision.Int8 }));
         Assert.That(n.Message, Does.Contain("int8 is CPU-only for now").And.Contain("gl"));
     }
 }

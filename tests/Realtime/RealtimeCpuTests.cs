@@ -21,7 +21,7 @@ public class RealtimeCpuTests
     }
 
     static RealtimeClassifier Create(bool cam = false, params string[] taps) =>
-        RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = "ort-cpu", Threads = 1, TopK = 3, Cam = cam, Taps = taps });
+        RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = Backend.OrtCpu, Threads = 1, TopK = 3, Cam = cam, Taps = taps });
 
     /// <summary>Polls until a result arrives (the test's frame loop, 1 ms per frame), at most 30 s.</summary>
     internal static RealtimeResult WaitResult(RealtimeClassifier rt, RealtimeResult r)
@@ -41,10 +41,10 @@ public class RealtimeCpuTests
     public void ResultCarriesFrameIdTopKAndLatencyOfTheSynchronousClassifier()
     {
         var px = Frame(1);
-        using var sync = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 1, TopK = 3 });
+        using var sync = Classifier.Create(Model, new ClassifierOptions { Backend = Backend.OrtCpu, Threads = 1, TopK = 3 });
         var expect = sync.Classify(px, W, H, W * 4, PixelFormat.Bgra32).TopK.ToArray();
         using var rt = Create();
-        Assert.That(rt.Backend, Is.EqualTo("ort-cpu"));
+        Assert.That(rt.Backend, Is.EqualTo(Backend.OrtCpu));
         var r = rt.CreateResult();
         rt.Submit(FrameInput.FromPixels(px, W, H, W * 4, PixelFormat.Bgra32), 4242);
         r = WaitResult(rt, r);
@@ -100,7 +100,7 @@ public class RealtimeCpuTests
         // The reference: the same frame through Classifier, tapping layer1 and the feature map the CAM is made of.
         var model = Runtime.Onnx.OnnxModel.Load(Model);
         var cam = CamSource.Find(Runtime.Models.LoadedModel.From(model));
-        using var sync = Classifier.Create(model, new ClassifierOptions { Backend = "ort-cpu", Threads = 1, TopK = 3, Taps = new[] { "layer1", cam.Features } });
+        using var sync = Classifier.Create(model, new ClassifierOptions { Backend = Backend.OrtCpu, Threads = 1, TopK = 3, Taps = new[] { "layer1", cam.Features } });
         var s = sync.Classify(px, W, H, W * 4, PixelFormat.Bgra32);
         Assert.That(r.Taps, Has.Count.EqualTo(1));
         Assert.That(r.Taps[0].Name, Is.EqualTo("layer1"));
@@ -121,7 +121,7 @@ public class RealtimeCpuTests
         var px = Frame(9);
         using var rt = Create(cam: true, "layer3");
         var r = WaitAfterSubmit(rt, px);
-        using var sync = Classifier.Create(Model, new ClassifierOptions { Backend = "ort-cpu", Threads = 1, Taps = new[] { "layer3" } });
+        using var sync = Classifier.Create(Model, new ClassifierOptions { Backend = Backend.OrtCpu, Threads = 1, Taps = new[] { "layer3" } });
         var s = sync.Classify(px, W, H, W * 4, PixelFormat.Bgra32);
         Assert.That(r.Taps[0].Data.Any(v => v != 0), Is.True, "layer3 was read back");
         Assert.That(r.Taps[0].Data, Is.EqualTo(s.Taps[0].Data.AsSpan(0, r.Taps[0].Data.Length).ToArray()));
@@ -178,17 +178,17 @@ public class RealtimeCpuTests
         Assert.Throws<ObjectDisposedException>(() => rt.TryGetLatest(ref r));
         Assert.Throws<ObjectDisposedException>(() => rt.Update());
         rt.Dispose(); // twice is fine
-        var k = Assert.Throws<ArgumentException>(() => RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = "ort-cpu", TopK = 0 }));
+        var k = Assert.Throws<ArgumentException>(() => RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = Backend.OrtCpu, TopK = 0 }));
         Assert.That(k.Message, Does.Contain("got 0"));
-        var b = Assert.Throws<ArgumentException>(() => RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = "cpu" }));
-        Assert.That(b.Message, Does.Contain("unknown backend 'cpu'"));
+        var b = Assert.Throws<ArgumentException>(() => RealtimeClassifier.Create(Model, new RealtimeOptions { Backend = (Backend)42 }));
+        Assert.That(b.Message, Does.Contain("backend 42 is not a Backend"));
     }
 
     [Test]
     public void AutoWithoutAGlContextRunsOnTheCpuAndSaysWhy()
     {
         using var rt = RealtimeClassifier.Create(File.ReadAllBytes(Model), new RealtimeOptions { Threads = 1 });
-        Assert.That(rt.Backend, Is.EqualTo("ort-cpu"));
+        Assert.That(rt.Backend, Is.EqualTo(Backend.OrtCpu));
         Assert.That(rt.Choice.Reason, Does.Contain("no GlContext"));
     }
 

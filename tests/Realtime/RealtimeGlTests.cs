@@ -20,7 +20,7 @@ public unsafe class RealtimeGlTests
     const int W = 37, H = 29; // odd: the GPU preprocess resizes it to the model's 64×64
 
     static RealtimeClassifier Create(GlContext ctx, TimeSpan budget = default, bool cam = true, params string[] taps) =>
-        RealtimeClassifier.Create(RealtimeCpuTests.Model, new RealtimeOptions { Backend = "gl", GlContext = ctx, TopK = 3, Cam = cam, Taps = taps, FrameBudget = budget });
+        RealtimeClassifier.Create(RealtimeCpuTests.Model, new RealtimeOptions { Backend = Backend.Gl, GlContext = ctx, TopK = 3, Cam = cam, Taps = taps, FrameBudget = budget });
 
     /// <summary>The in-process reference: the same texture through the synchronous GlBackend.</summary>
     static int ExpectedClass(GlContext ctx, uint tex)
@@ -144,7 +144,7 @@ public unsafe class RealtimeGlTests
     public void SynchronousGlClassifierFromASecondThreadGetsTheRule()
     {
         // The failure this replaces: "eglMakeCurrent failed (EGL_BAD_ACCESS)" from deep inside the backend.
-        using var c = Classifier.Create(RealtimeCpuTests.Model, new ClassifierOptions { Backend = "gl" });
+        using var c = Classifier.Create(RealtimeCpuTests.Model, new ClassifierOptions { Backend = Backend.Gl });
         var px = RealtimeCpuTests.Frame(5, W, H);
         Exception err = null;
         var t = new Thread(() => { try { c.Classify(px, W, H, W * 4, PixelFormat.Rgba32); } catch (Exception e) { err = e; } });

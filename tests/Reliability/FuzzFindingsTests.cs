@@ -71,7 +71,7 @@ public class FuzzFindingsTests
         var m = Plain();
         m.SetMetadata(MetadataKeys.Mean, "0.5,0.5,0.5");
         m.SetMetadata(MetadataKeys.Std, std);
-        var eo = Assert.Throws<InvalidDataException>(() => BackendFactory.Create("ort-cpu", m).Dispose());
+        var eo = Assert.Throws<InvalidDataException>(() => BackendFactory.Create(Backend.OrtCpu, m).Dispose());
         // gl refuses while reading the model, before it needs a GL context.
         var eg = Assert.Throws<InvalidDataException>(() => GlBackendFactory.Create(m, new BackendOptions()).Dispose());
         Assert.That(eg.Message, Is.EqualTo(eo.Message).And.Contain(shown));

@@ -15,7 +15,7 @@ public class GlNonFiniteTests
     {
         var m = TestModels.PlainCnn(size: 16, classes: 5, seed: 3);
         using var gl = GlBackendFactory.Create(m, new BackendOptions(), new GlBackendOptions { Context = GlTestContext.Get() });
-        using var ort = BackendFactory.Create("ort-cpu", m);
+        using var ort = BackendFactory.Create(Backend.OrtCpu, m);
         var x = new float[3 * 16 * 16];
         Array.Fill(x, float.NaN);
         var eg = Assert.Throws<ArgumentException>(() => gl.Run(x, 1, new float[5]));

@@ -22,7 +22,7 @@ public class GraphValidatorTests
     /// <summary>Both backends refuse with the validator's message (gl needs no GL context to build its network).</summary>
     internal static void BothRefuse(OnnxModel m, params string[] contains)
     {
-        var eo = Assert.Throws<InvalidDataException>(() => BackendFactory.Create("ort-cpu", m).Dispose());
+        var eo = Assert.Throws<InvalidDataException>(() => BackendFactory.Create(Backend.OrtCpu, m).Dispose());
         var eg = Assert.Throws<InvalidDataException>(() => GlNetworkBuilder.Build(m));
         Assert.That(eg.Message, Is.EqualTo(eo.Message));
         Assert.That(eo.Message, Does.Not.Contain("\n"));

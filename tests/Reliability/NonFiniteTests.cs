@@ -42,7 +42,7 @@ public class NonFiniteTests
     public void OrtRejectsNonFiniteInputNamingIndexAndValue(float bad, string shown)
     {
         var m = TestModels.PlainCnn(size: 16, classes: 5, seed: 3);
-        using var be = BackendFactory.Create("ort-cpu", m);
+        using var be = BackendFactory.Create(Backend.OrtCpu, m);
         var x = new float[3 * 16 * 16];
         x[123] = bad;
         var e = Assert.Throws<ArgumentException>(() => be.Run(x, 1, new float[5]));

@@ -19,6 +19,7 @@ public class PixelPathFiniteTests
     sealed class RecordingBackend : IInferenceBackend
     {
         public int Checked, Unchecked;
+        public Runtime.Backend Kind => Runtime.Backend.OrtCpu;   // stands in for a CPU backend (no self-check, no thread rule)
         public string Name => "recording";
         public BackendCapabilities Capabilities => BackendCapabilities.Batch;
         public int Channels => 3;
@@ -48,7 +49,7 @@ public class PixelPathFiniteTests
     [Test]
     public void OrtRunFiniteSkipsTheCheckThatRunMakes()
     {
-        using var be = BackendFactory.Create("ort-cpu", TestModels.PlainCnn(size: 16, classes: 5, seed: 3));
+        using var be = BackendFactory.Create(Backend.OrtCpu, TestModels.PlainCnn(size: 16, classes: 5, seed: 3));
         var x = new float[3 * 16 * 16];
         x[100] = float.NaN;
         var logits = new float[5];
@@ -60,7 +61,7 @@ public class PixelPathFiniteTests
     [Test]
     public void ClassifyTensorStillRejectsNan()
     {
-        using var c = new Classifier(BackendFactory.Create("ort-cpu", TestModels.PlainCnn(size: 16, classes: 5, seed: 3)));
+        using var c = new Classifier(BackendFactory.Create(Backend.OrtCpu, TestModels.PlainCnn(size: 16, classes: 5, seed: 3)));
         var x = new float[3 * 16 * 16];
         x[7] = float.PositiveInfinity;
         var e = Assert.Throws<ArgumentException>(() => c.ClassifyTensor(x, 1));

@@ -85,7 +85,8 @@ public sealed unsafe class GlBackend : IInferenceBackend
     GlHostState _host;
     int _hostDepth;
 
-    public string Name => "gl";
+    public Backend Kind => Backend.Gl;
+    public string Name => Kind.ToName();
     public BackendCapabilities Capabilities => BackendCapabilities.Taps | BackendCapabilities.Batch | BackendCapabilities.TextureInput
         | BackendCapabilities.GpuResident | BackendCapabilities.AsyncReadback;
     public int Channels => _net.Tensors[_net.Input].C;

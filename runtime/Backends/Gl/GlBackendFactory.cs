@@ -4,15 +4,13 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
-/// <summary>Registers "gl" with <see cref="BackendFactory"/> when the runtime assembly loads, and builds
+/// <summary>Registers <see cref="Backend.Gl"/> with <see cref="BackendFactory"/> when the runtime assembly loads, and builds
 /// a <see cref="GlBackend"/> from an ONNX model + <see cref="BackendOptions"/>.</summary>
 public static class GlBackendFactory
 {
-    public const string Name = "gl";
-
 #pragma warning disable CA2255 // a library module initializer is the registration mechanism BackendFactory documents
     [ModuleInitializer]
-    internal static void Register() => BackendFactory.Register(Name, (m, o) => Create(m, o));
+    internal static void Register() => BackendFactory.Register(Backend.Gl, (m, o) => Create(m, o));
 #pragma warning restore CA2255
 
     /// <summary>

@@ -16,7 +16,8 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 /// </summary>
 public sealed class OrtBackend : IInferenceBackend
 {
-    public const string Cpu = "ort-cpu", Dml = "ort-dml", Cuda = "ort-cuda";
+    /// <summary>"ort-cpu", the reference backend's name in messages.</summary>
+    internal static readonly string Cpu = Backend.OrtCpu.ToName();
 
     readonly InferenceSession _session;
     readonly SessionOptions _sessionOptions;
@@ -30,7 +31,8 @@ public sealed class OrtBackend : IInferenceBackend
     readonly TapTensor[] _taps;
     bool _disposed;
 
-    public string Name { get; }
+    public Backend Kind { get; }
+    public string Name => Kind.ToName();
     public BackendCapabilities Capabilities => BackendCapabilities.Taps | BackendCapabilities.Batch;
     public int Channels { get; }
     public int Height { get; }
@@ -42,9 +44,14 @@ public sealed class OrtBackend : IInferenceBackend
     public string InputName { get; }
     /// <summary>The model's own (first) output, holding the logits.</summary>
     public string OutputName { get; }
+    /// <summary>Test seam: sees the provider and options of every session options made (the device id an API caller
+    /// asked for must arrive here). Never set outside tests.</summary>
+    internal static Action<Backend, BackendOptions> SessionOptionsForTests;
+
     /// <summary>The session options used, so a comparison session can be made with the same ones.</summary>
-    public static SessionOptions MakeSessionOptions(string provider, BackendOptions options)
+    public static SessionOptions MakeSessionOptions(Backend provider, BackendOptions options)
     {
+        SessionOptionsForTests?.Invoke(provider, options);
         OrtLog.EnsureEnvironment();
         var so = new SessionOptions
         {
@@ -66,27 +73,27 @@ public sealed class OrtBackend : IInferenceBackend
             so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
             switch (provider)
             {
-                case Cpu: break;
-                case Dml:
-                    OrtProviders.Require(Dml);
+                case Backend.OrtCpu: break;
+                case Backend.OrtDml:
+                    OrtProviders.Require(Backend.OrtDml);
                     // The DirectML EP requires these two: it cannot run with memory patterns or parallel execution.
                     so.EnableMemoryPattern = false;
                     so.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
                     so.AppendExecutionProvider_DML(options.DeviceId);
                     break;
-                case Cuda:
-                    OrtProviders.Require(Cuda);
+                case Backend.OrtCuda:
+                    OrtProviders.Require(Backend.OrtCuda);
                     so.AppendExecutionProvider_CUDA(options.DeviceId);
                     break;
                 default:
-                    throw new ArgumentException($"unknown ONNX Runtime backend '{provider}'; one of: {Cpu}, {Dml}, {Cuda}");
+                    throw new ArgumentException($"{provider.ToName()} is not an ONNX Runtime backend; one of: {Backend.OrtCpu.ToName()}, {Backend.OrtDml.ToName()}, {Backend.OrtCuda.ToName()}");
             }
             return so;
         }
         catch (OnnxRuntimeException e)
         {
             so.Dispose();
-            throw new NotSupportedException($"{provider}: the execution provider failed to start: {OrtLog.Short(e.Message)}", e);
+            throw new NotSupportedException($"{provider.ToName()}: the execution provider failed to start: {OrtLog.Short(e.Message)}", e);
         }
         catch
         {
@@ -99,7 +106,7 @@ public sealed class OrtBackend : IInferenceBackend
     /// <param name="tapNames">User-facing tap names, in order.</param>
     /// <param name="tapOutputs">Graph output names holding those taps (same order).</param>
     /// <param name="inputSizeHint">C,H,W used where the model's input dims are symbolic (from metadata); may be null.</param>
-    public OrtBackend(string provider, byte[] modelBytes, BackendOptions options, IReadOnlyList<string> tapNames = null,
+    public OrtBackend(Backend provider, byte[] modelBytes, BackendOptions options, IReadOnlyList<string> tapNames = null,
                       IReadOnlyList<string> tapOutputs = null, int[] inputSizeHint = null)
     {
         options ??= new BackendOptions();
@@ -107,7 +114,7 @@ public sealed class OrtBackend : IInferenceBackend
         tapOutputs ??= tapNames;
         if (tapNames.Count != tapOutputs.Count) throw new ArgumentException("tap names and outputs differ in count");
         if (options.MaxBatch < 1) throw new ArgumentException($"MaxBatch must be ≥ 1, got {options.MaxBatch}");
-        Name = provider;
+        Kind = provider;
         _sessionOptions = MakeSessionOptions(provider, options);
         try
         {

@@ -22,17 +22,17 @@ public static class OrtProviders
         { "libcuda.so.1", "libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10", "libcudnn.so.9" };
 
     /// <summary>Throws NotSupportedException with one line when <paramref name="backend"/> cannot start here.</summary>
-    public static void Require(string backend)
+    public static void Require(Backend backend)
     {
         switch (backend)
         {
-            case OrtBackend.Dml:
+            case Backend.OrtDml:
                 RequireInBuild("DmlExecutionProvider", OperatingSystem.IsWindows()
                     ? "ort-dml needs the DirectML build of onnxruntime.dll, which `dotnet build -r win-x64` (or rr.ps1) puts beside the app; this onnxruntime.dll is the CPU-only one (was the app built without -r win-x64?); use --backend ort-cpu instead"
                     : $"ort-dml needs Windows with DirectML (the win-x64 build's onnxruntime.dll); this is {RuntimeInformation.OSDescription}; use --backend ort-cpu or gl");
                 if (OperatingSystem.IsWindows() && DirectMLProblem(LoadedOrtDirectory(), out string problem)) throw new NotSupportedException(problem);
                 break;
-            case OrtBackend.Cuda:
+            case Backend.OrtCuda:
                 RequireInBuild("CUDAExecutionProvider",
                     "ort-cuda needs the CUDA build of ONNX Runtime, which this build does not reference: on Linux x64 rebuild with `dotnet build -c Release -p:RrCuda=true` (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0) and install CUDA 13 and cuDNN 9; use --backend ort-cpu or gl");
                 // Library names below are Linux ones: the CUDA build referenced is Gpu.Linux.

@@ -1,0 +1,2 @@
+// Backend and Precision (the inference options' enums) are used throughout the tests.
+global using ResNetRealtime.Runtime;
