@@ -37,6 +37,8 @@ public static class Program
             GlHostStateCost.SaveRestoreMedian),
         new("finite-check-cost", "", "the finiteness check against preprocessing a 1280x720 frame (must stay under 2%)",
             FiniteCheckCost.CostAgainstPreprocessing),
+        new("selfcheck-cost", "[--model PATH] [--backends gl,ort-dml,ort-cuda] [--rounds 5]",
+            "what the GPU self-check adds to RealtimeClassifier.Create: unchecked, first check, cached check", SelfCheckCost.Run),
         new("train-step", "[--model resnet20] [--batch 128] [--steps 10] [--threads N]",
             "the training engine's step time and images/s", TrainStepBenchRun.Run),
         new("train-op-profile", "breakdown|phases|weight-grad|forward-in-place|conv-vs-gemm|conv-gflops [--threads N]",

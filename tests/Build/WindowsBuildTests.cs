@@ -26,6 +26,8 @@ public class WindowsBuildTests
         _work = Path.Combine(Path.GetTempPath(), "rr-winbuild-" + Guid.NewGuid().ToString("N")[..8]);
         CopyTree(Path.Combine(repo, "runtime"), Path.Combine(_work, "runtime"));
         CopyTree(Path.Combine(repo, "shaders"), Path.Combine(_work, "shaders"));
+        // Directory.Build.targets imports tools/build/Ffmpeg.targets (ffmpeg.exe for the apps that ship it).
+        CopyTree(Path.Combine(repo, "tools", "build"), Path.Combine(_work, "tools", "build"));
         foreach (var f in new[] { "Directory.Build.props", "Directory.Build.targets" })
             File.Copy(Path.Combine(repo, f), Path.Combine(_work, f));
     }
