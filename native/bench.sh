@@ -31,5 +31,5 @@ for r in $(seq 1 "$rounds"); do
 done
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
 RR_NATIVE_LIB_DIR="$out/default" RR_NATIVE_V3_DIR="$out/x86-64-v3" timeout 900 dotnet test tests/ResNetRealtime.Tests.csproj -c Release --no-build \
-  --filter "FullyQualifiedName~PreprocessTimingNativeAgainstManaged" --logger "console;verbosity=detailed" 2>&1 | grep -E '^\s+(preprocess|native|managed)' || true
+  --filter "FullyQualifiedName~PreprocessTimingNativeAgainstManaged" --logger "console;verbosity=detailed" 2>&1 | grep -E '^\s+(preprocess|native|managed)' | sed 's/^ *//' | awk '!seen[$0]++' || true
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
