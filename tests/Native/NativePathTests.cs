@@ -47,7 +47,7 @@ public class NativePathTests
         const int W = 97, H = 61, Stride = W * 3 + 5, F = 3;   // paths.c's frame 3
         var px = new byte[Stride * H];
         for (int y = 0; y < H; y++) for (int x = 0; x < W; x++) for (int ch = 0; ch < 3; ch++) px[y * Stride + x * 3 + ch] = (byte)((x * 3 + y * 5 + ch * 11 + F * 17) & 255);
-        using var rt = RealtimeClassifier.Create(NativeHost.Model, new RealtimeOptions { Backend = "ort-cpu", Threads = 1, Cam = true });
+        using var rt = RealtimeClassifier.Create(NativeHost.Model, new RealtimeOptions { Backend = Backend.OrtCpu, Threads = 1, Cam = true });
         var result = rt.CreateResult();
         rt.Submit(FrameInput.FromPixels(px, W, H, Stride, PixelFormat.Bgr24), F);
         var deadline = DateTime.UtcNow.AddSeconds(30);
