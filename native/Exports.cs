@@ -20,7 +20,7 @@ internal static unsafe class Exports
 
     static readonly byte* Empty = Utf8Const("");
 
-    static byte* Utf8Const(string s)
+    internal static byte* Utf8Const(string s)
     {
         var b = Encoding.UTF8.GetBytes(s + "\0");
         var p = (byte*)NativeMemory.Alloc((nuint)b.Length);
@@ -40,9 +40,14 @@ internal static unsafe class Exports
 
     internal static int Fail(Exception e) => Fail(StatusOf(e), FirstLine(e));
 
+    static readonly string OrtFile = OperatingSystem.IsWindows() ? "onnxruntime.dll" : OperatingSystem.IsMacOS() ? "libonnxruntime.dylib" : "libonnxruntime.so";
+
     static string FirstLine(Exception e)
     {
         if (e is TypeInitializationException { InnerException: { } inner }) e = inner;
+        if (e is DllNotFoundException && e.Message.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase))
+            return $"ONNX Runtime ({OrtFile}) was not found: it must lie beside the resnet_realtime library (the native archive's lib/ " +
+                   $"folder has it) or on the system library path. Backend gl needs no ONNX Runtime. ({e.Message.Split('\n')[0].Split(". ")[0]})";
         return $"{e.GetType().Name}: {e.Message.Split('\n')[0]}";
     }
 

@@ -183,6 +183,16 @@ RR_API rr_status rr_noop(void);
 /* The library's own view of the struct layouts, one line per struct ("rr_result <size> <offsets>"), for tests. */
 RR_API rr_status rr_debug_layout(char* buffer, size_t size);
 
+/* The library's preprocessor alone, for tests and benchmarks: one frame (the pixel rules of rr_submit_pixels) resized,
+   centre-cropped (224/256) and normalised with ImageNet's mean/std into out: 3 x out_height x out_width floats, planar
+   RGB, out_count of them at least. The code rr_submit_pixels runs, so its output equals the managed build's bit for
+   bit on every CPU. simd (may be NULL) gets the SIMD path taken, static storage: "Scalar", "Vector128" (SSE2/AdvSimd,
+   the default build on any x86-64), "Avx2" or "Avx512" (a build with -p:RrNativeIsa=x86-64-v3 or higher). Any thread;
+   the first call of a thread per output size allocates its tables. */
+RR_API rr_status rr_debug_preprocess(const void* pixels, size_t size_bytes, int32_t width, int32_t height, int32_t stride_bytes,
+                                     int32_t format, int32_t out_height, int32_t out_width, float* out, size_t out_count,
+                                     const char** simd);
+
 /* ---- Unity (native rendering-plugin interface) ------------------------------------------------------------------
    Unity calls UnityPluginLoad/UnityPluginUnload itself. C# fetches the render-event function once and fires it with
    GL.IssuePluginEvent(fn, (int)(intptr_t)classifier) each frame: it then runs on Unity's render thread with Unity's

@@ -38,7 +38,8 @@ public readonly record struct CropGeometry(int ResizedWidth, int ResizedHeight, 
 ///
 /// Fast path: per (source size, pixel size) a table of source columns/rows and weights is built once
 /// and cached; each output row blends its two source rows over the needed column span (SIMD, bytes
-/// widened to float), then interpolates horizontally (AVX2 gathers or scalar) and normalises.
+/// widened to float), then interpolates horizontally (AVX2 gathers, Vector128 or scalar) and normalises. All paths give
+/// bit-identical output (same operations in the same order, no fused multiply-add).
 /// No allocation per frame once a size has been seen. <see cref="RunReference"/> is the naive
 /// per-pixel definition the fast path is tested against.
 /// Not thread-safe (the table cache is shared): one instance per thread.
@@ -60,7 +61,18 @@ public sealed class Preprocessor
     public double CropRatio { get; }
     public int OutputLength => Channels * Height * Width;
     /// <summary>Use the SIMD paths where the CPU has them (tests switch this off to test the scalar one).</summary>
-    public bool UseSimd { get; set; } = true;
+    public bool UseSimd { get => MaxPath != SimdPath.Scalar; set => MaxPath = value ? SimdPath.Avx512 : SimdPath.Scalar; }
+
+    /// <summary>The widest path Run may take (tests and benchmarks pin one); <see cref="ActivePath"/> is the one it takes.</summary>
+    internal SimdPath MaxPath { get; set; } = SimdPath.Avx512;
+
+    /// <summary>The path Run takes: <see cref="MaxPath"/> capped by what the CPU has and, under NativeAOT, by what the
+    /// compiled instruction set kept (Avx2/Avx512 checks fold to false below x86-64-v3; Vector128 is in every baseline).</summary>
+    internal SimdPath ActivePath => (SimdPath)Math.Min((int)MaxPath, (int)BestPath);
+
+    internal static SimdPath BestPath =>
+        Avx512F.IsSupported && Avx2.IsSupported ? SimdPath.Avx512 : Avx2.IsSupported ? SimdPath.Avx2
+        : Vector128.IsHardwareAccelerated ? SimdPath.Vector128 : SimdPath.Scalar;
 
     public Preprocessor(int channels, int height, int width, ReadOnlySpan<float> mean = default, ReadOnlySpan<float> std = default,
                         double cropRatio = DefaultCropRatio)
@@ -196,7 +208,7 @@ public sealed class Preprocessor
         var t = GetTable(width, height, format.BytesPerPixel());
         var (ro, go, bo) = format.ChannelOffsets();
         int plane = Height * Width;
-        bool simd = UseSimd;
+        var simd = ActivePath;
         fixed (byte* src = pixels)
         fixed (float* outp = output)
         fixed (float* row = t.Row)
@@ -221,29 +233,45 @@ public sealed class Preprocessor
         }
     }
 
-    /// <summary>dst[i] = r0[i] + w·(r1[i] − r0[i]) for n bytes; 16 (AVX-512) or 8 (AVX2) lanes, scalar tail.</summary>
+    /// <summary>dst[i] = r0[i] + w·(r1[i] − r0[i]) for n bytes: 16 lanes (AVX-512), 8 (AVX2) or 16 bytes as 4×4
+    /// (Vector128: SSE2/SSE4.1 on x64, AdvSimd on arm64), scalar tail. Every path does the same float operations in the
+    /// same order (subtract, multiply, add; no fused multiply-add, which rounds once instead of twice), so the output
+    /// is bit-identical whichever path the CPU, the JIT or NativeAOT's instruction set picks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void BlendRows(byte* r0, byte* r1, float w, float* dst, int n, bool simd)
+    static unsafe void BlendRows(byte* r0, byte* r1, float w, float* dst, int n, SimdPath path)
     {
         int i = 0;
-        if (simd && Avx512F.IsSupported)
+        if (path >= SimdPath.Avx512 && Avx512F.IsSupported)
         {
             var vw = Vector512.Create(w);
             for (; i <= n - 16; i += 16)
             {
                 var a = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(r0 + i)));
                 var b = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Sse2.LoadVector128(r1 + i)));
-                Avx512F.Store(dst + i, Avx512F.FusedMultiplyAdd(vw, b - a, a));
+                Avx512F.Store(dst + i, a + vw * (b - a));
             }
         }
-        if (simd && Avx2.IsSupported && Fma.IsSupported)
+        if (path >= SimdPath.Avx2 && Avx2.IsSupported)
         {
             var vw = Vector256.Create(w);
             for (; i <= n - 8; i += 8)
             {
                 var a = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(r0 + i));
                 var b = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(r1 + i));
-                Avx.Store(dst + i, Fma.MultiplyAdd(vw, b - a, a));
+                Avx.Store(dst + i, a + vw * (b - a));
+            }
+        }
+        if (path >= SimdPath.Vector128 && Vector128.IsHardwareAccelerated)
+        {
+            var vw = Vector128.Create(w);
+            for (; i <= n - 16; i += 16)
+            {
+                var (a0, a1, a2, a3) = Widen(Vector128.Load(r0 + i));
+                var (b0, b1, b2, b3) = Widen(Vector128.Load(r1 + i));
+                Vector128.Store(a0 + vw * (b0 - a0), dst + i);
+                Vector128.Store(a1 + vw * (b1 - a1), dst + i + 4);
+                Vector128.Store(a2 + vw * (b2 - a2), dst + i + 8);
+                Vector128.Store(a3 + vw * (b3 - a3), dst + i + 12);
             }
         }
         for (; i < n; i++)
@@ -253,29 +281,51 @@ public sealed class Preprocessor
         }
     }
 
-    /// <summary>One output channel of one row: lerp the blended row at (x0+off, x1+off), then scale+bias.</summary>
+    /// <summary>16 bytes → 4×4 floats (values 0..255, exact).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector128<float>, Vector128<float>, Vector128<float>, Vector128<float>) Widen(Vector128<byte> v)
+    {
+        var (lo, hi) = Vector128.Widen(v);
+        var (q0, q1) = Vector128.Widen(lo);
+        var (q2, q3) = Vector128.Widen(hi);
+        return (Vector128.ConvertToSingle(q0.AsInt32()), Vector128.ConvertToSingle(q1.AsInt32()),
+                Vector128.ConvertToSingle(q2.AsInt32()), Vector128.ConvertToSingle(q3.AsInt32()));
+    }
+
+    /// <summary>One output channel of one row: lerp the blended row at (x0+off, x1+off), then scale+bias. AVX2 gathers
+    /// 8 outputs a step; Vector128 (no gather below AVX2) loads its 4 pairs one by one and does the arithmetic 4-wide.
+    /// Same operations and order on every path (see <see cref="BlendRows"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static unsafe void HorizontalRgb(float* row, int* x0, int* x1, float* wx, int n, int off, float scale, float bias, float* o, bool simd)
+    static unsafe void HorizontalRgb(float* row, int* x0, int* x1, float* wx, int n, int off, float scale, float bias, float* o, SimdPath path)
     {
         int x = 0;
-        if (simd && Avx2.IsSupported && Fma.IsSupported)
+        float* rowOff = row + off;
+        if (path >= SimdPath.Avx2 && Avx2.IsSupported)
         {
-            // 8 outputs per step; gathers read row[x0[i] + off] (index scale 4 = sizeof(float)).
-            float* rowOff = row + off;
+            // Gathers read row[x0[i] + off] (index scale 4 = sizeof(float)).
             var vs = Vector256.Create(scale); var vb = Vector256.Create(bias);
             for (; x <= n - 8; x += 8)
             {
-                var i0 = Avx.LoadVector256(x0 + x);
-                var i1 = Avx.LoadVector256(x1 + x);
-                var a = Avx2.GatherVector256(rowOff, i0, 4);
-                var b = Avx2.GatherVector256(rowOff, i1, 4);
-                var v = Fma.MultiplyAdd(Avx.LoadVector256(wx + x), b - a, a);
-                Avx.Store(o + x, Fma.MultiplyAdd(v, vs, vb));
+                var a = Avx2.GatherVector256(rowOff, Avx.LoadVector256(x0 + x), 4);
+                var b = Avx2.GatherVector256(rowOff, Avx.LoadVector256(x1 + x), 4);
+                var v = a + Avx.LoadVector256(wx + x) * (b - a);
+                Avx.Store(o + x, v * vs + vb);
+            }
+        }
+        if (path >= SimdPath.Vector128 && Vector128.IsHardwareAccelerated)
+        {
+            var vs = Vector128.Create(scale); var vb = Vector128.Create(bias);
+            for (; x <= n - 4; x += 4)
+            {
+                var a = Vector128.Create(rowOff[x0[x]], rowOff[x0[x + 1]], rowOff[x0[x + 2]], rowOff[x0[x + 3]]);
+                var b = Vector128.Create(rowOff[x1[x]], rowOff[x1[x + 1]], rowOff[x1[x + 2]], rowOff[x1[x + 3]]);
+                var v = a + Vector128.Load(wx + x) * (b - a);
+                Vector128.Store(v * vs + vb, o + x);
             }
         }
         for (; x < n; x++)
         {
-            float a = row[x0[x] + off], b = row[x1[x] + off];
+            float a = rowOff[x0[x]], b = rowOff[x1[x]];
             o[x] = (a + wx[x] * (b - a)) * scale + bias;
         }
     }
@@ -293,3 +343,6 @@ public sealed class Preprocessor
         }
     }
 }
+
+/// <summary>The preprocessor's kernels, narrowest first: each includes the ones below it for its tails.</summary>
+internal enum SimdPath { Scalar, Vector128, Avx2, Avx512 }

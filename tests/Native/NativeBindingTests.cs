@@ -103,7 +103,7 @@ public class NativeBindingTests
         TestContext.Out.WriteLine($"c#: first create {create.Elapsed.TotalMilliseconds:F1} ms in the test process");
         TestContext.Out.WriteLine($"c#: submit->result p50 {P(lat, 0.5):F2} p99 {P(lat, 0.99):F2} ms, stall p99 {P(stall, 0.99):F3} ms, results {lat.Count}, " +
                                   $"allocated {total1 - total0} B (calling thread {thread1 - thread0} B)");
-        // The same frames' preprocessing in the managed build (JIT: the Avx2/Fma path where the CPU has it).
+        // The same frames' preprocessing in the managed build (JIT: the widest SIMD path the CPU has; the library takes Vector128).
         var managedPre = new List<double>();
         using (var m = ResNetRealtime.Runtime.Realtime.RealtimeClassifier.Create(NativeHost.Model, new ResNetRealtime.Runtime.Realtime.RealtimeOptions { Backend = ResNetRealtime.Runtime.Backend.OrtCpu }))
         {

@@ -41,9 +41,11 @@ public class NativeLibraryTests
     }
 
     /// <summary>The same frames through the C ABI and through the managed RealtimeClassifier: same classes in the same
-    /// order, probabilities within 1e-5. Not bit-equal: the library is built for plain x86-64 (no AVX2), so its
-    /// preprocessor takes the scalar path where the JIT takes Avx2/Fma (fused multiply-add rounds once, not twice),
-    /// a ~1e-7 difference in the inputs.</summary>
+    /// order, probabilities within 1e-6. The model input is bit-identical (NativePreprocessTests: the library's Vector128
+    /// path equals the JIT's AVX2/AVX-512 one) and so are the network's outputs (the CAM, made from them by plain loops,
+    /// is equal bit for bit in NativePathTests); what differs is the softmax, whose TensorPrimitives Exp/Sum run at the
+    /// vector width each build has (Vector128 in the library, up to Vector512 under the JIT) and so sum in another order:
+    /// 1-2 ulp, ~1e-7 at p = 0.98.</summary>
     [Test]
     public void CpuPixelsGiveTheManagedApisResults()
     {
@@ -76,7 +78,7 @@ public class NativeLibraryTests
             {
                 var kv = parts[i + 2].Split(':');
                 Assert.That(int.Parse(kv[0]), Is.EqualTo(top[i].ClassIndex), $"frame {f} rank {i}: {native[f]}");
-                Assert.That(float.Parse(kv[1], CultureInfo.InvariantCulture), Is.EqualTo(top[i].Probability).Within(1e-5), $"frame {f} rank {i}");
+                Assert.That(float.Parse(kv[1], CultureInfo.InvariantCulture), Is.EqualTo(top[i].Probability).Within(1e-6), $"frame {f} rank {i}");
             }
         }
     }
