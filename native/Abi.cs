@@ -37,7 +37,7 @@ internal static class Abi
         static long Off(void* field, void* start) => (byte*)field - (byte*)start;
         return
         [
-            $"rr_options {sizeof(RrOptions)} {Off(&o.FrameBudgetMs, &o)} {Off(&o.GetProcAddress, &o)}",
+            $"rr_options {sizeof(RrOptions)} {Off(&o.FrameBudgetMs, &o)} {Off(&o.GetProcAddress, &o)} {Off(&o.DeviceId, &o)}",
             $"rr_prediction {sizeof(RrPrediction)} {Off(&p.Label, &p)}",
             $"rr_latency {sizeof(RrLatency)} {Off(&l.SubmitToResultMs, &l)}",
             $"rr_result {sizeof(RrResult)} {Off(&r.Latency, &r)} {Off(&r.Cam, &r)} {Off(&r.CamTexture, &r)} {Off(&r.Top, &r)}",
@@ -53,6 +53,7 @@ internal unsafe struct RrOptions
     public int Backend, Threads, TopK, Cam, Precision;
     public double FrameBudgetMs, CropRatio;
     public delegate* unmanaged<byte*, void*> GetProcAddress;
+    public int DeviceId;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -74,6 +74,7 @@ internal sealed unsafe class Entry : IDisposable
         if (o.TopK < 0 || o.TopK > Abi.MaxTopK) throw new ArgumentException($"rr_options.top_k must be 0 (default 5) .. {Abi.MaxTopK}, got {o.TopK}");
         if (o.FrameBudgetMs < 0 || double.IsNaN(o.FrameBudgetMs)) throw new ArgumentException($"rr_options.frame_budget_ms must be ≥ 0, got {o.FrameBudgetMs}");
         if (o.CropRatio < 0 || o.CropRatio > 1 || double.IsNaN(o.CropRatio)) throw new ArgumentException($"rr_options.crop_ratio must be 0 (default) or in (0, 1], got {o.CropRatio}");
+        if (o.DeviceId < 0) throw new ArgumentException($"rr_options.device_id must be ≥ 0 (a GPU adapter index), got {o.DeviceId}");
         if (o.GetProcAddress != null && backend is Backend.Auto or Backend.Gl)
         {
             var gpa = o.GetProcAddress;
@@ -87,6 +88,7 @@ internal sealed unsafe class Entry : IDisposable
         {
             Backend = backend,
             Threads = o.Threads,
+            DeviceId = o.DeviceId,
             TopK = o.TopK == 0 ? 5 : o.TopK,
             Cam = o.Cam != 0,
             Precision = Abi.PrecisionOf(o.Precision),

@@ -90,6 +90,7 @@ typedef struct rr_options {
     /* gl: the host's loader for the context current on the creating thread (eglGetProcAddress, glfwGetProcAddress,
        SDL_GL_GetProcAddress...). NULL: backend gl makes its own headless EGL context; auto picks ort-cpu. */
     void* (*get_proc_address)(const char* name);
+    int32_t device_id;      /* ort-dml, ort-cuda: the GPU adapter index (0 = the first); ignored by ort-cpu and gl */
 } rr_options;
 
 typedef struct rr_prediction {

@@ -33,6 +33,8 @@ namespace ResNetRealtime.Unity
         public int Backend, Threads, TopK, Cam, Precision;
         public double FrameBudgetMs, CropRatio;
         public IntPtr GetProcAddress;
+        /// <summary>ort-dml, ort-cuda: the GPU adapter index.</summary>
+        public int DeviceId;
     }
 
     public static class Native

@@ -15,7 +15,8 @@ static void expect(const char* what, rr_status got, rr_status want)
 
 int main(int argc, char** argv)
 {
-    printf("layout rr_options %zu %zu %zu\n", sizeof(rr_options), offsetof(rr_options, frame_budget_ms), offsetof(rr_options, get_proc_address));
+    printf("layout rr_options %zu %zu %zu %zu\n", sizeof(rr_options), offsetof(rr_options, frame_budget_ms), offsetof(rr_options, get_proc_address),
+           offsetof(rr_options, device_id));
     printf("layout rr_prediction %zu %zu\n", sizeof(rr_prediction), offsetof(rr_prediction, label));
     printf("layout rr_latency %zu %zu\n", sizeof(rr_latency), offsetof(rr_latency, submit_to_result_ms));
     printf("layout rr_result %zu %zu %zu %zu %zu\n", sizeof(rr_result), offsetof(rr_result, latency), offsetof(rr_result, cam), offsetof(rr_result, cam_texture), offsetof(rr_result, top));
@@ -41,6 +42,8 @@ int main(int argc, char** argv)
     expect("newer struct_size", rr_create_from_path(argv[1], &newer, &c), RR_E_STRUCT_SIZE);
     rr_options badk = o; badk.top_k = RR_MAX_TOP_K + 1;
     expect("top_k too big", rr_create_from_path(argv[1], &badk, &c), RR_E_INVALID_ARGUMENT);
+    rr_options badd = o; badd.device_id = -1;
+    expect("negative device_id", rr_create_from_path(argv[1], &badd, &c), RR_E_INVALID_ARGUMENT);
     rr_options badb = o; badb.backend = 42;
     expect("unknown backend", rr_create_from_path(argv[1], &badb, &c), RR_E_INVALID_ARGUMENT);
 
