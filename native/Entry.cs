@@ -33,7 +33,6 @@ internal sealed unsafe class Entry : IDisposable
     // Unity (deferred) mode: created, fed and polled on the render thread by the render event; the host thread reads
     // a mirror of the latest result under Gate.
     public readonly bool Deferred;
-    public byte[] DeferredModelBytes;
     public string DeferredModelPath;
     public RrOptions DeferredOptions;
     public string DeferredError;

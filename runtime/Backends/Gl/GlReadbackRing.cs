@@ -56,7 +56,7 @@ sealed unsafe class GlReadbackRing : IDisposable
         if (Count == _slotBuf.Length)
         {
             int old = _head;
-            _gl.ClientWaitSync(_slotFence[old], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[old], SyncObjectMask.Bit, TimeoutIgnored);
             GlObjects.DeleteSync(_gl, _slotFence[old]); _slotFence[old] = 0;
             _head = (_head + 1) % _slotBuf.Length; Count--;
             Dropped++;
@@ -81,7 +81,7 @@ sealed unsafe class GlReadbackRing : IDisposable
         batch = 0;
         if (Count == 0) return false;
         int s = _head;
-        var r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : (uint)SyncObjectMask.SyncFlushCommandsBit, timeoutNs);
+        var r = _gl.ClientWaitSync(_slotFence[s], timeoutNs == 0 ? 0 : (uint)SyncObjectMask.Bit, timeoutNs);
         if (r == GLEnum.TimeoutExpired) return false;
         if (r == GLEnum.WaitFailed) throw new GlException($"glClientWaitSync failed ({GlErrors.Name(_gl.GetError())})");
         batch = _slotBatch[s];
@@ -111,7 +111,7 @@ sealed unsafe class GlReadbackRing : IDisposable
         while (Count > 0)
         {
             int s = _head;
-            _gl.ClientWaitSync(_slotFence[s], SyncObjectMask.SyncFlushCommandsBit, TimeoutIgnored);
+            _gl.ClientWaitSync(_slotFence[s], SyncObjectMask.Bit, TimeoutIgnored);
             GlObjects.DeleteSync(_gl, _slotFence[s]); _slotFence[s] = 0;
             _head = (_head + 1) % _slotBuf.Length; Count--;
         }
