@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.Backends;
 /// [ModuleInitializer] (<see cref="Gl.GlBackendFactory"/>). Thread-safe. Makers take the <see cref="LoadedModel"/>: the
 /// model is inspected once, and every backend gets the same input size, mean/std and stage map from it.
 /// </summary>
-public static class BackendFactory
+internal static class BackendFactory
 {
     static readonly Dictionary<Backend, Func<LoadedModel, BackendOptions, IInferenceBackend>> Makers = new()
     {

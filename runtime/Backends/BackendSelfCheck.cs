@@ -52,7 +52,7 @@ public sealed class SelfCheckException : NotSupportedException
 /// purpose: what the check guards against is the machine (a driver update, another GPU, a different Wine), which a
 /// stored verdict would outlive, and one probe costs about one inference.</para>
 /// </summary>
-public static class BackendSelfCheck
+internal static class BackendSelfCheck
 {
     public const double Tolerance = 1e-2;
     const int DiagnoseTimeoutMs = 300_000;

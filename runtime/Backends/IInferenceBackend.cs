@@ -2,7 +2,7 @@ namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>What a backend can do beyond the basic contract. Callers test flags, never backend types.</summary>
 [Flags]
-public enum BackendCapabilities
+internal enum BackendCapabilities
 {
     None = 0,
     /// <summary>Intermediate tensors ("taps") can be returned alongside the logits.</summary>
@@ -33,7 +33,7 @@ public sealed class TapTensor
 /// A backend pre-allocates everything at creation; Run allocates nothing in steady state.
 /// Not thread-safe: one Run at a time per instance (the Classifier serialises calls).
 /// </summary>
-public interface IInferenceBackend : IDisposable
+internal interface IInferenceBackend : IDisposable
 {
     /// <summary>Which backend this is (never <see cref="Backend.Auto"/>).</summary>
     Backend Kind { get; }

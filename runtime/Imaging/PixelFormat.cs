@@ -9,7 +9,7 @@ public enum PixelFormat
     Bgra32,
 }
 
-public static class PixelFormatInfo
+internal static class PixelFormatInfo
 {
     public static int BytesPerPixel(this PixelFormat f) => f switch
     {

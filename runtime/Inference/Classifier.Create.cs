@@ -14,7 +14,7 @@ public sealed partial class Classifier
     public static Classifier Create(byte[] modelBytes, ClassifierOptions options = null) =>
         Create(LoadedModel.FromBytes(modelBytes), options);
 
-    public static Classifier Create(OnnxModel model, ClassifierOptions options = null) =>
+    internal static Classifier Create(OnnxModel model, ClassifierOptions options = null) =>
         Create(LoadedModel.From(model), options);
 
     /// <summary>
@@ -24,7 +24,7 @@ public sealed partial class Classifier
     /// <see cref="Runtime.Backend.Auto"/> (the default) tries <see cref="BackendChoice.AutoOrder"/>, judging gl on a probe
     /// context of its own, and says in <see cref="Choice"/> what ran and why.
     /// </summary>
-    public static Classifier Create(LoadedModel model, ClassifierOptions options = null)
+    internal static Classifier Create(LoadedModel model, ClassifierOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ClassifierOptions();

@@ -15,7 +15,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class Int8Cache
+internal static class Int8Cache
 {
     /// <summary>Gaussian calibration images used when no data is given (seed 0).</summary>
     public const int GaussianSamples = 32;

@@ -69,14 +69,14 @@ public sealed class RealtimeClassifier : IDisposable
         return Create(LoadedModel.FromBytes(modelBytes), options);
     }
 
-    public static RealtimeClassifier Create(OnnxModel model, RealtimeOptions options = null)
+    internal static RealtimeClassifier Create(OnnxModel model, RealtimeOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Create(LoadedModel.From(model), options);
     }
 
     /// <summary>Over a model already loaded and inspected (shared with other classifiers: it is immutable).</summary>
-    public static RealtimeClassifier Create(LoadedModel model, RealtimeOptions options = null)
+    internal static RealtimeClassifier Create(LoadedModel model, RealtimeOptions options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return new RealtimeClassifier(model, options ?? new RealtimeOptions());

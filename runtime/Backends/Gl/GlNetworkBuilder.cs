@@ -12,7 +12,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// Fusion (after lowering): Relu into the Conv/Add/FC before it; Add into the epilogue of the Conv that
 /// produced one operand (residual = the other). A tensor named in <c>keep</c> (taps) is never fused away.
 /// </summary>
-public static class GlNetworkBuilder
+internal static class GlNetworkBuilder
 {
     public static GlNetwork Build(OnnxModel model, IEnumerable<string> keep = null)
     {

@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 /// missing piece gives one line naming what to install or rebuild with (ORT itself would log a
 /// multi-line error to stderr and throw "Failed to load shared library").
 /// </summary>
-public static class OrtProviders
+internal static class OrtProviders
 {
     /// <summary>The ONNX Runtime release actually loaded (the native library's own version string).</summary>
     public static string Version => OrtLog.Env.GetVersionString();
