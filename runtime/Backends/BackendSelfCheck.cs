@@ -29,7 +29,7 @@ public sealed record SelfCheckResult(string Backend, string Device, bool Passed,
 public sealed class SelfCheckException : NotSupportedException
 {
     public SelfCheckException(SelfCheckResult result)
-        : base($"{result.Failure}; its results would be wrong, so it is refused (use --backend {OrtBackend.Cpu}, or auto to fall back)") => Result = result;
+        : base($"{result.Failure}; its results would be wrong, so it is refused (set the options' Backend = Backend.OrtCpu, or Backend.Auto to fall back)") => Result = result;
     public SelfCheckResult Result { get; }
 }
 

@@ -63,7 +63,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
                     }
                     else
                         list.Add(new(requested, b, !supportsCompute ? $"ort-cpu: OpenGL {version} on {r} has no 4.3 compute shaders (gl needs them)"
-                                                  : IsSoftwareRenderer(renderer) ? $"ort-cpu: {r} is a software renderer; --backend gl forces it"
+                                                  : IsSoftwareRenderer(renderer) ? $"ort-cpu: {r} is a software renderer; Backend = Backend.Gl forces it"
                                                   : "ort-cpu"));
                 }
                 return list;

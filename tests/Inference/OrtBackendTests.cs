@@ -129,7 +129,7 @@ public class OrtBackendTests
     {
         if (OrtEnv.Instance().GetAvailableProviders().Contains("DmlExecutionProvider")) Assert.Ignore("DirectML is available here");
         var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.OrtDml, TestModels.PlainCnn()));
-        Assert.That(ex.Message, Does.Contain("ort-dml needs").And.Contain("DirectML").And.Contain("ort-cpu"));
+        Assert.That(ex.Message, Does.Contain("ort-dml needs").And.Contain("DirectML").And.Contain("Backend.OrtCpu"));
         Assert.That(ex.Message, Does.Not.Contain("\n"));
     }
 

@@ -82,7 +82,7 @@ internal static class GlNetworkBuilder
             foreach (var k in GlOpKind.All)
                 if (k.TryLower(lo, n)) { lowered = true; break; }
             if (!lowered)
-                throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; use --backend ort-cpu");
+                throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; set the options' Backend = Backend.OrtCpu");
         }
 
         if (g.Outputs.Count < 1 || !lo.TensorOf.TryGetValue(g.Outputs[0].Name, out int output))
