@@ -28,7 +28,7 @@ public sealed record SelfCheckResult(string Backend, string Device, bool Passed,
 /// plus what to use instead. A NotSupportedException, like every "this backend cannot run here" error.</summary>
 public sealed class SelfCheckException : NotSupportedException
 {
-    public SelfCheckException(SelfCheckResult result)
+    internal SelfCheckException(SelfCheckResult result)
         : base($"{result.Failure}; its results would be wrong, so it is refused (set the options' Backend = Backend.OrtCpu, or Backend.Auto to fall back)") => Result = result;
     public SelfCheckResult Result { get; }
 }

@@ -21,7 +21,7 @@ internal enum BackendCapabilities
 /// overwritten by the next Run; copy it if you keep it.</summary>
 public sealed class TapTensor
 {
-    public TapTensor(string name, int[] shape, float[] data) { Name = name; Shape = shape; Data = data; }
+    internal TapTensor(string name, int[] shape, float[] data) { Name = name; Shape = shape; Data = data; }
     public string Name { get; }
     /// <summary>NCHW (or N×features) with N = the backend's MaxBatch; the last Run filled the first batch rows.</summary>
     public int[] Shape { get; }

@@ -102,6 +102,8 @@ public sealed partial class Classifier : IDisposable
 
     /// <summary>The backend object that runs (the tools and tests read its shapes and taps; a host reads <see cref="Choice"/>).</summary>
     internal IInferenceBackend InferenceBackend => _backend;
+    /// <summary>The backend that runs (<see cref="Choice"/> says what was asked and why it differs).</summary>
+    public Backend Backend => _backend.Kind;
     /// <summary>Outputs per image: classes, or features for a feature extractor.</summary>
     public int Classes => _backend.Classes;
     /// <summary>True when the model has no classifier head (<see cref="HeadKind.FeatureExtractor"/>): results carry

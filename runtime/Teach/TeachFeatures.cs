@@ -61,9 +61,9 @@ public sealed class TeachFeatures
     public int PoolsPerTensor => Pooling == TeachPooling.Avg ? 1 : 2;
     /// <summary>GeM's exponent: the paper's 3. Over 8 live scene seeds with the ten variants, p = 2, 3, 4, 6 gave
     /// 72.2, 73.1, 73.4, 73.3% (experiments: teach-seeds --rows gem): flat past 3, so the usual value.</summary>
-    public const float GemPower = 3;
+    internal const float GemPower = 3;
     /// <summary>CentredGemMax's σ as a fraction of the map's side: 1.5 cells of layer4's 7 (see the header).</summary>
-    public const float CentreSigma = 1.5f / 7;
+    internal const float CentreSigma = 1.5f / 7;
     /// <summary>Whether the first block of each tensor is its generalised mean (GemMax, CentredGemMax).</summary>
     public bool IsGem => Pooling is TeachPooling.GemMax or TeachPooling.CentredGemMax;
 
@@ -72,7 +72,7 @@ public sealed class TeachFeatures
     /// exp(−½((y−yc)²/σy² + (x−xc)²/σx²)), σ = <see cref="CentreSigma"/> of each side, scaled to mean 1 so that the
     /// weighted GeM is (mean of weight·max(x,0)^p)^(1/p), a weighted mean. A 1×1 map gets weight 1.
     /// </summary>
-    public static float[] CentreWeights(int h, int w)
+    internal static float[] CentreWeights(int h, int w)
     {
         if (h < 1 || w < 1) throw new ArgumentException($"a {h}x{w} map has no locations");
         var wt = new float[h * w];
@@ -85,16 +85,16 @@ public sealed class TeachFeatures
     }
 
     /// <summary>A tap's map (height, width) from its shape: [N,C,H,W], or 1×1 for a pooled [N,C] or [N,C,1,1].</summary>
-    public static (int Height, int Width) MapSize(int[] shape) => shape.Length == 4 ? (shape[2], shape[3]) : (1, 1);
+    internal static (int Height, int Width) MapSize(int[] shape) => shape.Length == 4 ? (shape[2], shape[3]) : (1, 1);
 
     /// <summary>Tensor <paramref name="block"/>'s location weights (CentredGemMax), or null.</summary>
-    public ReadOnlySpan<float> Centre(int block) => _centre == null ? default : _centre[block];
+    internal ReadOnlySpan<float> Centre(int block) => _centre == null ? default : _centre[block];
     /// <summary>Values in one embedded frame.</summary>
     public int Length { get; }
     /// <summary>1/√blocks: each normalised block is scaled by it (the exported Gemm folds it into W).</summary>
-    public float BlockScale { get; }
+    internal float BlockScale { get; }
     /// <summary>Where tensor <paramref name="block"/>'s values start (its average block; the max block follows it).</summary>
-    public int Offset(int block) { int o = 0; for (int i = 0; i < block; i++) o += Channels[i] * PoolsPerTensor; return o; }
+    internal int Offset(int block) { int o = 0; for (int i = 0; i < block; i++) o += Channels[i] * PoolsPerTensor; return o; }
 
     /// <summary>The CAM weights of head row <paramref name="row"/>: its weights over the last tensor's first block
     /// (average or GeM; the map the CAM is drawn on). The max block is left out: it credits one location per channel.</summary>
