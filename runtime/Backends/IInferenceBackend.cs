@@ -1,3 +1,4 @@
+#nullable enable
 namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>What a backend can do beyond the basic contract. Callers test flags, never backend types.</summary>

@@ -1,3 +1,4 @@
+#nullable enable
 using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Gl;

@@ -1,3 +1,4 @@
+#nullable enable
 namespace ResNetRealtime.Runtime.Imaging;
 
 /// <summary>Interleaved 8-bit pixel layouts a frame may arrive in. Alpha is ignored.</summary>

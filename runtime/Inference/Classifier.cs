@@ -1,3 +1,4 @@
+#nullable enable
 using System.Diagnostics;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
@@ -97,7 +98,7 @@ public sealed partial class Classifier : IDisposable
     readonly ClassificationResult _result;
     readonly BatchResult _batch;
     /// <summary>GPU-resident backends (gl): the context is current on the creating thread only (see Realtime.ThreadRule).</summary>
-    readonly Realtime.ThreadRule _glThread;
+    readonly Realtime.ThreadRule? _glThread;
     bool _disposed;
 
     /// <summary>The backend object that runs (the tools and tests read its shapes and taps; a host reads <see cref="Choice"/>).</summary>
@@ -119,8 +120,8 @@ public sealed partial class Classifier : IDisposable
 
     /// <summary>Wraps an existing backend (takes ownership). labels: null → "class N". mean/std: null → ImageNet (3 channels) or 0.5 (1 channel).
     /// head: FeatureExtractor skips softmax and top-k (see <see cref="ModelInfo.Head"/>).</summary>
-    internal Classifier(IInferenceBackend backend, ClassifierOptions options = null, IReadOnlyList<string> labels = null,
-                      float[] mean = null, float[] std = null, HeadKind head = HeadKind.Classifier)
+    internal Classifier(IInferenceBackend backend, ClassifierOptions? options = null, IReadOnlyList<string>? labels = null,
+                      float[]? mean = null, float[]? std = null, HeadKind head = HeadKind.Classifier)
     {
         options ??= new ClassifierOptions();
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));

@@ -1,3 +1,4 @@
+#nullable enable
 using System.Diagnostics;
 
 namespace ResNetRealtime.Runtime.Inference;

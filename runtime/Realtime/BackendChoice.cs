@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Backends;
 
 namespace ResNetRealtime.Runtime.Realtime;
@@ -19,7 +20,7 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// <param name="Requested">What the options asked for (<see cref="Runtime.Backend.Auto"/> included).</param>
 /// <param name="Chosen">What runs; never Auto.</param>
 /// <param name="Reason">Why, in one line; null when <paramref name="Chosen"/> is exactly what was asked.</param>
-public readonly record struct BackendChoice(Backend Requested, Backend Chosen, string Reason)
+public readonly record struct BackendChoice(Backend Requested, Backend Chosen, string? Reason)
 {
     static readonly string[] SoftwareMarkers = { "llvmpipe", "softpipe", "SwiftShader", "Software" };
 

@@ -14,6 +14,7 @@
 // frame is more likely object and the edges background. Over 8 live scene seeds (docs/experiments.md; experiments:
 // teach-seeds --rows poses) σ = 1.5 cells of 7 gave 74.8% against GeM + max's 73.1%, and 73.0%
 // against 70.9% without seed 3; σ = 1, 2.5, 4 cells gave 74.2, 74.7, 74.5%.
+#nullable enable
 using System.Numerics.Tensors;
 
 namespace ResNetRealtime.Runtime.Teach;
@@ -29,7 +30,7 @@ public sealed class TeachFeatures
     /// <param name="channels">channels of each.</param>
     /// <param name="sizes">each tensor's map height and width: CentredGemMax needs them (its weights); the others ignore them.</param>
     public TeachFeatures(IReadOnlyList<string> tensors, IReadOnlyList<int> channels, TeachPooling pooling = TeachPooling.Avg,
-                         IReadOnlyList<(int Height, int Width)> sizes = null)
+                         IReadOnlyList<(int Height, int Width)>? sizes = null)
     {
         ArgumentNullException.ThrowIfNull(tensors); ArgumentNullException.ThrowIfNull(channels);
         if (tensors.Count == 0 || tensors.Count != channels.Count)
@@ -50,11 +51,11 @@ public sealed class TeachFeatures
         BlockScale = 1f / MathF.Sqrt(Tensors.Length * PoolsPerTensor);
     }
 
-    readonly float[][] _centre; // CentredGemMax: each tensor's location weights, h·w values of mean 1
+    readonly float[][]? _centre; // CentredGemMax: each tensor's location weights, h·w values of mean 1
 
     public string[] Tensors { get; }
     /// <summary>Each tensor's map (height, width) where given (always for CentredGemMax), else null.</summary>
-    public (int Height, int Width)[] Sizes { get; }
+    public (int Height, int Width)[]? Sizes { get; }
     public int[] Channels { get; }
     public TeachPooling Pooling { get; }
     /// <summary>Blocks per tensor: 1 (average) or 2 (average or GeM, then maximum).</summary>

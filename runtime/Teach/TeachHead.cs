@@ -8,6 +8,7 @@
 //   Train       multinomial logistic regression, full-batch gradient descent from the FromMeans weights with an L2
 //               penalty (a few hundred taught frames: every step sees all of them; no randomness, so the same
 //               samples always give the same head).
+#nullable enable
 using System.Numerics.Tensors;
 
 namespace ResNetRealtime.Runtime.Teach;
@@ -80,7 +81,7 @@ public sealed class TeachHead
     /// outer ring of cells this way (the background as no class) gained nothing over 8 live scene seeds.
     /// </summary>
     internal static TeachHead Train(IReadOnlyList<float[]>[] samples, int[] classIds, int features, int steps = 300, float learningRate = 2f, float l2 = 1e-3f,
-                                  IReadOnlyList<float[]> neutral = null, float neutralWeight = 0)
+                                  IReadOnlyList<float[]>? neutral = null, float neutralWeight = 0)
     {
         var init = FromMeans(samples, classIds, features);
         int K = classIds.Length;
