@@ -16,9 +16,9 @@ public class PublicSurfaceTests
 {
     static string RuntimeAssembly => typeof(RealtimeClassifier).Assembly.Location;
 
-    /// <summary>Full names (nested as Outer.Inner, generic arity kept as `N) of the types visible outside the
-    /// assembly: public top-level types, and nested types that are public (or protected, which a host can reach by
-    /// deriving) inside a visible type.</summary>
+    /// <summary>Full names (nested as Outer.Inner, generic arity kept as `N) of the types a host can name: public
+    /// top-level types, and nested types that are public (or protected, which a host can reach by deriving) inside a
+    /// visible type.</summary>
     internal static SortedSet<string> VisibleTypes(string assemblyPath)
     {
         using var stream = File.OpenRead(assemblyPath);
@@ -26,7 +26,9 @@ public class PublicSurfaceTests
         var md = pe.GetMetadataReader();
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var handle in md.TypeDefinitions)
-            if (Name(md, handle) is { } name) names.Add(name);
+            // Names with '<' are the compiler's (a fixed buffer's nested struct): no host can write them, and the
+            // PublicAPI analyzer does not list them.
+            if (Name(md, handle) is { } name && !name.Contains('<')) names.Add(name);
         return names;
     }
 
