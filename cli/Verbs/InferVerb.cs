@@ -177,7 +177,7 @@ public static class InferVerb
     /// a passed self-check is one line of stdout.</summary>
     static void ReportChoice(Classifier clf)
     {
-        if (clf.Choice.Reason != null) Console.Error.WriteLine($"rr infer: backend {clf.Choice.Reason}");
+        if (clf.Choice.Reason != null) Console.Error.WriteLine($"rr infer: backend {Program.WithFlags(clf.Choice.Reason)}");
         if (clf.SelfCheck is { } c)
             Console.WriteLine(FormattableString.Invariant(
                 $"self-check: {c.Backend} agrees with ort-cpu on the probe input (max difference {c.Relative:G3} of max |logit|, tolerance {BackendSelfCheck.Tolerance:G3}; {(c.Cached ? "cached" : $"{c.Milliseconds:F0} ms, of which the ort-cpu reference {c.ReferenceMilliseconds:F0} ms")})"));

@@ -144,7 +144,7 @@ public class GpuDemoTests
         if (BackendChoice.IsSoftwareRenderer(renderer))
         {
             Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
-            Assert.That(reason, Does.Contain("software renderer").And.Contain("--backend gl"));
+            Assert.That(reason, Does.Contain("software renderer").And.Contain("Backend = Backend.Gl"));
             Assert.That(root.GetProperty("frames")[0].GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
         }
         else Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo(HasCompute(out _) ? "gl" : "ort-cpu"), renderer);
