@@ -89,12 +89,22 @@ public static class Program
         return args;
     }
 
+    /// <summary>The plugin's messages advise a host developer in API terms ("Backend = Backend.OrtCpu"); an rr user gets
+    /// the flag beside it ("Backend = Backend.OrtCpu [--backend ort-cpu]").</summary>
+    internal static string WithFlags(string msg) =>
+        System.Text.RegularExpressions.Regex.Replace(msg, @"\b(Backend|Precision)\.(\w+)\b",
+            m => $"{m.Value} [--{m.Groups[1].Value.ToLowerInvariant()} {Kebab(m.Groups[2].Value)}]");
+
+    /// <summary>OrtCpu → ort-cpu, Gl → gl, Fp32 → fp32: the enum member's command-line name.</summary>
+    static string Kebab(string member) =>
+        System.Text.RegularExpressions.Regex.Replace(member, "(?<=[a-z0-9])([A-Z])", "-$1").ToLowerInvariant();
+
     /// <summary>One line: the innermost meaningful message (type initialisers and aggregates unwrapped).</summary>
     public static string Describe(Exception e)
     {
         while (e is TypeInitializationException or System.Reflection.TargetInvocationException or AggregateException && e.InnerException != null)
             e = e.InnerException;
-        var msg = e.Message.ReplaceLineEndings(" ").Trim();
+        var msg = WithFlags(e.Message.ReplaceLineEndings(" ").Trim());
         return e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or NotSupportedException or InvalidOperationException
             ? msg : $"{msg} ({e.GetType().Name})";
     }

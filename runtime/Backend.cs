@@ -1,3 +1,4 @@
+#nullable enable
 namespace ResNetRealtime.Runtime;
 
 /// <summary>Which engine runs the network (<see cref="InferenceOptions.Backend"/>). Its command-line and log names

@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
 

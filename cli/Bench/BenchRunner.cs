@@ -18,7 +18,7 @@ namespace ResNetRealtime.Cli.Bench;
 /// drift on a shared machine (other processes, thermal) hits both alike. With several precisions of one depth
 /// (fp32, int8) the blocks of all of them alternate in the same loop.
 /// </summary>
-public sealed class BenchRunner
+internal sealed class BenchRunner
 {
     public const int FrameWidth = 1280, FrameHeight = 720, FrameCount = 8;
     public int BlockSize { get; init; } = 5;
@@ -114,7 +114,7 @@ public sealed class BenchRunner
             _session = new InferenceSession(model.ToBytes(), _so);
             var pre = new float[_clf.Preprocessor.OutputLength];
             _clf.Preprocessor.Run(frames[0], FrameWidth, FrameHeight, FrameWidth * 4, PixelFormat.Bgra32, pre);
-            var be = _clf.Backend;
+            var be = _clf.InferenceBackend;
             _bareInput = OrtValue.CreateTensorValueFromMemory(pre, new long[] { 1, be.Channels, be.Height, be.Width });
             _inputNames = [_session.InputNames[0]];
             _inputValues = [_bareInput];
@@ -153,7 +153,7 @@ public sealed class BenchRunner
         }
 
         public BenchRun Result(int depth, int size, int frames, int repeats) =>
-            new(depth, _clf.Backend.Kind, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
+            new(depth, _clf.InferenceBackend.Kind, Precision, size, Percentiles.Of(_pp), Percentiles.Of(_inf), Percentiles.Of(_post), Percentiles.Of(_tot),
                 Percentiles.Of(_bare), 1000.0 / _tot.Average(), (double)Allocated / frames)
             {
                 // Frame i of every lane was timed in the same block round, so index ranges are time segments.

@@ -15,7 +15,7 @@ public sealed record OpRow(string Layer, string Kind, string Output, double Ms, 
 }
 
 /// <summary>The table and JSON of <c>rr bench-ops</c>: per-layer medians, GFLOP/s, GB/s and each layer's share of the sum.</summary>
-public static class OpsReport
+internal static class OpsReport
 {
     static string F(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
 

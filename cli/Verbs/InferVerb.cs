@@ -109,7 +109,7 @@ public static class InferVerb
 
         using var clf = Classifier.Create(model, new ClassifierOptions { Backend = backend, Threads = threads, TopK = topk, Taps = taps, MaxBatch = maxBatch });
         ReportChoice(clf);
-        var be = clf.Backend;
+        var be = clf.InferenceBackend;
         if (be.Channels != x.Shape[1] || be.Height != x.Shape[2] || be.Width != x.Shape[3])
             throw new InvalidDataException($"{Path.GetFileName(inputPath)} has shape {x.ShapeText}; the model expects [N,{be.Channels},{be.Height},{be.Width}]");
         int per = be.Channels * be.Height * be.Width, classes = be.Classes;
@@ -159,7 +159,7 @@ public static class InferVerb
         clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
         var r = clf.Classify(img.Pixels, img.Width, img.Height, img.StrideBytes, img.Format);
         RequireFiniteLogits(r, Path.GetFileName(inputPath));
-        Console.WriteLine($"backend: {clf.Backend.Name}; image {Path.GetFileName(inputPath)} {img.Width}x{img.Height} → {clf.Backend.Channels}x{clf.Backend.Height}x{clf.Backend.Width}");
+        Console.WriteLine($"backend: {clf.InferenceBackend.Name}; image {Path.GetFileName(inputPath)} {img.Width}x{img.Height} → {clf.InferenceBackend.Channels}x{clf.InferenceBackend.Height}x{clf.InferenceBackend.Width}");
         PrintResult(clf, r, topk);
         Console.WriteLine($"latency (after one warm-up run): {r.Latency}");
         for (int t = 0; t < taps.Length; t++)
@@ -177,7 +177,7 @@ public static class InferVerb
     /// a passed self-check is one line of stdout.</summary>
     static void ReportChoice(Classifier clf)
     {
-        if (clf.Choice.Reason != null) Console.Error.WriteLine($"rr infer: backend {clf.Choice.Reason}");
+        if (clf.Choice.Reason != null) Console.Error.WriteLine($"rr infer: backend {Program.WithFlags(clf.Choice.Reason)}");
         if (clf.SelfCheck is { } c)
             Console.WriteLine(FormattableString.Invariant(
                 $"self-check: {c.Backend} agrees with ort-cpu on the probe input (max difference {c.Relative:G3} of max |logit|, tolerance {BackendSelfCheck.Tolerance:G3}; {(c.Cached ? "cached" : $"{c.Milliseconds:F0} ms, of which the ort-cpu reference {c.ReferenceMilliseconds:F0} ms")})"));

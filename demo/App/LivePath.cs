@@ -62,7 +62,7 @@ public sealed class LivePath : IDisposable
     /// <summary>True when frames go in as textures (gl): the top-5 then trails the frame (the HUD shows the lag).</summary>
     public bool OnGpu => _rt?.AcceptsTextures ?? Backend == Runtime.Backend.Gl;
     /// <summary>The running backbone (teach mode exports it with the head).</summary>
-    public Runtime.Onnx.OnnxModel Model => _model?.Model;
+    internal Runtime.Onnx.OnnxModel Model => _model?.Model;
     /// <summary>Teach mode's hook: sees every result with its taps after the snapshot is filled (render thread).</summary>
     public Action<RealtimeResult, ResultSnapshot> OnFill { get; set; }
 

@@ -11,7 +11,7 @@ namespace ResNetRealtime.Demo.App;
 /// stages layer1..layer3), not the depth key that chose it; Labels are the scene's classes for the scene source.
 /// Everything else is the model object's, so the demo, the Classifier and every backend agree on it.
 /// </summary>
-public sealed record ModelChoice(LoadedModel Loaded, int Depth, string Description, bool RandomWeights, string[] Labels)
+internal sealed record ModelChoice(LoadedModel Loaded, int Depth, string Description, bool RandomWeights, string[] Labels)
 {
     public OnnxModel Model => Loaded.Onnx;
     public string[] Stages => Loaded.Stages;
@@ -29,7 +29,7 @@ public sealed record ModelChoice(LoadedModel Loaded, int Depth, string Descripti
 /// HUD and on stderr). Checks the class count against the scene's labels; the model facts (labels, mean/std,
 /// stages, fc weights for the CAM) come from <see cref="LoadedModel"/>.
 /// </summary>
-public static class ModelProvider
+internal static class ModelProvider
 {
     public static readonly int[] Depths = { 18, 34, 50, 101, 152 };
 

@@ -166,7 +166,7 @@ public sealed class TeachSession : IDisposable
     /// Called with every result (LivePath.OnFill): embeds it, teaches it if a key asked, and writes the head's top-k and
     /// CAM into <paramref name="s"/>. Returns true when this frame was taught.
     /// </summary>
-    public bool OnResult(RealtimeResult r, ResultSnapshot s, Runtime.Onnx.OnnxModel backbone)
+    internal bool OnResult(RealtimeResult r, ResultSnapshot s, Runtime.Onnx.OnnxModel backbone)
     {
         if (!Bind(r, backbone)) { s.Count = 0; _pending = -1; return false; }
         for (int b = 0; b < _tapIndex.Length; b++) _features.Embed(b, r.Taps[_tapIndex[b]].Data, _embedding);

@@ -79,7 +79,7 @@ public static class Int8BenchRun
         var frames = ResNetRealtime.Cli.Bench.BenchRunner.SyntheticFrames();
         using var bare = new Session(q.ToBytes());
         using var clf = ResNetRealtime.Runtime.Inference.Classifier.Create(q, new ResNetRealtime.Runtime.Inference.ClassifierOptions { Threads = Threads, TopK = 5 });
-        var be = clf.Backend;
+        var be = clf.InferenceBackend;
         var pre = new float[clf.Preprocessor.OutputLength];
         var logits = new float[be.Classes];
         const int W = ResNetRealtime.Cli.Bench.BenchRunner.FrameWidth, H = ResNetRealtime.Cli.Bench.BenchRunner.FrameHeight;

@@ -4,10 +4,10 @@ using ResNetRealtime.Runtime.Onnx;
 namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>One compared tensor: |a − b| relative to max |a| (the first backend is the reference).</summary>
-public sealed record LayerDifference(string Tensor, string OpType, int[] Shape, double MaxAbsDiff, double MaxAbsRef, double Relative, bool WithinTolerance);
+internal sealed record LayerDifference(string Tensor, string OpType, int[] Shape, double MaxAbsDiff, double MaxAbsRef, double Relative, bool WithinTolerance);
 
 /// <summary>The whole comparison, in graph order, ending with the model output.</summary>
-public sealed class ComparisonReport
+internal sealed class ComparisonReport
 {
     public Backend BackendA { get; init; }
     public Backend BackendB { get; init; }
@@ -44,7 +44,7 @@ public sealed class ComparisonReport
 /// When one side is gl, only tensors its fused network computes anyway (kernel boundaries) are compared, so gl runs
 /// the same fused kernels as without compare: tapping a tensor inside a fused conv+BN+add+ReLU would split it.
 /// </summary>
-public static class BackendComparer
+internal static class BackendComparer
 {
     static readonly HashSet<string> Compared = new(StringComparer.Ordinal)
         { "Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "GlobalAveragePool", "AveragePool", "Gemm", "MatMul" };

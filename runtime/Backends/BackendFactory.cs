@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.Backends;
 /// [ModuleInitializer] (<see cref="Gl.GlBackendFactory"/>). Thread-safe. Makers take the <see cref="LoadedModel"/>: the
 /// model is inspected once, and every backend gets the same input size, mean/std and stage map from it.
 /// </summary>
-public static class BackendFactory
+internal static class BackendFactory
 {
     static readonly Dictionary<Backend, Func<LoadedModel, BackendOptions, IInferenceBackend>> Makers = new()
     {
@@ -35,7 +35,7 @@ public static class BackendFactory
         InferenceNames.Validate(backend);
         if (backend == Backend.Auto) throw new ArgumentException($"auto is resolved to a backend before one is made (BackendChoice); name one of: {string.Join(", ", InferenceNames.Backends.Skip(1))}");
         if (IsRegistered(backend)) return;
-        throw new NotSupportedException($"backend '{backend.ToName()}' is not available in this build (its assembly is not loaded); use --backend ort-cpu");
+        throw new NotSupportedException($"backend '{backend.ToName()}' is not available in this build (its assembly is not loaded); set the options' Backend = Backend.OrtCpu");
     }
 
     public static IInferenceBackend Create(Backend backend, OnnxModel model, BackendOptions options = null) =>

@@ -1,7 +1,7 @@
 namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>How a backend is created. Plain data; every backend reads what applies to it.</summary>
-public sealed class BackendOptions
+internal sealed class BackendOptions
 {
     /// <summary>Intra-op threads (ORT) / worker threads; 0 = the backend's default (all cores for ORT).</summary>
     public int Threads { get; init; }

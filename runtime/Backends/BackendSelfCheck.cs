@@ -1,3 +1,4 @@
+#nullable enable
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -16,11 +17,11 @@ namespace ResNetRealtime.Runtime.Backends;
 /// diagnosis on a failure); 0 when cached.</param>
 /// <param name="Cached">True when this answer came from the in-process cache, without running the probe.</param>
 /// <param name="ReferenceMilliseconds">Of that, the ort-cpu reference (session + one run); 0 when it was cached.</param>
-public sealed record SelfCheckResult(string Backend, string Device, bool Passed, double Relative, string FirstDivergence, double Milliseconds, bool Cached,
+public sealed record SelfCheckResult(string Backend, string Device, bool Passed, double Relative, string? FirstDivergence, double Milliseconds, bool Cached,
                                      double ReferenceMilliseconds = 0)
 {
     /// <summary>One line: why the backend is not trusted (null when it passed).</summary>
-    public string Failure => Passed ? null : FormattableString.Invariant(
+    public string? Failure => Passed ? null : FormattableString.Invariant(
         $"{Backend} failed its self-check against {OrtBackend.Cpu} on {Device}: first diverging tensor {FirstDivergence}; its outputs differ by {Relative:G3} of max |{OrtBackend.Cpu}| (tolerance {BackendSelfCheck.Tolerance:G3})");
 }
 
@@ -28,8 +29,8 @@ public sealed record SelfCheckResult(string Backend, string Device, bool Passed,
 /// plus what to use instead. A NotSupportedException, like every "this backend cannot run here" error.</summary>
 public sealed class SelfCheckException : NotSupportedException
 {
-    public SelfCheckException(SelfCheckResult result)
-        : base($"{result.Failure}; its results would be wrong, so it is refused (use --backend {OrtBackend.Cpu}, or auto to fall back)") => Result = result;
+    internal SelfCheckException(SelfCheckResult result)
+        : base($"{result.Failure}; its results would be wrong, so it is refused (set the options' Backend = Backend.OrtCpu, or Backend.Auto to fall back)") => Result = result;
     public SelfCheckResult Result { get; }
 }
 
@@ -52,7 +53,7 @@ public sealed class SelfCheckException : NotSupportedException
 /// purpose: what the check guards against is the machine (a driver update, another GPU, a different Wine), which a
 /// stored verdict would outlive, and one probe costs about one inference.</para>
 /// </summary>
-public static class BackendSelfCheck
+internal static class BackendSelfCheck
 {
     public const double Tolerance = 1e-2;
     const int DiagnoseTimeoutMs = 300_000;
@@ -101,7 +102,7 @@ public static class BackendSelfCheck
         backend.Run(probe, 1, got);
         Interlocked.Increment(ref _probeRuns);
         var d = BackendComparer.Diff("output", "output", new[] { 1, backend.Classes }, reference, got, Tolerance);
-        string first = d.WithinTolerance ? null : Diagnose(model, backend.Kind, deviceId, probe, d);
+        string? first = d.WithinTolerance ? null : Diagnose(model, backend.Kind, deviceId, probe, d);
         var result = new SelfCheckResult(backend.Name, device, d.WithinTolerance, d.Relative, first, sw.Elapsed.TotalMilliseconds, Cached: false, refMs);
         lock (Verdicts) Verdicts[key] = result;
         return result;
@@ -119,7 +120,7 @@ public static class BackendSelfCheck
     /// structure and every class gets a different logit), in 0..1 pixel units, normalised as the Preprocessor does:
     /// (v − mean)/std when the model gives one mean/std per channel, else as is.
     /// </summary>
-    public static float[] ProbeInput(int channels, int height, int width, float[] mean = null, float[] std = null)
+    public static float[] ProbeInput(int channels, int height, int width, float[]? mean = null, float[]? std = null)
     {
         var x = new float[channels * height * width];
         uint s = 0x2545F491u;   // xorshift32 seed: fixed, so the probe is the same in every process
@@ -131,7 +132,7 @@ public static class BackendSelfCheck
                     s ^= s << 13; s ^= s >> 17; s ^= s << 5;
                     double smooth = 0.5 + 0.35 * Math.Sin((xx * (c + 1) + 2.0 * y) * Math.PI / Math.Max(width, height));
                     float v = (float)Math.Clamp(smooth + ((s & 0xFFFF) / 65535.0 - 0.5) * 0.3, 0, 1);
-                    x[(c * height + y) * width + xx] = norm ? (v - mean[c]) / std[c] : v;
+                    x[(c * height + y) * width + xx] = norm ? (v - mean![c]) / std![c] : v;
                 }
         return x;
     }

@@ -8,7 +8,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace ResNetRealtime.Runtime.Backends;
 
-public static class CpuIsa
+internal static class CpuIsa
 {
     /// <summary>The extensions present, most relevant to int8 first (e.g. "avx2 fma avx512f avx512bw avx512vnni").</summary>
     public static IReadOnlyList<string> Present => _present ??= Probe(out _absent);

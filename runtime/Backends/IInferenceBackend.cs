@@ -1,8 +1,9 @@
+#nullable enable
 namespace ResNetRealtime.Runtime.Backends;
 
 /// <summary>What a backend can do beyond the basic contract. Callers test flags, never backend types.</summary>
 [Flags]
-public enum BackendCapabilities
+internal enum BackendCapabilities
 {
     None = 0,
     /// <summary>Intermediate tensors ("taps") can be returned alongside the logits.</summary>
@@ -21,7 +22,7 @@ public enum BackendCapabilities
 /// overwritten by the next Run; copy it if you keep it.</summary>
 public sealed class TapTensor
 {
-    public TapTensor(string name, int[] shape, float[] data) { Name = name; Shape = shape; Data = data; }
+    internal TapTensor(string name, int[] shape, float[] data) { Name = name; Shape = shape; Data = data; }
     public string Name { get; }
     /// <summary>NCHW (or N×features) with N = the backend's MaxBatch; the last Run filled the first batch rows.</summary>
     public int[] Shape { get; }
@@ -33,7 +34,7 @@ public sealed class TapTensor
 /// A backend pre-allocates everything at creation; Run allocates nothing in steady state.
 /// Not thread-safe: one Run at a time per instance (the Classifier serialises calls).
 /// </summary>
-public interface IInferenceBackend : IDisposable
+internal interface IInferenceBackend : IDisposable
 {
     /// <summary>Which backend this is (never <see cref="Backend.Auto"/>).</summary>
     Backend Kind { get; }

@@ -6,7 +6,7 @@ using ResNetRealtime.Runtime.Quantization;
 
 namespace ResNetRealtime.Runtime.Evaluation;
 
-public static class Predictor
+internal static class Predictor
 {
     /// <summary>
     /// Runs every image of <paramref name="batches"/> (NCHW, normalised) through <paramref name="backend"/> in

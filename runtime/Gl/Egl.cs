@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Gl;
 /// context creation with a version/profile request, surfaceless or 1×1-pbuffer MakeCurrent.
 /// Extension entry points are resolved with eglGetProcAddress and may be absent (null checks).
 /// </summary>
-public static unsafe class Egl
+internal static unsafe class Egl
 {
     const string Lib = "libEGL.so.1";
 

@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.Gl;
 internal sealed class EglPlatform : GlPlatform
 {
     public override string Name => "EGL";
-    public override string NoComputeFix => "use --backend ort-cpu";
+    public override string NoComputeFix => "set the options' Backend = Backend.OrtCpu";
 
     public override NativeContext CreateHeadless(bool debug)
     {

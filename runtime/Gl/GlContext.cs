@@ -1,3 +1,4 @@
+#nullable enable
 using Silk.NET.Core.Loader;
 using Silk.NET.OpenGL;
 
@@ -27,7 +28,7 @@ public sealed class GlContext : IDisposable
         "glTexStorage2D", "glCopyBufferSubData", "glGetBufferSubData", "glMapBufferRange", "glFenceSync", "glClientWaitSync",
     };
 
-    readonly GlPlatform.NativeContext _native; // null for a host's context
+    readonly GlPlatform.NativeContext? _native; // null for a host's context
     readonly bool _ownsGl;
 
     public GL Gl { get; }
@@ -42,7 +43,7 @@ public sealed class GlContext : IDisposable
     public bool IsOwned => _native != null;
     public bool IsDisposed { get; private set; }
 
-    GlContext(GL gl, bool ownsGl, GlPlatform.NativeContext native, string platform)
+    GlContext(GL gl, bool ownsGl, GlPlatform.NativeContext? native, string platform)
     {
         Gl = gl; _ownsGl = ownsGl; _native = native; Platform = platform;
         Vendor = gl.GetStringS(StringName.Vendor) ?? "?";
@@ -60,7 +61,7 @@ public sealed class GlContext : IDisposable
     public bool SupportsCompute => VersionAtLeast43 && MissingEntryPoint() == null;
 
     /// <summary>The first entry point of the compute backend that the loader does not resolve, or null.</summary>
-    public string MissingEntryPoint()
+    public string? MissingEntryPoint()
     {
         foreach (var name in ComputeEntryPoints)
             if (!Gl.Context.TryGetProcAddress(name, out nint p) || p == 0) return name;

@@ -1,3 +1,4 @@
+#nullable enable
 using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Runtime.Gl;
@@ -10,7 +11,7 @@ public sealed class GlException : Exception
 
 /// <summary>glGetError as exceptions. Silk.NET's <see cref="GL"/> does not check errors (a round trip per call on
 /// real drivers), so callers check at points that name what failed: a layer, a setup step, a test.</summary>
-public static class GlErrors
+internal static class GlErrors
 {
     public static string Name(GLEnum e) => e switch
     {

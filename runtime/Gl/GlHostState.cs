@@ -11,7 +11,7 @@ namespace ResNetRealtime.Runtime.Gl;
 /// alignment; the viewport; the draw and read framebuffers. A struct of fixed fields: saving and restoring allocates
 /// nothing (about 70 glGet calls, client-side state on Mesa and desktop drivers).
 /// </summary>
-public unsafe struct GlHostState
+internal unsafe struct GlHostState
 {
     /// <summary>SSBO binding points saved (the shaders use 0..6; 8 is the minimum GL 4.3 guarantees).</summary>
     public const int StorageBindings = 8;

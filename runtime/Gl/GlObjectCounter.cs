@@ -1,10 +1,10 @@
 namespace ResNetRealtime.Runtime.Gl;
 
 /// <summary>The kinds of GL object <see cref="GlObjects"/> makes. Framebuffers are listed for hosts' code; the runtime makes none.</summary>
-public enum GlObjectKind { Buffer, Texture, Program, Shader, Framebuffer, Sync, Query, VertexArray, Renderbuffer }
+internal enum GlObjectKind { Buffer, Texture, Program, Shader, Framebuffer, Sync, Query, VertexArray, Renderbuffer }
 
 /// <summary>Created and deleted counts of one kind; <see cref="Live"/> = created − deleted.</summary>
-public readonly record struct GlObjectCount(GlObjectKind Kind, long Created, long Deleted)
+internal readonly record struct GlObjectCount(GlObjectKind Kind, long Created, long Deleted)
 {
     public long Live => Created - Deleted;
     public override string ToString() => $"{Kind}: {Created} created, {Deleted} deleted, {Live} live";
@@ -16,7 +16,7 @@ public readonly record struct GlObjectCount(GlObjectKind Kind, long Created, lon
 /// that grows across create/dispose cycles: compare <see cref="Snapshot"/>s taken before and after.
 /// Counting is two interlocked adds per object at setup/teardown time, nothing per frame.
 /// </summary>
-public static class GlObjectCounter
+internal static class GlObjectCounter
 {
     static readonly long[] CreatedCounts = new long[Enum.GetValues<GlObjectKind>().Length];
     static readonly long[] DeletedCounts = new long[CreatedCounts.Length];

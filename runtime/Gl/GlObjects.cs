@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Gl;
 /// <see cref="GlObjectCounter"/> see every object, so a test can require that what is created is also deleted.
 /// Deleting 0 is a no-op (as in GL) and is not counted.
 /// </summary>
-public static unsafe class GlObjects
+internal static unsafe class GlObjects
 {
     /// <summary>A buffer with <paramref name="bytes"/> (≥ 16: zero-sized stores are not portable) of undefined content.</summary>
     public static uint Buffer(GL gl, GLEnum target, long bytes, GLEnum usage = GLEnum.DynamicCopy)

@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.Gl;
 /// vertex/fragment programs with the same two calls. Objects go through <see cref="GlObjects"/> (counted): free them
 /// with <see cref="GlObjects.DeleteProgram"/> / <see cref="GlObjects.DeleteShader"/>.
 /// </summary>
-public static class GlPrograms
+internal static class GlPrograms
 {
     /// <summary>Compiles one shader of <paramref name="type"/>; <paramref name="name"/> (the file) goes into errors.</summary>
     public static uint Compile(GL gl, ShaderType type, string source, string name)

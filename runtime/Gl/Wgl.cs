@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.Gl;
 /// wglGetProcAddress knows only entry points beyond GL 1.1, opengl32.dll exports the GL 1.1 ones.
 /// Signatures are blittable (handles as nint, strings as pointers), so the calls marshal nothing.
 /// </summary>
-public static unsafe class Wgl
+internal static unsafe class Wgl
 {
     const string OpenGL32 = "opengl32.dll", Gdi32 = "gdi32.dll";
 

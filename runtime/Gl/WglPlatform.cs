@@ -27,7 +27,7 @@ internal sealed unsafe class WglPlatform : GlPlatform
     static bool _classRegistered;
 
     public override string Name => "WGL";
-    public override string NoComputeFix => "update the GPU driver (the gl backend needs OpenGL 4.3) or use --backend ort-cpu";
+    public override string NoComputeFix => "update the GPU driver (the gl backend needs OpenGL 4.3) or set the options' Backend = Backend.OrtCpu";
 
     public override Func<string, nint> HostLoader(Func<string, nint> hostLoader) =>
         name => hostLoader(name) is var p && Wgl.IsValid(p) ? p : Wgl.Opengl32Export(name);
@@ -42,7 +42,7 @@ internal sealed unsafe class WglPlatform : GlPlatform
             hwnd = CreateWindowExW(0, cls, title, WS_OVERLAPPEDWINDOW | WS_CLIPSIBLINGS | WS_CLIPCHILDREN, 0, 0, 16, 16, 0, 0, instance, 0);
         if (hwnd == 0)
             throw new GlException($"could not create the hidden window an OpenGL context needs on Windows (CreateWindowExW failed, Windows error {Marshal.GetLastPInvokeError()}); " +
-                (IsWine() ? "under Wine, OpenGL needs an X display: set DISPLAY (e.g. run under xvfb-run)" : "run rr in a desktop session") + ", or use --backend ort-cpu");
+                (IsWine() ? "under Wine, OpenGL needs an X display: set DISPLAY (e.g. run under xvfb-run)" : "run the app in a desktop session") + ", or set the options' Backend = Backend.OrtCpu");
         nint hdc = GetDC(hwnd);
         string note = "GetDC failed";
         nint hglrc = hdc == 0 ? 0 : Wgl.CreateCoreContext(hdc, debug, out note);
@@ -50,7 +50,7 @@ internal sealed unsafe class WglPlatform : GlPlatform
         {
             if (hdc != 0) ReleaseDC(hwnd, hdc);
             DestroyWindow(hwnd);
-            throw new GlException($"could not create an OpenGL context through WGL ({note}); update the GPU driver (the gl backend needs OpenGL 4.3) or use --backend ort-cpu");
+            throw new GlException($"could not create an OpenGL context through WGL ({note}); update the GPU driver (the gl backend needs OpenGL 4.3) or set the options' Backend = Backend.OrtCpu");
         }
         return new Context(hwnd, hdc, hglrc);
     }
@@ -66,7 +66,7 @@ internal sealed unsafe class WglPlatform : GlPlatform
             {
                 var wc = new WndClassEx { Size = (uint)sizeof(WndClassEx), Style = CS_OWNDC, WndProc = defWindowProc, Instance = instance, ClassName = cls };
                 if (RegisterClassExW(&wc) == 0 && Marshal.GetLastPInvokeError() is var e && e != ERROR_CLASS_ALREADY_EXISTS)
-                    throw new GlException($"could not register the window class for an OpenGL context (RegisterClassExW failed, Windows error {e}); use --backend ort-cpu");
+                    throw new GlException($"could not register the window class for an OpenGL context (RegisterClassExW failed, Windows error {e}); set the options' Backend = Backend.OrtCpu");
             }
             _classRegistered = true;
         }

@@ -9,7 +9,7 @@ namespace ResNetRealtime.Runtime.IO;
 /// A SIGKILL cannot run the clean-up: <see cref="RemoveStaleTemps"/> removes the temporary files of
 /// writers that are no longer alive (the PID in the name owns the file).
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Writes PATH through <paramref name="write"/>. <paramref name="openTemp"/> opens the temporary
     /// file (tests inject a failing stream here); by default a FileStream.</summary>

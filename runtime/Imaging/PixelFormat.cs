@@ -1,3 +1,4 @@
+#nullable enable
 namespace ResNetRealtime.Runtime.Imaging;
 
 /// <summary>Interleaved 8-bit pixel layouts a frame may arrive in. Alpha is ignored.</summary>
@@ -9,7 +10,7 @@ public enum PixelFormat
     Bgra32,
 }
 
-public static class PixelFormatInfo
+internal static class PixelFormatInfo
 {
     public static int BytesPerPixel(this PixelFormat f) => f switch
     {

@@ -12,7 +12,7 @@ namespace ResNetRealtime.Runtime.Imaging;
 /// Sampling is bilinear with half-pixel centres (PyTorch <c>interpolate(align_corners=False)</c>,
 /// OpenCV INTER_LINEAR), without antialiasing.
 /// </summary>
-public readonly record struct CropGeometry(int ResizedWidth, int ResizedHeight, int Left, int Top, double ScaleX, double ScaleY)
+internal readonly record struct CropGeometry(int ResizedWidth, int ResizedHeight, int Left, int Top, double ScaleX, double ScaleY)
 {
     public static CropGeometry Compute(int srcW, int srcH, int dstH, int dstW, double cropRatio)
     {
@@ -44,7 +44,7 @@ public readonly record struct CropGeometry(int ResizedWidth, int ResizedHeight, 
 /// per-pixel definition the fast path is tested against.
 /// Not thread-safe (the table cache is shared): one instance per thread.
 /// </summary>
-public sealed class Preprocessor
+internal sealed class Preprocessor
 {
     public const double DefaultCropRatio = 224.0 / 256.0;
     public static readonly float[] ImageNetMean = Models.MetadataKeys.ImageNetMean;   // one table: MetadataKeys

@@ -6,7 +6,7 @@ namespace ResNetRealtime.Runtime.Inference;
 /// N are 0. One definition for both paths: this CPU reference (ONNX Runtime taps) and the gl backend's
 /// tap.comp (<c>GlBackend.GetTapTexture</c>), which the tests hold to it.
 /// </summary>
-public static class ActivationMosaic
+internal static class ActivationMosaic
 {
     /// <summary>How many channels are shown and on what grid: a square-ish grid of min(C, maxChannels) tiles
     /// (maxChannels ≤ 0 = all C).</summary>

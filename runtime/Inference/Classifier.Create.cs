@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
@@ -8,13 +9,13 @@ namespace ResNetRealtime.Runtime.Inference;
 public sealed partial class Classifier
 {
     /// <summary>Loads an .onnx file. Errors (missing, truncated, not a model) are one-line exceptions naming the file.</summary>
-    public static Classifier Create(string modelPath, ClassifierOptions options = null) =>
+    public static Classifier Create(string modelPath, ClassifierOptions? options = null) =>
         Create(LoadedModel.Load(modelPath), options);
 
-    public static Classifier Create(byte[] modelBytes, ClassifierOptions options = null) =>
+    public static Classifier Create(byte[] modelBytes, ClassifierOptions? options = null) =>
         Create(LoadedModel.FromBytes(modelBytes), options);
 
-    public static Classifier Create(OnnxModel model, ClassifierOptions options = null) =>
+    internal static Classifier Create(OnnxModel model, ClassifierOptions? options = null) =>
         Create(LoadedModel.From(model), options);
 
     /// <summary>
@@ -24,7 +25,7 @@ public sealed partial class Classifier
     /// <see cref="Runtime.Backend.Auto"/> (the default) tries <see cref="BackendChoice.AutoOrder"/>, judging gl on a probe
     /// context of its own, and says in <see cref="Choice"/> what ran and why.
     /// </summary>
-    public static Classifier Create(LoadedModel model, ClassifierOptions options = null)
+    internal static Classifier Create(LoadedModel model, ClassifierOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new ClassifierOptions();
@@ -58,17 +59,17 @@ public sealed partial class Classifier
             try
             {
                 using var ctx = Gl.GlContext.CreateHeadless();
-                return (ctx.SupportsCompute, ctx.Renderer, ctx.Version, (string)null);
+                return (ctx.SupportsCompute, (string?)ctx.Renderer, (string?)ctx.Version, (string?)null);
             }
             catch (Exception e) when (e is Gl.GlException or DllNotFoundException or EntryPointNotFoundException or PlatformNotSupportedException)
             {
-                return (false, (string)null, (string)null, e.Message);
+                return (false, (string?)null, (string?)null, (string?)e.Message);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!probe.Wait(30_000)) return BackendChoice.CandidatesWithoutGl(Auto, "no OpenGL context within 30 s");
         var (compute, renderer, version, error) = probe.Result;
         return error != null ? BackendChoice.CandidatesWithoutGl(Auto, $"no OpenGL context for gl ({error})")
-                             : BackendChoice.Candidates(Auto, compute, renderer, version);
+                             : BackendChoice.Candidates(Auto, compute, renderer!, version!); // both set when error is null
     }
 
     static Classifier CreateOn(LoadedModel model, Runtime.Backend kind, ClassifierOptions options)
@@ -91,7 +92,7 @@ public sealed partial class Classifier
 
     /// <summary>The self-check the backend passed (<see cref="BackendSelfCheck"/>); null for ort-cpu (the reference), with
     /// <see cref="InferenceOptions.SelfCheck"/> off, or for a classifier made around a backend by its constructor.</summary>
-    public SelfCheckResult SelfCheck { get; private init; }
+    public SelfCheckResult? SelfCheck { get; private init; }
 
     /// <summary>What was asked and what runs, with the reason when they differ ("auto" resolved, refusals on the way);
     /// for a classifier made by its constructor, the backend as given.</summary>

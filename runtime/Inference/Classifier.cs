@@ -1,3 +1,4 @@
+#nullable enable
 using System.Diagnostics;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Imaging;
@@ -97,10 +98,13 @@ public sealed partial class Classifier : IDisposable
     readonly ClassificationResult _result;
     readonly BatchResult _batch;
     /// <summary>GPU-resident backends (gl): the context is current on the creating thread only (see Realtime.ThreadRule).</summary>
-    readonly Realtime.ThreadRule _glThread;
+    readonly Realtime.ThreadRule? _glThread;
     bool _disposed;
 
-    public IInferenceBackend Backend => _backend;
+    /// <summary>The backend object that runs (the tools and tests read its shapes and taps; a host reads <see cref="Choice"/>).</summary>
+    internal IInferenceBackend InferenceBackend => _backend;
+    /// <summary>The backend that runs (<see cref="Choice"/> says what was asked and why it differs).</summary>
+    public Backend Backend => _backend.Kind;
     /// <summary>Outputs per image: classes, or features for a feature extractor.</summary>
     public int Classes => _backend.Classes;
     /// <summary>True when the model has no classifier head (<see cref="HeadKind.FeatureExtractor"/>): results carry
@@ -110,14 +114,14 @@ public sealed partial class Classifier : IDisposable
     public int TopK { get; }
     public int MaxBatch => _backend.MaxBatch;
     public IReadOnlyList<string> Labels => _labels;
-    public Preprocessor Preprocessor => _pre;
+    internal Preprocessor Preprocessor => _pre;
     /// <summary>Rolling per-stage statistics of every Classify/ClassifyBatch call (window 1024).</summary>
     public StageStats Stats { get; } = new();
 
     /// <summary>Wraps an existing backend (takes ownership). labels: null → "class N". mean/std: null → ImageNet (3 channels) or 0.5 (1 channel).
     /// head: FeatureExtractor skips softmax and top-k (see <see cref="ModelInfo.Head"/>).</summary>
-    public Classifier(IInferenceBackend backend, ClassifierOptions options = null, IReadOnlyList<string> labels = null,
-                      float[] mean = null, float[] std = null, HeadKind head = HeadKind.Classifier)
+    internal Classifier(IInferenceBackend backend, ClassifierOptions? options = null, IReadOnlyList<string>? labels = null,
+                      float[]? mean = null, float[]? std = null, HeadKind head = HeadKind.Classifier)
     {
         options ??= new ClassifierOptions();
         _backend = backend ?? throw new ArgumentNullException(nameof(backend));
@@ -243,7 +247,7 @@ public sealed partial class Classifier : IDisposable
     }
 
     /// <summary>Numerically stable softmax (max subtracted first); SIMD through TensorPrimitives.</summary>
-    public static void Softmax(ReadOnlySpan<float> logits, Span<float> probs)
+    internal static void Softmax(ReadOnlySpan<float> logits, Span<float> probs)
     {
         probs = probs[..logits.Length];
         float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);

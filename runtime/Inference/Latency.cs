@@ -1,3 +1,4 @@
+#nullable enable
 using System.Diagnostics;
 
 namespace ResNetRealtime.Runtime.Inference;
@@ -9,10 +10,10 @@ namespace ResNetRealtime.Runtime.Inference;
 /// </summary>
 public readonly record struct LatencyRecord(double PreprocessMs, double InferenceMs, double PostprocessMs, double TotalMs)
 {
-    public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+    internal static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 
     /// <summary>From four timestamps: start, after preprocess, after inference, after postprocess.</summary>
-    public static LatencyRecord FromStamps(long t0, long t1, long t2, long t3) =>
+    internal static LatencyRecord FromStamps(long t0, long t1, long t2, long t3) =>
         new(TicksToMs(t1 - t0), TicksToMs(t2 - t1), TicksToMs(t3 - t2), TicksToMs(t3 - t0));
 
     public override string ToString() =>
@@ -74,7 +75,7 @@ public sealed class LatencyStats
         return PercentileOfSorted(s, p);
     }
 
-    public static double PercentileOfSorted(ReadOnlySpan<double> sorted, double p)
+    internal static double PercentileOfSorted(ReadOnlySpan<double> sorted, double p)
     {
         if (sorted.Length == 0) return double.NaN;
         double rank = p / 100.0 * (sorted.Length - 1);

@@ -12,9 +12,9 @@ using ResNetRealtime.Runtime.Onnx;
 namespace ResNetRealtime.Runtime.Models;
 
 /// <summary>The final fully-connected layer as W[class, feature] (row-major, Classes × Features).</summary>
-public sealed record FcWeights(float[] Weight, int Features, int Classes, string NodeName);
+internal sealed record FcWeights(float[] Weight, int Features, int Classes, string NodeName);
 
-public sealed class LoadedModel
+internal sealed class LoadedModel
 {
     readonly Lazy<FcWeights> _fc;
 

@@ -25,7 +25,7 @@ namespace ResNetRealtime.Runtime.Models;
 /// </list>
 /// Pixel normalisation is <c>(pixel/255 - mean[c]) / std[c]</c> with channels in RGB order.
 /// </summary>
-public static class MetadataKeys
+internal static class MetadataKeys
 {
     public const string Labels = "rr.labels";
     public const string Mean = "rr.mean";

@@ -1,7 +1,7 @@
 // What the runtime needs to know about a classifier model, found by ModelInspector.Inspect.
 namespace ResNetRealtime.Runtime.Models;
 
-public enum ValueSource
+internal enum ValueSource
 {
     /// <summary>Read from the graph itself (declared shapes).</summary>
     Graph,
@@ -12,7 +12,7 @@ public enum ValueSource
 }
 
 /// <summary>What a model's output is. See <see cref="ModelInspector"/> for the rule that decides it.</summary>
-public enum HeadKind
+internal enum HeadKind
 {
     /// <summary>Class scores (logits or probabilities): softmax and top-k apply.</summary>
     Classifier,
@@ -20,7 +20,7 @@ public enum HeadKind
     FeatureExtractor,
 }
 
-public sealed class ModelInfo
+internal sealed class ModelInfo
 {
     public string InputName { get; init; }
     /// <summary>Declared input shape [N,C,H,W]; -1 for a symbolic or unknown dimension.</summary>
@@ -63,7 +63,7 @@ public sealed class ModelInfo
         $"{InputWidth}x{InputHeight} ({InputSizeSource}), {(ResNet != null ? ResNet.ToString() : "no residual structure")}";
 }
 
-public sealed class ResNetStructure
+internal sealed class ResNetStructure
 {
     /// <summary>Weighted layers on the main path: stem convs + convs in residual branches + classifier layers.</summary>
     public int Depth { get; init; }
@@ -79,7 +79,7 @@ public sealed class ResNetStructure
         $"ResNet-{Depth} ({Block}, blocks [{string.Join(",", BlocksPerStage)}])";
 }
 
-public sealed class StageInfo
+internal sealed class StageInfo
 {
     /// <summary>"layer1", "layer2", ... in graph order.</summary>
     public string Name { get; init; }

@@ -28,7 +28,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Models;
 
-public static class ModelInspector
+internal static class ModelInspector
 {
     const int MaxBranchWalk = 24;   // nodes followed back from an Add input; a bottleneck branch is ~8
 

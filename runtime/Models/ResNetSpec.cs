@@ -16,9 +16,9 @@ using System.Text;
 
 namespace ResNetRealtime.Runtime.Models;
 
-public enum BlockKind { Basic, Bottleneck }
+internal enum BlockKind { Basic, Bottleneck }
 
-public sealed record ResNetSpec
+internal sealed record ResNetSpec
 {
     int[] _layers = [2, 2, 2, 2];
     int[] _stageWidths = [64, 128, 256, 512];

@@ -8,7 +8,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Models;
 
-public static class Taps
+internal static class Taps
 {
     /// <summary>The tensor name <paramref name="tap"/> stands for (see the file header); throws ArgumentException naming
     /// the stages and some node outputs when it is neither. Every backend resolves taps here.</summary>

@@ -3,7 +3,7 @@ namespace ResNetRealtime.Runtime.Onnx;
 // The model-level half of the validation: what ONNX's checker (and so ORT) requires of a model as a whole, which gl
 // used to build regardless. Each rule below was found by the fuzz harness (tests/Fuzz) as a model that gl built and
 // ORT refused, or that made the validator or gl throw something other than a one-line error.
-public static partial class GraphValidator
+internal static partial class GraphValidator
 {
     /// <summary>Oldest default-domain opset: ORT implements no kernels of Gemm or BatchNormalization before 7.</summary>
     public const long MinOpset = 7;

@@ -24,7 +24,7 @@ namespace ResNetRealtime.Runtime.Onnx;
 ///   input of bounded size.
 /// Tensors computed at run time (e.g. a DequantizeLinear weight) are not constants and are not checked here.
 /// </summary>
-public static partial class GraphValidator
+internal static partial class GraphValidator
 {
     /// <summary>
     /// Largest |w| accepted in a Conv/Gemm/MatMul weight. Trained weights are O(1); folding a

@@ -4,7 +4,7 @@
 // Strings are UTF-8 by the ONNX spec and are held as .NET strings.
 namespace ResNetRealtime.Runtime.Onnx;
 
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     public string Name { get; set; }
     public OnnxAttributeType Type { get; set; }

@@ -3,7 +3,7 @@
 namespace ResNetRealtime.Runtime.Onnx;
 
 /// <summary>TensorProto.DataType: the element type of a tensor or a tensor-typed value.</summary>
-public enum OnnxDataType
+internal enum OnnxDataType
 {
     Undefined = 0,
     Float = 1,
@@ -25,7 +25,7 @@ public enum OnnxDataType
 }
 
 /// <summary>AttributeProto.AttributeType: says which value field of an attribute is in use.</summary>
-public enum OnnxAttributeType
+internal enum OnnxAttributeType
 {
     Undefined = 0,
     Float = 1,

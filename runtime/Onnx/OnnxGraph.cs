@@ -3,7 +3,7 @@
 // nodes of a ResNet; build a dictionary if you do many.
 namespace ResNetRealtime.Runtime.Onnx;
 
-public sealed class OnnxGraph
+internal sealed class OnnxGraph
 {
     public string Name { get; set; }
     public List<OnnxNode> Nodes { get; set; } = [];

@@ -16,7 +16,7 @@ using Google.Protobuf;
 namespace ResNetRealtime.Runtime.Onnx;
 
 /// <summary>OperatorSetIdProto: an operator domain ("" = default ONNX ops) and its version.</summary>
-public sealed class OnnxOpset
+internal sealed class OnnxOpset
 {
     /// <summary>null or "" = the default ONNX domain. null writes no domain field (as torch.onnx does).</summary>
     public string Domain { get; set; }
@@ -28,7 +28,7 @@ public sealed class OnnxOpset
     public override string ToString() => $"{(string.IsNullOrEmpty(Domain) ? "ai.onnx" : Domain)}:{Version}";
 }
 
-public sealed class OnnxModel
+internal sealed class OnnxModel
 {
     public long IrVersion { get; set; }
     public string ProducerName { get; set; }

@@ -1,7 +1,7 @@
 // OnnxNode (NodeProto): one operator application. Inputs may contain "" for an omitted optional input.
 namespace ResNetRealtime.Runtime.Onnx;
 
-public sealed class OnnxNode
+internal sealed class OnnxNode
 {
     public string Name { get; set; }
     public string OpType { get; set; }

@@ -14,7 +14,7 @@ using System.Runtime.InteropServices;
 
 namespace ResNetRealtime.Runtime.Onnx;
 
-public sealed class OnnxTensor
+internal sealed class OnnxTensor
 {
     public string Name { get; set; }
     public long[] Dims { get; set; } = [];

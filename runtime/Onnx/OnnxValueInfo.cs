@@ -3,7 +3,7 @@
 // type (sequence, map, ...) keeps its TypeProto as unknown bytes and round-trips unchanged.
 namespace ResNetRealtime.Runtime.Onnx;
 
-public sealed class OnnxValueInfo
+internal sealed class OnnxValueInfo
 {
     public string Name { get; set; }
     /// <summary>Element type of the tensor; Undefined when the value has no tensor type.</summary>
@@ -35,7 +35,7 @@ public sealed class OnnxValueInfo
 }
 
 /// <summary>One dimension: a number (Value), a symbol such as "N" (Param), or neither (unknown).</summary>
-public sealed class OnnxDim
+internal sealed class OnnxDim
 {
     public long? Value { get; set; }
     public string Param { get; set; }

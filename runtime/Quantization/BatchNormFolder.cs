@@ -11,7 +11,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class BatchNormFolder
+internal static class BatchNormFolder
 {
     /// <summary>A copy of <paramref name="model"/> with every foldable Conv+BN pair folded; the input is not modified.</summary>
     public static (OnnxModel Model, int Folded) Fold(OnnxModel model)

@@ -9,7 +9,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public sealed record FusionCounts(IReadOnlyDictionary<string, int> Ops)
+internal sealed record FusionCounts(IReadOnlyDictionary<string, int> Ops)
 {
     /// <summary>Kernels that compute in int8 (ORT CPU, x64; NHWC variants share the op names).</summary>
     public static readonly string[] Int8Kernels =
@@ -37,7 +37,7 @@ public sealed record FusionCounts(IReadOnlyDictionary<string, int> Ops)
     }
 }
 
-public static class FusionCheck
+internal static class FusionCheck
 {
     /// <summary>Op counts of the graph ORT builds from <paramref name="modelBytes"/> on the CPU EP.</summary>
     public static FusionCounts Analyze(byte[] modelBytes, int threads = 1)

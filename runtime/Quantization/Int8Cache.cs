@@ -15,7 +15,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class Int8Cache
+internal static class Int8Cache
 {
     /// <summary>Gaussian calibration images used when no data is given (seed 0).</summary>
     public const int GaussianSamples = 32;
@@ -32,7 +32,7 @@ public static class Int8Cache
     public static void RequireCpu(Backend backend)
     {
         if (backend != Backend.OrtCpu)
-            throw new NotSupportedException($"int8 is CPU-only for now: backend {backend.ToName()} runs float32 models only; use --backend ort-cpu (or --precision fp32)");
+            throw new NotSupportedException($"int8 is CPU-only for now: backend {backend.ToName()} runs float32 models only; set the options' Backend = Backend.OrtCpu (or Precision = Precision.Fp32)");
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class Int8Cache
         if (calibration == null)
         {
             Log($"int8: quantizing on first use, calibrated on {GaussianSamples} seeded Gaussian images: speed is representative, " +
-                "accuracy is not measured (for a trained model, rr quantize --calib KIND:PATH on its own data)");
+                "accuracy is not measured (for a trained model, calibrate on its own data with the tools' quantizer)");
             calibration = CalibrationBatch.Gaussian(GaussianSamples, c, h, w, seed: 0);
         }
         else Log($"int8: quantizing on first use, calibrated on {calibrationName}");

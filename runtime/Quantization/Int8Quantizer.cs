@@ -11,7 +11,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class Int8Quantizer
+internal static class Int8Quantizer
 {
     public static QuantizeResult Quantize(OnnxModel model, IEnumerable<CalibrationBatch> batches, QuantizeOptions options = null)
     {

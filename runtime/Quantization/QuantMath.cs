@@ -13,7 +13,7 @@
 namespace ResNetRealtime.Runtime.Quantization;
 
 /// <summary>Per-tensor uint8 quantization parameters of an activation.</summary>
-public readonly record struct ActivationQuant(float Scale, byte ZeroPoint)
+internal readonly record struct ActivationQuant(float Scale, byte ZeroPoint)
 {
     /// <summary>
     /// Parameters covering [min, max] ∪ {0} with 256 levels. A degenerate range (max == min, e.g. a
@@ -33,7 +33,7 @@ public readonly record struct ActivationQuant(float Scale, byte ZeroPoint)
     }
 }
 
-public static class QuantMath
+internal static class QuantMath
 {
     /// <summary>Largest int8 magnitude used for weights (symmetric: -127..127).</summary>
     public const int WeightLevels = 127;

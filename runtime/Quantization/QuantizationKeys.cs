@@ -1,7 +1,7 @@
 // Metadata the quantizer writes (beside the rr.* keys of Models/MetadataKeys, which it keeps).
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class QuantizationKeys
+internal static class QuantizationKeys
 {
     /// <summary>"int8" on a quantized model; absent (float32) otherwise.</summary>
     public const string Precision = "rr.precision";

@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Quantization;
 /// (resized to its input, normalised with its mean/std). The first Count·Channels·Height·Width values of
 /// Data are read (a reused buffer may be longer).
 /// </summary>
-public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int Height, int Width)
+internal sealed record CalibrationBatch(float[] Data, int Count, int Channels, int Height, int Width)
 {
     public int ImageLength => Channels * Height * Width;
 
@@ -34,7 +34,7 @@ public sealed record CalibrationBatch(float[] Data, int Count, int Channels, int
     }
 }
 
-public sealed record QuantizeOptions
+internal sealed record QuantizeOptions
 {
     /// <summary>Percentile by default: on models/scene-resnet.onnx it kept 99.67% top-1 agreement with float32,
     /// entropy 99.83% (one frame of 600 more, at a slower calibration), minmax 98.33% (SceneAccuracyTests).</summary>
@@ -63,7 +63,7 @@ public sealed record QuantizeOptions
     }
 }
 
-public sealed record QuantizeResult
+internal sealed record QuantizeResult
 {
     public OnnxModel Model { get; init; }
     /// <summary>Conv+BatchNormalization pairs folded before quantizing.</summary>

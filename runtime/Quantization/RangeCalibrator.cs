@@ -11,9 +11,9 @@
 // a tensor that is never negative (after ReLU) gets [0, T].
 namespace ResNetRealtime.Runtime.Quantization;
 
-public enum CalibrationMethod { MinMax, Percentile, Entropy }
+internal enum CalibrationMethod { MinMax, Percentile, Entropy }
 
-public interface IRangeCalibrator
+internal interface IRangeCalibrator
 {
     /// <summary>Adds values (any order, any count). Non-finite values are an error: they would poison the range.</summary>
     void Observe(ReadOnlySpan<float> values);
@@ -21,7 +21,7 @@ public interface IRangeCalibrator
     (float Min, float Max) Range();
 }
 
-public static class RangeCalibrators
+internal static class RangeCalibrators
 {
     /// <summary>Names as the command line spells them.</summary>
     public static readonly string[] Names = ["minmax", "percentile", "entropy"];
@@ -45,7 +45,7 @@ public static class RangeCalibrators
     };
 }
 
-public sealed class MinMaxCalibrator : IRangeCalibrator
+internal sealed class MinMaxCalibrator : IRangeCalibrator
 {
     float _min = float.PositiveInfinity, _max = float.NegativeInfinity;
     long _count;
@@ -65,7 +65,7 @@ public sealed class MinMaxCalibrator : IRangeCalibrator
         _count > 0 ? (_min, _max) : throw new InvalidOperationException("minmax calibrator: no values observed");
 }
 
-public sealed class PercentileCalibrator : IRangeCalibrator
+internal sealed class PercentileCalibrator : IRangeCalibrator
 {
     readonly AbsHistogram _h = new(4096);
     public double Percentile { get; }
@@ -81,7 +81,7 @@ public sealed class PercentileCalibrator : IRangeCalibrator
     public (float Min, float Max) Range() => _h.Clip(_h.Quantile(Percentile / 100.0));
 }
 
-public sealed class EntropyCalibrator : IRangeCalibrator
+internal sealed class EntropyCalibrator : IRangeCalibrator
 {
     /// <summary>TensorRT's histogram: 2048 bins over [0, max|x|].</summary>
     public const int Bins = 2048;

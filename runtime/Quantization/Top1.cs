@@ -6,7 +6,7 @@ using ResNetRealtime.Runtime.Backends.Ort;
 
 namespace ResNetRealtime.Runtime.Quantization;
 
-public static class Top1
+internal static class Top1
 {
     /// <summary>Argmax of the model's first output for each image of the batches, in order.</summary>
     public static int[] Predict(byte[] modelBytes, IEnumerable<CalibrationBatch> batches, int threads = 1)

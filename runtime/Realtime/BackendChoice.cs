@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Backends;
 
 namespace ResNetRealtime.Runtime.Realtime;
@@ -19,12 +20,12 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// <param name="Requested">What the options asked for (<see cref="Runtime.Backend.Auto"/> included).</param>
 /// <param name="Chosen">What runs; never Auto.</param>
 /// <param name="Reason">Why, in one line; null when <paramref name="Chosen"/> is exactly what was asked.</param>
-public readonly record struct BackendChoice(Backend Requested, Backend Chosen, string Reason)
+public readonly record struct BackendChoice(Backend Requested, Backend Chosen, string? Reason)
 {
     static readonly string[] SoftwareMarkers = { "llvmpipe", "softpipe", "SwiftShader", "Software" };
 
     /// <summary>The backends "auto" tries, in order, on this operating system.</summary>
-    public static IReadOnlyList<Backend> AutoOrder { get; } = OperatingSystem.IsWindows()
+    internal static IReadOnlyList<Backend> AutoOrder { get; } = OperatingSystem.IsWindows()
         ? new[] { Backend.OrtDml, Backend.Gl, Backend.OrtCpu }
         : new[] { Backend.Gl, Backend.OrtCpu };
 
@@ -33,11 +34,11 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
     internal static bool SoftwareCountsAsHardwareForTests;
 
     /// <summary>True when <paramref name="renderer"/> (GL_RENDERER) names a CPU rasteriser.</summary>
-    public static bool IsSoftwareRenderer(string renderer) =>
+    internal static bool IsSoftwareRenderer(string renderer) =>
         !SoftwareCountsAsHardwareForTests && renderer != null && SoftwareMarkers.Any(m => renderer.Contains(m, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The first of <see cref="Candidates"/>: what runs when it starts and passes its self-check.</summary>
-    public static BackendChoice Decide(Backend requested, bool supportsCompute, string renderer, string version) =>
+    internal static BackendChoice Decide(Backend requested, bool supportsCompute, string renderer, string version) =>
         Candidates(requested, supportsCompute, renderer, version)[0];
 
     /// <param name="requested">What the options ask for.</param>
@@ -45,7 +46,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
     /// <param name="renderer">GL_RENDERER of that context, or a line saying why there is none.</param>
     /// <param name="version">GL_VERSION of that context (for the "needs 4.3" line).</param>
     /// <returns>What to try, in order; each carries the reason it is the one when reached. Never empty.</returns>
-    public static IReadOnlyList<BackendChoice> Candidates(Backend requested, bool supportsCompute, string renderer, string version)
+    internal static IReadOnlyList<BackendChoice> Candidates(Backend requested, bool supportsCompute, string renderer, string version)
     {
         InferenceNames.Validate(requested);
         string r = ShortRenderer(renderer);
@@ -63,7 +64,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
                     }
                     else
                         list.Add(new(requested, b, !supportsCompute ? $"ort-cpu: OpenGL {version} on {r} has no 4.3 compute shaders (gl needs them)"
-                                                  : IsSoftwareRenderer(renderer) ? $"ort-cpu: {r} is a software renderer; --backend gl forces it"
+                                                  : IsSoftwareRenderer(renderer) ? $"ort-cpu: {r} is a software renderer; Backend = Backend.Gl forces it"
                                                   : "ort-cpu"));
                 }
                 return list;
@@ -77,7 +78,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
 
     /// <summary>The candidates when there is no GL context to run gl in (<paramref name="noGl"/> says why): "auto" is
     /// <see cref="AutoOrder"/> without gl; anything else is as asked.</summary>
-    public static IReadOnlyList<BackendChoice> CandidatesWithoutGl(Backend requested, string noGl)
+    internal static IReadOnlyList<BackendChoice> CandidatesWithoutGl(Backend requested, string noGl)
     {
         InferenceNames.Validate(requested);
         if (requested != Backend.Auto) return new[] { new BackendChoice(requested, requested, null) };
@@ -88,7 +89,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
 
     /// <summary>This choice, reached after <paramref name="refused"/> could not start or failed its self-check
     /// (<paramref name="why"/>, one line): the reason says both.</summary>
-    public BackendChoice After(Backend refused, string why) =>
+    internal BackendChoice After(Backend refused, string why) =>
         this with { Reason = $"{Reason ?? Chosen.ToName()}; {refused.ToName()} was tried first and refused: {why}" };
 
     /// <summary>
@@ -96,7 +97,7 @@ public readonly record struct BackendChoice(Backend Requested, Backend Chosen, s
     /// GL or native-loading failure of any but the last hands over to the next candidate, recorded in the reason.
     /// The last candidate's failure propagates (an explicit backend fails with its own one line).
     /// </summary>
-    public static (T Value, BackendChoice Choice) FirstThatWorks<T>(IReadOnlyList<BackendChoice> candidates, Func<BackendChoice, T> create)
+    internal static (T Value, BackendChoice Choice) FirstThatWorks<T>(IReadOnlyList<BackendChoice> candidates, Func<BackendChoice, T> create)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         if (candidates.Count == 0) throw new ArgumentException("no backend candidates", nameof(candidates));

@@ -6,7 +6,7 @@ namespace ResNetRealtime.Runtime.Realtime;
 /// Output is min-max scaled to [0,1] so it can be shown as a heatmap. (The activation mosaic is
 /// <see cref="ResNetRealtime.Runtime.Inference.ActivationMosaic"/>, shared with the gl backend.)
 /// </summary>
-public static class Cam
+internal static class Cam
 {
     /// <summary>features: [C,h,w] (one image); weight: [classes, C]. Writes h*w values to <paramref name="map"/>.</summary>
     public static void Compute(ReadOnlySpan<float> features, int channels, int h, int w, ReadOnlySpan<float> weight, int classIndex, Span<float> map)

@@ -37,7 +37,7 @@ internal sealed class CpuEngine : IRealtimeEngine
     long _submitted, _dropped, _completed;
     Exception _fault;
 
-    public Backend Backend => _classifier.Backend.Kind;
+    public Backend Backend => _classifier.InferenceBackend.Kind;
     public int Classes => _classifier.Classes;
     public IReadOnlyList<string> Labels => _classifier.Labels;
     public bool AcceptsTextures => false;
@@ -64,7 +64,7 @@ internal sealed class CpuEngine : IRealtimeEngine
         _classifier = Classifier.Create(model, new ClassifierOptions(o) { Backend = backend, Taps = taps });
         try
         {
-            var bt = _classifier.Backend.Taps;
+            var bt = _classifier.InferenceBackend.Taps;
             _tapShapes = new (string, int[])[_userTaps];
             for (int i = 0; i < _userTaps; i++) _tapShapes[i] = (taps[i], bt[i].Shape);
             if (_cam != null)

@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Imaging;
 using ResNetRealtime.Runtime.Inference;
 

@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Models;
 using ResNetRealtime.Runtime.Onnx;
@@ -29,9 +30,9 @@ namespace ResNetRealtime.Runtime.Realtime;
 public sealed class RealtimeClassifier : IDisposable
 {
     readonly IRealtimeEngine _engine;
-    readonly ThreadRule _rule; // gl only
+    readonly ThreadRule? _rule; // gl only
     bool _disposed;
-    Action<RealtimeResult> _handlers;
+    Action<RealtimeResult>? _handlers;
 
     RealtimeClassifier(LoadedModel model, RealtimeOptions o)
     {
@@ -60,23 +61,23 @@ public sealed class RealtimeClassifier : IDisposable
 
     /// <summary>Loads an .onnx file. Errors (missing, truncated, not a model, bad options) are one-line exceptions with
     /// the values.</summary>
-    public static RealtimeClassifier Create(string modelPath, RealtimeOptions options = null) =>
+    public static RealtimeClassifier Create(string modelPath, RealtimeOptions? options = null) =>
         Create(LoadedModel.Load(modelPath), options);
 
-    public static RealtimeClassifier Create(byte[] modelBytes, RealtimeOptions options = null)
+    public static RealtimeClassifier Create(byte[] modelBytes, RealtimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(modelBytes);
         return Create(LoadedModel.FromBytes(modelBytes), options);
     }
 
-    public static RealtimeClassifier Create(OnnxModel model, RealtimeOptions options = null)
+    internal static RealtimeClassifier Create(OnnxModel model, RealtimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Create(LoadedModel.From(model), options);
     }
 
     /// <summary>Over a model already loaded and inspected (shared with other classifiers: it is immutable).</summary>
-    public static RealtimeClassifier Create(LoadedModel model, RealtimeOptions options = null)
+    internal static RealtimeClassifier Create(LoadedModel model, RealtimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         return new RealtimeClassifier(model, options ?? new RealtimeOptions());

@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Gl;
 
 namespace ResNetRealtime.Runtime.Realtime;
@@ -16,7 +17,7 @@ public sealed class RealtimeOptions : InferenceOptions
     public bool Cam { get; init; }
     /// <summary>gl: the host's context (<see cref="GlContext.FromGl"/> / <see cref="GlContext.FromCurrent"/>), current on the
     /// calling thread, which becomes the only thread the classifier may be used from. null = an own headless context.</summary>
-    public GlContext GlContext { get; init; }
+    public GlContext? GlContext { get; init; }
     /// <summary>gl: CPU time <see cref="RealtimeClassifier.Update"/> may spend encoding layers per call
     /// (<c>GlBackend.StepFor</c>, measured with the stopwatch); zero = a whole inference per call.</summary>
     public TimeSpan FrameBudget { get; init; }

@@ -1,3 +1,4 @@
+#nullable enable
 using ResNetRealtime.Runtime.Inference;
 
 namespace ResNetRealtime.Runtime.Realtime;

@@ -7,7 +7,7 @@
 // Pure pixel shuffles of RGB24 (no resampling, no randomness): the same frame always gives the same ten images.
 namespace ResNetRealtime.Runtime.Teach;
 
-public static class TeachAugment
+internal static class TeachAugment
 {
     /// <summary>The variants in the order they are taught: pABC = output channels (R,G,B) taken from input channels
     /// A, B, C; r90/r180/r270 = turned clockwise by that much; flip = mirrored left-right; grey = luma in all three.</summary>

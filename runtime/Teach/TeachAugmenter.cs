@@ -18,7 +18,7 @@ using ResNetRealtime.Runtime.Models;
 
 namespace ResNetRealtime.Runtime.Teach;
 
-public sealed class TeachAugmenter : IDisposable
+internal sealed class TeachAugmenter : IDisposable
 {
     readonly object _lock = new();
     readonly TeachLearner _learner;

@@ -8,7 +8,7 @@ using ResNetRealtime.Runtime.Models;
 
 namespace ResNetRealtime.Runtime.Teach;
 
-public sealed class TeachBackbone : IDisposable
+internal sealed class TeachBackbone : IDisposable
 {
     readonly Classifier _classifier;
 
@@ -25,7 +25,7 @@ public sealed class TeachBackbone : IDisposable
         Model = model;
         Stages = stages.ToArray();
         _classifier = Classifier.Create(model, new ClassifierOptions { Backend = backend, Taps = Stages, CropRatio = cropRatio, Threads = threads });
-        var taps = _classifier.Backend.Taps;
+        var taps = _classifier.InferenceBackend.Taps;
         Features = new TeachFeatures(tensors, taps.Select(t => t.Shape[1]).ToArray(), pooling, taps.Select(t => TeachFeatures.MapSize(t.Shape)).ToArray());
         var last = taps[^1].Shape;
         CamChannels = last[1];
@@ -41,8 +41,8 @@ public sealed class TeachBackbone : IDisposable
     public int CamChannels { get; }
     public int CamHeight { get; }
     public int CamWidth { get; }
-    public int InputWidth => _classifier.Backend.Width;
-    public int InputHeight => _classifier.Backend.Height;
+    public int InputWidth => _classifier.InferenceBackend.Width;
+    public int InputHeight => _classifier.InferenceBackend.Height;
 
     /// <summary>One RGB frame → its embedding (<see cref="TeachFeatures.Length"/> values); <paramref name="camMap"/> (optional,
     /// CamChannels·CamHeight·CamWidth values) gets the last stage's map. Allocates nothing once warm.</summary>

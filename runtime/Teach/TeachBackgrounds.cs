@@ -13,7 +13,7 @@
 // Used only by TeachAugmenter's worker thread; scratch is reused, allocation happens per frame size and class.
 namespace ResNetRealtime.Runtime.Teach;
 
-public sealed class TeachBackgrounds
+internal sealed class TeachBackgrounds
 {
     const int Band = 6, Bins = 16;
     readonly bool[] _seen = new bool[Bins * Bins * Bins];

@@ -14,6 +14,7 @@
 // frame is more likely object and the edges background. Over 8 live scene seeds (docs/experiments.md; experiments:
 // teach-seeds --rows poses) σ = 1.5 cells of 7 gave 74.8% against GeM + max's 73.1%, and 73.0%
 // against 70.9% without seed 3; σ = 1, 2.5, 4 cells gave 74.2, 74.7, 74.5%.
+#nullable enable
 using System.Numerics.Tensors;
 
 namespace ResNetRealtime.Runtime.Teach;
@@ -29,7 +30,7 @@ public sealed class TeachFeatures
     /// <param name="channels">channels of each.</param>
     /// <param name="sizes">each tensor's map height and width: CentredGemMax needs them (its weights); the others ignore them.</param>
     public TeachFeatures(IReadOnlyList<string> tensors, IReadOnlyList<int> channels, TeachPooling pooling = TeachPooling.Avg,
-                         IReadOnlyList<(int Height, int Width)> sizes = null)
+                         IReadOnlyList<(int Height, int Width)>? sizes = null)
     {
         ArgumentNullException.ThrowIfNull(tensors); ArgumentNullException.ThrowIfNull(channels);
         if (tensors.Count == 0 || tensors.Count != channels.Count)
@@ -50,20 +51,20 @@ public sealed class TeachFeatures
         BlockScale = 1f / MathF.Sqrt(Tensors.Length * PoolsPerTensor);
     }
 
-    readonly float[][] _centre; // CentredGemMax: each tensor's location weights, h·w values of mean 1
+    readonly float[][]? _centre; // CentredGemMax: each tensor's location weights, h·w values of mean 1
 
     public string[] Tensors { get; }
     /// <summary>Each tensor's map (height, width) where given (always for CentredGemMax), else null.</summary>
-    public (int Height, int Width)[] Sizes { get; }
+    public (int Height, int Width)[]? Sizes { get; }
     public int[] Channels { get; }
     public TeachPooling Pooling { get; }
     /// <summary>Blocks per tensor: 1 (average) or 2 (average or GeM, then maximum).</summary>
     public int PoolsPerTensor => Pooling == TeachPooling.Avg ? 1 : 2;
     /// <summary>GeM's exponent: the paper's 3. Over 8 live scene seeds with the ten variants, p = 2, 3, 4, 6 gave
     /// 72.2, 73.1, 73.4, 73.3% (experiments: teach-seeds --rows gem): flat past 3, so the usual value.</summary>
-    public const float GemPower = 3;
+    internal const float GemPower = 3;
     /// <summary>CentredGemMax's σ as a fraction of the map's side: 1.5 cells of layer4's 7 (see the header).</summary>
-    public const float CentreSigma = 1.5f / 7;
+    internal const float CentreSigma = 1.5f / 7;
     /// <summary>Whether the first block of each tensor is its generalised mean (GemMax, CentredGemMax).</summary>
     public bool IsGem => Pooling is TeachPooling.GemMax or TeachPooling.CentredGemMax;
 
@@ -72,7 +73,7 @@ public sealed class TeachFeatures
     /// exp(−½((y−yc)²/σy² + (x−xc)²/σx²)), σ = <see cref="CentreSigma"/> of each side, scaled to mean 1 so that the
     /// weighted GeM is (mean of weight·max(x,0)^p)^(1/p), a weighted mean. A 1×1 map gets weight 1.
     /// </summary>
-    public static float[] CentreWeights(int h, int w)
+    internal static float[] CentreWeights(int h, int w)
     {
         if (h < 1 || w < 1) throw new ArgumentException($"a {h}x{w} map has no locations");
         var wt = new float[h * w];
@@ -85,16 +86,16 @@ public sealed class TeachFeatures
     }
 
     /// <summary>A tap's map (height, width) from its shape: [N,C,H,W], or 1×1 for a pooled [N,C] or [N,C,1,1].</summary>
-    public static (int Height, int Width) MapSize(int[] shape) => shape.Length == 4 ? (shape[2], shape[3]) : (1, 1);
+    internal static (int Height, int Width) MapSize(int[] shape) => shape.Length == 4 ? (shape[2], shape[3]) : (1, 1);
 
     /// <summary>Tensor <paramref name="block"/>'s location weights (CentredGemMax), or null.</summary>
-    public ReadOnlySpan<float> Centre(int block) => _centre == null ? default : _centre[block];
+    internal ReadOnlySpan<float> Centre(int block) => _centre == null ? default : _centre[block];
     /// <summary>Values in one embedded frame.</summary>
     public int Length { get; }
     /// <summary>1/√blocks: each normalised block is scaled by it (the exported Gemm folds it into W).</summary>
-    public float BlockScale { get; }
+    internal float BlockScale { get; }
     /// <summary>Where tensor <paramref name="block"/>'s values start (its average block; the max block follows it).</summary>
-    public int Offset(int block) { int o = 0; for (int i = 0; i < block; i++) o += Channels[i] * PoolsPerTensor; return o; }
+    internal int Offset(int block) { int o = 0; for (int i = 0; i < block; i++) o += Channels[i] * PoolsPerTensor; return o; }
 
     /// <summary>The CAM weights of head row <paramref name="row"/>: its weights over the last tensor's first block
     /// (average or GeM; the map the CAM is drawn on). The max block is left out: it credits one location per channel.</summary>

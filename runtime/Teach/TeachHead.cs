@@ -8,6 +8,7 @@
 //   Train       multinomial logistic regression, full-batch gradient descent from the FromMeans weights with an L2
 //               penalty (a few hundred taught frames: every step sees all of them; no randomness, so the same
 //               samples always give the same head).
+#nullable enable
 using System.Numerics.Tensors;
 
 namespace ResNetRealtime.Runtime.Teach;
@@ -15,9 +16,9 @@ namespace ResNetRealtime.Runtime.Teach;
 public sealed class TeachHead
 {
     /// <summary>logit scale of the class-mean head: with unit features x·μ spans about ±1, 16 gives confident but not saturated softmaxes.</summary>
-    public const float Sharpness = 16f;
+    internal const float Sharpness = 16f;
 
-    public TeachHead(float[] weight, float[] bias, int[] classIds, int features, string kind)
+    internal TeachHead(float[] weight, float[] bias, int[] classIds, int features, string kind)
     {
         ArgumentNullException.ThrowIfNull(weight); ArgumentNullException.ThrowIfNull(bias); ArgumentNullException.ThrowIfNull(classIds);
         if (classIds.Length == 0) throw new ArgumentException("a head needs at least one class");
@@ -54,7 +55,7 @@ public sealed class TeachHead
     static void Softmax(Span<float> z) => Inference.Classifier.Softmax(z, z); // the runtime's one softmax, in place
 
     /// <summary>Nearest class mean (see the header). samples[k] are the feature vectors of class classIds[k].</summary>
-    public static TeachHead FromMeans(IReadOnlyList<float[]>[] samples, int[] classIds, int features)
+    internal static TeachHead FromMeans(IReadOnlyList<float[]>[] samples, int[] classIds, int features)
     {
         Check(samples, classIds, features);
         int K = classIds.Length;
@@ -79,8 +80,8 @@ public sealed class TeachHead
     /// <paramref name="neutralWeight"/> (the classes' total is 1). Teach mode passes none: teaching the taught frames'
     /// outer ring of cells this way (the background as no class) gained nothing over 8 live scene seeds.
     /// </summary>
-    public static TeachHead Train(IReadOnlyList<float[]>[] samples, int[] classIds, int features, int steps = 300, float learningRate = 2f, float l2 = 1e-3f,
-                                  IReadOnlyList<float[]> neutral = null, float neutralWeight = 0)
+    internal static TeachHead Train(IReadOnlyList<float[]>[] samples, int[] classIds, int features, int steps = 300, float learningRate = 2f, float l2 = 1e-3f,
+                                  IReadOnlyList<float[]>? neutral = null, float neutralWeight = 0)
     {
         var init = FromMeans(samples, classIds, features);
         int K = classIds.Length;

@@ -7,6 +7,7 @@
 // Head choice: the class means until every taught class has MinSamplesForSoftmax samples, softmax regression after
 // that: the class means need no training and work from one sample, and softmax regression classified 1.5–2 points
 // more of a recorded scene at 5, 10 and 20 taught frames per class (docs/experiments.md has the table).
+#nullable enable
 using System.Diagnostics;
 
 namespace ResNetRealtime.Runtime.Teach;
@@ -22,8 +23,8 @@ public sealed class TeachLearner : IDisposable
     readonly Thread _thread;
     long _changes, _trainedChanges;
     bool _stop;
-    TeachHead _head;
-    Exception _fault;
+    TeachHead? _head;
+    Exception? _fault;
 
     public TeachLearner(TeachFeatures features, int capacityPerClass = 256, int minSamplesForSoftmax = 3)
     {
@@ -39,7 +40,7 @@ public sealed class TeachLearner : IDisposable
     public int Capacity { get; }
     public int MinSamplesForSoftmax { get; }
     /// <summary>The newest head, or null before any class is taught. Swapped atomically; never changes under a reader.</summary>
-    public TeachHead Head => Volatile.Read(ref _head);
+    public TeachHead? Head => Volatile.Read(ref _head);
     /// <summary>Wall time of the last retrain in ms (NaN before the first).</summary>
     public double LastUpdateMs { get; private set; } = double.NaN;
     /// <summary>Retrains finished.</summary>
@@ -83,7 +84,7 @@ public sealed class TeachLearner : IDisposable
     }
 
     /// <summary>Classifies an embedded frame with the current head: the head used (null: nothing taught; probs untouched).</summary>
-    public TeachHead Predict(ReadOnlySpan<float> embedding, Span<float> probs)
+    public TeachHead? Predict(ReadOnlySpan<float> embedding, Span<float> probs)
     {
         lock (_lock) ThrowIfFaulted();
         var h = Head;
@@ -126,7 +127,7 @@ public sealed class TeachLearner : IDisposable
             try
             {
                 long t0 = Stopwatch.GetTimestamp();
-                TeachHead head = null;
+                TeachHead? head = null;
                 if (ids.Length > 0)
                     head = samples.All(s => s.Count >= MinSamplesForSoftmax) && ids.Length > 1
                         ? TeachHead.Train(samples, ids, Features.Length)

@@ -18,7 +18,7 @@ using System.Numerics.Tensors;
 
 namespace ResNetRealtime.Runtime.Teach;
 
-public static class TeachOnnx
+internal static class TeachOnnx
 {
     public const string OutputName = "logits";
 

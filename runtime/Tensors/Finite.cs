@@ -10,7 +10,7 @@ namespace ResNetRealtime.Runtime.Tensors;
 /// all-NaN logits while gl's ReLU/max turn it into plausible ones. Pixel inputs cannot be non-finite;
 /// the check runs where float tensors enter (IInferenceBackend.Run / GlBackend.SetInput).
 /// </summary>
-public static class Finite
+internal static class Finite
 {
     const int ExponentMask = 0x7F800000;   // all exponent bits set ⇔ NaN or ±Inf
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace ResNetRealtime.Runtime.Tensors;
 
 /// <summary>A float32 tensor read from a .npy file: C-order data and its shape.</summary>
-public sealed class NpyArray
+internal sealed class NpyArray
 {
     public NpyArray(int[] shape, float[] data) { Shape = shape; Data = data; }
     public int[] Shape { get; }
@@ -18,7 +18,7 @@ public sealed class NpyArray
 /// Read: float32 or float64 (converted to float32), little-endian, fortran_order False only.
 /// Anything else is rejected with an <see cref="InvalidDataException"/> naming the file and what was found.
 /// </summary>
-public static class Npy
+internal static class Npy
 {
     // Not a u8 literal: "\x93" there would be UTF-8 encoded as two bytes.
     static ReadOnlySpan<byte> Magic => new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };

@@ -111,7 +111,7 @@ public class SelfCheckTests
         BackendChoice.SoftwareCountsAsHardwareForTests = true;   // so that auto tries gl first on llvmpipe
         using (var clf = Classifier.Create(Scene, new ClassifierOptions { Backend = Backend.Auto }))
         {
-            Assert.That(clf.Backend.Name, Is.EqualTo(OrtBackend.Cpu));
+            Assert.That(clf.InferenceBackend.Name, Is.EqualTo(OrtBackend.Cpu));
             Assert.That(clf.Choice.Reason, Does.Contain("gl was tried first and refused: gl failed its self-check").And.Contain("first diverging tensor"), clf.Choice.Reason);
         }
         ctx.MakeCurrent();

@@ -144,13 +144,13 @@ public class GpuDemoTests
         if (BackendChoice.IsSoftwareRenderer(renderer))
         {
             Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
-            Assert.That(reason, Does.Contain("software renderer").And.Contain("--backend gl"));
+            Assert.That(reason, Does.Contain("software renderer").And.Contain("Backend = Backend.Gl"));
             Assert.That(root.GetProperty("frames")[0].GetProperty("backend").GetString(), Is.EqualTo("ort-cpu"));
         }
         else Assert.That(root.GetProperty("backend").GetString(), Is.EqualTo(HasCompute(out _) ? "gl" : "ort-cpu"), renderer);
     }
 
-    [TestCase(Backend.Auto, true, "llvmpipe (LLVM 15.0.6, 256 bits)", Backend.OrtCpu, "Mesa llvmpipe is a software renderer; --backend gl forces it")]
+    [TestCase(Backend.Auto, true, "llvmpipe (LLVM 15.0.6, 256 bits)", Backend.OrtCpu, "Mesa llvmpipe is a software renderer; Backend = Backend.Gl forces it")]
     [TestCase(Backend.Auto, true, "SwiftShader Device (Subzero)", Backend.OrtCpu, "software renderer")]
     [TestCase(Backend.Auto, true, "NVIDIA H100 80GB HBM3/PCIe/SSE2", Backend.Gl, "4.3 compute")]
     [TestCase(Backend.Auto, false, "Intel(R) HD Graphics 3000", Backend.OrtCpu, "no 4.3 compute")]

@@ -40,7 +40,7 @@ static class ByteMutations
     {
         int at = Position(seed.Length, r);
         int field = r.Next(4) == 0 ? 0 : 1 + r.Next(r.Next(2) == 0 ? 16 : 5000);
-        var tag = Varint(((ulong)field << 3) | (ulong)r.Next(8));
+        var tag = Varint(((ulong)(uint)field << 3) | (uint)r.Next(8));
         bool insert = r.Next(2) == 0;
         var b = new List<byte>(seed.Length + tag.Length);
         b.AddRange(seed.AsSpan(0, at));

@@ -159,7 +159,7 @@ public unsafe class GlContextTests
         Assert.That(ctx.MissingEntryPoint(), Is.EqualTo("glDispatchCompute"));
         Assert.That(ctx.SupportsCompute, Is.False);
         var e = Assert.Throws<GlException>(ctx.RequireCompute);
-        Assert.That(e.Message, Does.Contain("glDispatchCompute").And.Contain("OpenGL 4.3").And.Contain("--backend ort-cpu"));
+        Assert.That(e.Message, Does.Contain("glDispatchCompute").And.Contain("OpenGL 4.3").And.Contain("Backend = Backend.OrtCpu"));
         var model = GlTestModels.ResNet(new[] { 1 }, false, 16, classes: 4, cifar: true, stem: 4, seed: 2);
         var b = Assert.Throws<GlException>(() => GlBackendFactory.Create(model, new BackendOptions(), new GlBackendOptions { Context = ctx }));
         Assert.That(b.Message, Is.EqualTo(e.Message), "the backend refuses the context with the same line, before making anything");

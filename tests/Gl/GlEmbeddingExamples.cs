@@ -1,7 +1,6 @@
-using ResNetRealtime.Runtime.Backends;
-using ResNetRealtime.Runtime.Backends.Gl;
+using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Gl;
-using ResNetRealtime.Runtime.Onnx;
+using ResNetRealtime.Runtime.Realtime;
 using Silk.NET.OpenGL;
 
 namespace ResNetRealtime.Tests.Gl;
@@ -29,14 +28,14 @@ public static class GlEmbeddingExamples
     public static void FrameLoop(GlContext context, string modelPath, uint texture, int width, int height, Func<bool> nextFrame)
     {
         // gl example: then, on the thread where that context is current
-        using var backend = GlBackendFactory.Create(OnnxModel.Load(modelPath), new BackendOptions(),
-            new GlBackendOptions { Context = context });
-        var logits = new float[backend.Classes];
-        while (nextFrame())                         // the host's render loop: draw, swap, poll events
+        using var classifier = RealtimeClassifier.Create(modelPath, new RealtimeOptions { Backend = Backend.Gl, GlContext = context });
+        var result = classifier.CreateResult();
+        for (long frame = 0; nextFrame(); frame++)  // the host's render loop: draw, swap, poll events
         {
-            if (backend.Pending < 2) { backend.SetInputTexture(texture, width, height); backend.Submit(); }
-            if (backend.TryGetResult(logits))       // never waits: the result of a frame or two ago
-                Console.WriteLine($"class {(int)backend.TopK[0]}: {backend.TopK[1]:P1}");
+            classifier.Submit(FrameInput.FromTexture(texture, width, height), frame); // never waits
+            classifier.Update();                     // this thread only: encodes layers, collects a finished result
+            if (classifier.TryGetLatest(ref result)) // the result of a frame or two ago
+                Console.WriteLine($"class {result.TopK[0].ClassIndex}: {result.TopK[0].Probability:P1}");
         }
     }
 }

@@ -129,7 +129,7 @@ public class OrtBackendTests
     {
         if (OrtEnv.Instance().GetAvailableProviders().Contains("DmlExecutionProvider")) Assert.Ignore("DirectML is available here");
         var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.OrtDml, TestModels.PlainCnn()));
-        Assert.That(ex.Message, Does.Contain("ort-dml needs").And.Contain("DirectML").And.Contain("ort-cpu"));
+        Assert.That(ex.Message, Does.Contain("ort-dml needs").And.Contain("DirectML").And.Contain("Backend.OrtCpu"));
         Assert.That(ex.Message, Does.Not.Contain("\n"));
     }
 
@@ -141,10 +141,10 @@ public class OrtBackendTests
         var ex = Assert.Throws<NotSupportedException>(() => BackendFactory.Create(Backend.OrtCuda, TestModels.PlainCnn()));
         Assert.That(ex.Message, Does.Not.Contain("\n"));
         if (inBuild)    // built with -p:RrCuda=true on a machine without CUDA 13 / cuDNN 9
-            Assert.That(ex.Message, Does.StartWith("ort-cuda: ").And.Contain("not found").And.Contain("CUDA 13").And.Contain("cuDNN 9").And.Contain("ort-cpu"));
+            Assert.That(ex.Message, Does.StartWith("ort-cuda: ").And.Contain("not found").And.Contain("CUDA 13").And.Contain("cuDNN 9").And.Contain("Backend = Backend.OrtCpu"));
         else            // the default build: CPU-only ONNX Runtime
             Assert.That(ex.Message, Does.Contain("-p:RrCuda=true").And.Contain("Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0")
-                                        .And.Contain("CUDA 13").And.Contain("ort-cpu").And.Contain("available providers: CPUExecutionProvider"));
+                                        .And.Contain("CUDA 13").And.Contain("Backend = Backend.OrtCpu").And.Contain("available providers: CPUExecutionProvider"));
     }
 
     [Test]

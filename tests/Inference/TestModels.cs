@@ -7,7 +7,7 @@ namespace ResNetRealtime.Tests.Inference;
 /// a plain CNN input[N,C,H,W] → Conv3x3(C→F, pad 1, named "conv1") → Relu ("relu1") →
 /// GlobalAveragePool ("pool") → Flatten → Gemm(F→classes) → "logits". Seeded weights.
 /// </summary>
-public static class TestModels
+internal static class TestModels
 {
     public sealed record Weights(float[] Conv, float[] ConvBias, float[] Fc, float[] FcBias, int C, int F, int Classes);
 

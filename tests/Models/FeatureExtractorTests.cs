@@ -27,10 +27,12 @@ public class FeatureExtractorTests
         return x;
     }
 
-    [TestCase(ResNetOutput.PooledFeatures, new long[] { -1, 512, 1, 1 })]
-    [TestCase(ResNetOutput.FlatFeatures, new long[] { -1, 512 })]
-    public void Headless_resnet_is_a_feature_extractor(ResNetOutput output, long[] shape)
+    [TestCase(nameof(ResNetOutput.PooledFeatures), new long[] { -1, 512, 1, 1 })]
+    [TestCase(nameof(ResNetOutput.FlatFeatures), new long[] { -1, 512 })]
+    // The enum by name: ResNetOutput is internal to the tools assembly, and a public test method cannot take it.
+    public void Headless_resnet_is_a_feature_extractor(string outputName, long[] shape)
     {
+        var output = Enum.Parse<ResNetOutput>(outputName);
         var info = ModelInspector.Inspect(Headless(output));
         Assert.That(info.Head, Is.EqualTo(HeadKind.FeatureExtractor));
         Assert.That(info.Classes, Is.EqualTo(512));

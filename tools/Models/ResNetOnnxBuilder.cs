@@ -28,7 +28,7 @@ namespace ResNetRealtime.Tools.Models;
 
 /// <summary>Options for <see cref="ResNetOnnxBuilder.Build(ResNetSpec, ResNetBuildOptions)"/>.</summary>
 /// <summary>Where a built graph ends.</summary>
-public enum ResNetOutput
+internal enum ResNetOutput
 {
     /// <summary>fc → "logits" [N,classes] (the default).</summary>
     Logits,
@@ -38,7 +38,7 @@ public enum ResNetOutput
     FlatFeatures,
 }
 
-public sealed record ResNetBuildOptions
+internal sealed record ResNetBuildOptions
 {
     public int Seed { get; init; }
     /// <summary>Returns the tensor for (torchvision name, shape); null = random init. Must return exactly prod(shape) values.</summary>
@@ -58,7 +58,7 @@ public sealed record ResNetBuildOptions
     public ResNetOutput Output { get; init; } = ResNetOutput.Logits;
 }
 
-public static class ResNetOnnxBuilder
+internal static class ResNetOnnxBuilder
 {
     public const string InputName = "input";
     public const string OutputName = "logits";

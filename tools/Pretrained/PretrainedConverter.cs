@@ -21,7 +21,7 @@ using ResNetRealtime.Runtime.Onnx;
 
 namespace ResNetRealtime.Tools.Pretrained;
 
-public static class PretrainedConverter
+internal static class PretrainedConverter
 {
     /// <summary>Bump when the output changes: the cache rebuilds every conversion of another version.</summary>
     public const int Version = 1;

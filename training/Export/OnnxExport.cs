@@ -13,7 +13,7 @@ namespace ResNetRealtime.Training.Export;
 /// mean/std, input size, architecture and the recipe (the exact command line). The graph is the
 /// eval-mode network (BatchNorm with running statistics), input "input" [N, C, S, S], output "logits".
 /// </summary>
-public static class OnnxExport
+internal static class OnnxExport
 {
     /// <summary>The runtime's description of the same architecture as <paramref name="net"/>.</summary>
     public static ResNetSpec SpecFor(ResNet net, int inputSize) => net.Config.ToSpec(inputSize);

@@ -60,7 +60,7 @@ public sealed class ResNet : Module
     }
 
     /// <summary>Builds the model the runtime's ONNX builder describes with <paramref name="spec"/>.</summary>
-    public ResNet(ResNetRealtime.Runtime.Models.ResNetSpec spec, int seed = 0)
+    internal ResNet(ResNetRealtime.Runtime.Models.ResNetSpec spec, int seed = 0)
         : this(ResNetConfig.FromSpec(spec), seed, spec.ZeroInitResidual) { }
 
     /// <summary>Builds a model by name (see <see cref="ResNetConfig.FromName"/>).</summary>

@@ -11,7 +11,7 @@ namespace ResNetRealtime.Training.Models;
 public sealed class ResNetConfig
 {
     public string Name { get; init; }
-    public BlockKind Block { get; init; }
+    internal BlockKind Block { get; init; }
     public int[] Layers { get; init; }
     /// <summary>Per-stage "planes" (block output = planes · expansion).</summary>
     public int[] StageWidths { get; init; }
@@ -31,7 +31,7 @@ public sealed class ResNetConfig
 
     /// <summary>The same architecture as the runtime's ONNX builder spec (so names and shapes agree with
     /// <c>ResNetOnnxBuilder.Build(spec, ...)</c>).</summary>
-    public static ResNetConfig FromSpec(ResNetRealtime.Runtime.Models.ResNetSpec spec)
+    internal static ResNetConfig FromSpec(ResNetRealtime.Runtime.Models.ResNetSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -47,7 +47,7 @@ public sealed class ResNetConfig
     }
 
     /// <summary>The runtime's spec of <paramref name="inputSize"/>² inputs for this architecture.</summary>
-    public ResNetRealtime.Runtime.Models.ResNetSpec ToSpec(int inputSize)
+    internal ResNetRealtime.Runtime.Models.ResNetSpec ToSpec(int inputSize)
     {
         var spec = new ResNetRealtime.Runtime.Models.ResNetSpec
         {

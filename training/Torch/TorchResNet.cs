@@ -2,7 +2,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using ResNetRealtime.Training.Models;
 using static TorchSharp.torch;
-using nn = TorchSharp.torch.nn;
 using BlockKind = ResNetRealtime.Runtime.Models.BlockKind;
 
 namespace ResNetRealtime.Training.Torch;

@@ -7,7 +7,7 @@ using Silk.NET.OpenGL;
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>How <see cref="GlBackend.ProfileLayers"/> times a layer.</summary>
-public enum GlLayerTiming
+internal enum GlLayerTiming
 {
     /// <summary>GL_TIME_ELAPSED query around the layer's dispatches: the GPU's own time.</summary>
     TimerQuery,
@@ -16,7 +16,7 @@ public enum GlLayerTiming
 }
 
 /// <summary>Options of the GL backend beyond the model.</summary>
-public sealed class GlBackendOptions
+internal sealed class GlBackendOptions
 {
     /// <summary>The context to run in (embedding: <see cref="GlContext.FromGl"/> or <see cref="GlContext.FromCurrent"/>); null = own headless EGL context.</summary>
     public GlContext Context { get; init; }
@@ -64,7 +64,7 @@ public sealed class GlBackendOptions
 /// (image input), <see cref="GlVisuals"/> (CAM, tap mosaics) and <see cref="GlReadbackRing"/> (fenced results).
 /// Not thread-safe; every call must come from a thread where the context may be made current.
 /// </summary>
-public sealed unsafe class GlBackend : IInferenceBackend
+internal sealed unsafe class GlBackend : IInferenceBackend
 {
     readonly GlContext _ctx;
     readonly bool _ownsContext;

@@ -6,7 +6,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>Registers <see cref="Backend.Gl"/> with <see cref="BackendFactory"/> when the runtime assembly loads, and builds
 /// a <see cref="GlBackend"/> from an ONNX model + <see cref="BackendOptions"/>.</summary>
-public static class GlBackendFactory
+internal static class GlBackendFactory
 {
 #pragma warning disable CA2255 // a library module initializer is the registration mechanism BackendFactory documents
     [ModuleInitializer]

@@ -1,7 +1,7 @@
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>One activation tensor, per image: C × H × W (a vector is C × 1 × 1). Batch comes from the backend.</summary>
-public sealed class GlTensor
+internal sealed class GlTensor
 {
     public GlTensor(string name, int c, int h, int w) { Name = name; C = c; H = h; W = w; }
     public string Name { get; }
@@ -22,7 +22,7 @@ public sealed class GlTensor
 /// What each kind means exactly is its <see cref="GlKernel"/> (Ops/), registered in <see cref="GlOpKind"/>.
 /// Flatten/Reshape to [N,-1] are not layers: they alias tensors.
 /// </summary>
-public sealed class GlOp
+internal sealed class GlOp
 {
     public GlKernel Kind { get; set; } = GlOpKind.Conv;
     /// <summary>ONNX node name(s) this layer came from, for errors and compare reports.</summary>
@@ -52,7 +52,7 @@ public sealed class GlOp
 /// (3 × H × W image) and one output (logits). Built from ONNX by <see cref="GlNetworkBuilder"/>, or by
 /// hand in tests. <see cref="Validate"/> checks every shape so a bad graph fails here, not in a shader.
 /// </summary>
-public sealed class GlNetwork
+internal sealed class GlNetwork
 {
     public List<GlTensor> Tensors { get; } = new();
     public List<GlOp> Ops { get; } = new();

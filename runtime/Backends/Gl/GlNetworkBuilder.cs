@@ -12,7 +12,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// Fusion (after lowering): Relu into the Conv/Add/FC before it; Add into the epilogue of the Conv that
 /// produced one operand (residual = the other). A tensor named in <c>keep</c> (taps) is never fused away.
 /// </summary>
-public static class GlNetworkBuilder
+internal static class GlNetworkBuilder
 {
     public static GlNetwork Build(OnnxModel model, IEnumerable<string> keep = null)
     {
@@ -82,7 +82,7 @@ public static class GlNetworkBuilder
             foreach (var k in GlOpKind.All)
                 if (k.TryLower(lo, n)) { lowered = true; break; }
             if (!lowered)
-                throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; use --backend ort-cpu");
+                throw new NotSupportedException($"gl backend: op {n.OpType} (node '{n.Name}') is not supported; supported: Conv, BatchNormalization, Relu, Add, MaxPool, GlobalAveragePool, AveragePool (global), Flatten, Reshape, Gemm, MatMul; set the options' Backend = Backend.OrtCpu");
         }
 
         if (g.Outputs.Count < 1 || !lo.TensorOf.TryGetValue(g.Outputs[0].Name, out int output))

@@ -4,7 +4,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// A whole <see cref="GlNetwork"/> on the CPU: each layer's <see cref="GlKernel.Reference"/> (plain loops, the definitions
 /// the shaders must match) in order. The tests' reference. Shapes: x is [N][C][H][W] flattened.
 /// </summary>
-public static class GlReference
+internal static class GlReference
 {
     /// <summary>Evaluates the whole network; returns every tensor (per tensor index), [batch × Size] each.</summary>
     public static float[][] Run(GlNetwork net, float[] input, int batch)

@@ -15,7 +15,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// <see cref="CacheDirectory"/>, keyed by SHA-256 of (expanded source, GL_RENDERER, GL_VERSION);
 /// a binary the driver rejects (driver update, other GPU) is deleted and the program recompiled.
 /// </summary>
-public sealed unsafe class GlShaders : IDisposable
+internal sealed unsafe class GlShaders : IDisposable
 {
     static readonly Assembly Asm = typeof(GlShaders).Assembly;
     readonly GL _gl;

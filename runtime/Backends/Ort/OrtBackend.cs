@@ -14,7 +14,7 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 ///
 /// Not thread-safe: one Run at a time (see <see cref="IInferenceBackend"/>).
 /// </summary>
-public sealed class OrtBackend : IInferenceBackend
+internal sealed class OrtBackend : IInferenceBackend
 {
     /// <summary>"ort-cpu", the reference backend's name in messages.</summary>
     internal static readonly string Cpu = Backend.OrtCpu.ToName();

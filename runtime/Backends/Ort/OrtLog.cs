@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 /// come back as exceptions, which we report. So the environment is created at Fatal level, and only
 /// under RR_DEBUG=1 does ORT's text reach stderr (Warning level, through our callback, prefixed "onnxruntime:").
 /// </summary>
-public static class OrtLog
+internal static class OrtLog
 {
     static readonly bool Debug = Environment.GetEnvironmentVariable("RR_DEBUG") == "1";
     static readonly object Gate = new();

@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Backends.Ort;
 /// missing piece gives one line naming what to install or rebuild with (ORT itself would log a
 /// multi-line error to stderr and throw "Failed to load shared library").
 /// </summary>
-public static class OrtProviders
+internal static class OrtProviders
 {
     /// <summary>The ONNX Runtime release actually loaded (the native library's own version string).</summary>
     public static string Version => OrtLog.Env.GetVersionString();
@@ -28,18 +28,18 @@ public static class OrtProviders
         {
             case Backend.OrtDml:
                 RequireInBuild("DmlExecutionProvider", OperatingSystem.IsWindows()
-                    ? "ort-dml needs the DirectML build of onnxruntime.dll, which `dotnet build -r win-x64` (or rr.ps1) puts beside the app; this onnxruntime.dll is the CPU-only one (was the app built without -r win-x64?); use --backend ort-cpu instead"
-                    : $"ort-dml needs Windows with DirectML (the win-x64 build's onnxruntime.dll); this is {RuntimeInformation.OSDescription}; use --backend ort-cpu or gl");
+                    ? "ort-dml needs the DirectML build of onnxruntime.dll, which a win-x64 build (`dotnet build -r win-x64`) puts beside the app; this onnxruntime.dll is the CPU-only one (was the app built without -r win-x64?); set the options' Backend = Backend.OrtCpu instead"
+                    : $"ort-dml needs Windows with DirectML (the win-x64 build's onnxruntime.dll); this is {RuntimeInformation.OSDescription}; set the options' Backend = Backend.OrtCpu or Backend.Gl");
                 if (OperatingSystem.IsWindows() && DirectMLProblem(LoadedOrtDirectory(), out string problem)) throw new NotSupportedException(problem);
                 break;
             case Backend.OrtCuda:
                 RequireInBuild("CUDAExecutionProvider",
-                    "ort-cuda needs the CUDA build of ONNX Runtime, which this build does not reference: on Linux x64 rebuild with `dotnet build -c Release -p:RrCuda=true` (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0) and install CUDA 13 and cuDNN 9; use --backend ort-cpu or gl");
+                    "ort-cuda needs the CUDA build of ONNX Runtime, which this build does not reference: on Linux x64 rebuild with `dotnet build -c Release -p:RrCuda=true` (NuGet Microsoft.ML.OnnxRuntime.Gpu.Linux 1.30.0) and install CUDA 13 and cuDNN 9; set the options' Backend = Backend.OrtCpu or Backend.Gl");
                 // Library names below are Linux ones: the CUDA build referenced is Gpu.Linux.
                 string missing = OperatingSystem.IsLinux() ? MissingCudaLibraries(CanLoad) : null;
                 if (missing != null)
                     throw new NotSupportedException(
-                        $"ort-cuda: {missing} not found; ONNX Runtime {Version}'s CUDA EP needs the NVIDIA driver (libcuda.so.1), CUDA 13 and cuDNN 9 on the library path (LD_LIBRARY_PATH); use --backend ort-cpu or gl");
+                        $"ort-cuda: {missing} not found; ONNX Runtime {Version}'s CUDA EP needs the NVIDIA driver (libcuda.so.1), CUDA 13 and cuDNN 9 on the library path (LD_LIBRARY_PATH); set the options' Backend = Backend.OrtCpu or Backend.Gl");
                 break;
         }
     }
@@ -61,7 +61,7 @@ public static class OrtProviders
         if (!File.Exists(dll))
         {
             problem = $"ort-dml: DirectML.dll is missing beside onnxruntime.dll in {ortDirectory}; the win-x64 build ships DirectML.dll {DirectMLVersion} there " +
-                      "(runtime/build/OnnxRuntime.targets: rebuild with -r win-x64, or copy it back); use --backend ort-cpu or gl";
+                      "(runtime/build/OnnxRuntime.targets: rebuild with -r win-x64, or copy it back); set the options' Backend = Backend.OrtCpu or Backend.Gl";
             return true;
         }
         var info = System.Diagnostics.FileVersionInfo.GetVersionInfo(dll);
@@ -69,7 +69,7 @@ public static class OrtProviders
         if (found.Major != DirectMLVersion.Major || found.Minor != DirectMLVersion.Minor)
         {
             problem = $"ort-dml: {dll} is DirectML {(found.Major == 0 && found.Minor == 0 ? "of no version (not a DirectML.dll)" : found.ToString())}; " +
-                      $"ONNX Runtime {Version}'s DirectML EP needs {DirectMLVersion.Major}.{DirectMLVersion.Minor}.x ({DirectMLVersion} ships with the win-x64 build); rebuild with -r win-x64; use --backend ort-cpu or gl";
+                      $"ONNX Runtime {Version}'s DirectML EP needs {DirectMLVersion.Major}.{DirectMLVersion.Minor}.x ({DirectMLVersion} ships with the win-x64 build); rebuild with -r win-x64; set the options' Backend = Backend.OrtCpu or Backend.Gl";
             return true;
         }
         return false;

@@ -11,7 +11,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// else reads the conv's output (the usual case); otherwise (pre-activation v2 ResNets: BN → ReLU on a block input that
 /// is also the residual, or on the image) it becomes this layer, with Weights = scale and Bias = shift.
 /// </summary>
-public sealed class GlAffine : GlKernel
+internal sealed class GlAffine : GlKernel
 {
     public override string Name => "Affine";
     public override string Shader => "affine.comp";

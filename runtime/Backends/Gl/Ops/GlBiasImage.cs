@@ -10,7 +10,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// ONNX Sub(x, M) (K = −M) and Add(x, M) / Add(M, x) where M is an initializer of x's per-image shape ([1,C,H,W] or
 /// [C,H,W]) — the in-graph mean image of pretrained:resnet18. Anything else stays unsupported.
 /// </summary>
-public sealed class GlBiasImage : GlKernel
+internal sealed class GlBiasImage : GlKernel
 {
     public override string Name => "BiasImage";
     public override string Shader => "bias_image.comp";

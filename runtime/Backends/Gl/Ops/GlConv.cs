@@ -10,7 +10,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// BatchNorm folded into W and bias by <see cref="GlAffine"/>'s lowering. Weights [Cout][Cin/groups][KH][KW], rows padded
 /// to vec4. Variants: 64- or 16-pixel tiles, a 1×1 path, and split-K with a REDUCE pass when the grid is small.
 /// </summary>
-public sealed class GlConv : GlKernel
+internal sealed class GlConv : GlKernel
 {
     /// <summary>Enough workgroups to fill a big GPU (132 SMs on an H100) a couple of times over.</summary>
     const int TargetWorkgroups = 256;

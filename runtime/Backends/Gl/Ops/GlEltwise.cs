@@ -6,7 +6,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>Add (shaders/eltwise.comp): y = a + b (ReLU) over two activations of the same size. An Add right after a conv
 /// usually runs in that conv's epilogue instead (the builder's fusion makes it the conv's residual).</summary>
-public sealed class GlAdd : GlKernel
+internal sealed class GlAdd : GlKernel
 {
     public override string Name => "Add";
     public override string Shader => "eltwise.comp";
@@ -53,7 +53,7 @@ public sealed class GlAdd : GlKernel
 
 /// <summary>Relu (shaders/eltwise.comp without b): y = max(x, 0). Left standalone only when the layer before cannot take it
 /// (see <see cref="GlKernel.FusesRelu"/>) or its input is kept (a tap).</summary>
-public sealed class GlRelu : GlKernel
+internal sealed class GlRelu : GlKernel
 {
     public override string Name => "Relu";
     public override string Shader => "eltwise.comp";

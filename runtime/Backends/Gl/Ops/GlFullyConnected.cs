@@ -8,7 +8,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// <summary>FullyConnected (shaders/fc.comp): y[n,o] = bias[o] + Σ W[o,i]·x[n,i] (ReLU), one workgroup per output value.
 /// Weights [Out][In], rows padded to vec4. Lowers Gemm and MatMul (flattening a 4-D input), and folds an Add of a
 /// constant right after one of them into its bias.</summary>
-public sealed class GlFullyConnected : GlKernel
+internal sealed class GlFullyConnected : GlKernel
 {
     public override string Name => "FullyConnected";
     public override string Shader => "fc.comp";

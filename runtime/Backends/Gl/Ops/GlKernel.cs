@@ -11,7 +11,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// layer's GPU state is the <see cref="GlLayer"/> that <see cref="Build"/> returns. Kernels are registered in
 /// <see cref="GlOpKind"/> (one line each); a new op is a class here, its <c>shaders/*.comp</c> and that line.
 /// </summary>
-public abstract class GlKernel
+internal abstract class GlKernel
 {
     /// <summary>The layer kind as errors, profiles and <see cref="GlOp.ToString"/> print it ("Conv").</summary>
     public abstract string Name { get; }

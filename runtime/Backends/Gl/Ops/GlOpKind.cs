@@ -5,7 +5,7 @@ namespace ResNetRealtime.Runtime.Backends.Gl;
 /// in this order (so a Sub/Add of a constant image reaches BiasImage before Add, and Add of two activations reaches Add
 /// before the MatMul-bias fold in FullyConnected). <see cref="GlOp.Kind"/> holds one of these instances.
 /// </summary>
-public static class GlOpKind
+internal static class GlOpKind
 {
     static readonly List<GlKernel> Registered = new();
     static T Register<T>(T kernel) where T : GlKernel { Registered.Add(kernel); return kernel; }

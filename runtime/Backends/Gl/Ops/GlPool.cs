@@ -5,7 +5,7 @@ using Silk.NET.OpenGL;
 namespace ResNetRealtime.Runtime.Backends.Gl;
 
 /// <summary>MaxPool (shaders/pool.comp): max over a KH×KW window per channel; padding never wins (it is skipped, not −∞ + 0).</summary>
-public sealed class GlMaxPool : GlKernel
+internal sealed class GlMaxPool : GlKernel
 {
     public override string Name => "MaxPool";
     public override string Shader => "pool.comp";
@@ -78,7 +78,7 @@ public sealed class GlMaxPool : GlKernel
 
 /// <summary>GlobalAvgPool (shaders/pool.comp, GLOBAL_AVG): the mean of each channel's H×W plane, one workgroup per plane.
 /// Lowers GlobalAveragePool, an AveragePool covering the whole map, and ReduceMean over axes [2, 3].</summary>
-public sealed class GlGlobalAvgPool : GlKernel
+internal sealed class GlGlobalAvgPool : GlKernel
 {
     public override string Name => "GlobalAvgPool";
     public override string Shader => "pool.comp";
