@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <EGL/egl.h>
-#include <EGL/eglext.h>
 #include <GL/gl.h>
 #include "resnet_realtime.h"
+#include "egl_context.h"
 
 #ifndef GL_R8UI
 #define GL_R8UI 0x8232
@@ -104,21 +103,6 @@ static int cam_mode(const char* model)
 }
 
 static void* gpa(const char* name) { return (void*)eglGetProcAddress(name); }
-
-static int make_context(void)
-{
-    PFNEGLGETPLATFORMDISPLAYEXTPROC getDisplay = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
-    EGLDisplay d = getDisplay ? getDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL) : eglGetDisplay(EGL_DEFAULT_DISPLAY);
-    if (d == EGL_NO_DISPLAY || !eglInitialize(d, NULL, NULL)) return 0;
-    EGLint cfgAttr[] = { EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE };
-    EGLConfig cfg; EGLint n = 0;
-    if (!eglChooseConfig(d, cfgAttr, &cfg, 1, &n) || n == 0) return 0;
-    eglBindAPI(EGL_OPENGL_API);
-    EGLint ctxAttr[] = { EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
-                         EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE };
-    EGLContext ctx = eglCreateContext(d, cfg, EGL_NO_CONTEXT, ctxAttr);
-    return ctx != EGL_NO_CONTEXT && eglMakeCurrent(d, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx);
-}
 
 static GLuint texture(GLint internal, GLenum format, GLenum type, int w, int h)
 {

@@ -7,10 +7,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
-#include <EGL/egl.h>
-#include <EGL/eglext.h>
 #include <GL/gl.h>
 #include "resnet_realtime.h"
+#include "egl_context.h"
 
 static void* gpa(const char* name) { return (void*)eglGetProcAddress(name); }
 static atomic_uint texture;
@@ -22,14 +21,7 @@ static void nap(long ns) { nanosleep(&(struct timespec){ 0, ns }, NULL); }
 static void* render_thread(void* arg)
 {
     (void)arg;
-    PFNEGLGETPLATFORMDISPLAYEXTPROC getDisplay = (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
-    EGLDisplay d = getDisplay(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-    EGLint cfgAttr[] = { EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE }, n = 0;
-    EGLConfig cfg;
-    EGLint ctxAttr[] = { EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3, EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE };
-    if (!eglInitialize(d, NULL, NULL) || !eglChooseConfig(d, cfgAttr, &cfg, 1, &n) || n == 0 || !eglBindAPI(EGL_OPENGL_API)) { atomic_store(&ready, -1); return NULL; }
-    EGLContext ctx = eglCreateContext(d, cfg, EGL_NO_CONTEXT, ctxAttr);
-    if (ctx == EGL_NO_CONTEXT || !eglMakeCurrent(d, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) { atomic_store(&ready, -1); return NULL; }
+    if (!make_context()) { atomic_store(&ready, -1); return NULL; }
     static unsigned char px[96 * 64 * 4];
     for (int i = 0; i < (int)sizeof px; i++) px[i] = (unsigned char)(i * 5);
     GLuint tex;
