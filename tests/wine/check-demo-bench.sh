@@ -12,18 +12,9 @@
 # must equal Linux's exactly. Every run has a timeout; Wine gets a fresh prefix (RR_WINEPREFIX, else WORK_DIR/prefix)
 # and never WINEDLLOVERRIDES=mscoree=. Each run prints a "time NAME S s" line.
 set -uo pipefail
-PUB="$(cd "${1:?usage: $0 PUBLISH_DIR [WORK_DIR]}" && pwd)"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-WORK="${2:-$(mktemp -d /tmp/rr-wine-XXXXXX)}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 : "${RR_LINUX:?set RR_LINUX to the Linux rr command, e.g. \"dotnet cli/bin/Release/net10.0/rr.dll\"}"
-mkdir -p "$WORK"
-export WINEPREFIX="${RR_WINEPREFIX:-$WORK/prefix}" WINEDEBUG=-all
-MODEL="$ROOT/models/scene-resnet.onnx"
-fails=0
-ok()  { printf 'ok   %s\n' "$*"; }
-bad() { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
 # win NAME ARGS / lin NAME ARGS: run rr.exe under Wine + Xvfb, or the Linux rr, in WORK; output to WORK/NAME.log, rc to NAME.rc
-took() { awk -v n="$1" -v a="$2" -v b="$(date +%s.%N)" 'BEGIN { printf "time %-18s %6.1f s\n", n, b - a }'; }
 win() { local n=$1 t0; shift; t0=$(date +%s.%N); ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" wine "$PUB/rr.exe" "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; took "$n" "$t0"; }
 lin() { local n=$1 t0; shift; t0=$(date +%s.%N); ( cd "$WORK" && timeout 400 xvfb-run -a -s "-screen 0 640x480x24" $RR_LINUX "$@" >"$n.log" 2>&1 ); echo $? >"$WORK/$n.rc"; took "$n" "$t0"; }
 rc() { cat "$WORK/$1.rc"; }

@@ -10,16 +10,7 @@
 # Prints one "ok"/"FAIL" line per check, a "time NAME S s" line per step, and each run's output under WORK_DIR; exits
 # 1 when a check failed. RR_WINEPREFIX names the prefix to make (the caller's fresh one, shared with check-demo-bench.sh).
 set -uo pipefail
-PUB="$(cd "${1:?usage: $0 PUBLISH_DIR [WORK_DIR]}" && pwd)"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-WORK="${2:-$(mktemp -d /tmp/rr-wine-XXXXXX)}"
-mkdir -p "$WORK"
-# A fresh prefix per run; never WINEDLLOVERRIDES=mscoree= (breaks .NET).
-export WINEPREFIX="${RR_WINEPREFIX:-$WORK/prefix}" WINEDEBUG=-all
-MODEL="$ROOT/models/scene-resnet.onnx"
-fails=0
-ok()   { printf 'ok   %s\n' "$*"; }
-bad()  { printf 'FAIL %s\n' "$*"; fails=$((fails + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 # run NAME [xvfb] -- ARGS: rr.exe ARGS, stdout+stderr to WORK/NAME.out and .err, exit code to WORK/NAME.rc
 run() {
   local name=$1; shift; local display=$1; shift
@@ -32,7 +23,6 @@ run() {
   printf '  [%s rc=%s] %s\n' "$name" "$(cat "$WORK/$name.rc")" "$(tr -d '\r' <"$WORK/$name.err" | head -c 400 | tr '\n' '|')"
 }
 rc() { cat "$WORK/$1.rc"; }
-took() { awk -v n="$1" -v a="$2" -v b="$(date +%s.%N)" 'BEGIN { printf "time %-18s %6.1f s\n", n, b - a }'; }
 
 ffmpeg -v error -y -f lavfi -i testsrc2=size=320x180 -frames:v 1 "$WORK/test.png" || { echo "ffmpeg (Linux) is needed to make the test picture"; exit 2; }
 python3 - "$WORK/probe.npy" <<'PY'
