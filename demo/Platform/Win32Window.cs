@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ResNetRealtime.Runtime.Gl;
+using static ResNetRealtime.Runtime.Gl.User32;
 
 namespace ResNetRealtime.Demo.Platform;
 
@@ -14,22 +15,14 @@ internal sealed unsafe class Win32Window : IDemoWindow
 {
     const string User32 = "user32.dll";
     const string ClassName = "ResNetRealtime.Demo";
-    const uint CS_VREDRAW = 0x1, CS_HREDRAW = 0x2, CS_OWNDC = 0x20;
-    const uint WS_OVERLAPPEDWINDOW = 0x00CF0000, WS_CLIPSIBLINGS = 0x04000000, WS_CLIPCHILDREN = 0x02000000;
-    const int CW_USEDEFAULT = unchecked((int)0x80000000), SW_SHOWNORMAL = 1, IDC_ARROW = 32512, ERROR_CLASS_ALREADY_EXISTS = 1410;
+    const uint CS_VREDRAW = 0x1, CS_HREDRAW = 0x2;
+    const int CW_USEDEFAULT = unchecked((int)0x80000000), SW_SHOWNORMAL = 1, IDC_ARROW = 32512;
     const uint WM_CLOSE = 0x0010, WM_QUIT = 0x0012, WM_KILLFOCUS = 0x0008, WM_GETMINMAXINFO = 0x0024;
     const uint WM_KEYDOWN = 0x0100, WM_KEYUP = 0x0101, WM_SYSKEYDOWN = 0x0104, WM_SYSKEYUP = 0x0105, PM_REMOVE = 0x1;
     const int VK_ESCAPE = 0x1B, VK_F12 = 0x7B;
     const uint Style = WS_OVERLAPPEDWINDOW | WS_CLIPSIBLINGS | WS_CLIPCHILDREN;
 
-    [DllImport(User32, SetLastError = true)] static extern ushort RegisterClassExW(WndClassEx* wc);
-    [DllImport(User32, SetLastError = true)]
-    static extern nint CreateWindowExW(uint exStyle, char* className, char* title, uint style, int x, int y, int width, int height,
-        nint parent, nint menu, nint instance, nint param);
-    [DllImport(User32)] static extern int DestroyWindow(nint hwnd);
     [DllImport(User32)] static extern int ShowWindow(nint hwnd, int cmd);
-    [DllImport(User32)] static extern nint GetDC(nint hwnd);
-    [DllImport(User32)] static extern int ReleaseDC(nint hwnd, nint hdc);
     [DllImport(User32)] static extern nint DefWindowProcW(nint hwnd, uint msg, nint wParam, nint lParam);
     [DllImport(User32)] static extern int PeekMessageW(Msg* msg, nint hwnd, uint min, uint max, uint remove);
     [DllImport(User32)] static extern int TranslateMessage(Msg* msg);
@@ -37,7 +30,6 @@ internal sealed unsafe class Win32Window : IDemoWindow
     [DllImport(User32)] static extern int GetClientRect(nint hwnd, Rect* rect);
     [DllImport(User32)] static extern int AdjustWindowRectEx(Rect* rect, uint style, int menu, uint exStyle);
     [DllImport(User32)] static extern nint LoadCursorW(nint instance, nint name);
-    [DllImport("kernel32.dll")] static extern nint GetModuleHandleW(char* name);
 
     static Win32Window _open;
 
@@ -159,17 +151,6 @@ internal sealed unsafe class Win32Window : IDemoWindow
         if (_hwnd != 0) DestroyWindow(_hwnd);
         _hglrc = _hdc = _hwnd = 0;
         _open = null;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct WndClassEx
-    {
-        public uint Size, Style;
-        public nint WndProc;
-        public int ClassExtra, WindowExtra;
-        public nint Instance, Icon, Cursor, Background;
-        public char* MenuName, ClassName;
-        public nint IconSmall;
     }
 
     [StructLayout(LayoutKind.Sequential)]

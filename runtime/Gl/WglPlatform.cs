@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static ResNetRealtime.Runtime.Gl.User32;
 
 namespace ResNetRealtime.Runtime.Gl;
 
@@ -9,19 +10,8 @@ namespace ResNetRealtime.Runtime.Gl;
 /// </summary>
 internal sealed unsafe class WglPlatform : GlPlatform
 {
-    const string User32 = "user32.dll";
     const string ClassName = "ResNetRealtime.GlContext";
-    const uint CS_OWNDC = 0x20, WS_OVERLAPPEDWINDOW = 0x00CF0000, WS_CLIPSIBLINGS = 0x04000000, WS_CLIPCHILDREN = 0x02000000;
-    const int ERROR_CLASS_ALREADY_EXISTS = 1410;
 
-    [DllImport(User32, SetLastError = true)] static extern ushort RegisterClassExW(WndClassEx* wc);
-    [DllImport(User32, SetLastError = true)]
-    static extern nint CreateWindowExW(uint exStyle, char* className, char* title, uint style, int x, int y, int width, int height,
-        nint parent, nint menu, nint instance, nint param);
-    [DllImport(User32)] static extern int DestroyWindow(nint hwnd);
-    [DllImport(User32)] static extern nint GetDC(nint hwnd);
-    [DllImport(User32)] static extern int ReleaseDC(nint hwnd, nint hdc);
-    [DllImport("kernel32.dll")] static extern nint GetModuleHandleW(char* name);
 
     static readonly object ClassGate = new();
     static bool _classRegistered;
@@ -61,7 +51,7 @@ internal sealed unsafe class WglPlatform : GlPlatform
         {
             if (_classRegistered) return;
             // The window is never pumped, so DefWindowProcW itself is its window procedure: no managed callback.
-            nint defWindowProc = NativeLibrary.GetExport(NativeLibrary.Load(User32), "DefWindowProcW");
+            nint defWindowProc = NativeLibrary.GetExport(NativeLibrary.Load(User32.Dll), "DefWindowProcW");
             fixed (char* cls = ClassName)
             {
                 var wc = new WndClassEx { Size = (uint)sizeof(WndClassEx), Style = CS_OWNDC, WndProc = defWindowProc, Instance = instance, ClassName = cls };
@@ -101,17 +91,5 @@ internal sealed unsafe class WglPlatform : GlPlatform
             ReleaseDC(_hwnd, _hdc);
             DestroyWindow(_hwnd); // fails harmlessly off the creating thread; the window then goes with the process
         }
-    }
-
-    /// <summary>WNDCLASSEXW.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct WndClassEx
-    {
-        public uint Size, Style;
-        public nint WndProc;
-        public int ClassExtra, WindowExtra;
-        public nint Instance, Icon, Cursor, Background;
-        public char* MenuName, ClassName;
-        public nint IconSmall;
     }
 }
