@@ -37,12 +37,7 @@ internal static class OpsReport
         return s.ToString();
     }
 
-    public static double Median(IReadOnlyList<double> v)
-    {
-        if (v.Count == 0) return 0;
-        var s = v.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
+    public static double Median(IReadOnlyList<double> v) => v.Count == 0 ? 0 : BenchRun.Median(v);
 
     public static string Table(IReadOnlyList<OpRow> rows)
     {

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using ResNetRealtime.Cli.Bench;
+using ResNetRealtime.Demo.App;
 using ResNetRealtime.Runtime;
 using ResNetRealtime.Runtime.Backends;
 using ResNetRealtime.Runtime.Realtime;
@@ -16,7 +18,7 @@ public static class SelfCheckCost
 {
     public static void Run(ExperimentArgs args)
     {
-        string model = args.Get("model", Path.Combine(FindRepoRoot(), "models", "scene-resnet.onnx"));
+        string model = args.Get("model", ModelProvider.DefaultModelPath());
         string backendList = args.Get("backends", "gl");
         int rounds = args.Int("rounds", 5);
         args.Done();
@@ -46,7 +48,7 @@ public static class SelfCheckCost
                 Console.WriteLine($"{name,-9} cannot run here: {e.Message.Split('\n')[0]}");
                 continue;
             }
-            Console.WriteLine($"{name,-9} {Median(off),14:F1} ms {Median(first),17:F1} ms {Median(cached),12:F1} ms {Median(probe),11:F1} ms");
+            Console.WriteLine($"{name,-9} {BenchRun.Median(off),14:F1} ms {BenchRun.Median(first),17:F1} ms {BenchRun.Median(cached),12:F1} ms {BenchRun.Median(probe),11:F1} ms");
         }
     }
 
@@ -59,20 +61,6 @@ public static class SelfCheckCost
         return ms;
     }
 
-    static double Median(double[] v)
-    {
-        var s = (double[])v.Clone();
-        Array.Sort(s);
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
     static string Isa() =>
         System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "avx512f" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "avx2" : "below avx2";
-
-    static string FindRepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "ResNetRealtime.sln"))) return d.FullName;
-        throw new UsageException("cannot find the repository root above the experiment's folder: pass --model PATH");
-    }
 }
